@@ -1,0 +1,47 @@
+{
+  # Three products from one C core: the N-API addon Node loads, the pod shim it execs,
+  # and a static payload the tests run inside containers.
+  "variables": {
+    "core_sources": [
+      "native/core/util.c",
+      "native/core/json.c",
+      "native/core/identity.c",
+      "native/core/mounts.c",
+      "native/core/netlink.c"
+    ],
+    "warnings": ["-Wall", "-Wextra", "-Werror", "-Wno-unused-parameter", "-Wno-missing-field-initializers", "-Wno-cast-function-type"]
+  },
+  "targets": [
+    {
+      "target_name": "podrun",
+      "sources": ["native/addon/addon.cc", "native/core/spawn.c", "native/core/util.c", "native/core/identity.c"],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
+      "cflags": ["<@(warnings)", "-fvisibility=hidden"],
+      "cflags_cc": ["<@(warnings)", "-fvisibility=hidden", "-std=c++17", "-fexceptions"],
+      "cflags!": ["-fno-exceptions"],
+      "cflags_cc!": ["-fno-exceptions"],
+      "libraries": ["-lutil"]
+    },
+    {
+      "target_name": "podrun-shim",
+      "type": "executable",
+      "sources": [
+        "<@(core_sources)",
+        "native/shim/main.c",
+        "native/shim/container.c",
+        "native/shim/logs.c",
+        "native/shim/records.c"
+      ],
+      "cflags": ["<@(warnings)", "-std=gnu11", "-O2"],
+      "ldflags": ["-static-libgcc"]
+    },
+    {
+      "target_name": "podrun-payload",
+      "type": "executable",
+      "sources": ["native/payload/payload.c"],
+      "cflags": ["<@(warnings)", "-std=gnu11", "-O2"],
+      "ldflags": ["-static"]
+    }
+  ]
+}

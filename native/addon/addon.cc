@@ -1,0 +1,353 @@
+// The N-API surface: a handful of functions, each a thin wrapper over native/core.
+// Arguments arrive already validated by TypeScript (src/native.ts types them); this file only
+// copies them into plain C buffers before any clone, and turns failures into JS errors that
+// carry errno, syscall and path.
+#include <napi.h>
+#include <uv.h>
+
+extern "C" {
+#include "../core/spawn.h"
+}
+
+#include <fcntl.h>
+#include <poll.h>
+#include <linux/sched.h>
+#include <pty.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+#include <termios.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace {
+
+Napi::Error SystemError(Napi::Env env, const pr_error& err) {
+  std::string msg = std::string(err.op) + (err.path[0] ? std::string(" `") + err.path + "`" : "") + ": " +
+                    strerror(err.errnum);
+  Napi::Error e = Napi::Error::New(env, msg);
+  e.Set("errno", Napi::Number::New(env, err.errnum));
+  e.Set("syscall", Napi::String::New(env, err.op));
+  if (err.path[0]) e.Set("path", Napi::String::New(env, err.path));
+  e.Set("code", Napi::String::New(env, "System"));
+  return e;
+}
+
+Napi::Error Errno(Napi::Env env, int errnum, const char* op, const char* path = nullptr) {
+  pr_error err;
+  pr_fail(&err, errnum, op, path);
+  return SystemError(env, err);
+}
+
+// Owns the strings of an argv/envp array until the call returns; the child only reads them.
+struct StringArray {
+  std::vector<std::string> strings;
+  std::vector<char*> ptrs;
+  explicit StringArray(const Napi::Value& v) {
+    if (v.IsArray()) {
+      Napi::Array a = v.As<Napi::Array>();
+      for (uint32_t i = 0; i < a.Length(); i++) strings.push_back(a.Get(i).ToString().Utf8Value());
+    }
+    for (auto& s : strings) ptrs.push_back(const_cast<char*>(s.c_str()));
+    ptrs.push_back(nullptr);
+  }
+  char* const* data() { return ptrs.data(); }
+};
+
+uint64_t U64(const Napi::Object& o, const char* key, uint64_t dflt) {
+  Napi::Value v = o.Get(key);
+  if (v.IsBigInt()) {
+    bool lossless;
+    return v.As<Napi::BigInt>().Uint64Value(&lossless);
+  }
+  if (v.IsNumber()) return static_cast<uint64_t>(v.As<Napi::Number>().Int64Value());
+  return dflt;
+}
+
+int Int(const Napi::Object& o, const char* key, int dflt) {
+  Napi::Value v = o.Get(key);
+  return v.IsNumber() ? v.As<Napi::Number>().Int32Value() : dflt;
+}
+
+bool Bool(const Napi::Object& o, const char* key, bool dflt) {
+  Napi::Value v = o.Get(key);
+  return v.IsBoolean() ? v.As<Napi::Boolean>().Value() : dflt;
+}
+
+// createSandbox({ shim, argv, env, hostname, logFd, cloneFlags }) -> { pid, pidfd, syncFd, readyFd }
+Napi::Value CreateSandbox(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = info[0].As<Napi::Object>();
+  std::string shim = o.Get("shim").ToString().Utf8Value();
+  std::string hostname = o.Get("hostname").IsString() ? o.Get("hostname").ToString().Utf8Value() : "";
+  StringArray argv(o.Get("argv")), envp(o.Get("env"));
+  pr_sandbox_req req = {};
+  req.clone_flags = U64(o, "cloneFlags", 0);
+  req.path = shim.c_str();
+  req.argv = argv.data();
+  req.envp = envp.data();
+  req.hostname = hostname.empty() ? nullptr : hostname.c_str();
+  req.log_fd = Int(o, "logFd", -1);
+  pr_sandbox out;
+  pr_error err;
+  if (pr_sandbox_clone(&req, &out, &err) < 0) throw SystemError(env, err);
+  Napi::Object r = Napi::Object::New(env);
+  r.Set("pid", out.pid);
+  r.Set("pidfd", out.pidfd);
+  r.Set("syncFd", out.sync_fd);
+  r.Set("readyFd", out.ready_fd);
+  return r;
+}
+
+Napi::Value PidfdOpen(const Napi::CallbackInfo& info) {
+  int fd = pr_pidfd_open(info[0].As<Napi::Number>().Int32Value(), 0);
+  if (fd < 0) throw Errno(info.Env(), errno, "pidfd_open");
+  return Napi::Number::New(info.Env(), fd);
+}
+
+// pidfdSendSignal(fd, sig) -> false when the process has already exited.
+Napi::Value PidfdSendSignal(const Napi::CallbackInfo& info) {
+  int r = pr_pidfd_send_signal(info[0].As<Napi::Number>().Int32Value(), info[1].As<Napi::Number>().Int32Value());
+  if (r < 0 && errno != ESRCH) throw Errno(info.Env(), errno, "pidfd_send_signal");
+  return Napi::Boolean::New(info.Env(), r == 0);
+}
+
+Napi::Value ExitInfo(Napi::Env env, const siginfo_t& si) {
+  Napi::Object r = Napi::Object::New(env);
+  if (si.si_code == CLD_EXITED) {
+    r.Set("exitCode", si.si_status);
+    r.Set("signal", 0);
+  } else {
+    r.Set("exitCode", 128 + si.si_status);
+    r.Set("signal", si.si_status);
+  }
+  return r;
+}
+
+// reapPidfd(fd) -> null while running, { exitCode, signal } once collected, or
+// { exitCode: -1 } when the process is not our child (someone else collects it).
+Napi::Value ReapPidfd(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  siginfo_t si = {};
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  if (waitid(static_cast<idtype_t>(P_PIDFD), fd, &si, WEXITED | WNOHANG) < 0) {
+    if (errno != ECHILD) throw Errno(env, errno, "waitid");
+    pollfd p = {fd, POLLIN, 0};
+    if (poll(&p, 1, 0) == 1) {
+      Napi::Object r = Napi::Object::New(env);
+      r.Set("exitCode", -1);
+      r.Set("signal", 0);
+      return r;
+    }
+    return env.Null();
+  }
+  if (si.si_pid == 0) return env.Null();
+  return ExitInfo(env, si);
+}
+
+// A pidfd becomes readable when its process exits: watch it on the event loop (no threads, no SIGCHLD).
+class PidfdWatch : public Napi::ObjectWrap<PidfdWatch> {
+ public:
+  static Napi::Function Init(Napi::Env env) {
+    return DefineClass(env, "PidfdWatch", {InstanceMethod("close", &PidfdWatch::Close)});
+  }
+
+  PidfdWatch(const Napi::CallbackInfo& info) : Napi::ObjectWrap<PidfdWatch>(info) {
+    Napi::Env env = info.Env();
+    fd_ = info[0].As<Napi::Number>().Int32Value();
+    callback_ = Napi::Persistent(info[1].As<Napi::Function>());
+    uv_loop_t* loop;
+    napi_get_uv_event_loop(env, &loop);
+    handle_ = new uv_poll_t;
+    handle_->data = this;
+    if (uv_poll_init(loop, handle_, fd_) != 0) {
+      delete handle_;
+      handle_ = nullptr;
+      throw Errno(env, EBADF, "uv_poll_init");
+    }
+    uv_poll_start(handle_, UV_READABLE, OnReadable);
+    Ref();  // alive while polling, even if JS drops its reference
+  }
+
+  ~PidfdWatch() { Stop(); }
+
+ private:
+  static void OnReadable(uv_poll_t* h, int, int) {
+    PidfdWatch* self = static_cast<PidfdWatch*>(h->data);
+    Napi::Env env = self->Env();
+    Napi::HandleScope scope(env);
+    self->Stop();
+    self->callback_.Call({});
+    self->callback_.Reset();
+  }
+
+  void Stop() {
+    if (!handle_) return;
+    uv_poll_stop(handle_);
+    uv_close(reinterpret_cast<uv_handle_t*>(handle_), [](uv_handle_t* h) { delete reinterpret_cast<uv_poll_t*>(h); });
+    handle_ = nullptr;
+    Unref();
+  }
+
+  Napi::Value Close(const Napi::CallbackInfo& info) {
+    Stop();
+    return info.Env().Undefined();
+  }
+
+  int fd_ = -1;
+  uv_poll_t* handle_ = nullptr;
+  Napi::FunctionReference callback_;
+};
+
+// exec({ pidfd, nsFlags, uid, gid, groups, setGroups, capBounding, capEffective, noNewPrivs, cwd,
+//        argv, env, path, tty, rows, cols }) -> { pid, pidfd, stdin, stdout, stderr }
+// `path` is the container's PATH; candidates are built here, tried by the child in order.
+Napi::Value Exec(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = info[0].As<Napi::Object>();
+  StringArray argv(o.Get("argv")), envp(o.Get("env"));
+  if (argv.strings.empty()) throw Errno(env, EINVAL, "exec", "no command specified");
+  std::string cwd = o.Get("cwd").IsString() ? o.Get("cwd").ToString().Utf8Value() : "/";
+  std::string path = o.Get("path").IsString() ? o.Get("path").ToString().Utf8Value() : "";
+
+  std::vector<std::string> candidates;
+  const std::string& cmd = argv.strings[0];
+  if (cmd.find('/') != std::string::npos) {
+    candidates.push_back(cmd);
+  } else {
+    size_t start = 0;
+    while (start <= path.size()) {
+      size_t end = path.find(':', start);
+      if (end == std::string::npos) end = path.size();
+      std::string dir = path.substr(start, end - start);
+      candidates.push_back((dir.empty() ? "." : dir) + "/" + cmd);
+      start = end + 1;
+    }
+  }
+  std::vector<const char*> cand;
+  for (auto& c : candidates) cand.push_back(c.c_str());
+  cand.push_back(nullptr);
+
+  pr_exec_req req = {};
+  req.target_pidfd = Int(o, "pidfd", -1);
+  req.ns_flags = Int(o, "nsFlags", 0);
+  req.id.uid = static_cast<uid_t>(Int(o, "uid", 0));
+  req.id.gid = static_cast<gid_t>(Int(o, "gid", 0));
+  req.id.set_groups = Bool(o, "setGroups", false);
+  Napi::Value groups = o.Get("groups");
+  if (groups.IsArray()) {
+    Napi::Array g = groups.As<Napi::Array>();
+    for (uint32_t i = 0; i < g.Length() && req.id.ngroups < PR_MAX_GROUPS; i++)
+      req.id.groups[req.id.ngroups++] = g.Get(i).As<Napi::Number>().Uint32Value();
+  }
+  req.id.cap_bounding = U64(o, "capBounding", PR_DEFAULT_CAPS);
+  req.id.cap_effective = U64(o, "capEffective", PR_DEFAULT_CAPS);
+  req.id.cap_last = pr_cap_last();
+  req.id.no_new_privs = Bool(o, "noNewPrivs", true);
+  req.cwd = cwd.c_str();
+  req.argv = argv.data();
+  req.envp = envp.data();
+  req.path_candidates = cand.data();
+  req.tty = Bool(o, "tty", false);
+
+  // Our ends are CLOEXEC; the child's ends become its 0-2 through dup2.
+  int ours[3] = {-1, -1, -1}, theirs[3] = {-1, -1, -1};
+  auto closeAll = [&]() {
+    for (int i = 0; i < 3; i++) {
+      if (ours[i] >= 0) close(ours[i]);
+      if (theirs[i] >= 0 && (i == 0 || theirs[i] != theirs[0])) close(theirs[i]);
+    }
+  };
+  if (req.tty) {
+    winsize ws = {};
+    ws.ws_row = static_cast<unsigned short>(Int(o, "rows", 24));
+    ws.ws_col = static_cast<unsigned short>(Int(o, "cols", 80));
+    int master, slave;
+    if (openpty(&master, &slave, nullptr, nullptr, &ws) < 0) throw Errno(env, errno, "openpty");
+    fcntl(master, F_SETFD, FD_CLOEXEC);
+    fcntl(slave, F_SETFD, FD_CLOEXEC);
+    ours[0] = master;
+    theirs[0] = theirs[1] = theirs[2] = slave;
+  } else {
+    for (int i = 0; i < 3; i++) {
+      int p[2];
+      if (pipe2(p, O_CLOEXEC) < 0) {
+        int e = errno;
+        closeAll();
+        throw Errno(env, e, "pipe2");
+      }
+      ours[i] = i == 0 ? p[1] : p[0];
+      theirs[i] = i == 0 ? p[0] : p[1];
+    }
+  }
+  for (int i = 0; i < 3; i++) req.stdio[i] = theirs[i];
+
+  pr_exec out;
+  pr_error err;
+  int r = pr_exec_spawn(&req, &out, &err);
+  for (int i = 0; i < 3; i++)
+    if (theirs[i] >= 0 && (i == 0 || theirs[i] != theirs[0])) close(theirs[i]);
+  if (r < 0) {
+    for (int i = 0; i < 3; i++)
+      if (ours[i] >= 0) close(ours[i]);
+    throw SystemError(env, err);
+  }
+  Napi::Object res = Napi::Object::New(env);
+  res.Set("pid", out.pid);
+  res.Set("pidfd", out.pidfd);
+  res.Set("stdin", ours[0]);
+  res.Set("stdout", req.tty ? ours[0] : ours[1]);
+  res.Set("stderr", req.tty ? -1 : ours[2]);
+  return res;
+}
+
+// lockFile(path) -> fd holding an exclusive flock, or -1 when another process holds it.
+Napi::Value LockFile(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string path = info[0].ToString().Utf8Value();
+  int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) throw Errno(env, errno, "open", path.c_str());
+  if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+    int e = errno;
+    close(fd);
+    if (e == EWOULDBLOCK) return Napi::Number::New(env, -1);
+    throw Errno(env, e, "flock", path.c_str());
+  }
+  return Napi::Number::New(env, fd);
+}
+
+Napi::Value SetWinsize(const Napi::CallbackInfo& info) {
+  winsize ws = {};
+  ws.ws_row = static_cast<unsigned short>(info[1].As<Napi::Number>().Uint32Value());
+  ws.ws_col = static_cast<unsigned short>(info[2].As<Napi::Number>().Uint32Value());
+  ioctl(info[0].As<Napi::Number>().Int32Value(), TIOCSWINSZ, &ws);
+  return info.Env().Undefined();
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("createSandbox", Napi::Function::New(env, CreateSandbox));
+  exports.Set("pidfdOpen", Napi::Function::New(env, PidfdOpen));
+  exports.Set("pidfdSendSignal", Napi::Function::New(env, PidfdSendSignal));
+  exports.Set("reapPidfd", Napi::Function::New(env, ReapPidfd));
+  exports.Set("PidfdWatch", PidfdWatch::Init(env));
+  exports.Set("exec", Napi::Function::New(env, Exec));
+  exports.Set("lockFile", Napi::Function::New(env, LockFile));
+  exports.Set("setWinsize", Napi::Function::New(env, SetWinsize));
+  Napi::Object flags = Napi::Object::New(env);
+  flags.Set("user", Napi::Number::New(env, CLONE_NEWUSER));
+  flags.Set("net", Napi::Number::New(env, CLONE_NEWNET));
+  flags.Set("ipc", Napi::Number::New(env, CLONE_NEWIPC));
+  flags.Set("uts", Napi::Number::New(env, CLONE_NEWUTS));
+  flags.Set("pid", Napi::Number::New(env, CLONE_NEWPID));
+  flags.Set("mount", Napi::Number::New(env, CLONE_NEWNS));
+  flags.Set("cgroup", Napi::Number::New(env, CLONE_NEWCGROUP));
+  exports.Set("cloneFlags", flags);
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(podrun, Init)

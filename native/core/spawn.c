@@ -1,0 +1,252 @@
+#include "spawn.h"
+
+#include <linux/sched.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <termios.h>
+
+/* Restores what a fresh process expects: default dispositions and an empty mask
+ * (Node ignores SIGPIPE and SIGXFSZ, and ignored dispositions survive execve). */
+static void reset_signals (void)
+{
+  struct sigaction sa = { 0 };
+  sa.sa_handler = SIG_DFL;
+  for (int sig = 1; sig < NSIG; sig++)
+    if (sig != SIGKILL && sig != SIGSTOP)
+      sigaction (sig, &sa, NULL);
+  sigset_t none;
+  sigemptyset (&none);
+  sigprocmask (SIG_SETMASK, &none, NULL);
+}
+
+static pid_t clone3_pidfd (unsigned long long flags, int *pidfd)
+{
+  struct clone_args args = {
+    .flags = flags | CLONE_PIDFD,
+    .pidfd = (uint64_t) (uintptr_t) pidfd,
+    .exit_signal = SIGCHLD,
+  };
+  return (pid_t) syscall (SYS_clone3, &args, sizeof args);
+}
+
+static void report_and_exit (int fd, struct pr_error *err)
+{
+  pr_write_all (fd, err, sizeof *err);
+  _exit (127);
+}
+
+static size_t put_json_string (char *out, size_t at, size_t cap, const char *s)
+{
+  if (at < cap) out[at++] = '"';
+  for (; *s && at + 2 < cap; s++)
+    {
+      if (*s == '"' || *s == '\\')
+        out[at++] = '\\';
+      out[at++] = (*s >= 0 && *s < 0x20) ? ' ' : *s;
+    }
+  if (at < cap) out[at++] = '"';
+  return at;
+}
+
+static size_t put_text (char *out, size_t at, size_t cap, const char *s)
+{
+  while (*s && at < cap)
+    out[at++] = *s++;
+  return at;
+}
+
+/* The sandbox's fd 3 speaks JSON lines (the shim's readiness line); a failure before the shim
+ * runs is written there in the same shape, formatted by hand because snprintf is not safe here. */
+static void report_json_and_exit (int fd, const struct pr_error *err)
+{
+  char line[1024], num[16];
+  size_t at = 0, cap = sizeof line - 2;
+  int e = err->errnum, i = sizeof num;
+  do
+    num[--i] = (char) ('0' + e % 10);
+  while ((e /= 10) && i > 0);
+  at = put_text (line, at, cap, "{\"ok\":false,\"errno\":");
+  while (i < (int) sizeof num && at < cap)
+    line[at++] = num[i++];
+  at = put_text (line, at, cap, ",\"op\":");
+  at = put_json_string (line, at, cap, err->op);
+  at = put_text (line, at, cap, ",\"path\":");
+  at = put_json_string (line, at, cap, err->path);
+  at = put_text (line, at, cap, "}\n");
+  pr_write_all (fd, line, at);
+  _exit (127);
+}
+
+int pr_sandbox_clone (const struct pr_sandbox_req *req, struct pr_sandbox *out, struct pr_error *err)
+{
+  int sync[2], ready[2];
+  if (pipe2 (sync, O_CLOEXEC) < 0)
+    return pr_fail (err, errno, "pipe2", NULL);
+  if (pipe2 (ready, O_CLOEXEC) < 0)
+    {
+      int e = errno;
+      close (sync[0]);
+      close (sync[1]);
+      return pr_fail (err, e, "pipe2", NULL);
+    }
+  int pidfd = -1;
+  pid_t pid = clone3_pidfd (req->clone_flags, &pidfd);
+  if (pid < 0)
+    {
+      int e = errno;
+      close (sync[0]); close (sync[1]); close (ready[0]); close (ready[1]);
+      return pr_fail (err, e, "clone3", NULL);
+    }
+  if (pid == 0)
+    {
+      /* --- child of Node: async-signal-safe only from here to execve --- */
+      struct pr_error cerr = { 0 };
+      char byte;
+      close (sync[1]);
+      close (ready[0]);
+      if (read (sync[0], &byte, 1) != 1)
+        _exit (1); /* the parent gave up before releasing us */
+      if ((req->clone_flags & CLONE_NEWUSER)
+          && (syscall (SYS_setresgid, 0, 0, 0) < 0 || syscall (SYS_setresuid, 0, 0, 0) < 0))
+        report_json_and_exit (ready[1], (pr_fail (&cerr, errno, "setresuid", "0"), &cerr));
+      if (req->hostname && sethostname (req->hostname, __builtin_strlen (req->hostname)) < 0)
+        report_json_and_exit (ready[1], (pr_fail (&cerr, errno, "sethostname", req->hostname), &cerr));
+      /* Out of Node's session and process group: a Ctrl-C at the CLI must not reach the pod. */
+      setsid ();
+      int null = open ("/dev/null", O_RDWR | O_CLOEXEC);
+      if (null < 0 || dup2 (null, 0) < 0 || dup2 (req->log_fd, 1) < 0 || dup2 (req->log_fd, 2) < 0
+          || dup2 (ready[1], 3) < 0)
+        report_json_and_exit (ready[1], (pr_fail (&cerr, errno, "dup2", NULL), &cerr));
+      pr_close_range (4, ~0U, CLOSE_RANGE_CLOEXEC);
+      reset_signals ();
+      execve (req->path, req->argv, req->envp);
+      report_json_and_exit (3, (pr_fail (&cerr, errno, "execve", req->path), &cerr));
+    }
+  close (sync[0]);
+  close (ready[1]);
+  out->pid = pid;
+  out->pidfd = pidfd;
+  out->sync_fd = sync[1];
+  out->ready_fd = ready[0];
+  return 0;
+}
+
+static void exec_child (const struct pr_exec_req *req, int report)
+{
+  struct pr_error cerr = { 0 };
+  if (req->tty)
+    {
+      setsid ();
+      ioctl (req->stdio[0], TIOCSCTTY, 0);
+    }
+  for (int i = 0; i < 3; i++)
+    if (dup2 (req->stdio[i], i) < 0)
+      report_and_exit (report, (pr_fail (&cerr, errno, "dup2", NULL), &cerr));
+  if (pr_identity_apply (&req->id, &cerr) < 0)
+    report_and_exit (report, &cerr);
+  if (chdir (req->cwd) < 0)
+    report_and_exit (report, (pr_fail (&cerr, errno, "chdir", req->cwd), &cerr));
+  pr_close_range (3, ~0U, CLOSE_RANGE_CLOEXEC);
+  reset_signals ();
+  int saved = ENOENT;
+  for (const char *const *p = req->path_candidates; *p; p++)
+    {
+      execve (*p, req->argv, req->envp);
+      if (errno != ENOENT && errno != ENOTDIR)
+        saved = errno;
+    }
+  report_and_exit (report, (pr_fail (&cerr, saved, saved == ENOENT ? "executable file not found in $PATH" : "exec",
+                                     req->argv[0]),
+                            &cerr));
+}
+
+int pr_exec_spawn (const struct pr_exec_req *req, struct pr_exec *out, struct pr_error *err)
+{
+  /* Two channels: the middle child reports {pid, error}; the grandchild reports an error,
+   * or nothing (EOF) once execve succeeds. */
+  struct mid_report { pid_t pid; struct pr_error err; };
+  int midp[2], errp[2];
+  if (pipe2 (midp, O_CLOEXEC) < 0)
+    return pr_fail (err, errno, "pipe2", NULL);
+  if (pipe2 (errp, O_CLOEXEC) < 0)
+    {
+      int e = errno;
+      close (midp[0]); close (midp[1]);
+      return pr_fail (err, e, "pipe2", NULL);
+    }
+  int mid_fd = -1;
+  pid_t mid = clone3_pidfd (0, &mid_fd);
+  if (mid < 0)
+    {
+      int e = errno;
+      close (midp[0]); close (midp[1]); close (errp[0]); close (errp[1]);
+      return pr_fail (err, e, "clone3", NULL);
+    }
+  if (mid == 0)
+    {
+      /* --- child of Node: async-signal-safe only --- */
+      struct mid_report r = { -1, { 0 } };
+      close (midp[0]);
+      close (errp[0]);
+      prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
+      if (syscall (SYS_setns, req->target_pidfd, req->ns_flags) < 0)
+        pr_fail (&r.err, errno, "setns", "container");
+      else
+        {
+          /* A PID namespace applies to children only: the process that runs is a second child,
+           * made a child of Node itself (CLONE_PARENT) so that Node's pidfd collects its status. */
+          r.pid = (pid_t) syscall (SYS_clone, CLONE_PARENT | SIGCHLD, 0, 0, 0, 0);
+          if (r.pid == 0)
+            {
+              close (midp[1]);
+              exec_child (req, errp[1]);
+            }
+          if (r.pid < 0)
+            pr_fail (&r.err, errno, "clone", NULL);
+        }
+      pr_write_all (midp[1], &r, sizeof r);
+      _exit (r.pid > 0 ? 0 : 1);
+    }
+  close (midp[1]);
+  close (errp[1]);
+  siginfo_t si;
+  waitid (P_PIDFD, (id_t) mid_fd, &si, WEXITED);
+  close (mid_fd);
+
+  struct mid_report r = { -1, { 0 } };
+  ssize_t n = read (midp[0], &r, sizeof r);
+  close (midp[0]);
+  if (n != (ssize_t) sizeof r || r.pid <= 0)
+    {
+      close (errp[0]);
+      if (n == (ssize_t) sizeof r)
+        *err = r.err;
+      else
+        pr_fail (err, EIO, "exec", "the setup process died");
+      return -1;
+    }
+  /* The grandchild is our own child and nobody else reaps it (libuv waits only for the pids it
+   * spawned), so pidfd_open by pid is race-free here. */
+  int pidfd = pr_pidfd_open (r.pid, 0);
+  struct pr_error cerr;
+  do
+    n = read (errp[0], &cerr, sizeof cerr);
+  while (n < 0 && errno == EINTR);
+  close (errp[0]);
+  if (n == (ssize_t) sizeof cerr)
+    {
+      if (pidfd >= 0)
+        {
+          waitid (P_PIDFD, (id_t) pidfd, &si, WEXITED);
+          close (pidfd);
+        }
+      *err = cerr;
+      return -1;
+    }
+  if (pidfd < 0)
+    return pr_fail (err, errno, "pidfd_open", NULL);
+  out->pid = r.pid;
+  out->pidfd = pidfd;
+  return 0;
+}

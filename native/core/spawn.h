@@ -1,0 +1,52 @@
+/* Processes created from inside Node: the pod sandbox (the shim, exec'd as PID 1 of new
+ * namespaces) and `exec` into a running container. Node is multi-threaded, so every child
+ * path here between clone and execve uses only async-signal-safe system calls on buffers
+ * prepared by the parent: no malloc, no stdio, no locks, no glibc setxid wrappers. */
+#ifndef PODRUN_SPAWN_H
+#define PODRUN_SPAWN_H
+
+#include "identity.h"
+
+struct pr_sandbox_req
+{
+  unsigned long long clone_flags; /* CLONE_NEW* chosen by the caller */
+  const char *path;               /* the shim */
+  char *const *argv;
+  char *const *envp;
+  const char *hostname;
+  int log_fd;                     /* becomes the shim's stdout and stderr */
+};
+
+struct pr_sandbox
+{
+  pid_t pid;
+  int pidfd;
+  int sync_fd;   /* write one byte once the id maps are written; closing it aborts the child */
+  int ready_fd;  /* the shim's fd 3: one JSON line, then EOF */
+};
+
+/* Clones the sandbox; the child waits on sync_fd, then sets the hostname and execs the shim. */
+int pr_sandbox_clone (const struct pr_sandbox_req *req, struct pr_sandbox *out, struct pr_error *err);
+
+struct pr_exec_req
+{
+  int target_pidfd;               /* the container's init */
+  int ns_flags;                   /* namespaces to join through the pidfd */
+  struct pr_identity id;
+  const char *cwd;
+  char *const *argv;
+  char *const *envp;
+  const char *const *path_candidates; /* absolute paths to try in order (PATH resolved by the caller) */
+  int stdio[3];                   /* fds for the process's 0, 1, 2 */
+  bool tty;                       /* stdio[0] is a terminal: make it the controlling one */
+};
+
+struct pr_exec
+{
+  pid_t pid;    /* a child of the calling process (CLONE_PARENT), in the container's PID namespace */
+  int pidfd;
+};
+
+int pr_exec_spawn (const struct pr_exec_req *req, struct pr_exec *out, struct pr_error *err);
+
+#endif

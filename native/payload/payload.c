@@ -1,0 +1,256 @@
+/* podrun-payload: a small static program the tests run as container workload, so that
+ * what they assert does not depend on the tools of any image (crun's tests/init.c idea).
+ *
+ *   payload CMD [ARGS...]   several commands may be chained with `--then`:
+ *     echo TEXT...            print to stdout          err TEXT...    print to stderr
+ *     exit N                  exit with N              sleep SECS     sleep (fractions allowed)
+ *     hostname                print the hostname       pid            print getpid()
+ *     ns                      print net,ipc,uts,mnt,pid,user namespace inodes, one "name inode" a line
+ *     cat FILE                print a file             write FILE TEXT   write TEXT to FILE
+ *     ls DIR                  list names, one a line   pids           list the visible pids
+ *     fds                     list open fds            id             print uid, gid, groups
+ *     status KEY              print that line of /proc/self/status
+ *     env NAME                print $NAME              cwd            print the working directory
+ *     stat FILE               print "uid gid mode"     serve-http PORT [TEXT]  answer GET with TEXT
+ *     trap-term               exit 0 on SIGTERM, waiting forever meanwhile
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <stdbool.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static int fail (const char *what)
+{
+  fprintf (stderr, "payload: %s: %s\n", what, strerror (errno));
+  return 1;
+}
+
+static int cmd_ls (const char *dir, bool numeric_only)
+{
+  DIR *d = opendir (dir);
+  if (!d)
+    return fail (dir);
+  struct dirent *e;
+  while ((e = readdir (d)))
+    {
+      if (e->d_name[0] == '.' && (!e->d_name[1] || (e->d_name[1] == '.' && !e->d_name[2])))
+        continue;
+      if (numeric_only && (e->d_name[0] < '0' || e->d_name[0] > '9'))
+        continue;
+      printf ("%s\n", e->d_name);
+    }
+  closedir (d);
+  return 0;
+}
+
+static int cmd_cat (const char *path)
+{
+  FILE *f = fopen (path, "r");
+  if (!f)
+    return fail (path);
+  char buf[4096];
+  size_t n;
+  while ((n = fread (buf, 1, sizeof buf, f)) > 0)
+    fwrite (buf, 1, n, stdout);
+  fclose (f);
+  return 0;
+}
+
+static int cmd_serve_http (int port, const char *text)
+{
+  int s = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
+  setsockopt (s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons ((uint16_t) port) };
+  if (bind (s, (struct sockaddr *) &sa, sizeof sa) < 0 || listen (s, 64) < 0)
+    return fail ("bind");
+  printf ("listening on %d\n", port);
+  fflush (stdout);
+  for (;;)
+    {
+      int c = accept4 (s, NULL, NULL, SOCK_CLOEXEC);
+      if (c < 0)
+        continue;
+      char req[4096];
+      ssize_t n = read (c, req, sizeof req);
+      (void) n;
+      char resp[8192];
+      int len = snprintf (resp, sizeof resp,
+                          "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n%s",
+                          strlen (text), text);
+      if (write (c, resp, (size_t) len) < 0)
+        (void) 0;
+      close (c);
+    }
+}
+
+static void on_term (int sig)
+{
+  (void) sig;
+  printf ("got SIGTERM\n");
+  fflush (stdout);
+  _exit (0);
+}
+
+static int run (int argc, char **argv)
+{
+  const char *cmd = argv[0];
+  if (!strcmp (cmd, "echo") || !strcmp (cmd, "err"))
+    {
+      FILE *out = cmd[0] == 'e' && cmd[1] == 'c' ? stdout : stderr;
+      for (int i = 1; i < argc; i++)
+        fprintf (out, "%s%s", argv[i], i + 1 < argc ? " " : "");
+      fprintf (out, "\n");
+      fflush (out);
+      return 0;
+    }
+  if (!strcmp (cmd, "exit"))
+    exit (argc > 1 ? atoi (argv[1]) : 0);
+  if (!strcmp (cmd, "sleep"))
+    {
+      double secs = argc > 1 ? atof (argv[1]) : 3600 * 24;
+      struct timespec ts = { (time_t) secs, (long) ((secs - (double) (time_t) secs) * 1e9) };
+      while (nanosleep (&ts, &ts) < 0 && errno == EINTR)
+        ;
+      return 0;
+    }
+  if (!strcmp (cmd, "hostname"))
+    {
+      char h[256];
+      gethostname (h, sizeof h);
+      printf ("%s\n", h);
+      return 0;
+    }
+  if (!strcmp (cmd, "pid"))
+    return printf ("%d\n", (int) getpid ()) < 0;
+  if (!strcmp (cmd, "ns"))
+    {
+      static const char *const names[] = { "net", "ipc", "uts", "mnt", "pid", "user", "cgroup", NULL };
+      for (int i = 0; names[i]; i++)
+        {
+          char path[64];
+          struct stat st;
+          snprintf (path, sizeof path, "/proc/self/ns/%s", names[i]);
+          if (stat (path, &st) == 0)
+            printf ("%s %lu\n", names[i], (unsigned long) st.st_ino);
+        }
+      return 0;
+    }
+  if (!strcmp (cmd, "cat") && argc > 1)
+    return cmd_cat (argv[1]);
+  if (!strcmp (cmd, "write") && argc > 2)
+    {
+      FILE *f = fopen (argv[1], "w");
+      if (!f)
+        return fail (argv[1]);
+      fprintf (f, "%s", argv[2]);
+      return fclose (f) != 0 ? fail (argv[1]) : 0;
+    }
+  if (!strcmp (cmd, "ls") && argc > 1)
+    return cmd_ls (argv[1], false);
+  if (!strcmp (cmd, "pids"))
+    return cmd_ls ("/proc", true);
+  if (!strcmp (cmd, "fds"))
+    {
+      /* List before opendir adds its own descriptor to the count. */
+      int fd = open ("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      DIR *d = fdopendir (fd);
+      struct dirent *e;
+      while (d && (e = readdir (d)))
+        if (e->d_name[0] != '.' && atoi (e->d_name) != fd)
+          printf ("%s\n", e->d_name);
+      return 0;
+    }
+  if (!strcmp (cmd, "id"))
+    {
+      gid_t groups[64];
+      int n = getgroups (64, groups);
+      printf ("uid=%d gid=%d groups=", (int) getuid (), (int) getgid ());
+      for (int i = 0; i < n; i++)
+        printf ("%s%d", i ? "," : "", (int) groups[i]);
+      printf ("\n");
+      return 0;
+    }
+  if (!strcmp (cmd, "status") && argc > 1)
+    {
+      FILE *f = fopen ("/proc/self/status", "r");
+      char line[512];
+      size_t klen = strlen (argv[1]);
+      while (f && fgets (line, sizeof line, f))
+        if (!strncmp (line, argv[1], klen) && line[klen] == ':')
+          fputs (line, stdout);
+      if (f)
+        fclose (f);
+      return 0;
+    }
+  if (!strcmp (cmd, "env") && argc > 1)
+    {
+      const char *v = getenv (argv[1]);
+      printf ("%s\n", v ? v : "");
+      return 0;
+    }
+  if (!strcmp (cmd, "cwd"))
+    {
+      char buf[4096];
+      printf ("%s\n", getcwd (buf, sizeof buf) ? buf : "?");
+      return 0;
+    }
+  if (!strcmp (cmd, "stat") && argc > 1)
+    {
+      struct stat st;
+      if (stat (argv[1], &st) < 0)
+        return fail (argv[1]);
+      printf ("%d %d %o\n", (int) st.st_uid, (int) st.st_gid, (unsigned) (st.st_mode & 07777));
+      return 0;
+    }
+  if (!strcmp (cmd, "serve-http") && argc > 1)
+    return cmd_serve_http (atoi (argv[1]), argc > 2 ? argv[2] : "ok");
+  if (!strcmp (cmd, "trap-term"))
+    {
+      signal (SIGTERM, on_term);
+      for (;;)
+        pause ();
+    }
+  fprintf (stderr, "payload: unknown command %s\n", cmd);
+  return 2;
+}
+
+int main (int argc, char **argv)
+{
+  /* Busybox style: invoked through a link named after a command, run that command. */
+  const char *base = strrchr (argv[0], '/');
+  base = base ? base + 1 : argv[0];
+  if (strcmp (base, "payload") != 0 && strcmp (base, "podrun-payload") != 0)
+    {
+      argv[0] = (char *) base;
+      return run (argc, argv);
+    }
+  argv++;
+  argc--;
+  if (argc < 1)
+    {
+      fprintf (stderr, "usage: payload CMD [ARGS...] [--then CMD ...]\n");
+      return 2;
+    }
+  int start = 0, rc = 0;
+  for (int i = 0; i <= argc; i++)
+    if (i == argc || !strcmp (argv[i], "--then"))
+      {
+        argv[i < argc ? i : argc] = NULL;
+        rc = run (i - start, argv + start);
+        if (rc != 0)
+          return rc;
+        start = i + 1;
+      }
+  return rc;
+}

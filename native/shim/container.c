@@ -1,0 +1,378 @@
+/* Starting one container: clone3 into a new mount (and usually PID) namespace, assemble
+ * the root from the plan's mount operations, pivot_root, become the container's identity,
+ * and execve. The child reports a failure as a struct pr_error on a CLOEXEC pipe; EOF on
+ * that pipe means execve succeeded (libuv's trick). */
+#include "shim.h"
+
+#include "../core/identity.h"
+#include "../core/mounts.h"
+
+#include <linux/openat2.h>
+#include <linux/sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+
+static const char *const default_path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+/* Kubernetes' defaults (containerd's oci.WithMaskedPaths / WithReadonlyPaths). */
+static const char *const masked_paths[] = {
+  "/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list",
+  "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware", "/sys/devices/virtual/powercap", NULL,
+};
+static const char *const readonly_paths[] = {
+  "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL,
+};
+
+static int op_dev (int rootfd, const char *target, struct pr_error *err)
+{
+  static const char *const nodes[] = { "null", "zero", "full", "random", "urandom", "tty", NULL };
+  static const char *const links[][2] = {
+    { "fd", "/proc/self/fd" }, { "stdin", "/proc/self/fd/0" }, { "stdout", "/proc/self/fd/1" },
+    { "stderr", "/proc/self/fd/2" }, { "ptmx", "pts/ptmx" }, { "core", "/proc/kcore" },
+  };
+  char path[4096];
+  cleanup_close int devfd = pr_open_in_root (rootfd, target, PR_TARGET_DIR, 0755, err);
+  if (devfd < 0)
+    return -1;
+  if (pr_mount_fs ("tmpfs", "tmpfs", devfd, MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k", err) < 0)
+    return -1;
+  /* Device nodes are bound from the host: mknod is not allowed in a user namespace. */
+  for (int i = 0; nodes[i]; i++)
+    {
+      snprintf (path, sizeof path, "%s/%s", target, nodes[i]);
+      cleanup_close int fd = pr_open_in_root (rootfd, path, PR_TARGET_FILE, 0666, err);
+      char src[64];
+      snprintf (src, sizeof src, "/dev/%s", nodes[i]);
+      if (fd < 0 || pr_bind (src, NULL, fd, false, false, err) < 0)
+        return -1;
+    }
+  for (size_t i = 0; i < sizeof links / sizeof links[0]; i++)
+    {
+      cleanup_close int fd = pr_open_in_root (rootfd, target, PR_TARGET_DIR, 0755, err);
+      if (fd < 0)
+        return -1;
+      if (symlinkat (links[i][1], fd, links[i][0]) < 0 && errno != EEXIST)
+        return pr_fail (err, errno, "symlink", links[i][0]);
+    }
+  snprintf (path, sizeof path, "%s/pts", target);
+  cleanup_close int pts = pr_open_in_root (rootfd, path, PR_TARGET_DIR, 0755, err);
+  if (pts < 0)
+    return -1;
+  /* gid=5 (tty) only exists when the user namespace maps it. */
+  if (pr_mount_fs ("devpts", "devpts", pts, MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620,gid=5", err) < 0
+      && pr_mount_fs ("devpts", "devpts", pts, MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620", err) < 0)
+    return -1;
+  snprintf (path, sizeof path, "%s/mqueue", target);
+  cleanup_close int mq = pr_open_in_root (rootfd, path, PR_TARGET_DIR, 0755, err);
+  if (mq < 0 || pr_mount_fs ("mqueue", "mqueue", mq, MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err) < 0)
+    return -1;
+  snprintf (path, sizeof path, "%s/shm", target);
+  cleanup_close int shm = pr_open_in_root (rootfd, path, PR_TARGET_DIR, 01777, err);
+  return shm < 0 ? -1 : 0;
+}
+
+static int op_root (const struct json *op, const char *root, struct pr_error *err)
+{
+  const char *type = json_str (op, "type", "");
+  if (strcmp (type, "overlay") == 0)
+    {
+      char data[8192];
+      const struct json *lower = json_get (op, "lower");
+      size_t n = 0;
+      n += (size_t) snprintf (data + n, sizeof data - n, "lowerdir=");
+      for (const struct json *l = lower ? lower->child : NULL; l && n < sizeof data; l = l->next)
+        n += (size_t) snprintf (data + n, sizeof data - n, "%s%s", l == lower->child ? "" : ":", l->string);
+      n += (size_t) snprintf (data + n, sizeof data - n, ",upperdir=%s,workdir=%s%s", json_str (op, "upper", ""),
+                              json_str (op, "work", ""), json_bool (op, "userxattr", false) ? ",userxattr" : "");
+      if (n >= sizeof data)
+        return pr_fail (err, ENAMETOOLONG, "mount overlay", root);
+      if (mount ("overlay", root, "overlay", 0, data) < 0)
+        return pr_fail (err, errno, "mount overlay", root);
+      return 0;
+    }
+  if (strcmp (type, "tmpfs") == 0)
+    {
+      if (mount ("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, json_str (op, "options", "mode=755")) < 0)
+        return pr_fail (err, errno, "mount tmpfs", root);
+      return 0;
+    }
+  if (strcmp (type, "bind") == 0)
+    {
+      cleanup_close int fd = open (root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+      if (fd < 0)
+        return pr_fail (err, errno, "open", root);
+      return pr_bind (json_str (op, "source", ""), NULL, fd, false, true, err);
+    }
+  return pr_fail (err, EINVAL, "unknown root operation", type);
+}
+
+static int op_apply (const struct json *op, int rootfd, struct pr_error *err)
+{
+  const char *type = json_str (op, "type", ""), *target = json_str (op, "target", "");
+  bool ro = json_bool (op, "readonly", false);
+  if (strcmp (type, "dev") == 0)
+    return op_dev (rootfd, target, err);
+  if (strcmp (type, "mkdir") == 0)
+    return pr_mkdir_in_root (rootfd, target, (mode_t) json_int (op, "mode", 0755), err);
+  if (strcmp (type, "symlink") == 0)
+    {
+      char parent[4096];
+      snprintf (parent, sizeof parent, "%s", target);
+      char *slash = strrchr (parent, '/');
+      if (!slash)
+        return pr_fail (err, EINVAL, "symlink", target);
+      *slash = '\0';
+      cleanup_close int pfd = pr_open_in_root (rootfd, parent[0] ? parent : "/", PR_TARGET_DIR, 0755, err);
+      if (pfd < 0)
+        return -1;
+      if (symlinkat (json_str (op, "link", ""), pfd, slash + 1) < 0 && errno != EEXIST)
+        return pr_fail (err, errno, "symlink", target);
+      return 0;
+    }
+  if (strcmp (type, "bind") == 0)
+    {
+      const char *source = json_str (op, "source", "");
+      struct stat st;
+      if (stat (source, &st) < 0)
+        return pr_fail (err, errno, "stat", source);
+      bool file = json_bool (op, "file", !S_ISDIR (st.st_mode));
+      cleanup_close int fd = pr_open_in_root (rootfd, target, file ? PR_TARGET_FILE : PR_TARGET_DIR, 0755, err);
+      if (fd < 0)
+        return -1;
+      return pr_bind (source, json_str (op, "sub", NULL), fd, ro, json_bool (op, "recursive", true), err);
+    }
+  cleanup_close int fd = pr_open_in_root (rootfd, target, PR_TARGET_DIR, 0755, err);
+  if (fd < 0)
+    return -1;
+  if (strcmp (type, "tmpfs") == 0)
+    return pr_mount_fs ("tmpfs", "tmpfs", fd, MS_NOSUID | MS_NODEV | (ro ? MS_RDONLY : 0),
+                        json_str (op, "options", "mode=1777"), err);
+  if (strcmp (type, "proc") == 0)
+    return pr_mount_fs ("proc", "proc", fd, MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err);
+  if (strcmp (type, "sysfs") == 0)
+    {
+      /* A fresh sysfs needs the network namespace to belong to our user namespace
+       * (hostNetwork pods): otherwise bind the host's, read-only, as crun does. */
+      if (pr_mount_fs ("sysfs", "sysfs", fd, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err) == 0)
+        return 0;
+      return pr_bind ("/sys", NULL, fd, true, true, err);
+    }
+  return pr_fail (err, EINVAL, "unknown mount operation", type);
+}
+
+static int mask_paths (int rootfd, struct pr_error *err)
+{
+  for (int i = 0; masked_paths[i]; i++)
+    {
+      cleanup_close int fd = pr_openat2 (rootfd, masked_paths[i], O_PATH | O_CLOEXEC, 0,
+                                         RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS);
+      struct stat st;
+      if (fd < 0 || fstat (fd, &st) < 0)
+        continue; /* absent on this kernel: nothing to hide */
+      if (S_ISDIR (st.st_mode))
+        {
+          if (pr_mount_fs ("tmpfs", "tmpfs", fd, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0", err) < 0)
+            return -1;
+        }
+      else if (pr_bind ("/dev/null", NULL, fd, false, false, err) < 0)
+        return -1;
+    }
+  for (int i = 0; readonly_paths[i]; i++)
+    {
+      cleanup_close int fd = pr_openat2 (rootfd, readonly_paths[i], O_PATH | O_CLOEXEC, 0,
+                                         RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS);
+      if (fd < 0)
+        continue;
+      char src[64];
+      snprintf (src, sizeof src, "/proc/self/fd/%d", fd);
+      if (pr_bind (src, NULL, fd, true, true, err) < 0)
+        return -1;
+    }
+  return 0;
+}
+
+static const char *env_path (char **env)
+{
+  for (; env && *env; env++)
+    if (strncmp (*env, "PATH=", 5) == 0)
+      return *env + 5;
+  return default_path;
+}
+
+/* execvpe without the shell fallback: the PATH is the container's, not ours. */
+static int exec_in_path (char **argv, char **env, struct pr_error *err)
+{
+  if (!argv || !argv[0])
+    return pr_fail (err, EINVAL, "exec", "no command specified");
+  if (strchr (argv[0], '/'))
+    {
+      execve (argv[0], argv, env);
+      return pr_fail (err, errno, "exec", argv[0]);
+    }
+  const char *path = env_path (env);
+  int saved = ENOENT;
+  while (*path)
+    {
+      const char *colon = strchrnul (path, ':');
+      char full[4096];
+      int n = snprintf (full, sizeof full, "%.*s/%s", (int) (colon - path), path, argv[0]);
+      if (n > 0 && (size_t) n < sizeof full)
+        {
+          execve (full, argv, env);
+          if (errno != ENOENT && errno != ENOTDIR)
+            saved = errno;
+        }
+      path = *colon ? colon + 1 : colon;
+    }
+  return pr_fail (err, saved, saved == ENOENT ? "executable file not found in $PATH" : "exec", argv[0]);
+}
+
+static int child_setup (const struct json *plan, int out, int errfd, struct pr_error *err)
+{
+  const char *root = json_str (plan, "root", "");
+  const struct json *ops = json_get (plan, "ops");
+  cleanup_close int rootfd = -1;
+
+  prctl (PR_SET_NAME, "podrun:[init]", 0, 0, 0);
+  prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  /* Nothing the container mounts may propagate back to the pod, or further to the host. */
+  if (mount (NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+    return pr_fail (err, errno, "mount MS_SLAVE", "/");
+  for (const struct json *op = ops ? ops->child : NULL; op; op = op->next)
+    {
+      if (strcmp (json_str (op, "target", ""), "/") == 0)
+        {
+          if (op_root (op, root, err) < 0)
+            return -1;
+          if (rootfd >= 0)
+            close (rootfd);
+          rootfd = open (root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+          if (rootfd < 0)
+            return pr_fail (err, errno, "open", root);
+          continue;
+        }
+      if (rootfd < 0)
+        return pr_fail (err, EINVAL, "plan", "the first operation must mount the root");
+      if (op_apply (op, rootfd, err) < 0)
+        return -1;
+    }
+  if (rootfd < 0)
+    return pr_fail (err, EINVAL, "plan", "no root filesystem");
+  if (mask_paths (rootfd, err) < 0)
+    return -1;
+  const char *cwd = json_str (plan, "cwd", "/");
+  if (pr_mkdir_in_root (rootfd, cwd, 0755, err) < 0)
+    return -1;
+  if (json_bool (plan, "readonlyRoot", false) && pr_make_readonly (rootfd, false, err) < 0)
+    return -1;
+
+  cleanup_close int null = open ("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (null < 0)
+    return pr_fail (err, errno, "open", "/dev/null");
+  if (pr_pivot (rootfd, err) < 0)
+    return -1;
+  if (dup2 (null, 0) < 0 || dup2 (out, 1) < 0 || dup2 (errfd, 2) < 0)
+    return pr_fail (err, errno, "dup2", NULL);
+
+  struct pr_identity id = {
+    .uid = (uid_t) json_int (plan, "uid", 0),
+    .gid = (gid_t) json_int (plan, "gid", 0),
+    .set_groups = json_bool (plan, "setGroups", true),
+    .cap_bounding = (uint64_t) json_int (plan, "capBounding", (long long) PR_DEFAULT_CAPS),
+    .cap_effective = (uint64_t) json_int (plan, "capEffective", (long long) PR_DEFAULT_CAPS),
+    .cap_last = pr_cap_last (),
+    .no_new_privs = json_bool (plan, "noNewPrivs", true),
+  };
+  const struct json *groups = json_get (plan, "groups");
+  for (const struct json *g = groups ? groups->child : NULL; g && id.ngroups < PR_MAX_GROUPS; g = g->next)
+    id.groups[id.ngroups++] = (gid_t) g->number;
+  if (pr_identity_apply (&id, err) < 0)
+    return -1;
+  if (chdir (cwd) < 0)
+    return pr_fail (err, errno, "chdir", cwd);
+
+  /* Only 0-2 reach the container; the error pipe closes on exec. */
+  if (pr_close_range (3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+    return pr_fail (err, errno, "close_range", NULL);
+  sigset_t none;
+  sigemptyset (&none);
+  for (int sig = 1; sig < NSIG; sig++)
+    signal (sig, SIG_DFL);
+  sigprocmask (SIG_SETMASK, &none, NULL);
+
+  cleanup_free char **argv = json_strv (plan, "argv");
+  cleanup_free char **env = json_strv (plan, "env");
+  return exec_in_path (argv, env, err);
+}
+
+int container_spawn (const struct json *plan, struct container *c, struct pr_error *err, char *msg, size_t msglen)
+{
+  int out[2] = { -1, -1 }, errp[2] = { -1, -1 }, status[2] = { -1, -1 };
+  msg[0] = '\0';
+  if (pipe2 (out, O_CLOEXEC) < 0 || pipe2 (errp, O_CLOEXEC) < 0 || pipe2 (status, O_CLOEXEC) < 0)
+    {
+      pr_fail (err, errno, "pipe2", NULL);
+      goto fail;
+    }
+  int pidfd = -1;
+  struct clone_args args = {
+    .flags = CLONE_NEWNS | CLONE_PIDFD | (json_bool (plan, "newPidns", true) ? CLONE_NEWPID : 0),
+    .pidfd = (uint64_t) (uintptr_t) &pidfd,
+    .exit_signal = SIGCHLD,
+  };
+  pid_t pid = (pid_t) syscall (SYS_clone3, &args, sizeof args);
+  if (pid < 0)
+    {
+      pr_fail (err, errno, "clone3", NULL);
+      goto fail;
+    }
+  if (pid == 0)
+    {
+      struct pr_error cerr = { 0 };
+      close (status[0]);
+      child_setup (plan, out[1], errp[1], &cerr);
+      pr_write_all (status[1], &cerr, sizeof cerr);
+      _exit (127);
+    }
+  close (out[1]);
+  close (errp[1]);
+  close (status[1]);
+  out[1] = errp[1] = status[1] = -1;
+
+  struct pr_error cerr;
+  ssize_t n;
+  do
+    n = read (status[0], &cerr, sizeof cerr);
+  while (n < 0 && errno == EINTR);
+  close (status[0]);
+  status[0] = -1;
+
+  c->pid = pid;
+  c->pidfd = pidfd;
+  c->out.fd = out[0];
+  c->err.fd = errp[0];
+  if (n == (ssize_t) sizeof cerr)
+    {
+      *err = cerr;
+      if (strcmp (cerr.op, "executable file not found in $PATH") == 0)
+        snprintf (msg, msglen, "exec: \"%s\": executable file not found in $PATH", cerr.path);
+      else
+        pr_error_format (&cerr, msg, msglen);
+      return -1; /* the caller reaps the child and records the failure */
+    }
+  return 0;
+
+fail:
+  for (int i = 0; i < 2; i++)
+    {
+      if (out[i] >= 0) close (out[i]);
+      if (errp[i] >= 0) close (errp[i]);
+      if (status[i] >= 0) close (status[i]);
+    }
+  pr_error_format (err, msg, msglen);
+  c->pid = -1;
+  return -1;
+}

@@ -1,0 +1,533 @@
+/* podrun-shim: the pod's long-lived process.
+ *
+ *   podrun-shim POD_DIR        (exec'd by the addon as PID 1 of the pod's new namespaces)
+ *
+ * Reads POD_DIR/shim-config.json, makes the pod-level mounts in its private mount namespace,
+ * brings `lo` up, listens on POD_DIR/shim.sock (JSON lines, one request per line, one reply
+ * per request, events to subscribers), reports readiness on fd 3, and then serves until told
+ * to shut down. It reaps every process of the pod; exits of containers become exit records. */
+#include "shim.h"
+
+#include "../core/netlink.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+struct client
+{
+  struct client *next;
+  int fd;
+  bool subscribed;
+  char *buf;
+  size_t len, cap;
+};
+
+static struct container *containers;
+static struct client *clients;
+static int epfd = -1, listen_fd = -1, sig_fd = -1;
+static bool shutting_down;
+static const char *pod_dir;
+
+enum tag { TAG_LISTEN = 1, TAG_SIGNAL, TAG_CLIENT, TAG_STDOUT, TAG_STDERR };
+/* epoll data: the low 3 bits carry the tag, the rest a pointer (structs are 8-byte aligned). */
+static uint64_t pack (enum tag t, void *p) { return (uint64_t) (uintptr_t) p | t; }
+
+static void ep_add (int fd, enum tag t, void *p)
+{
+  struct epoll_event ev = { .events = EPOLLIN, .data.u64 = pack (t, p) };
+  epoll_ctl (epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+static void send_line (int fd, const char *line)
+{
+  /* Clients are local and read promptly; a client that does not is dropped on EAGAIN. */
+  pr_write_all (fd, line, strlen (line));
+}
+
+static void broadcast (const char *line)
+{
+  for (struct client *cl = clients; cl; cl = cl->next)
+    if (cl->subscribed)
+      send_line (cl->fd, line);
+}
+
+static void reply_error (int fd, long long id, const struct pr_error *err, const char *message)
+{
+  struct jbuf b;
+  jb_init (&b);
+  jb_obj_begin (&b);
+  jb_key_int (&b, "id", id);
+  jb_key_bool (&b, "ok", false);
+  jb_key_str (&b, "error", message);
+  jb_key_int (&b, "errno", err ? err->errnum : 0);
+  if (err && err->op[0])
+    jb_key_str (&b, "op", err->op);
+  if (err && err->path[0])
+    jb_key_str (&b, "path", err->path);
+  jb_obj_end (&b);
+  jb_raw (&b, "\n");
+  send_line (fd, b.data);
+  jb_free (&b);
+}
+
+static pid_t host_pid_of_pidfd (int pidfd)
+{
+  /* /proc here is the host's procfs, so fdinfo reports the pid in the host's namespace. */
+  char path[64];
+  snprintf (path, sizeof path, "/proc/self/fdinfo/%d", pidfd);
+  cleanup_free char *info = pr_read_file (path, NULL);
+  char *p = info ? strstr (info, "\nPid:") : NULL;
+  return p ? (pid_t) strtol (p + 5, NULL, 10) : -1;
+}
+
+static void container_free (struct container *c)
+{
+  if (c->pidfd >= 0) close (c->pidfd);
+  if (c->out.fd >= 0) close (c->out.fd);
+  if (c->err.fd >= 0) close (c->err.fd);
+  if (c->log_fd >= 0) close (c->log_fd);
+  free (c->name);
+  free (c->exit_path);
+  free (c);
+}
+
+/* A container is forgotten once it has exited and both of its pipes are at EOF. */
+static void container_gc (void)
+{
+  for (struct container **pp = &containers; *pp;)
+    {
+      struct container *c = *pp;
+      if (!c->running && c->out.fd < 0 && c->err.fd < 0)
+        {
+          *pp = c->next;
+          container_free (c);
+        }
+      else
+        pp = &c->next;
+    }
+}
+
+static void emit_exit_event (const struct container *c, int code, int sig, const char *finished)
+{
+  struct jbuf b;
+  jb_init (&b);
+  jb_obj_begin (&b);
+  jb_key_str (&b, "event", "exit");
+  jb_key_str (&b, "name", c->name);
+  jb_key_int (&b, "attempt", c->attempt);
+  jb_key_int (&b, "exitCode", code);
+  jb_key_int (&b, "signal", sig);
+  jb_key_str (&b, "finishedAt", finished);
+  jb_obj_end (&b);
+  jb_raw (&b, "\n");
+  broadcast (b.data);
+  jb_free (&b);
+}
+
+static void container_exited (struct container *c, const siginfo_t *si)
+{
+  int code = 0, sig = 0;
+  char finished[40];
+  if (si->si_code == CLD_EXITED)
+    code = si->si_status;
+  else
+    {
+      sig = si->si_status;
+      code = 128 + sig;
+    }
+  /* Output written before the exit is already in the pipes: log it before the record. */
+  log_stream_read (c, &c->out, true);
+  log_stream_read (c, &c->err, true);
+  pr_rfc3339_now (finished);
+  c->running = false;
+  write_exit_record (c->exit_path, c, code, sig, NULL, NULL, finished);
+  emit_exit_event (c, code, sig, finished);
+}
+
+static void reap (void)
+{
+  for (;;)
+    {
+      siginfo_t si = { 0 };
+      /* Peek first: a container's exit must be collected with its status, an orphan's just reaped. */
+      if (waitid (P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0 || si.si_pid == 0)
+        return;
+      struct container *c = containers;
+      while (c && !(c->running && c->pid == si.si_pid))
+        c = c->next;
+      siginfo_t done = { 0 };
+      waitid (P_PID, (id_t) si.si_pid, &done, WEXITED);
+      if (c)
+        container_exited (c, &done);
+    }
+}
+
+static struct container *find_running (const char *name)
+{
+  for (struct container *c = containers; c; c = c->next)
+    if (c->running && strcmp (c->name, name) == 0)
+      return c;
+  return NULL;
+}
+
+static void handle_start (int fd, long long id, const struct json *plan)
+{
+  const char *name = json_str (plan, "name", NULL);
+  const char *log_path = json_str (plan, "logPath", NULL), *start_path = json_str (plan, "startPath", NULL),
+             *exit_path = json_str (plan, "exitPath", NULL);
+  struct pr_error err = { 0 };
+  char msg[1024];
+  if (!name || !log_path || !start_path || !exit_path)
+    {
+      reply_error (fd, id, NULL, "start: name, logPath, startPath and exitPath are required");
+      return;
+    }
+  if (find_running (name))
+    {
+      pr_fail (&err, EEXIST, "start", name);
+      reply_error (fd, id, &err, "container is already running");
+      return;
+    }
+  struct container *c = calloc (1, sizeof *c);
+  c->name = strdup (name);
+  c->exit_path = strdup (exit_path);
+  c->attempt = json_int (plan, "attempt", 0);
+  c->pidfd = c->out.fd = c->err.fd = -1;
+  c->out.tag = "stdout";
+  c->err.tag = "stderr";
+  c->log_fd = open (log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  if (c->log_fd < 0)
+    {
+      pr_fail (&err, errno, "open", log_path);
+      pr_error_format (&err, msg, sizeof msg);
+      reply_error (fd, id, &err, msg);
+      container_free (c);
+      return;
+    }
+  pr_rfc3339_now (c->started_at);
+  int r = container_spawn (plan, c, &err, msg, sizeof msg);
+  if (c->pid > 0)
+    {
+      c->host_pid = host_pid_of_pidfd (c->pidfd);
+      c->start_time = pr_proc_start_time (c->host_pid);
+    }
+  if (r < 0)
+    {
+      /* The child failed before execve: collect it here and record the failure the way the
+       * kubelet shows it (reason StartError, exit code 128). */
+      if (c->pid > 0)
+        {
+          siginfo_t si;
+          waitid (P_PID, (id_t) c->pid, &si, WEXITED);
+        }
+      char finished[40];
+      pr_rfc3339_now (finished);
+      write_exit_record (exit_path, c, 128, 0, "StartError", msg, finished);
+      reply_error (fd, id, &err, msg);
+      container_free (c);
+      return;
+    }
+  fcntl (c->out.fd, F_SETFL, O_NONBLOCK);
+  fcntl (c->err.fd, F_SETFL, O_NONBLOCK);
+  ep_add (c->out.fd, TAG_STDOUT, c);
+  ep_add (c->err.fd, TAG_STDERR, c);
+  c->running = true;
+  c->next = containers;
+  containers = c;
+  write_start_record (start_path, c);
+
+  struct jbuf b;
+  jb_init (&b);
+  jb_obj_begin (&b);
+  jb_key_int (&b, "id", id);
+  jb_key_bool (&b, "ok", true);
+  jb_key_int (&b, "pid", c->host_pid);
+  jb_key_int (&b, "startTime", (long long) c->start_time);
+  jb_key_str (&b, "startedAt", c->started_at);
+  jb_obj_end (&b);
+  jb_raw (&b, "\n");
+  send_line (fd, b.data);
+  jb_free (&b);
+}
+
+static void kill_all (int sig)
+{
+  for (struct container *c = containers; c; c = c->next)
+    if (c->running)
+      pr_pidfd_send_signal (c->pidfd, sig);
+}
+
+static void handle_request (struct client *cl, const char *line, size_t len)
+{
+  const char *perr = NULL;
+  struct json *req = json_parse (line, len, &perr);
+  if (!req)
+    {
+      reply_error (cl->fd, 0, NULL, perr);
+      return;
+    }
+  long long id = json_int (req, "id", 0);
+  const char *op = json_str (req, "op", "");
+  char ok[128];
+  snprintf (ok, sizeof ok, "{\"id\":%lld,\"ok\":true}\n", id);
+  if (strcmp (op, "hello") == 0)
+    {
+      snprintf (ok, sizeof ok, "{\"id\":%lld,\"ok\":true,\"protocol\":%d}\n", id, SHIM_PROTOCOL);
+      send_line (cl->fd, ok);
+    }
+  else if (strcmp (op, "subscribe") == 0)
+    {
+      cl->subscribed = true;
+      send_line (cl->fd, ok);
+    }
+  else if (strcmp (op, "start") == 0)
+    handle_start (cl->fd, id, json_get (req, "container"));
+  else if (strcmp (op, "signal") == 0)
+    {
+      struct container *c = find_running (json_str (req, "name", ""));
+      struct pr_error err = { 0 };
+      if (!c)
+        reply_error (cl->fd, id, pr_fail (&err, ESRCH, "signal", json_str (req, "name", "")) ? &err : &err,
+                     "container is not running");
+      else if (pr_pidfd_send_signal (c->pidfd, (int) json_int (req, "signal", SIGTERM)) < 0)
+        {
+          pr_fail (&err, errno, "pidfd_send_signal", c->name);
+          reply_error (cl->fd, id, &err, "signal failed");
+        }
+      else
+        send_line (cl->fd, ok);
+    }
+  else if (strcmp (op, "list") == 0)
+    {
+      struct jbuf b;
+      jb_init (&b);
+      jb_raw (&b, "{\"id\":");
+      char n[32];
+      snprintf (n, sizeof n, "%lld", id);
+      jb_raw (&b, n);
+      jb_raw (&b, ",\"ok\":true,\"containers\":[");
+      bool first = true;
+      for (struct container *c = containers; c; c = c->next)
+        if (c->running)
+          {
+            if (!first)
+              jb_raw (&b, ",");
+            first = false;
+            jb_obj_begin (&b);
+            jb_key_str (&b, "name", c->name);
+            jb_key_int (&b, "attempt", c->attempt);
+            jb_key_int (&b, "pid", c->host_pid);
+            jb_key_int (&b, "startTime", (long long) c->start_time);
+            jb_obj_end (&b);
+          }
+      jb_raw (&b, "]}\n");
+      send_line (cl->fd, b.data);
+      jb_free (&b);
+    }
+  else if (strcmp (op, "shutdown") == 0)
+    {
+      /* Graceful stops are the engine's job (preStop, SIGTERM, grace period); here the pod ends now. */
+      kill_all (SIGKILL);
+      shutting_down = true;
+      send_line (cl->fd, ok);
+    }
+  else
+    reply_error (cl->fd, id, NULL, "unknown op");
+  json_free (req);
+}
+
+static void client_close (struct client *cl)
+{
+  for (struct client **pp = &clients; *pp; pp = &(*pp)->next)
+    if (*pp == cl)
+      {
+        *pp = cl->next;
+        break;
+      }
+  close (cl->fd);
+  free (cl->buf);
+  free (cl);
+}
+
+static void client_read (struct client *cl)
+{
+  char chunk[65536];
+  ssize_t n = read (cl->fd, chunk, sizeof chunk);
+  if (n < 0 && (errno == EAGAIN || errno == EINTR))
+    return;
+  if (n <= 0)
+    {
+      client_close (cl);
+      return;
+    }
+  if (cl->len + (size_t) n > cl->cap)
+    {
+      size_t cap = cl->cap ? cl->cap : 65536;
+      while (cap < cl->len + (size_t) n)
+        cap *= 2;
+      if (cap > (64u << 20))
+        {
+          client_close (cl); /* a request larger than 64 MiB is not a plan */
+          return;
+        }
+      cl->buf = realloc (cl->buf, cap);
+      cl->cap = cap;
+    }
+  memcpy (cl->buf + cl->len, chunk, (size_t) n);
+  cl->len += (size_t) n;
+  size_t start = 0;
+  for (size_t i = 0; i < cl->len; i++)
+    if (cl->buf[i] == '\n')
+      {
+        if (i > start)
+          handle_request (cl, cl->buf + start, i - start);
+        start = i + 1;
+      }
+  memmove (cl->buf, cl->buf + start, cl->len - start);
+  cl->len -= start;
+}
+
+static int pod_mounts (const struct json *config, struct pr_error *err)
+{
+  const struct json *mounts = json_get (config, "mounts");
+  for (const struct json *m = mounts ? mounts->child : NULL; m; m = m->next)
+    {
+      const char *target = json_str (m, "target", "");
+      if (mkdir (target, 0700) < 0 && errno != EEXIST)
+        return pr_fail (err, errno, "mkdir", target);
+      if (mount ("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, json_str (m, "options", "mode=1777")) < 0)
+        return pr_fail (err, errno, "mount tmpfs", target);
+    }
+  return 0;
+}
+
+static int setup (struct pr_error *err)
+{
+  char path[4096];
+  snprintf (path, sizeof path, "%s/shim-config.json", pod_dir);
+  size_t len;
+  cleanup_free char *text = pr_read_file (path, &len);
+  if (!text)
+    return pr_fail (err, errno, "open", path);
+  const char *perr;
+  struct json *config = json_parse (text, len, &perr);
+  if (!config)
+    return pr_fail (err, EINVAL, "parse", path);
+
+  /* The pod's mount namespace starts as a copy of the host's: keep host mounts flowing in,
+   * and ours from flowing out. */
+  int r = mount (NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0 ? pr_fail (err, errno, "mount MS_SLAVE", "/") : 0;
+  if (r == 0)
+    r = pod_mounts (config, err);
+  if (r == 0 && json_bool (config, "loopback", true))
+    r = pr_link_up (1, err); /* lo is ifindex 1 in every new network namespace */
+  json_free (config);
+  if (r < 0)
+    return -1;
+
+  struct sockaddr_un sa = { .sun_family = AF_UNIX };
+  snprintf (path, sizeof path, "%s/shim.sock", pod_dir);
+  if (strlen (path) >= sizeof sa.sun_path)
+    return pr_fail (err, ENAMETOOLONG, "bind", path);
+  strcpy (sa.sun_path, path);
+  unlink (path);
+  listen_fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  mode_t old = umask (077); /* owner-only from the first moment */
+  r = bind (listen_fd, (struct sockaddr *) &sa, sizeof sa);
+  umask (old);
+  if (r < 0 || listen (listen_fd, 64) < 0)
+    return pr_fail (err, errno, "bind", path);
+  return 0;
+}
+
+int main (int argc, char **argv)
+{
+  struct pr_error err = { 0 };
+  char msg[1024];
+  if (argc != 2)
+    {
+      fprintf (stderr, "usage: podrun-shim POD_DIR\n");
+      return 2;
+    }
+  pod_dir = argv[1];
+  prctl (PR_SET_NAME, "podrun:[shim]", 0, 0, 0);
+  /* Containers run as the same (namespaced) root: keep them out of our /proc entries. */
+  prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
+  prctl (PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+
+  sigset_t all;
+  sigfillset (&all);
+  sigprocmask (SIG_BLOCK, &all, NULL);
+  sigset_t watched;
+  sigemptyset (&watched);
+  sigaddset (&watched, SIGCHLD);
+  sigaddset (&watched, SIGTERM);
+  sigaddset (&watched, SIGINT);
+  sigaddset (&watched, SIGHUP);
+  sig_fd = signalfd (-1, &watched, SFD_CLOEXEC | SFD_NONBLOCK);
+  epfd = epoll_create1 (EPOLL_CLOEXEC);
+
+  if (setup (&err) < 0)
+    {
+      pr_error_format (&err, msg, sizeof msg);
+      dprintf (3, "{\"ok\":false,\"errno\":%d,\"op\":\"%s\",\"error\":\"shim: %s\"}\n", err.errnum, err.op, msg);
+      return 1;
+    }
+  ep_add (listen_fd, TAG_LISTEN, NULL);
+  ep_add (sig_fd, TAG_SIGNAL, NULL);
+  dprintf (3, "{\"ok\":true,\"protocol\":%d}\n", SHIM_PROTOCOL);
+  close (3);
+
+  while (!(shutting_down && !containers))
+    {
+      struct epoll_event evs[32];
+      int n = epoll_wait (epfd, evs, 32, -1);
+      for (int i = 0; i < n; i++)
+        {
+          enum tag t = (enum tag) (evs[i].data.u64 & 7);
+          void *p = (void *) (uintptr_t) (evs[i].data.u64 & ~(uint64_t) 7);
+          if (t == TAG_LISTEN)
+            {
+              int fd = accept4 (listen_fd, NULL, NULL, SOCK_CLOEXEC);
+              if (fd < 0)
+                continue;
+              struct client *cl = calloc (1, sizeof *cl);
+              cl->fd = fd;
+              cl->next = clients;
+              clients = cl;
+              ep_add (fd, TAG_CLIENT, cl);
+            }
+          else if (t == TAG_SIGNAL)
+            {
+              struct signalfd_siginfo si;
+              while (read (sig_fd, &si, sizeof si) == sizeof si)
+                if (si.ssi_signo == SIGCHLD)
+                  reap ();
+                else
+                  {
+                    kill_all (SIGKILL);
+                    shutting_down = true;
+                  }
+            }
+          else if (t == TAG_CLIENT)
+            client_read (p);
+          else
+            {
+              struct container *c = p;
+              log_stream_read (c, t == TAG_STDOUT ? &c->out : &c->err, false);
+            }
+        }
+      container_gc ();
+    }
+  for (struct client *cl = clients; cl; cl = cl->next)
+    shutdown (cl->fd, SHUT_RDWR);
+  return 0;
+}

@@ -1,0 +1,47 @@
+/* The pod shim: one per pod, single-threaded, PID 1 of the pod's PID namespace.
+ * It holds the pod's namespaces, starts containers on request, reaps them, and writes
+ * their logs and exit records to the pod's state folder, with or without a client attached. */
+#ifndef PODRUN_SHIM_H
+#define PODRUN_SHIM_H
+
+#include "../core/json.h"
+#include "../core/util.h"
+
+#define SHIM_PROTOCOL 1
+#define LOG_LINE_MAX 16384
+
+struct log_stream
+{
+  int fd;                 /* read end of the container's stdout or stderr pipe; -1 at EOF */
+  const char *tag;        /* "stdout" or "stderr" */
+  char buf[LOG_LINE_MAX]; /* an unfinished line */
+  size_t len;
+};
+
+struct container
+{
+  struct container *next;
+  char *name;
+  long attempt;
+  int pidfd;
+  pid_t pid;              /* in the shim's (the pod's) PID namespace, for reaping */
+  pid_t host_pid;         /* in the host's PID namespace, what clients validate */
+  unsigned long long start_time;
+  char started_at[40];
+  bool running;
+  int log_fd;
+  struct log_stream out, err;
+  char *exit_path;
+};
+
+/* container.c: clone the container into its namespaces and exec it. */
+int container_spawn (const struct json *plan, struct container *c, struct pr_error *err, char *msg, size_t msglen);
+/* logs.c */
+void log_stream_read (struct container *c, struct log_stream *s, bool drain);
+void log_stream_flush (struct container *c, struct log_stream *s);
+/* records.c */
+int write_start_record (const char *path, const struct container *c);
+int write_exit_record (const char *path, const struct container *c, int code, int sig, const char *reason,
+                       const char *message, const char *finished_at);
+
+#endif

@@ -1,0 +1,63 @@
+// Typed errors: every error podrun throws carries a machine-readable code, and where it
+// applies the field path, or the errno/syscall/path of the kernel call that failed.
+
+export type ErrorCode =
+  | 'Invalid' // a manifest or argument failed validation (field path set)
+  | 'NotFound'
+  | 'AlreadyExists'
+  | 'Conflict'
+  | 'System' // a kernel call failed (errno, syscall, path set)
+  | 'Unsupported' // the machine lacks a feature
+  | 'Timeout'
+  | 'Internal';
+
+export class PodrunError extends Error {
+  readonly code: ErrorCode;
+  readonly hint?: string;
+  constructor(code: ErrorCode, message: string, hint?: string) {
+    super(message);
+    this.name = 'PodrunError';
+    this.code = code;
+    this.hint = hint;
+  }
+}
+
+/** One invalid field, reported the way the API server does: `spec.containers[1].image: Required value`. */
+export class ValidationError extends PodrunError {
+  readonly field: string;
+  readonly detail: string;
+  constructor(field: string, detail: string) {
+    super('Invalid', field ? `${field}: ${detail}` : detail);
+    this.name = 'ValidationError';
+    this.field = field;
+    this.detail = detail;
+  }
+}
+
+export class NotFoundError extends PodrunError {
+  constructor(kind: string, name: string) {
+    super('NotFound', `${kind} "${name}" not found`);
+    this.name = 'NotFoundError';
+  }
+}
+
+export class AlreadyExistsError extends PodrunError {
+  constructor(kind: string, name: string) {
+    super('AlreadyExists', `${kind} "${name}" already exists`);
+    this.name = 'AlreadyExistsError';
+  }
+}
+
+/** A failed system call, in crun's shape: `open \`/proc/1/ns/net\`: EACCES`. */
+export class SystemError extends PodrunError {
+  readonly errno: number;
+  readonly syscall: string;
+  readonly path?: string;
+  constructor(syscall: string, errno: number, errname: string, path?: string, hint?: string) {
+    super('System', `${syscall}${path ? ` \`${path}\`` : ''}: ${errname}`, hint);
+    this.name = 'SystemError';
+    this.errno = errno;
+    this.syscall = syscall;
+    this.path = path;
+  }
+}

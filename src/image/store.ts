@@ -1,0 +1,296 @@
+// The local image store: root filesystems imported from a directory or a tar, each kept once
+// per content id, plus an index of name:tag -> id.
+//
+//   <dataRoot>/images/               0700
+//     index.json                     {"version":1,"refs":{"busybox:latest":"sha256:…"}}, replaced atomically
+//     <hex>/                         0700, one per image id
+//       image.json                   {id, config, created, size}
+//       rootfs/                      the content, with its own modes
+//     .lock/                         held while the index or the id dirs change
+//     .tmp-<pid>-<rand>/             an import in progress; renamed to <hex>/ when complete
+//
+// An import unpacks and hashes outside the lock (the slow part) into its own temp dir; only the
+// final rename and the index rewrite happen under the lock. A failed import removes its temp
+// dir, and temp dirs of importers that died are swept by the next import.
+
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { AlreadyExistsError, NotFoundError, PodrunError, SystemError, ValidationError } from '../errors';
+import { writeFileAtomicSync } from './atomic-file';
+import { copyTree } from './copy-tree';
+import { digestTree } from './digest';
+import { withLockSync } from './lock';
+import { formatImageRef, parseImageRef } from './reference';
+import { removeTree } from './remove-tree';
+import type { ImageConfig, ImageRecord } from './types';
+import { extractTar } from './untar';
+
+export type { ImageConfig, ImageRecord } from './types';
+
+interface IndexFile {
+  version: 1;
+  refs: Record<string, string>;
+}
+
+/** What image.json holds; name and tag live in the index because one id can carry many. */
+interface StoredImage {
+  id: string;
+  config: ImageConfig;
+  created: string;
+  size: number;
+}
+
+export const HOST_IMAGE = 'host';
+const HOST_CONFIG: ImageConfig = {
+  cmd: ['/bin/sh'],
+  env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],
+};
+
+function hostRecord(): ImageRecord {
+  const config: ImageConfig = { cmd: [...HOST_CONFIG.cmd!], env: [...HOST_CONFIG.env!] };
+  const id = crypto.createHash('sha256').update(JSON.stringify(['podrun-builtin', HOST_IMAGE, config])).digest('hex');
+  return { name: HOST_IMAGE, tag: 'latest', id: `sha256:${id}`, rootfs: '', config, created: '1970-01-01T00:00:00Z', size: 0, builtin: true };
+}
+
+function stringList(v: unknown, field: string): string[] {
+  if (!Array.isArray(v)) throw new ValidationError(field, 'must be a list of strings');
+  return v.map((s, i) => {
+    if (typeof s !== 'string') throw new ValidationError(`${field}[${i}]`, 'must be a string');
+    return s;
+  });
+}
+
+function nonEmpty(v: unknown, field: string): string {
+  if (typeof v !== 'string' || v === '') throw new ValidationError(field, 'must be a non-empty string');
+  return v;
+}
+
+/** Check a caller's config and rebuild it with a fixed key order, so that the id is stable. */
+export function normalizeImageConfig(c: Partial<ImageConfig> = {}): ImageConfig {
+  const out: ImageConfig = {};
+  if (c.entrypoint !== undefined) out.entrypoint = stringList(c.entrypoint, 'config.entrypoint');
+  if (c.cmd !== undefined) out.cmd = stringList(c.cmd, 'config.cmd');
+  if (c.env !== undefined) {
+    out.env = stringList(c.env, 'config.env');
+    out.env.forEach((e, i) => {
+      if (e.indexOf('=') < 1) throw new ValidationError(`config.env[${i}]`, `"${e}" must be KEY=VALUE`);
+    });
+  }
+  if (c.workingDir !== undefined) {
+    out.workingDir = nonEmpty(c.workingDir, 'config.workingDir');
+    if (!out.workingDir.startsWith('/')) throw new ValidationError('config.workingDir', 'must be an absolute path');
+  }
+  if (c.user !== undefined) out.user = nonEmpty(c.user, 'config.user');
+  if (c.stopSignal !== undefined) out.stopSignal = nonEmpty(c.stopSignal, 'config.stopSignal');
+  return out;
+}
+
+/** Node's fs errors become SystemErrors (syscall, errno, path); podrun's own pass through. */
+function asPodrunError(err: unknown): PodrunError {
+  if (err instanceof PodrunError) return err;
+  const e = err as NodeJS.ErrnoException;
+  if (e && typeof e.syscall === 'string' && typeof e.code === 'string') {
+    return new SystemError(e.syscall, Math.abs(e.errno ?? 0), e.code, e.path);
+  }
+  return new PodrunError('Internal', err instanceof Error ? err.message : String(err));
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export class ImageStore {
+  /** `<dataRoot>/images`, absolute. */
+  readonly dir: string;
+  private readonly indexFile: string;
+  private readonly lockDir: string;
+
+  constructor(dataRoot: string) {
+    this.dir = path.join(path.resolve(dataRoot), 'images');
+    this.indexFile = path.join(this.dir, 'index.json');
+    this.lockDir = path.join(this.dir, '.lock');
+  }
+
+  /**
+   * Import `src` (a directory, or a tar file, plain or gzip) as `ref`. Re-importing identical
+   * content and config yields the same id; pointing an existing ref at new content drops the
+   * old content once no ref names it.
+   */
+  async importImage(src: string, ref: string, config?: Partial<ImageConfig>): Promise<ImageRecord> {
+    const r = parseImageRef(ref);
+    if (r.name === HOST_IMAGE) throw new AlreadyExistsError('image', `${HOST_IMAGE} (built in)`);
+    const cfg = normalizeImageConfig(config);
+    let srcSt: fs.Stats;
+    try {
+      srcSt = fs.statSync(src);
+    } catch {
+      throw new NotFoundError('image source', src);
+    }
+    if (!srcSt.isDirectory() && !srcSt.isFile()) {
+      throw new PodrunError('Invalid', `image source \`${src}\` is neither a directory nor a tar file`);
+    }
+
+    this.ensureDir();
+    this.sweepAbandoned();
+    const tmp = fs.mkdtempSync(path.join(this.dir, `.tmp-${process.pid}-`));
+    let trash: string | undefined;
+    let reused = false;
+    try {
+      const rootfs = path.join(tmp, 'rootfs');
+      if (srcSt.isDirectory()) {
+        // realpath: a symlink to the source dir must not become a symlink rootfs
+        await copyTree(fs.realpathSync(src), rootfs, [fs.realpathSync(this.dir)]);
+      } else {
+        fs.mkdirSync(rootfs, { mode: 0o755 });
+        await extractTar(src, rootfs);
+      }
+      const { id, size } = await digestTree(rootfs, cfg);
+      const stored: StoredImage = { id, config: cfg, created: new Date().toISOString(), size };
+      writeFileAtomicSync(path.join(tmp, 'image.json'), JSON.stringify(stored, null, 2) + '\n');
+
+      const key = formatImageRef(r);
+      const record = withLockSync(this.lockDir, () => {
+        const final = this.idDir(id);
+        if (fs.existsSync(path.join(final, 'image.json'))) {
+          reused = true; // same content already stored: keep the first copy and its creation time
+        } else {
+          fs.renameSync(tmp, final);
+        }
+        const index = this.readIndex();
+        const old = index.refs[key];
+        index.refs[key] = id;
+        this.writeIndex(index);
+        if (old && old !== id) trash = this.detachIfUnreferenced(index, old);
+        return this.load(r.name, r.tag, id);
+      });
+      if (!record) throw new PodrunError('Internal', `image ${id} vanished right after its import`);
+      return record;
+    } catch (err) {
+      removeTree(tmp);
+      throw asPodrunError(err);
+    } finally {
+      if (reused) removeTree(tmp);
+      if (trash) removeTree(trash);
+    }
+  }
+
+  list(): ImageRecord[] {
+    const index = this.readIndex();
+    const out: ImageRecord[] = [hostRecord()];
+    for (const key of Object.keys(index.refs).sort()) {
+      const { name, tag } = parseImageRef(key);
+      const rec = this.load(name, tag, index.refs[key]!);
+      if (rec) out.push(rec);
+    }
+    return out;
+  }
+
+  get(ref: string): ImageRecord | undefined {
+    const r = parseImageRef(ref);
+    if (r.name === HOST_IMAGE) return r.tag === 'latest' ? hostRecord() : undefined;
+    const id = this.readIndex().refs[formatImageRef(r)];
+    return id ? this.load(r.name, r.tag, id) : undefined;
+  }
+
+  /** Remove a ref; its content goes too once no other ref names it. */
+  remove(ref: string): void {
+    const r = parseImageRef(ref);
+    if (r.name === HOST_IMAGE) {
+      throw new PodrunError('Conflict', `image "${HOST_IMAGE}" is built in and cannot be removed`);
+    }
+    const key = formatImageRef(r);
+    if (!fs.existsSync(this.indexFile)) throw new NotFoundError('image', key);
+    let trash: string | undefined;
+    try {
+      withLockSync(this.lockDir, () => {
+        const index = this.readIndex();
+        const id = index.refs[key];
+        if (!id) throw new NotFoundError('image', key);
+        delete index.refs[key];
+        this.writeIndex(index);
+        trash = this.detachIfUnreferenced(index, id);
+      });
+    } catch (err) {
+      throw asPodrunError(err);
+    }
+    if (trash) removeTree(trash);
+  }
+
+  private idDir(id: string): string {
+    const hex = id.replace(/^sha256:/, '');
+    if (!/^[0-9a-f]{64}$/.test(hex)) throw new PodrunError('Internal', `malformed image id "${id}" in ${this.indexFile}`);
+    return path.join(this.dir, hex);
+  }
+
+  private load(name: string, tag: string, id: string): ImageRecord | undefined {
+    const dir = this.idDir(id);
+    let stored: StoredImage;
+    try {
+      stored = JSON.parse(fs.readFileSync(path.join(dir, 'image.json'), 'utf8')) as StoredImage;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw asPodrunError(err);
+    }
+    return { name, tag, id: stored.id, rootfs: path.join(dir, 'rootfs'), config: stored.config, created: stored.created, size: stored.size };
+  }
+
+  private readIndex(): IndexFile {
+    let text: string;
+    try {
+      text = fs.readFileSync(this.indexFile, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { version: 1, refs: {} };
+      throw asPodrunError(err);
+    }
+    const parsed = JSON.parse(text) as Partial<IndexFile>;
+    if (parsed.version !== 1 || typeof parsed.refs !== 'object' || parsed.refs === null) {
+      throw new PodrunError('Internal', `unrecognised image index \`${this.indexFile}\``, 'it was written by another podrun version');
+    }
+    return { version: 1, refs: parsed.refs };
+  }
+
+  private writeIndex(index: IndexFile): void {
+    writeFileAtomicSync(this.indexFile, JSON.stringify(index, null, 2) + '\n');
+  }
+
+  /**
+   * Under the lock: when no ref names `id` any more, move its dir aside to a temp name (a
+   * rename, so the id is gone at once) and return that name for deletion outside the lock.
+   */
+  private detachIfUnreferenced(index: IndexFile, id: string): string | undefined {
+    if (Object.values(index.refs).includes(id)) return undefined;
+    const aside = path.join(this.dir, `.tmp-${process.pid}-gc-${crypto.randomBytes(4).toString('hex')}`);
+    try {
+      fs.renameSync(this.idDir(id), aside);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+    return aside;
+  }
+
+  private ensureDir(): void {
+    fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+  }
+
+  /** Remove temp dirs whose importer process is gone (it crashed mid-import). */
+  private sweepAbandoned(): void {
+    for (const name of fs.readdirSync(this.dir)) {
+      const m = /^(?:\.tmp-(\d+)-|\.lock\.stale\.(\d+)\.)/.exec(name);
+      if (!m) continue;
+      const pid = Number(m[1] ?? m[2]);
+      if (pid === process.pid || pidAlive(pid)) continue;
+      try {
+        removeTree(path.join(this.dir, name));
+      } catch {
+        // another importer is sweeping the same dir
+      }
+    }
+  }
+}

@@ -1,0 +1,228 @@
+// Unpack a tar (plain or gzip) into an empty directory, treating the archive as hostile:
+// an archive must not be able to write, link or create anything outside `root`.
+//  - names with a `..` component or an absolute name are refused;
+//  - every parent is checked with lstat while walking down from `root` and a symlink parent is
+//    refused, so a symlink entry (`evil -> /`) can never redirect a later entry (`evil/etc/x`);
+//  - files are created with O_EXCL|O_NOFOLLOW, so the final component is never followed either;
+//  - a hard link may only point at an earlier non-directory entry of the same archive;
+//  - device nodes are made only by root (as non-root they are skipped, the way rootless
+//    podman does); ownership is applied only by root.
+// Directory modes are applied at the end, deepest first: a 0555 directory must stay writable
+// while its entries are created.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import * as zlib from 'node:zlib';
+import * as tar from 'tar-stream';
+import { PodrunError } from '../errors';
+import { isRoot, makeSpecial } from './special-files';
+
+export interface ExtractStats {
+  entries: number;
+  /** Entries that were not created, with the reason (device nodes as non-root, sockets, unknown types). */
+  skipped: string[];
+}
+
+class UnsafeEntryError extends PodrunError {
+  constructor(entry: string, why: string) {
+    super('Invalid', `unsafe archive entry "${entry}": ${why}`, 'the archive tries to reach outside the image root; it was not imported');
+    this.name = 'UnsafeEntryError';
+  }
+}
+
+function unreadable(archive: string, err: unknown): PodrunError {
+  const msg = err instanceof Error ? err.message : String(err);
+  return new PodrunError('Invalid', `cannot read archive \`${archive}\`: ${msg}`, 'the file must be a tar archive, plain or gzip-compressed');
+}
+
+const GZIP_MAGIC = [0x1f, 0x8b];
+
+export function isGzip(file: string): boolean {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const b = Buffer.alloc(2);
+    return fs.readSync(fd, b, 0, 2, 0) === 2 && b[0] === GZIP_MAGIC[0] && b[1] === GZIP_MAGIC[1];
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Split an archive name into components; '' or '.' is the root itself ([]). */
+function components(raw: string, entry: string, what = 'name'): string[] {
+  if (raw.startsWith('/')) throw new UnsafeEntryError(entry, `absolute ${what} "${raw}"`);
+  const parts = raw.split('/').filter((p) => p !== '' && p !== '.');
+  if (parts.includes('..')) throw new UnsafeEntryError(entry, `${what} "${raw}" has a ".." component`);
+  return parts;
+}
+
+/** Walk down from root creating missing directories, refusing symlinks and non-directories. */
+function ensureParents(root: string, parts: string[], entry: string, owned: Map<string, number>): string {
+  let cur = root;
+  for (let i = 0; i < parts.length - 1; i++) {
+    cur = path.join(cur, parts[i]!);
+    let st: fs.Stats | undefined;
+    try {
+      st = fs.lstatSync(cur);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    if (!st) {
+      fs.mkdirSync(cur, { mode: 0o700 });
+      owned.set(cur, 0o755); // implied directory: tar's default mode
+    } else if (st.isSymbolicLink()) {
+      throw new UnsafeEntryError(entry, `parent "${parts.slice(0, i + 1).join('/')}" is a symlink`);
+    } else if (!st.isDirectory()) {
+      throw new UnsafeEntryError(entry, `parent "${parts.slice(0, i + 1).join('/')}" is not a directory`);
+    }
+  }
+  return path.join(root, ...parts);
+}
+
+/** Make room for a new entry at `target` (tar semantics: a later entry replaces an earlier one). */
+function clearTarget(target: string, keepDir: boolean): 'dir' | 'none' {
+  let st: fs.Stats;
+  try {
+    st = fs.lstatSync(target);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'none';
+    throw err;
+  }
+  if (st.isDirectory()) {
+    if (keepDir) return 'dir';
+    fs.rmSync(target, { recursive: true, force: true });
+  } else {
+    fs.unlinkSync(target);
+  }
+  return 'none';
+}
+
+async function drain(entry: AsyncIterable<unknown>): Promise<void> {
+  for await (const _chunk of entry) {
+    // discard: the next header follows this entry's data
+  }
+}
+
+export async function extractTar(archive: string, root: string): Promise<ExtractStats> {
+  const asRoot = isRoot();
+  const stats: ExtractStats = { entries: 0, skipped: [] };
+  // directory path -> mode to apply at the end
+  const dirModes = new Map<string, number>();
+  // archive paths of earlier non-directory entries: the only legal hard-link targets
+  const linkable = new Set<string>();
+
+  const ex = tar.extract();
+  const input = fs.createReadStream(archive);
+  const feeding = (isGzip(archive) ? pipeline(input, zlib.createGunzip(), ex) : pipeline(input, ex)).then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+
+  try {
+    for await (const entry of ex) {
+      const h = entry.header;
+      stats.entries++;
+      const parts = components(h.name, h.name);
+      const rel = parts.join('/');
+      const mode = (h.mode ?? 0o644) & 0o7777;
+      const chown = (p: string): void => {
+        if (asRoot && h.uid !== undefined && h.gid !== undefined) fs.lchownSync(p, h.uid, h.gid);
+      };
+
+      if (parts.length === 0) {
+        // `./`: the root itself; only its mode and owner may change
+        if (h.type !== 'directory') throw new UnsafeEntryError(h.name, `a ${h.type ?? 'file'} cannot replace the image root`);
+        chown(root);
+        dirModes.set(root, mode);
+        await drain(entry);
+        continue;
+      }
+      const target = ensureParents(root, parts, h.name, dirModes);
+
+      switch (h.type) {
+        case 'directory': {
+          if (clearTarget(target, true) === 'none') fs.mkdirSync(target, { mode: 0o700 });
+          chown(target);
+          dirModes.set(target, mode);
+          linkable.delete(rel);
+          await drain(entry);
+          break;
+        }
+        case 'file':
+        case 'contiguous-file':
+        case undefined:
+        case null: {
+          clearTarget(target, false);
+          const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = fs.constants;
+          const fh = await fs.promises.open(target, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
+          try {
+            for await (const chunk of entry) await fh.write(chunk as Buffer);
+            if (asRoot && h.uid !== undefined && h.gid !== undefined) await fh.chown(h.uid, h.gid);
+            // after chown: chown clears the set-id bits
+            await fh.chmod(mode);
+          } finally {
+            await fh.close();
+          }
+          linkable.add(rel);
+          break;
+        }
+        case 'symlink': {
+          if (!h.linkname) throw new UnsafeEntryError(h.name, 'symlink without a target');
+          clearTarget(target, false);
+          // The target is stored as written: it is interpreted inside the container, never here.
+          fs.symlinkSync(h.linkname, target);
+          chown(target);
+          linkable.add(rel);
+          await drain(entry);
+          break;
+        }
+        case 'link': {
+          const src = components(h.linkname ?? '', h.name, 'hard link target');
+          const srcRel = src.join('/');
+          if (!linkable.has(srcRel)) {
+            throw new UnsafeEntryError(h.name, `hard link target "${h.linkname ?? ''}" is not an earlier entry of the archive`);
+          }
+          // The target's parents may have been replaced by symlinks since it was written.
+          const srcPath = ensureParents(root, src, h.name, dirModes);
+          if (srcRel === rel) throw new UnsafeEntryError(h.name, 'hard link to itself');
+          clearTarget(target, false);
+          // link(2) does not follow a final symlink: it links the symlink itself.
+          fs.linkSync(srcPath, target);
+          linkable.add(rel);
+          await drain(entry);
+          break;
+        }
+        case 'character-device':
+        case 'block-device':
+        case 'fifo': {
+          if (h.type !== 'fifo' && !asRoot) {
+            stats.skipped.push(`${rel}: device node, needs root`);
+          } else {
+            clearTarget(target, false);
+            const kind = h.type === 'fifo' ? 'fifo' : h.type === 'character-device' ? 'char' : 'block';
+            makeSpecial(target, kind, mode, h.devmajor ?? 0, h.devminor ?? 0);
+            chown(target);
+            linkable.add(rel);
+          }
+          await drain(entry);
+          break;
+        }
+        default:
+          stats.skipped.push(`${rel}: unsupported entry type ${String(h.type)}`);
+          await drain(entry);
+      }
+    }
+  } catch (err) {
+    input.destroy();
+    // Our own refusals and failed file system calls pass through; the rest is a broken stream.
+    if (err instanceof PodrunError || (err as NodeJS.ErrnoException).syscall) throw err;
+    throw unreadable(archive, err);
+  }
+  const feedErr = await feeding;
+  if (feedErr) throw unreadable(archive, feedErr);
+
+  // Deepest first, so that making a parent read-only cannot block fixing a child.
+  const dirs = [...dirModes.entries()].sort((a, b) => b[0].length - a[0].length);
+  for (const [dir, m] of dirs) fs.chmodSync(dir, m);
+  return stats;
+}

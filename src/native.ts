@@ -1,0 +1,103 @@
+// The only module that loads the addon; everything native is typed here (node-pty's native.d.ts idea).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export interface SandboxRequest {
+  shim: string;
+  argv: string[];
+  env: string[];
+  hostname: string;
+  logFd: number;
+  cloneFlags: number;
+}
+
+export interface SandboxHandle {
+  pid: number;
+  pidfd: number;
+  /** Write one byte once the id maps are written; closing it aborts the child. */
+  syncFd: number;
+  /** The shim's readiness channel: one JSON line, then EOF. */
+  readyFd: number;
+}
+
+export interface ExitInfo {
+  exitCode: number;
+  signal: number;
+}
+
+export interface ExecRequest {
+  pidfd: number;
+  nsFlags: number;
+  uid: number;
+  gid: number;
+  groups: number[];
+  setGroups: boolean;
+  capBounding: bigint;
+  capEffective: bigint;
+  noNewPrivs: boolean;
+  cwd: string;
+  argv: string[];
+  env: string[];
+  path: string;
+  tty: boolean;
+  rows?: number;
+  cols?: number;
+}
+
+export interface ExecHandle {
+  pid: number;
+  pidfd: number;
+  stdin: number;
+  stdout: number;
+  /** -1 with a tty: stderr shares the terminal. */
+  stderr: number;
+}
+
+export interface PidfdWatch {
+  close(): void;
+}
+
+export interface CloneFlags {
+  user: number;
+  net: number;
+  ipc: number;
+  uts: number;
+  pid: number;
+  mount: number;
+  cgroup: number;
+}
+
+interface Addon {
+  createSandbox(req: SandboxRequest): SandboxHandle;
+  pidfdOpen(pid: number): number;
+  /** false when the process has already exited */
+  pidfdSendSignal(pidfd: number, signal: number): boolean;
+  /** null while running; exitCode -1 when it exited but is not our child */
+  reapPidfd(pidfd: number): ExitInfo | null;
+  PidfdWatch: new (pidfd: number, onExit: () => void) => PidfdWatch;
+  exec(req: ExecRequest): ExecHandle;
+  /** fd holding an exclusive flock, or -1 when another process holds it */
+  lockFile(path: string): number;
+  setWinsize(fd: number, rows: number, cols: number): void;
+  cloneFlags: CloneFlags;
+}
+
+const packageRoot = path.resolve(__dirname, '..');
+const buildDir = path.join(packageRoot, 'build', 'Release');
+
+function load(): Addon {
+  const file = path.join(buildDir, 'podrun.node');
+  if (!fs.existsSync(file)) {
+    throw new Error(`podrun: the native addon is not built (${file}); run \`npm run build\``);
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(file) as Addon;
+}
+
+export const native: Addon = load();
+
+/** Paths of the executables built beside the addon. */
+export const binaries = {
+  shim: path.join(buildDir, 'podrun-shim'),
+  payload: path.join(buildDir, 'podrun-payload'),
+};
