@@ -1,0 +1,73 @@
+// The public shapes of the Node API. Kubernetes objects come from kubernetes-types.
+import type { Pod } from 'kubernetes-types/core/v1';
+import type { Readable, Writable } from 'node:stream';
+
+export type { Pod };
+
+export type IdMapping = 'auto' | 'single' | 'subid';
+
+export interface PodrunOptions {
+  /** State root; default $PODRUN_ROOT, else $XDG_RUNTIME_DIR/podrun, /run/podrun for root. */
+  root?: string;
+  /** Image store; default $PODRUN_DATA_ROOT, else $XDG_DATA_HOME/podrun (~/.local/share/podrun), /var/lib/podrun for root. */
+  dataRoot?: string;
+  /** How a rootless pod maps ids: one id (no helpers), the /etc/subuid range (newuidmap), or subid when available. */
+  idMapping?: IdMapping;
+  /**
+   * Where the engine runs. 'auto' (default): in this process when no `podrun serve` owns the root,
+   * else through that serve. 'spawn': start `podrun serve` in the background when none runs (the CLI's way).
+   */
+  engine?: 'auto' | 'spawn';
+  /** Restart back-off (kubelet defaults: 10 s doubling to 300 s). */
+  backoff?: { initialMs?: number; maxMs?: number };
+}
+
+export interface ApplyResult {
+  kind: string;
+  namespace: string;
+  name: string;
+  /** kubectl's words: created, unchanged, configured */
+  action: 'created' | 'unchanged' | 'configured';
+}
+
+export interface DeleteOptions {
+  namespace?: string;
+  /** Seconds between SIGTERM and SIGKILL; default the pod's terminationGracePeriodSeconds. 0 = now. */
+  gracePeriodSeconds?: number;
+}
+
+export interface LogOptions {
+  namespace?: string;
+  container?: string;
+  follow?: boolean;
+  previous?: boolean;
+  /** Prefix each line with its RFC 3339 timestamp (kubectl logs --timestamps). */
+  timestamps?: boolean;
+  tailLines?: number;
+}
+
+export interface ExecOptions {
+  namespace?: string;
+  container?: string;
+  tty?: boolean;
+  /** Keep stdin open (kubectl exec -i); otherwise stdin is closed at once. */
+  stdin?: boolean;
+  rows?: number;
+  cols?: number;
+}
+
+export interface ExecSession {
+  stdin: Writable;
+  stdout: Readable;
+  /** null with a tty (stderr goes to the terminal). */
+  stderr: Readable | null;
+  /** Resolves when the process exits. */
+  exit: Promise<{ exitCode: number; signal: number }>;
+  resize(rows: number, cols: number): void;
+  kill(signal?: number): void;
+}
+
+export interface WaitOptions {
+  namespace?: string;
+  timeoutMs?: number;
+}
