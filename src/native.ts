@@ -74,7 +74,8 @@ interface Addon {
   pidfdSendSignal(pidfd: number, signal: number): boolean;
   /** null while running; exitCode -1 when it exited but is not our child */
   reapPidfd(pidfd: number): ExitInfo | null;
-  PidfdWatch: new (pidfd: number, onExit: () => void) => PidfdWatch;
+  /** keepAlive false: the watch does not keep the event loop running. */
+  PidfdWatch: new (pidfd: number, onExit: () => void, keepAlive?: boolean) => PidfdWatch;
   exec(req: ExecRequest): ExecHandle;
   /** fd holding an exclusive flock, or -1 when another process holds it */
   lockFile(path: string): number;

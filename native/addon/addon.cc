@@ -169,6 +169,10 @@ class PidfdWatch : public Napi::ObjectWrap<PidfdWatch> {
       throw Errno(env, EBADF, "uv_poll_init");
     }
     uv_poll_start(handle_, UV_READABLE, OnReadable);
+    // keepAlive false: a watch that must not hold the process open (the reaper of a shim that
+    // outlives us); true: like a child process handle.
+    if (info.Length() > 2 && info[2].IsBoolean() && !info[2].As<Napi::Boolean>().Value())
+      uv_unref(reinterpret_cast<uv_handle_t*>(handle_));
     Ref();  // alive while polling, even if JS drops its reference
   }
 

@@ -10,6 +10,7 @@
 
 #include "../core/netlink.h"
 
+#include <ftw.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -35,6 +36,8 @@ static struct client *clients;
 static int epfd = -1, listen_fd = -1, sig_fd = -1;
 static bool shutting_down;
 static const char *pod_dir;
+static struct json *shim_config;
+static char **remove_on_exit; /* folders to delete once every container is gone */
 
 enum tag { TAG_LISTEN = 1, TAG_SIGNAL, TAG_CLIENT, TAG_STDOUT, TAG_STDERR };
 /* epoll data: the low 3 bits carry the tag, the rest a pointer (structs are 8-byte aligned). */
@@ -263,6 +266,10 @@ static void kill_all (int sig)
   for (struct container *c = containers; c; c = c->next)
     if (c->running)
       pr_pidfd_send_signal (c->pidfd, sig);
+  /* We are PID 1 of the pod: -1 reaches every other process in it, including daemons that a
+   * container with a shared PID namespace left behind holding its log pipes. */
+  if (sig == SIGKILL)
+    kill (-1, SIGKILL);
 }
 
 static void handle_request (struct client *cl, const char *line, size_t len)
@@ -337,6 +344,12 @@ static void handle_request (struct client *cl, const char *line, size_t len)
       /* Graceful stops are the engine's job (preStop, SIGTERM, grace period); here the pod ends now. */
       kill_all (SIGKILL);
       shutting_down = true;
+      /* We run as root of the pod's user namespace, so we can delete files that containers made
+       * under other mapped ids, which the unprivileged user outside could not. */
+      free (remove_on_exit);
+      remove_on_exit = json_strv (req, "remove");
+      for (char **p = remove_on_exit; p && *p; p++)
+        *p = strdup (*p);
       send_line (cl->fd, ok);
     }
   else
@@ -409,6 +422,26 @@ static int pod_mounts (const struct json *config, struct pr_error *err)
   return 0;
 }
 
+static int remove_entry (const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+  (void) st;
+  (void) ftw;
+  if (type == FTW_DP)
+    rmdir (path);
+  else
+    unlink (path);
+  return 0;
+}
+
+static void cleanup_on_exit (void)
+{
+  const struct json *mounts = json_get (shim_config, "mounts");
+  for (const struct json *m = mounts ? mounts->child : NULL; m; m = m->next)
+    umount2 (json_str (m, "target", ""), MNT_DETACH);
+  for (char **p = remove_on_exit; p && *p; p++)
+    nftw (*p, remove_entry, 32, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+}
+
 static int setup (struct pr_error *err)
 {
   char path[4096];
@@ -429,7 +462,7 @@ static int setup (struct pr_error *err)
     r = pod_mounts (config, err);
   if (r == 0 && json_bool (config, "loopback", true))
     r = pr_link_up (1, err); /* lo is ifindex 1 in every new network namespace */
-  json_free (config);
+  shim_config = config;
   if (r < 0)
     return -1;
 
@@ -527,6 +560,7 @@ int main (int argc, char **argv)
         }
       container_gc ();
     }
+  cleanup_on_exit ();
   for (struct client *cl = clients; cl; cl = cl->next)
     shutdown (cl->fd, SHUT_RDWR);
   return 0;

@@ -11,6 +11,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PodrunError } from '../errors';
+import { processStartTime } from '../state/process';
 
 interface Owner {
   pid: number;
@@ -24,18 +25,6 @@ const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
 function sleepSync(ms: number): void {
   Atomics.wait(sleeper, 0, 0, ms);
-}
-
-/** Field 22 of /proc/PID/stat: start time in clock ticks since boot; undefined when the process is gone. */
-export function processStartTime(pid: number): string | undefined {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // comm (field 2) may contain spaces and parentheses: split after the last ')'.
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return rest[22 - 3];
-  } catch {
-    return undefined;
-  }
 }
 
 function readOwner(lockDir: string): Owner | undefined {

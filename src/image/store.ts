@@ -17,7 +17,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AlreadyExistsError, NotFoundError, PodrunError, SystemError, ValidationError } from '../errors';
-import { writeFileAtomicSync } from './atomic-file';
+import { writeFileAtomicSync } from '../state/atomic-file';
 import { copyTree } from './copy-tree';
 import { digestTree } from './digest';
 import { withLockSync } from './lock';

@@ -1,0 +1,290 @@
+// The engine: the pods of one state root, each kept by a PodWorker. It runs in exactly one
+// process per root (`podrun serve`, or a Node program), guarded by the root's lock.
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import type { ConfigMap, Pod, Secret } from 'kubernetes-types/core/v1';
+import { applyPodDefaults } from '../api/defaults';
+import type { KubeObject } from '../api/manifest';
+import { validateManifestSet } from '../api/validate';
+import { AlreadyExistsError, NotFoundError, PodrunError, ValidationError } from '../errors';
+import type { ImageStore } from '../image/store';
+import type { ImageRecord } from '../image/types';
+import { hostnameOf } from '../plan/container';
+import { secretData, type EnvSources } from '../plan/env';
+import { detectIdMap } from '../runtime/idmap';
+import { createSandbox, openRecorded, reapChild, type SandboxRecord } from '../runtime/sandbox';
+import { native } from '../native';
+import { writeFileAtomicSync } from '../state/atomic-file';
+import { ObjectStore } from '../state/objects';
+import { PodPaths, type StateRoot } from '../state/paths';
+import type { ApplyResult, IdMapping } from '../types';
+import { prepareVolumes, type PreparedVolume } from '../volume/volumes';
+import { KUBELET_BACKOFF, type BackoffPolicy } from './backoff';
+import { newPodState, type PodState } from './pod-state';
+import { PodWorker, type WorkerContext } from './pod-worker';
+
+export interface EngineOptions {
+  root: StateRoot;
+  images: ImageStore;
+  idMapping: IdMapping;
+  backoff?: Partial<BackoffPolicy>;
+  log?: (message: string) => void;
+}
+
+/** The folder name of a pod: derived from its uid, short enough for a unix socket path. */
+export function podDirId(uid: string): string {
+  return uid.replace(/-/g, '').slice(0, 16);
+}
+
+function hostIP(): string {
+  for (const list of Object.values(os.networkInterfaces())) {
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return '127.0.0.1';
+}
+
+function rfc3339(d = new Date()): string {
+  return d.toISOString().replace(/\.\d+Z$/, 'Z');
+}
+
+export class Engine {
+  private readonly workers = new Map<string, PodWorker>();
+  readonly objects: ObjectStore;
+  private readonly ctx: WorkerContext;
+  private readonly rootless = (process.getuid?.() ?? 0) !== 0;
+
+  constructor(private readonly opts: EngineOptions) {
+    this.objects = new ObjectStore(opts.root.objectsDir);
+    const log = opts.log ?? ((m: string) => process.stderr.write(`podrun: ${m}\n`));
+    this.ctx = {
+      backoff: { ...KUBELET_BACKOFF, ...opts.backoff },
+      hostIP: hostIP(),
+      log,
+      image: (ref, field) => this.image(ref, field),
+      envSources: (pod) => this.envSources(pod),
+    };
+  }
+
+  private image(ref: string, field: string): ImageRecord {
+    const img = this.opts.images.get(ref);
+    if (!img) {
+      throw new ValidationError(field, `Not found: image "${ref}" is not in the local store`);
+    }
+    return img;
+  }
+
+  private envSources(pod: Pod): EnvSources {
+    const ns = pod.metadata?.namespace ?? 'default';
+    const meta = pod.metadata ?? {};
+    return {
+      namespace: ns,
+      configMap: (name) => this.objects.configMap(ns, name)?.data,
+      secret: (name) => {
+        const s = this.objects.secret(ns, name);
+        return s ? secretData(s) : undefined;
+      },
+      fieldRef: (p) => {
+        const label = /^metadata\.(labels|annotations)\['(.+)'\]$/.exec(p);
+        if (label) return (label[1] === 'labels' ? meta.labels : meta.annotations)?.[label[2]] ?? '';
+        switch (p) {
+          case 'metadata.name':
+            return meta.name;
+          case 'metadata.namespace':
+            return ns;
+          case 'metadata.uid':
+            return meta.uid;
+          case 'spec.nodeName':
+            return pod.spec?.nodeName ?? os.hostname();
+          case 'spec.serviceAccountName':
+            return pod.spec?.serviceAccountName ?? 'default';
+          case 'status.hostIP':
+            return this.ctx.hostIP;
+          case 'status.podIP':
+            return '';
+          default:
+            return undefined;
+        }
+      },
+    };
+  }
+
+  /** Finds the pods already on disk and re-attaches to their shims. */
+  async load(): Promise<void> {
+    let ids: string[] = [];
+    try {
+      ids = fs.readdirSync(this.opts.root.podsDir);
+    } catch {
+      /* a new root */
+    }
+    for (const id of ids) {
+      const paths = new PodPaths(this.opts.root.podDir(id));
+      let pod: Pod, state: PodState, sandbox: SandboxRecord, volumes: PreparedVolume[];
+      try {
+        pod = JSON.parse(fs.readFileSync(paths.pod, 'utf8')) as Pod;
+        state = JSON.parse(fs.readFileSync(paths.state, 'utf8')) as PodState;
+        sandbox = JSON.parse(fs.readFileSync(paths.sandbox, 'utf8')) as SandboxRecord;
+        volumes = JSON.parse(fs.readFileSync(`${paths.dir}/volumes.json`, 'utf8')) as PreparedVolume[];
+      } catch {
+        // A pod whose creation never finished: its sandbox is gone with its creator.
+        fs.rmSync(paths.dir, { recursive: true, force: true });
+        continue;
+      }
+      const w = new PodWorker(this.ctx, id, paths, pod, state, sandbox, new Map(volumes.map((v) => [v.name, v])));
+      this.workers.set(w.key, w);
+      await w.attach();
+      w.schedule();
+    }
+    await Promise.all([...this.workers.values()].map((w) => w.settled()));
+  }
+
+  async apply(objs: KubeObject[]): Promise<ApplyResult[]> {
+    validateManifestSet(objs);
+    const results: ApplyResult[] = [];
+    const nsOf = (o: KubeObject) => o.metadata?.namespace ?? 'default';
+    // Referenced objects first, so pods in the same file find them.
+    const ordered = [...objs.filter((o) => o.kind !== 'Pod'), ...objs.filter((o) => o.kind === 'Pod')];
+    // Check every pod before creating any, so a bad one leaves nothing half-applied.
+    for (const o of ordered) if (o.kind === 'Pod') this.precheckPod(o as unknown as Pod, objs);
+    for (const o of ordered) {
+      const base = { kind: o.kind, namespace: nsOf(o), name: o.metadata?.name ?? '' };
+      if (ObjectStore.handles(o.kind)) {
+        results.push({ ...base, action: this.objects.put(o) });
+      } else if (o.kind === 'Pod') {
+        const existing = this.workers.get(`${base.namespace}/${base.name}`);
+        if (existing) {
+          const same = JSON.stringify(applyPodDefaults(o as unknown as Pod).spec) === JSON.stringify(existing.pod.spec);
+          if (!same) {
+            throw new PodrunError('Invalid', `Pod "${base.name}" is invalid: spec: Forbidden: pod updates may not change fields other than \`spec.containers[*].image\`, \`spec.initContainers[*].image\`, \`spec.activeDeadlineSeconds\`, \`spec.tolerations\` (only additions to existing tolerations), \`spec.terminationGracePeriodSeconds\` (allow it to be set to 1 if it was previously negative)`);
+          }
+          results.push({ ...base, action: 'unchanged' });
+        } else {
+          await this.createPod(o as unknown as Pod);
+          results.push({ ...base, action: 'created' });
+        }
+      }
+    }
+    return results;
+  }
+
+  /** What can be known before anything is made: the images exist, and referenced objects do. */
+  private precheckPod(pod: Pod, batch: KubeObject[]): void {
+    const all = [...(pod.spec?.initContainers ?? []).map((c, k) => [c, `spec.initContainers[${k}]`] as const), ...(pod.spec?.containers ?? []).map((c, k) => [c, `spec.containers[${k}]`] as const)];
+    for (const [c, field] of all) this.image(c.image ?? '', `${field}.image`);
+    const ns = pod.metadata?.namespace ?? 'default';
+    const inBatch = (kind: string, name: string) => batch.some((o) => o.kind === kind && (o.metadata?.namespace ?? 'default') === ns && o.metadata?.name === name);
+    (pod.spec?.volumes ?? []).forEach((v, i) => {
+      if (v.configMap && !v.configMap.optional && !inBatch('ConfigMap', v.configMap.name ?? '') && !this.objects.configMap(ns, v.configMap.name ?? '')) {
+        throw new ValidationError(`spec.volumes[${i}].configMap.name`, `Not found: "${v.configMap.name}"`);
+      }
+      if (v.secret && !v.secret.optional && !inBatch('Secret', v.secret.secretName ?? '') && !this.objects.secret(ns, v.secret.secretName ?? '')) {
+        throw new ValidationError(`spec.volumes[${i}].secret.secretName`, `Not found: "${v.secret.secretName}"`);
+      }
+    });
+  }
+
+  async createPod(input: Pod): Promise<Pod> {
+    validateManifestSet([{ ...(input as unknown as KubeObject), apiVersion: input.apiVersion ?? 'v1', kind: input.kind ?? 'Pod' }]);
+    const defaulted = applyPodDefaults(input);
+    const ns = defaulted.metadata!.namespace!;
+    const name = defaulted.metadata!.name!;
+    if (this.workers.has(`${ns}/${name}`)) throw new AlreadyExistsError('pods', name);
+    this.precheckPod(defaulted, []);
+    const uid = crypto.randomUUID();
+    const pod: Pod = {
+      ...defaulted,
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { ...defaulted.metadata, uid, creationTimestamp: rfc3339(), resourceVersion: '1' },
+      spec: { ...defaulted.spec!, nodeName: defaulted.spec!.nodeName ?? os.hostname() },
+    };
+    delete (pod as { status?: unknown }).status;
+    const id = podDirId(uid);
+    const paths = new PodPaths(this.opts.root.podDir(id));
+    fs.mkdirSync(paths.dir, { mode: 0o700 });
+    try {
+      const { volumes, tmpfs } = prepareVolumes(pod, paths, this.objects);
+      fs.mkdirSync(paths.shm, { mode: 0o1777 });
+      fs.chmodSync(paths.shm, 0o1777);
+      const idmap = this.rootless ? detectIdMap(this.opts.idMapping) : null;
+      writeFileAtomicSync(paths.pod, JSON.stringify(pod) + '\n');
+      writeFileAtomicSync(`${paths.dir}/volumes.json`, JSON.stringify([...volumes.values()]) + '\n');
+      const state = newPodState(rfc3339());
+      writeFileAtomicSync(paths.state, JSON.stringify(state) + '\n');
+      const sandbox = await createSandbox(paths, {
+        hostname: hostnameOf(pod),
+        idmap,
+        tmpfs: [{ target: paths.shm, options: 'mode=1777,size=65536k' }, ...tmpfs],
+      });
+      writeFileAtomicSync(paths.sandbox, JSON.stringify(sandbox) + '\n');
+      const w = new PodWorker(this.ctx, id, paths, pod, state, sandbox, volumes);
+      if (!(await w.attach())) throw new PodrunError('Internal', 'the pod shim did not accept a connection');
+      this.workers.set(w.key, w);
+      w.schedule();
+      await w.settled();
+      return w.toObject();
+    } catch (e) {
+      // Undo: nothing of a pod that failed half-way stays behind.
+      const w = this.workers.get(`${ns}/${name}`);
+      this.workers.delete(`${ns}/${name}`);
+      if (w) await w.terminate(0).catch(() => undefined);
+      else await this.killSandboxAt(paths);
+      fs.rmSync(paths.dir, { recursive: true, force: true });
+      throw e;
+    }
+  }
+
+  private async killSandboxAt(paths: PodPaths): Promise<void> {
+    try {
+      const sandbox = JSON.parse(fs.readFileSync(paths.sandbox, 'utf8')) as SandboxRecord;
+      const fd = openRecorded(sandbox);
+      if (fd !== undefined) {
+        native.pidfdSendSignal(fd, 9);
+        await reapChild(fd);
+      }
+    } catch {
+      /* no sandbox was made */
+    }
+  }
+
+  private worker(namespace: string, name: string): PodWorker {
+    const w = this.workers.get(`${namespace}/${name}`);
+    if (!w) throw new NotFoundError('pods', name);
+    return w;
+  }
+
+  getPod(namespace: string, name: string): Pod {
+    return this.worker(namespace, name).toObject();
+  }
+
+  listPods(namespace?: string): Pod[] {
+    return [...this.workers.values()]
+      .filter((w) => namespace === undefined || w.pod.metadata!.namespace === namespace)
+      .sort((a, b) => a.key.localeCompare(b.key))
+      .map((w) => w.toObject());
+  }
+
+  async deletePod(namespace: string, name: string, gracePeriodSeconds?: number): Promise<void> {
+    const w = this.worker(namespace, name);
+    const grace = gracePeriodSeconds ?? w.pod.spec?.terminationGracePeriodSeconds ?? 30;
+    try {
+      await w.terminate(grace * 1000);
+    } finally {
+      this.workers.delete(w.key);
+    }
+  }
+
+  deleteObject(kind: string, namespace: string, name: string): boolean {
+    return this.objects.delete(kind, namespace, name);
+  }
+
+  getObject(kind: string, namespace: string, name: string): ConfigMap | Secret | undefined {
+    return this.objects.get(kind, namespace, name) as ConfigMap | Secret | undefined;
+  }
+
+  /** Lets go of every pod; they keep running and a later engine re-attaches. */
+  close(): void {
+    for (const w of this.workers.values()) w.dispose();
+    this.workers.clear();
+  }
+}

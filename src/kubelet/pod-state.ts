@@ -1,0 +1,33 @@
+// What the engine decided about a pod, persisted beside the shim's records (state.json):
+// the records say what ran; this says what the kubelet rules concluded from it.
+
+export interface ContainerHint {
+  /** Set while a restart waits for its back-off (CrashLoopBackOff). */
+  waiting?: { reason: string; message: string };
+  /** RFC 3339 time before which the container must not be restarted. */
+  backoffUntil?: string;
+}
+
+export interface ConditionRecord {
+  status: 'True' | 'False';
+  lastTransitionTime: string;
+  reason?: string;
+  message?: string;
+}
+
+export interface PodState {
+  startTime: string;
+  /** Every init container has completed; they never run again. */
+  initialized: boolean;
+  /** Terminal decision (Succeeded/Failed); the pod never leaves it. */
+  phase?: 'Succeeded' | 'Failed';
+  reason?: string;
+  message?: string;
+  containers: Record<string, ContainerHint>;
+  conditions: Record<string, ConditionRecord>;
+  deletionTimestamp?: string;
+}
+
+export function newPodState(now: string): PodState {
+  return { startTime: now, initialized: false, containers: {}, conditions: {} };
+}

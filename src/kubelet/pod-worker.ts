@@ -1,0 +1,333 @@
+// One pod, kept to its spec by the kubelet's rules: init containers in order, each to
+// completion; native sidecars started in order and kept running; app containers restarted per
+// restartPolicy with back-off; a terminal phase once nothing will run again. Every decision is
+// persisted (state.json) before it is acted on, so a new podrun process carries on from disk.
+import * as fs from 'node:fs';
+import type { Container, Pod, PodStatus } from 'kubernetes-types/core/v1';
+import { PodrunError } from '../errors';
+import type { ImageRecord } from '../image/types';
+import { buildContainerPlan, execIdentity } from '../plan/container';
+import type { EnvSources } from '../plan/env';
+import { native } from '../native';
+import { openRecorded, reapChild, type SandboxRecord } from '../runtime/sandbox';
+import { readAttempts, type AttemptRecord } from '../runtime/records';
+import { ShimClient, ShimRequestError } from '../runtime/shim-client';
+import { writeFileAtomicSync } from '../state/atomic-file';
+import type { PodPaths } from '../state/paths';
+import { notYetReaped } from '../state/process';
+import type { PreparedVolume } from '../volume/volumes';
+import { backoffDelay, BACKOFF_RESET_MS, goDuration, shouldRestart, type BackoffPolicy } from './backoff';
+import type { PodState } from './pod-state';
+import { computeStatus, isSidecar } from './status';
+
+export interface WorkerContext {
+  backoff: BackoffPolicy;
+  hostIP: string;
+  image(ref: string, field: string): ImageRecord;
+  envSources(pod: Pod): EnvSources;
+  log(message: string): void;
+}
+
+export class PodWorker {
+  private shim?: ShimClient;
+  private chain: Promise<void> = Promise.resolve();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private deleting = false;
+
+  constructor(
+    private readonly ctx: WorkerContext,
+    readonly id: string,
+    readonly paths: PodPaths,
+    public pod: Pod,
+    public state: PodState,
+    readonly sandbox: SandboxRecord,
+    private readonly volumes: Map<string, PreparedVolume>,
+  ) {}
+
+  get key(): string {
+    return `${this.pod.metadata!.namespace}/${this.pod.metadata!.name}`;
+  }
+
+  /** Connects to the shim and follows its exits; false when the sandbox is gone. */
+  async attach(): Promise<boolean> {
+    const fd = openRecorded(this.sandbox);
+    if (fd === undefined) return false;
+    fs.closeSync(fd);
+    try {
+      this.shim = await ShimClient.connect(this.paths.shimSocket);
+      await this.shim.subscribe();
+    } catch {
+      this.shim = undefined;
+      return false;
+    }
+    this.shim.on('exit', () => this.schedule());
+    this.shim.on('close', () => {
+      this.shim = undefined;
+      this.schedule();
+    });
+    return true;
+  }
+
+  schedule(): void {
+    this.chain = this.chain.then(
+      () => this.sync(),
+      () => this.sync(),
+    );
+    this.chain.catch((e: Error) => this.ctx.log(`pod ${this.key}: ${e.message}`));
+  }
+
+  /** Waits for the decisions scheduled so far. */
+  settled(): Promise<void> {
+    return this.chain.catch(() => undefined);
+  }
+
+  attempts(name: string): AttemptRecord[] {
+    return readAttempts(this.paths, name);
+  }
+
+  private latest(name: string): AttemptRecord | undefined {
+    const all = this.attempts(name);
+    return all[all.length - 1];
+  }
+
+  isRunning(a: AttemptRecord | undefined): boolean {
+    return !!a?.start && !a.exit && notYetReaped({ pid: a.start.pid, startTime: String(a.start.startTime) });
+  }
+
+  private persist(): void {
+    writeFileAtomicSync(this.paths.state, JSON.stringify(this.state) + '\n');
+  }
+
+  status(): PodStatus {
+    const spec = this.pod.spec!;
+    const all = [...(spec.initContainers ?? []), ...spec.containers];
+    const attempts = new Map(all.map((c) => [c.name, this.attempts(c.name)]));
+    const imageIds = new Map<string, string>();
+    for (const c of all) {
+      try {
+        imageIds.set(c.name, this.ctx.image(c.image ?? '', '').id);
+      } catch {
+        /* removed since: leave it empty */
+      }
+    }
+    const status = computeStatus({
+      pod: this.pod,
+      podId: this.id,
+      state: this.state,
+      attempts,
+      isRunning: (_name, a) => this.isRunning(a),
+      imageIds,
+      hostIP: this.ctx.hostIP,
+      now: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    });
+    for (const c of status.conditions ?? []) {
+      const prev = this.state.conditions[c.type];
+      if (!prev || prev.status !== c.status) this.state.conditions[c.type] = { status: c.status as 'True' | 'False', lastTransitionTime: c.lastTransitionTime! };
+    }
+    return status;
+  }
+
+  toObject(): Pod {
+    const pod: Pod = JSON.parse(JSON.stringify(this.pod)) as Pod;
+    const deleting = this.state.deletionTimestamp
+      ? { deletionTimestamp: this.state.deletionTimestamp, deletionGracePeriodSeconds: pod.spec?.terminationGracePeriodSeconds }
+      : {};
+    return { ...pod, metadata: { ...pod.metadata, ...deleting }, status: this.status() };
+  }
+
+  private async sync(): Promise<void> {
+    if (this.deleting) return;
+    const spec = this.pod.spec!;
+    if (!this.state.phase && !this.shim) {
+      this.state.phase = 'Failed';
+      this.state.reason = 'SandboxLost';
+      this.state.message = 'the pod sandbox (podrun shim) is gone';
+    }
+    if (this.state.phase) {
+      this.status();
+      this.persist();
+      return;
+    }
+    const init = spec.initContainers ?? [];
+    if (!this.state.initialized) {
+      for (const [k, c] of init.entries()) {
+        const field = `spec.initContainers[${k}]`;
+        const a = this.latest(c.name);
+        if (isSidecar(c)) {
+          // A native sidecar only has to be started for the next init container to go.
+          if (!a) await this.start(c, field, 0);
+          else if (a.exit) await this.restartLater(c, field, a, 'Always');
+          continue;
+        }
+        if (!a) {
+          await this.start(c, field, 0);
+          this.persist();
+          return;
+        }
+        if (!a.exit) return;
+        if (a.exit.exitCode === 0) continue;
+        if (spec.restartPolicy === 'Never') {
+          this.finish('Failed');
+          return;
+        }
+        await this.restartLater(c, field, a, 'Always');
+        this.persist();
+        return;
+      }
+      this.state.initialized = true;
+    } else {
+      for (const [k, c] of init.entries()) {
+        const a = this.latest(c.name);
+        if (isSidecar(c) && a?.exit) await this.restartLater(c, `spec.initContainers[${k}]`, a, 'Always');
+      }
+    }
+    for (const [k, c] of spec.containers.entries()) {
+      const field = `spec.containers[${k}]`;
+      const a = this.latest(c.name);
+      if (!a) await this.start(c, field, 0);
+      else if (a.exit && shouldRestart(spec.restartPolicy, a.exit.exitCode)) await this.restartLater(c, field, a, spec.restartPolicy!);
+    }
+    const done = spec.containers.map((c) => this.latest(c.name));
+    if (done.every((a) => a?.exit && !shouldRestart(spec.restartPolicy, a.exit.exitCode))) {
+      this.finish(done.every((a) => a!.exit!.exitCode === 0) ? 'Succeeded' : 'Failed');
+      return;
+    }
+    this.status();
+    this.persist();
+  }
+
+  /** A terminal phase: sidecars are stopped (they never block completion), nothing restarts. */
+  private finish(phase: 'Succeeded' | 'Failed'): void {
+    this.state.phase = phase;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    for (const c of this.state.containers ? Object.values(this.state.containers) : []) delete c.waiting;
+    this.status();
+    this.persist();
+    const sidecars = (this.pod.spec!.initContainers ?? []).filter(isSidecar).reverse();
+    void (async () => {
+      for (const c of sidecars) if (this.isRunning(this.latest(c.name))) await this.shim?.signal(c.name, 15).catch(() => false);
+    })();
+  }
+
+  private async restartLater(c: Container, field: string, a: AttemptRecord, policy: string): Promise<void> {
+    const hint = (this.state.containers[c.name] ??= {});
+    const ranMs = Date.parse(a.exit!.finishedAt) - Date.parse(a.exit!.startedAt || a.exit!.finishedAt);
+    // The kubelet forgets the back-off of a container that ran long enough.
+    const restarts = ranMs >= BACKOFF_RESET_MS ? 0 : a.attempt;
+    const delay = backoffDelay(this.ctx.backoff, restarts);
+    const until = Date.parse(a.exit!.finishedAt) + delay;
+    const wait = until - Date.now();
+    if (wait <= 0) {
+      delete hint.waiting;
+      await this.start(c, field, a.attempt + 1);
+      return;
+    }
+    const meta = this.pod.metadata!;
+    hint.waiting = {
+      reason: 'CrashLoopBackOff',
+      message: `back-off ${goDuration(delay)} restarting failed container=${c.name} pod=${meta.name}_${meta.namespace}(${meta.uid})`,
+    };
+    hint.backoffUntil = new Date(until).toISOString();
+    void policy;
+    this.timerAt(wait);
+  }
+
+  private timerAt(ms: number): void {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      this.schedule();
+    }, ms);
+    t.unref?.();
+    this.timers.add(t);
+  }
+
+  private async start(c: Container, field: string, attempt: number): Promise<void> {
+    const hint = (this.state.containers[c.name] ??= {});
+    let plan;
+    try {
+      const image = this.ctx.image(c.image ?? '', `${field}.image`);
+      plan = buildContainerPlan({
+        pod: this.pod,
+        container: c,
+        field,
+        attempt,
+        image,
+        volumes: this.volumes,
+        paths: this.paths,
+        idmap: this.sandbox.idmap,
+        envSources: this.ctx.envSources(this.pod),
+      });
+    } catch (e) {
+      // The kubelet keeps such a container waiting and retries, as the config may appear later.
+      hint.waiting = { reason: 'CreateContainerConfigError', message: (e as Error).message };
+      this.timerAt(this.ctx.backoff.initialMs);
+      return;
+    }
+    delete hint.waiting;
+    delete hint.backoffUntil;
+    const dir = this.paths.containerDir(c.name);
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    fs.mkdirSync(this.paths.rootfs(c.name), { recursive: true });
+    if (plan.ops[0].type === 'overlay') {
+      fs.mkdirSync(plan.ops[0].upper, { recursive: true });
+      fs.mkdirSync(plan.ops[0].work, { recursive: true });
+    }
+    writeFileAtomicSync(`${dir}/exec.json`, JSON.stringify(execIdentity(plan)) + '\n');
+    if (!this.shim) return;
+    try {
+      await this.shim.start(plan);
+    } catch (e) {
+      if (!(e instanceof ShimRequestError)) throw e;
+      // The shim recorded the failure as an exit (StartError, 128): the restart policy decides.
+      this.schedule();
+    }
+  }
+
+  /** Stops every container (SIGTERM, then SIGKILL after the grace period), ends the sandbox, removes the pod's files. */
+  async terminate(graceMs: number): Promise<void> {
+    this.deleting = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    await this.chain.catch(() => undefined);
+    this.state.deletionTimestamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    this.persist();
+    const spec = this.pod.spec!;
+    const names = [...spec.containers.map((c) => c.name), ...(spec.initContainers ?? []).map((c) => c.name).reverse()];
+    if (this.shim && graceMs > 0) {
+      for (const n of names) if (this.isRunning(this.latest(n))) await this.shim.signal(n, 15).catch(() => false);
+      const deadline = Date.now() + graceMs;
+      while (Date.now() < deadline && names.some((n) => this.isRunning(this.latest(n)))) await sleep(25);
+    }
+    const sandboxFd = openRecorded(this.sandbox);
+    if (this.shim) {
+      await this.shim.shutdown({ remove: [this.paths.volumesDir, `${this.paths.dir}/containers`] }).catch(() => undefined);
+    } else if (sandboxFd !== undefined) {
+      native.pidfdSendSignal(sandboxFd, 9);
+    }
+    if (sandboxFd !== undefined) await waitGone(sandboxFd);
+    this.shim?.close();
+    try {
+      fs.rmSync(this.paths.dir, { recursive: true, force: true });
+    } catch (e) {
+      throw new PodrunError('System', `removing ${this.paths.dir}: ${(e as Error).message}`);
+    }
+  }
+
+  /** Lets go of the pod without stopping it (the process is going away; the shim stays). */
+  dispose(): void {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    this.shim?.removeAllListeners('close');
+    this.shim?.close();
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Resolves when the process behind a pidfd has exited (collecting it if it is our child). */
+function waitGone(pidfd: number): Promise<void> {
+  return reapChild(pidfd);
+}

@@ -1,0 +1,132 @@
+// Pod status in the shape of the Kubernetes API, computed from the spec, the shim's records and
+// the engine's decisions. Pure: the same inputs give the same status (the unit-test seam).
+import type { Container, ContainerState, ContainerStatus, Pod, PodCondition, PodStatus } from 'kubernetes-types/core/v1';
+import type { AttemptRecord, ExitRecord } from '../runtime/records';
+import type { PodState } from './pod-state';
+import { qosClass } from './qos';
+
+export interface StatusInputs {
+  pod: Pod;
+  podId: string;
+  state: PodState;
+  attempts: Map<string, AttemptRecord[]>;
+  /** Whether the process of a start record is still running (the shim is alive and it has not exited). */
+  isRunning(name: string, a: AttemptRecord): boolean;
+  imageIds: Map<string, string>;
+  hostIP: string;
+  podIP?: string;
+  now: string;
+}
+
+export function containerId(podId: string, name: string, attempt: number): string {
+  return `podrun://${podId}-${name}-${attempt}`;
+}
+
+function terminated(podId: string, e: ExitRecord): ContainerState {
+  return {
+    terminated: {
+      exitCode: e.exitCode,
+      ...(e.signal ? { signal: e.signal } : {}),
+      reason: e.reason ?? (e.exitCode === 0 ? 'Completed' : 'Error'),
+      ...(e.message ? { message: e.message } : {}),
+      startedAt: e.startedAt,
+      finishedAt: e.finishedAt,
+      containerID: containerId(podId, e.name, e.attempt),
+    },
+  };
+}
+
+function lost(podId: string, name: string, a: AttemptRecord, now: string): ContainerState {
+  return {
+    terminated: {
+      exitCode: 137,
+      reason: 'ContainerStatusUnknown',
+      message: 'The container could not be located when the pod was terminated',
+      startedAt: a.start?.startedAt,
+      finishedAt: now,
+      containerID: containerId(podId, name, a.attempt),
+    },
+  };
+}
+
+export function isSidecar(c: Container): boolean {
+  return c.restartPolicy === 'Always';
+}
+
+function containerStatus(i: StatusInputs, c: Container, kind: 'init' | 'app'): ContainerStatus {
+  const attempts = i.attempts.get(c.name) ?? [];
+  const latest = attempts[attempts.length - 1];
+  const prev = attempts.length > 1 ? attempts[attempts.length - 2] : undefined;
+  const hint = i.state.containers[c.name];
+  const base = { name: c.name, image: c.image ?? '', imageID: i.imageIds.get(c.name) ?? '' };
+  const stateOf = (a: AttemptRecord): ContainerState =>
+    a.exit ? terminated(i.podId, a.exit) : a.start && i.isRunning(c.name, a) ? { running: { startedAt: a.start.startedAt } } : lost(i.podId, c.name, a, i.now);
+
+  if (!latest) {
+    const reason = kind === 'init' || !i.state.initialized ? 'PodInitializing' : 'ContainerCreating';
+    return { ...base, ready: false, started: false, restartCount: 0, state: { waiting: { reason } } };
+  }
+  let state = stateOf(latest);
+  let lastState: ContainerState = prev ? stateOf(prev) : {};
+  if (state.terminated && hint?.waiting) {
+    lastState = state;
+    state = { waiting: { reason: hint.waiting.reason, message: hint.waiting.message } };
+  }
+  const running = !!state.running;
+  return {
+    ...base,
+    containerID: containerId(i.podId, c.name, latest.attempt),
+    ready: running && (kind === 'app' || isSidecar(c)),
+    started: running,
+    restartCount: latest.attempt,
+    state,
+    lastState,
+  };
+}
+
+function condition(i: StatusInputs, type: string, ok: boolean, reason?: string, message?: string): PodCondition {
+  const status = ok ? 'True' : 'False';
+  const prev = i.state.conditions[type];
+  const lastTransitionTime = prev && prev.status === status ? prev.lastTransitionTime : i.now;
+  return { type, status, lastProbeTime: null as unknown as string, lastTransitionTime, ...(reason ? { reason } : {}), ...(message ? { message } : {}) };
+}
+
+export function computeStatus(i: StatusInputs): PodStatus {
+  const spec = i.pod.spec!;
+  const init = spec.initContainers ?? [];
+  const app = spec.containers ?? [];
+  const initStatuses = init.map((c) => containerStatus(i, c, 'init'));
+  const appStatuses = app.map((c) => containerStatus(i, c, 'app'));
+
+  let phase: PodStatus['phase'];
+  if (i.state.phase) phase = i.state.phase;
+  else if (!i.state.initialized && init.length > 0) phase = 'Pending';
+  else if (appStatuses.some((s) => s.restartCount === 0 && !s.state?.running && !s.state?.terminated)) phase = 'Pending';
+  else phase = 'Running';
+
+  const incompleteInit = init.filter((c, k) => !isSidecar(c) && !(initStatuses[k].state?.terminated?.exitCode === 0 || i.state.initialized)).map((c) => c.name);
+  const initialized = init.length === 0 || i.state.initialized;
+  const unready = app.filter((_, k) => !appStatuses[k].ready).map((c) => c.name);
+  const terminal = phase === 'Succeeded' || phase === 'Failed';
+  const readyReason = terminal ? 'PodCompleted' : 'ContainersNotReady';
+  const conditions: PodCondition[] = [
+    condition(i, 'PodReadyToStartContainers', true),
+    condition(i, 'Initialized', initialized, initialized ? (terminal ? 'PodCompleted' : undefined) : 'ContainersNotInitialized', initialized ? undefined : `containers with incomplete status: [${incompleteInit.join(' ')}]`),
+    condition(i, 'Ready', !terminal && unready.length === 0, !terminal && unready.length === 0 ? undefined : readyReason, terminal || unready.length === 0 ? undefined : `containers with unready status: [${unready.join(' ')}]`),
+    condition(i, 'ContainersReady', !terminal && unready.length === 0, !terminal && unready.length === 0 ? undefined : readyReason, terminal || unready.length === 0 ? undefined : `containers with unready status: [${unready.join(' ')}]`),
+    condition(i, 'PodScheduled', true),
+  ];
+  return {
+    phase,
+    ...(i.state.reason ? { reason: i.state.reason } : {}),
+    ...(i.state.message ? { message: i.state.message } : {}),
+    conditions,
+    hostIP: i.hostIP,
+    hostIPs: [{ ip: i.hostIP }],
+    ...(i.podIP ? { podIP: i.podIP, podIPs: [{ ip: i.podIP }] } : {}),
+    startTime: i.state.startTime,
+    ...(init.length ? { initContainerStatuses: initStatuses } : {}),
+    containerStatuses: appStatuses,
+    qosClass: qosClass(i.pod),
+  };
+}

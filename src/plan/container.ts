@@ -1,0 +1,155 @@
+// A container becomes a plan: plain data the shim executes in order (bubblewrap's SetupOp list).
+// Everything Kubernetes decides (command, env, ids, capabilities, mounts) is settled here, in
+// TypeScript, so the native side only acts; unit tests assert on this without privileges.
+import type { Container, Pod } from 'kubernetes-types/core/v1';
+import { PodrunError } from '../errors';
+import { hostRootLayout } from '../image/host';
+import type { ImageRecord } from '../image/types';
+import type { IdMapPlan } from '../runtime/idmap';
+import type { PodPaths } from '../state/paths';
+import type { PreparedVolume } from '../volume/volumes';
+import { containerCapabilities } from './capabilities';
+import { resolveCommand } from './command';
+import { buildEnv, type EnvSources } from './env';
+
+export type MountOp =
+  | { type: 'overlay'; target: '/'; lower: string[]; upper: string; work: string; userxattr: boolean }
+  | { type: 'tmpfs'; target: string; options: string; readonly?: boolean }
+  | { type: 'bind'; target: string; source: string; sub?: string; readonly: boolean; recursive?: boolean; file?: boolean }
+  | { type: 'symlink'; target: string; link: string }
+  | { type: 'mkdir'; target: string; mode: number }
+  | { type: 'proc' | 'sysfs' | 'dev'; target: string };
+
+/** What the shim's `start` request carries. Field names are the shim's. */
+export interface ContainerPlan {
+  name: string;
+  attempt: number;
+  root: string;
+  newPidns: boolean;
+  ops: MountOp[];
+  readonlyRoot: boolean;
+  uid: number;
+  gid: number;
+  groups: number[];
+  setGroups: boolean;
+  capBounding: number;
+  capEffective: number;
+  noNewPrivs: boolean;
+  cwd: string;
+  argv: string[];
+  env: string[];
+  logPath: string;
+  startPath: string;
+  exitPath: string;
+}
+
+/** The part of a plan that `exec` needs later to enter the container as the same identity. */
+export type ExecIdentity = Pick<ContainerPlan, 'uid' | 'gid' | 'groups' | 'setGroups' | 'capBounding' | 'capEffective' | 'noNewPrivs' | 'cwd' | 'env'>;
+
+export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+export interface ContainerPlanInput {
+  pod: Pod;
+  container: Container;
+  /** `spec.containers[0]`, `spec.initContainers[1]`: where errors point. */
+  field: string;
+  attempt: number;
+  image: ImageRecord;
+  volumes: Map<string, PreparedVolume>;
+  paths: PodPaths;
+  idmap: IdMapPlan | null;
+  envSources: EnvSources;
+}
+
+/** The image's `User` ("uid", "uid:gid"); names would need the image's /etc/passwd. */
+function imageUser(user: string | undefined, field: string): { uid?: number; gid?: number } {
+  if (!user) return {};
+  const [u, g] = user.split(':');
+  const uid = /^\d+$/.test(u) ? Number(u) : u === 'root' ? 0 : NaN;
+  const gid = g === undefined ? undefined : /^\d+$/.test(g) ? Number(g) : g === 'root' ? 0 : NaN;
+  if (Number.isNaN(uid) || (gid !== undefined && Number.isNaN(gid))) {
+    throw new PodrunError('Invalid', `${field}: image user "${user}" is not numeric`, 'set securityContext.runAsUser');
+  }
+  return { uid, gid };
+}
+
+export function rootOps(image: ImageRecord, paths: PodPaths, name: string, attempt: number, rootless: boolean): MountOp[] {
+  if (image.builtin) {
+    // The host's system directories read-only, with private scratch space (the `host` image).
+    const ops: MountOp[] = [{ type: 'tmpfs', target: '/', options: 'mode=755' }];
+    for (const e of hostRootLayout()) {
+      if (e.kind === 'symlink') ops.push({ type: 'symlink', target: e.path, link: e.target ?? '' });
+      else if (e.kind === 'bind-ro') ops.push({ type: 'bind', target: e.path, source: e.path, readonly: true });
+      else if (e.kind === 'dir') ops.push({ type: 'mkdir', target: e.path, mode: 0o755 });
+      else ops.push({ type: 'tmpfs', target: e.path, options: e.path === '/tmp' || e.path === '/var/tmp' ? 'mode=1777' : 'mode=755' });
+    }
+    return ops;
+  }
+  const layer = paths.upper(name, attempt);
+  return [{ type: 'overlay', target: '/', lower: [image.rootfs], upper: `${layer}/upper`, work: `${layer}/work`, userxattr: rootless }];
+}
+
+export function buildContainerPlan(i: ContainerPlanInput): ContainerPlan {
+  const { pod, container: c, paths, field } = i;
+  const spec = pod.spec!;
+  const psc = spec.securityContext ?? {};
+  const sc = c.securityContext ?? {};
+  const imgUser = imageUser(i.image.config.user, `${field}.image`);
+  const uid = sc.runAsUser ?? psc.runAsUser ?? imgUser.uid ?? 0;
+  const gid = sc.runAsGroup ?? psc.runAsGroup ?? imgUser.gid ?? 0;
+  if (sc.runAsNonRoot ?? psc.runAsNonRoot) {
+    if (uid === 0) throw new PodrunError('Invalid', `${field}: container has runAsNonRoot and image will run as root`);
+  }
+  const groups = [...(psc.supplementalGroups ?? []), ...(psc.fsGroup !== undefined ? [psc.fsGroup] : [])];
+  const setGroups = !i.idmap || i.idmap.setgroups;
+  if (groups.length && !setGroups) {
+    throw new PodrunError('Unsupported', `spec.securityContext.supplementalGroups: setgroups is denied with a single-id mapping`, 'install uidmap and give the user a /etc/subgid range');
+  }
+  const caps = containerCapabilities({ add: sc.capabilities?.add, drop: sc.capabilities?.drop, privileged: sc.privileged, uid, field: `${field}.securityContext.capabilities` });
+
+  const env = buildEnv(c.env ?? [], i.image.config.env ?? [], i.envSources, c.envFrom ?? []);
+  if (!env.some((e) => e.name === 'PATH')) env.unshift({ name: 'PATH', value: DEFAULT_PATH });
+  if (!env.some((e) => e.name === 'HOSTNAME')) env.push({ name: 'HOSTNAME', value: hostnameOf(pod) });
+  const argv = resolveCommand({ command: c.command, args: c.args }, { entrypoint: i.image.config.entrypoint, cmd: i.image.config.cmd }, env);
+
+  const ops: MountOp[] = rootOps(i.image, paths, c.name, i.attempt, !!i.idmap);
+  ops.push({ type: 'proc', target: '/proc' });
+  ops.push({ type: 'dev', target: '/dev' });
+  ops.push({ type: 'bind', target: '/dev/shm', source: paths.shm, readonly: false });
+  ops.push({ type: 'sysfs', target: '/sys' });
+  (c.volumeMounts ?? []).forEach((m) => {
+    const v = i.volumes.get(m.name);
+    if (!v) throw new PodrunError('Invalid', `${field}.volumeMounts: volume "${m.name}" not found`);
+    ops.push({ type: 'bind', target: m.mountPath, source: v.source, sub: m.subPath || undefined, readonly: !!m.readOnly || v.forceReadOnly });
+  });
+
+  return {
+    name: c.name,
+    attempt: i.attempt,
+    root: paths.rootfs(c.name),
+    newPidns: !spec.shareProcessNamespace,
+    ops,
+    readonlyRoot: !!sc.readOnlyRootFilesystem,
+    uid,
+    gid,
+    groups,
+    setGroups,
+    capBounding: Number(caps.bounding),
+    capEffective: Number(caps.effective),
+    noNewPrivs: sc.allowPrivilegeEscalation !== true && !sc.privileged,
+    cwd: c.workingDir || i.image.config.workingDir || '/',
+    argv,
+    env: env.map((e) => `${e.name}=${e.value}`),
+    logPath: paths.log(c.name, i.attempt),
+    startPath: paths.startRecord(c.name, i.attempt),
+    exitPath: paths.exitRecord(c.name, i.attempt),
+  };
+}
+
+export function hostnameOf(pod: Pod): string {
+  return (pod.spec?.hostname || pod.metadata?.name || 'pod').slice(0, 63);
+}
+
+export function execIdentity(p: ContainerPlan): ExecIdentity {
+  return { uid: p.uid, gid: p.gid, groups: p.groups, setGroups: p.setGroups, capBounding: p.capBounding, capEffective: p.capEffective, noNewPrivs: p.noNewPrivs, cwd: p.cwd, env: p.env };
+}

@@ -1,0 +1,148 @@
+// User namespace id maps for rootless pods. Without helpers an unprivileged user may map only
+// its own uid/gid (one line, setgroups denied); with newuidmap/newgidmap and an /etc/subuid
+// range, the whole range: 0 -> the user, 1..N -> the subordinate ids (podman's layout).
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import type { IdMapping } from '../types';
+import { PodrunError } from '../errors';
+
+export interface IdMapLine {
+  inside: number;
+  outside: number;
+  count: number;
+}
+
+export interface IdMapPlan {
+  kind: 'single' | 'subid';
+  uid: IdMapLine[];
+  gid: IdMapLine[];
+  /** false: setgroups is denied inside (single mapping), so containers cannot set supplementary groups. */
+  setgroups: boolean;
+}
+
+export interface SubIdRange {
+  start: number;
+  count: number;
+}
+
+/** The first range of /etc/subuid (or subgid) text that belongs to the user (by name or uid). */
+export function parseSubIds(text: string, user: string, id: number): SubIdRange | undefined {
+  for (const line of text.split('\n')) {
+    const [owner, start, count] = line.trim().split(':');
+    if (!owner || start === undefined || count === undefined) continue;
+    if (owner !== user && owner !== String(id)) continue;
+    const s = Number(start);
+    const c = Number(count);
+    if (Number.isInteger(s) && Number.isInteger(c) && c > 0) return { start: s, count: c };
+  }
+  return undefined;
+}
+
+export interface IdMapInputs {
+  mode: IdMapping;
+  uid: number;
+  gid: number;
+  user: string;
+  subuid?: SubIdRange;
+  subgid?: SubIdRange;
+  helpers: boolean;
+}
+
+export function planIdMap(i: IdMapInputs): IdMapPlan {
+  const single: IdMapPlan = {
+    kind: 'single',
+    uid: [{ inside: 0, outside: i.uid, count: 1 }],
+    gid: [{ inside: 0, outside: i.gid, count: 1 }],
+    setgroups: false,
+  };
+  if (i.mode === 'single') return single;
+  const usable = i.helpers && i.subuid && i.subgid;
+  if (!usable) {
+    if (i.mode === 'subid') {
+      const why = !i.helpers
+        ? 'newuidmap/newgidmap are not installed (Debian package uidmap)'
+        : `no range for ${i.user} in /etc/subuid and /etc/subgid`;
+      throw new PodrunError('Unsupported', `idMapping subid: ${why}`, 'install uidmap and add a subordinate id range, or use idMapping single');
+    }
+    return single;
+  }
+  return {
+    kind: 'subid',
+    uid: [
+      { inside: 0, outside: i.uid, count: 1 },
+      { inside: 1, outside: i.subuid!.start, count: i.subuid!.count },
+    ],
+    gid: [
+      { inside: 0, outside: i.gid, count: 1 },
+      { inside: 1, outside: i.subgid!.start, count: i.subgid!.count },
+    ],
+    setgroups: true,
+  };
+}
+
+function which(name: string): string | undefined {
+  for (const dir of (process.env.PATH || '/usr/sbin:/usr/bin:/sbin:/bin').split(':').concat(['/usr/bin', '/usr/sbin'])) {
+    const p = `${dir}/${name}`;
+    try {
+      fs.accessSync(p, fs.constants.X_OK);
+      return p;
+    } catch {
+      /* keep looking */
+    }
+  }
+  return undefined;
+}
+
+function readOr(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** Decides the mapping for this process's user from the machine's files. */
+export function detectIdMap(mode: IdMapping): IdMapPlan {
+  const uid = process.getuid?.() ?? 0;
+  const gid = process.getgid?.() ?? 0;
+  const user = os.userInfo().username;
+  return planIdMap({
+    mode,
+    uid,
+    gid,
+    user,
+    subuid: parseSubIds(readOr('/etc/subuid'), user, uid),
+    subgid: parseSubIds(readOr('/etc/subgid'), user, uid),
+    helpers: !!(which('newuidmap') && which('newgidmap')),
+  });
+}
+
+/** Inside id -> host id, or undefined when unmapped. */
+export function hostId(lines: IdMapLine[], inside: number): number | undefined {
+  for (const l of lines) if (inside >= l.inside && inside < l.inside + l.count) return l.outside + (inside - l.inside);
+  return undefined;
+}
+
+/** Writes the maps of a child that is waiting for them (the parent side of the handshake). */
+export function writeIdMaps(pid: number, plan: IdMapPlan): void {
+  const fmt = (lines: IdMapLine[]) => lines.map((l) => `${l.inside} ${l.outside} ${l.count}`).join('\n') + '\n';
+  if (plan.kind === 'single') {
+    // The gid map of an unprivileged writer is refused until setgroups is denied.
+    fs.writeFileSync(`/proc/${pid}/setgroups`, 'deny');
+    fs.writeFileSync(`/proc/${pid}/uid_map`, fmt(plan.uid));
+    fs.writeFileSync(`/proc/${pid}/gid_map`, fmt(plan.gid));
+    return;
+  }
+  for (const [tool, lines] of [
+    ['newuidmap', plan.uid],
+    ['newgidmap', plan.gid],
+  ] as const) {
+    const args = [String(pid), ...lines.flatMap((l) => [String(l.inside), String(l.outside), String(l.count)])];
+    const r = spawnSync(tool, args, { encoding: 'utf8' });
+    if (r.error || r.status !== 0) {
+      const why = r.error ? r.error.message : (r.stderr || '').trim() || `exit status ${r.status}`;
+      throw new PodrunError('System', `${tool} ${args.join(' ')}: ${why}`, 'check /etc/subuid and /etc/subgid, and that newuidmap is setuid root');
+    }
+  }
+}

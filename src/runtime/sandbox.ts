@@ -1,0 +1,133 @@
+// A pod sandbox: the shim, exec'd by the addon as PID 1 of the pod's new namespaces.
+// Creation is a handshake: clone (the child waits) -> write the id maps -> release -> the shim
+// reports readiness on its fd 3. Any failure undoes everything made so far.
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import { PodrunError, SystemError } from '../errors';
+import { binaries, native } from '../native';
+import { writeFileAtomicSync } from '../state/atomic-file';
+import type { PodPaths } from '../state/paths';
+import { processStartTime, type ProcessIdentity } from '../state/process';
+import type { IdMapPlan } from './idmap';
+import { writeIdMaps } from './idmap';
+
+export interface SandboxSpec {
+  hostname: string;
+  /** null when podrun runs as root: no user namespace. */
+  idmap: IdMapPlan | null;
+  /** Pod-level tmpfs mounts made in the shim's mount namespace (shm, memory-backed emptyDirs). */
+  tmpfs: { target: string; options: string }[];
+}
+
+export interface SandboxRecord extends ProcessIdentity {
+  rootless: boolean;
+  idmap: IdMapPlan | null;
+  createdAt: string;
+}
+
+function readReady(fd: number): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const s = new net.Socket({ fd, readable: true, writable: false });
+    let buf = '';
+    s.setEncoding('utf8');
+    s.on('data', (d: string) => (buf += d));
+    s.on('error', reject);
+    s.on('close', () => {
+      const line = buf.split('\n')[0];
+      if (!line) {
+        reject(new PodrunError('Internal', 'the pod shim exited before it was ready'));
+        return;
+      }
+      try {
+        resolve(JSON.parse(line) as Record<string, unknown>);
+      } catch {
+        reject(new PodrunError('Internal', `the pod shim said: ${line}`));
+      }
+    });
+  });
+}
+
+/** Waits for a child of this process to exit and collects it, without SIGCHLD handling. */
+export function reapChild(pidfd: number, keepAlive = true): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      native.reapPidfd(pidfd);
+      fs.closeSync(pidfd);
+      resolve();
+    };
+    if (native.reapPidfd(pidfd) !== null) {
+      fs.closeSync(pidfd);
+      resolve();
+      return;
+    }
+    new native.PidfdWatch(pidfd, done, keepAlive);
+  });
+}
+
+export async function createSandbox(paths: PodPaths, spec: SandboxSpec): Promise<SandboxRecord> {
+  const f = native.cloneFlags;
+  const flags = f.net | f.ipc | f.uts | f.pid | f.mount | (spec.idmap ? f.user : 0);
+  writeFileAtomicSync(paths.shimConfig, JSON.stringify({ protocol: 1, loopback: true, mounts: spec.tmpfs }) + '\n');
+  const logFd = fs.openSync(paths.shimLog, 'a', 0o600);
+  let h;
+  try {
+    h = native.createSandbox({
+      shim: binaries.shim,
+      argv: ['podrun-shim', paths.dir],
+      env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],
+      hostname: spec.hostname,
+      logFd,
+      cloneFlags: flags,
+    });
+  } catch (e) {
+    throw toSystemError(e, 'the kernel refused new namespaces: check /proc/sys/user/max_user_namespaces');
+  } finally {
+    fs.closeSync(logFd);
+  }
+  const identity: ProcessIdentity = { pid: h.pid, startTime: processStartTime(h.pid) ?? '0' };
+  const ready = readReady(h.readyFd);
+  try {
+    if (spec.idmap) writeIdMaps(h.pid, spec.idmap);
+    fs.writeSync(h.syncFd, 'x');
+    fs.closeSync(h.syncFd);
+    h.syncFd = -1;
+    const r = await ready;
+    if (!r.ok) {
+      const detail = r.error ? String(r.error) : `${String(r.op)}${r.path ? ` \`${String(r.path)}\`` : ''}: errno ${String(r.errno)}`;
+      throw new PodrunError('System', `creating the pod sandbox: ${detail}`);
+    }
+  } catch (e) {
+    if (h.syncFd >= 0) fs.closeSync(h.syncFd); // the child reads EOF and exits
+    native.pidfdSendSignal(h.pidfd, 9);
+    ready.catch(() => undefined);
+    await reapChild(h.pidfd);
+    throw e;
+  }
+  // The shim stays our child until this process exits; collect it whenever it ends.
+  void reapChild(h.pidfd, false);
+  return { ...identity, rootless: !!spec.idmap, idmap: spec.idmap, createdAt: new Date().toISOString() };
+}
+
+export function toSystemError(e: unknown, hint?: string): Error {
+  if (e instanceof Error && typeof (e as NodeJS.ErrnoException).errno === 'number') {
+    const ee = e as Error & { errno: number; syscall?: string; path?: string };
+    return new SystemError(ee.syscall ?? 'system call', ee.errno, e.message.split(': ').pop() ?? '', ee.path, hint);
+  }
+  return e instanceof Error ? e : new Error(String(e));
+}
+
+/** Opens a pidfd for a recorded process, or undefined when that process is gone (or the pid was reused). */
+export function openRecorded(id: ProcessIdentity): number | undefined {
+  let fd: number;
+  try {
+    fd = native.pidfdOpen(id.pid);
+  } catch {
+    return undefined;
+  }
+  // Open first, check second: once the fd is open, the pid cannot be recycled under us.
+  if (processStartTime(id.pid) !== id.startTime) {
+    fs.closeSync(fd);
+    return undefined;
+  }
+  return fd;
+}
