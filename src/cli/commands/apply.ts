@@ -1,0 +1,40 @@
+// podrun apply -f FILE...: create or update the objects, one line per object in kubectl's words
+// (`pod/web created`, `configmap/cfg unchanged`). Each file is applied as one set, the unit in
+// which podrun validates manifests; a failing file is reported and the others still go ahead.
+
+import type { Command } from '../context';
+import { write } from '../context';
+import { applyNamespace, readManifests } from '../manifest-input';
+import { formatError, usageError } from '../report-error';
+import { FILE_FLAGS } from './shared-flags';
+
+export const applyCommand: Command = {
+  path: ['apply'],
+  usage: 'apply -f FILENAME [-f FILENAME...]',
+  summary: 'Create or update pods, configmaps and secrets from manifests',
+  details: [
+    'Examples:',
+    '  podrun apply -f pod.yaml',
+    '  podrun apply -f ./manifests/        # its *.yaml, *.yml and *.json files',
+    '  cat pod.yaml | podrun apply -f -',
+  ].join('\n'),
+  flags: FILE_FLAGS,
+  engine: 'spawn',
+  async run(ctx) {
+    if (ctx.args.length > 0) throw usageError(`unexpected args: [${ctx.args.join(' ')}]`);
+    const sources = await readManifests(ctx.flags.list('filename'), ctx.flags.bool('recursive'), ctx.io.stdin);
+    if (sources.every((s) => s.objects.length === 0)) throw usageError('no objects passed to apply');
+    let code = 0;
+    for (const { source, objects } of sources) {
+      if (objects.length === 0) continue;
+      try {
+        const results = await ctx.podrun().apply(applyNamespace(objects, ctx.namespace, ctx.namespaceGiven), { source });
+        for (const r of results) await write(ctx.io.stdout, `${r.kind.toLowerCase()}/${r.name} ${r.action}\n`);
+      } catch (err) {
+        await write(ctx.io.stderr, formatError(err, ctx.debug));
+        code = 1;
+      }
+    }
+    return code;
+  },
+};

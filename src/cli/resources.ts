@@ -1,0 +1,52 @@
+// Naming pods on the command line as kubectl does: `pods NAME...`, `pod NAME`, `po NAME`, or
+// `pod/NAME pod/OTHER`. Only pods are reachable through the API that commands use, so any other
+// type is refused with kubectl's wording.
+
+import { usageError } from './report-error';
+
+const POD_WORDS = new Set(['pod', 'pods', 'po']);
+
+export function isPodType(word: string): boolean {
+  return POD_WORDS.has(word.toLowerCase());
+}
+
+function noSuchType(type: string): Error {
+  return usageError(`the server doesn't have a resource type "${type}"`);
+}
+
+/**
+ * The pod names in `args`. `required` makes a missing type an error; when `nameRequired`, at
+ * least one name must follow the type.
+ */
+export function podNames(args: string[], opts: { nameRequired?: boolean } = {}): string[] {
+  if (args.length === 0) throw usageError('you must specify the type of resource to get');
+  const first = args[0]!;
+  if (first.includes('/')) {
+    return args.map((a) => {
+      const slash = a.indexOf('/');
+      if (slash < 0) {
+        throw usageError(
+          "there is no need to specify a resource type as a separate argument when passing arguments in resource/name form (e.g. 'podrun get resource/<resource_name>' instead of 'podrun get resource resource/<resource_name>'",
+        );
+      }
+      const type = a.slice(0, slash);
+      const name = a.slice(slash + 1);
+      if (!isPodType(type)) throw noSuchType(type);
+      if (!name) throw usageError(`arguments in resource/name form must have a single resource and name`);
+      return name;
+    });
+  }
+  if (!isPodType(first)) throw noSuchType(first);
+  const names = args.slice(1);
+  if (opts.nameRequired && names.length === 0) throw usageError('resource(s) were provided, but no name was specified');
+  return names;
+}
+
+/** One pod, for commands that take exactly one: `NAME`, `pod/NAME` or `pod NAME`. */
+export function singlePod(args: string[], what: string): string {
+  if (args.length === 0) throw usageError(`${what} requires a pod name`);
+  const [a, b] = args;
+  if (args.length === 1) return a!.includes('/') ? podNames([a!])[0]! : a!;
+  if (args.length === 2 && isPodType(a!)) return b!;
+  throw usageError(`${what} takes one pod, got: ${args.join(' ')}`);
+}

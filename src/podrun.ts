@@ -1,0 +1,285 @@
+// The Node API. One engine runs per state root: in this process when no `podrun serve` owns
+// the root, otherwise the calls go to the engine that does, over its socket. Logs and exec do
+// not need the engine: they read the shim's files and enter containers directly.
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import type * as http from 'node:http';
+import * as path from 'node:path';
+import type { Pod } from 'kubernetes-types/core/v1';
+import { parseManifests, type KubeObject } from './api/manifest';
+import { NotFoundError, PodrunError } from './errors';
+import { ImageStore } from './image/store';
+import type { ImageConfig, ImageRecord } from './image/types';
+import { Engine, podDirId } from './kubelet/engine';
+import { native } from './native';
+import type { ExecIdentity } from './plan/container';
+import { execInContainer } from './runtime/exec';
+import { readLog } from './runtime/logs';
+import { readAttempts } from './runtime/records';
+import type { SandboxRecord } from './runtime/sandbox';
+import { EngineClient, serveEngine } from './server/rpc';
+import { defaultDataRoot, defaultRoot, PodPaths, StateRoot } from './state/paths';
+import type { ApplyResult, DeleteOptions, ExecOptions, ExecSession, LogOptions, PodrunOptions, WaitOptions } from './types';
+
+interface Backend {
+  apply(objs: KubeObject[]): Promise<ApplyResult[]>;
+  createPod(pod: Pod): Promise<Pod>;
+  getPod(namespace: string, name: string): Promise<Pod>;
+  listPods(namespace?: string): Promise<Pod[]>;
+  deletePod(namespace: string, name: string, grace?: number): Promise<void>;
+  deleteObject(kind: string, namespace: string, name: string): Promise<boolean>;
+}
+
+/** The engine of this process, with its socket open for other podrun processes. */
+class LocalEngine implements Backend {
+  constructor(
+    readonly engine: Engine,
+    private readonly server: http.Server,
+    private readonly lockFd: number,
+  ) {}
+  apply(objs: KubeObject[]) {
+    return this.engine.apply(objs);
+  }
+  createPod(pod: Pod) {
+    return this.engine.createPod(pod);
+  }
+  async getPod(namespace: string, name: string) {
+    return this.engine.getPod(namespace, name);
+  }
+  async listPods(namespace?: string) {
+    return this.engine.listPods(namespace);
+  }
+  deletePod(namespace: string, name: string, grace?: number) {
+    return this.engine.deletePod(namespace, name, grace);
+  }
+  async deleteObject(kind: string, namespace: string, name: string) {
+    return this.engine.deleteObject(kind, namespace, name);
+  }
+  async close(): Promise<void> {
+    await new Promise<void>((r) => this.server.close(() => r()));
+    this.engine.close();
+    fs.closeSync(this.lockFd);
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function envNumber(name: string): number | undefined {
+  const v = process.env[name];
+  return v === undefined || v === '' ? undefined : Number(v);
+}
+
+export class Podrun {
+  readonly root: StateRoot;
+  readonly dataRoot: string;
+  readonly images: ImageStore;
+  private backend?: Promise<Backend>;
+  private local?: LocalEngine;
+
+  constructor(private readonly opts: PodrunOptions = {}) {
+    this.root = new StateRoot(opts.root ? path.resolve(opts.root) : defaultRoot());
+    this.dataRoot = opts.dataRoot ? path.resolve(opts.dataRoot) : defaultDataRoot();
+    this.images = new ImageStore(this.dataRoot);
+  }
+
+  private async startLocal(): Promise<LocalEngine | undefined> {
+    this.root.init();
+    const lockFd = native.lockFile(this.root.serveLock);
+    if (lockFd < 0) return undefined;
+    try {
+      const engine = new Engine({
+        root: this.root,
+        images: this.images,
+        idMapping: this.opts.idMapping ?? ((process.env.PODRUN_ID_MAPPING as PodrunOptions['idMapping']) || 'auto'),
+        backoff: {
+          initialMs: this.opts.backoff?.initialMs ?? envNumber('PODRUN_BACKOFF_INITIAL_MS'),
+          maxMs: this.opts.backoff?.maxMs ?? envNumber('PODRUN_BACKOFF_MAX_MS'),
+        },
+      });
+      await engine.load();
+      const server = await serveEngine(engine, this.root.serveSocket);
+      server.unref();
+      this.local = new LocalEngine(engine, server, lockFd);
+      return this.local;
+    } catch (e) {
+      fs.closeSync(lockFd);
+      throw e;
+    }
+  }
+
+  private async connect(deadlineMs: number): Promise<EngineClient> {
+    const client = new EngineClient(this.root.serveSocket);
+    const until = Date.now() + deadlineMs;
+    for (;;) {
+      try {
+        await client.healthz();
+        return client;
+      } catch (e) {
+        if (Date.now() > until) throw e;
+        await sleep(20);
+      }
+    }
+  }
+
+  private spawnServe(): void {
+    const cli = path.resolve(__dirname, '..', 'bin', 'podrun');
+    const log = fs.openSync(this.root.serveLog, 'a', 0o600);
+    const child = spawn(process.execPath, [cli, 'serve', '--root', this.root.dir, '--data-root', this.dataRoot], {
+      detached: true,
+      stdio: ['ignore', log, log],
+      env: process.env,
+    });
+    child.unref();
+    fs.closeSync(log);
+  }
+
+  private backendFor(): Promise<Backend> {
+    if (!this.backend) {
+      this.backend = (async () => {
+        this.root.init();
+        if (this.opts.engine === 'spawn') {
+          // The CLI's way: the engine must outlive this command, so it runs in `podrun serve`.
+          try {
+            return await this.connect(0);
+          } catch {
+            this.spawnServe();
+            return await this.connect(15_000);
+          }
+        }
+        const local = await this.startLocal();
+        return local ?? (await this.connect(5_000));
+      })();
+      this.backend.catch(() => (this.backend = undefined));
+    }
+    return this.backend;
+  }
+
+  /** Runs the engine in this process until SIGTERM or SIGINT (`podrun serve`). */
+  async serve(): Promise<void> {
+    const local = await this.startLocal();
+    if (!local) throw new PodrunError('Conflict', `another podrun serve owns ${this.root.dir}`);
+    this.backend = Promise.resolve(local);
+    await new Promise<void>((resolve) => {
+      const stop = () => resolve();
+      process.once('SIGTERM', stop);
+      process.once('SIGINT', stop);
+    });
+    await this.close();
+  }
+
+  async apply(input: string | KubeObject | KubeObject[], opts: { source?: string } = {}): Promise<ApplyResult[]> {
+    const objs = typeof input === 'string' ? parseManifests(input, opts.source) : Array.isArray(input) ? input : [input];
+    return (await this.backendFor()).apply(objs);
+  }
+
+  async createPod(pod: Pod): Promise<Pod> {
+    return (await this.backendFor()).createPod(pod);
+  }
+
+  async getPod(name: string, namespace = 'default'): Promise<Pod> {
+    return (await this.backendFor()).getPod(namespace, name);
+  }
+
+  async listPods(namespace?: string): Promise<Pod[]> {
+    return (await this.backendFor()).listPods(namespace);
+  }
+
+  async deletePod(name: string, opts: DeleteOptions = {}): Promise<void> {
+    return (await this.backendFor()).deletePod(opts.namespace ?? 'default', name, opts.gracePeriodSeconds);
+  }
+
+  async deleteObjects(objs: KubeObject[], opts: DeleteOptions = {}): Promise<{ kind: string; namespace: string; name: string; found: boolean }[]> {
+    const b = await this.backendFor();
+    const out = [];
+    for (const o of objs) {
+      const namespace = o.metadata?.namespace ?? opts.namespace ?? 'default';
+      const name = o.metadata?.name ?? '';
+      let found = true;
+      try {
+        if (o.kind === 'Pod') await b.deletePod(namespace, name, opts.gracePeriodSeconds);
+        else found = await b.deleteObject(o.kind, namespace, name);
+      } catch (e) {
+        if (!(e instanceof NotFoundError)) throw e;
+        found = false;
+      }
+      out.push({ kind: o.kind, namespace, name, found });
+    }
+    return out;
+  }
+
+  async waitFor(name: string, predicate: (pod: Pod) => boolean, opts: WaitOptions = {}): Promise<Pod> {
+    const until = Date.now() + (opts.timeoutMs ?? 60_000);
+    for (;;) {
+      const pod = await this.getPod(name, opts.namespace);
+      if (predicate(pod)) return pod;
+      if (Date.now() > until) throw new PodrunError('Timeout', `timed out waiting for the condition on pods/${name}`);
+      await sleep(50);
+    }
+  }
+
+  private podPaths(pod: Pod): PodPaths {
+    return new PodPaths(this.root.podDir(podDirId(pod.metadata!.uid!)));
+  }
+
+  private container(pod: Pod, wanted: string | undefined, verb: string): string {
+    const spec = pod.spec!;
+    const names = [...spec.containers.map((c) => c.name), ...(spec.initContainers ?? []).map((c) => c.name)];
+    if (wanted) {
+      if (!names.includes(wanted)) throw new PodrunError('Invalid', `container ${wanted} is not valid for pod ${pod.metadata!.name}`);
+      return wanted;
+    }
+    if (spec.containers.length === 1) return spec.containers[0].name;
+    const def = pod.metadata?.annotations?.['kubectl.kubernetes.io/default-container'];
+    if (def && names.includes(def)) return def;
+    throw new PodrunError('Invalid', `a container name must be specified for pod ${pod.metadata!.name}, choose one of: [${spec.containers.map((c) => c.name).join(' ')}]`, `add -c to ${verb}`);
+  }
+
+  /** Log lines of a container (the current attempt, or the one before with `previous`). */
+  async *logs(name: string, opts: LogOptions = {}): AsyncGenerator<string> {
+    const pod = await this.getPod(name, opts.namespace);
+    const paths = this.podPaths(pod);
+    const cname = this.container(pod, opts.container, 'logs');
+    const attempts = readAttempts(paths, cname);
+    const target = opts.previous ? attempts[attempts.length - 2] : attempts[attempts.length - 1];
+    if (!target) {
+      if (opts.previous) throw new PodrunError('Invalid', `previous terminated container "${cname}" in pod "${name}" not found`);
+      throw new PodrunError('Invalid', `container "${cname}" in pod "${name}" is waiting to start`);
+    }
+    const lines: string[] = [];
+    const gen = readLog(paths.log(cname, target.attempt), {
+      follow: !!opts.follow && !opts.previous,
+      finished: () => fs.existsSync(paths.exitRecord(cname, target.attempt)) || !fs.existsSync(paths.dir),
+    });
+    if (opts.tailLines !== undefined && !opts.follow) {
+      for await (const l of gen) {
+        lines.push(opts.timestamps ? `${l.time} ${l.text}` : l.text);
+        if (lines.length > opts.tailLines) lines.shift();
+      }
+      yield* lines;
+      return;
+    }
+    for await (const l of gen) yield opts.timestamps ? `${l.time} ${l.text}` : l.text;
+  }
+
+  async exec(name: string, argv: string[], opts: ExecOptions = {}): Promise<ExecSession> {
+    const pod = await this.getPod(name, opts.namespace);
+    const paths = this.podPaths(pod);
+    const cname = this.container(pod, opts.container, 'exec');
+    const attempts = readAttempts(paths, cname);
+    const a = attempts[attempts.length - 1];
+    if (!a?.start || a.exit) throw new PodrunError('Conflict', `cannot exec in a stopped container: container ${cname} is not running`);
+    const identity = JSON.parse(fs.readFileSync(path.join(paths.containerDir(cname), 'exec.json'), 'utf8')) as ExecIdentity;
+    const sandbox = JSON.parse(fs.readFileSync(paths.sandbox, 'utf8')) as SandboxRecord;
+    return execInContainer({ process: { pid: a.start.pid, startTime: String(a.start.startTime) }, identity, rootless: sandbox.rootless }, argv, opts);
+  }
+
+  /** Stops this process's engine, if it runs one; pods keep running. */
+  async close(): Promise<void> {
+    const local = this.local;
+    this.local = undefined;
+    this.backend = undefined;
+    if (local) await local.close();
+  }
+}
+
+export type { ImageConfig, ImageRecord };

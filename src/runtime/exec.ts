@@ -1,0 +1,120 @@
+// `exec`: a new process in all of a running container's namespaces, as the container's user,
+// started by the addon (setns in a freshly cloned child, then execve) and watched by pidfd.
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import { PassThrough, type Readable, type Writable } from 'node:stream';
+import { PodrunError } from '../errors';
+import { native } from '../native';
+import type { ExecIdentity } from '../plan/container';
+import { DEFAULT_PATH } from '../plan/container';
+import type { ExecSession } from '../types';
+import type { ProcessIdentity } from '../state/process';
+import { openRecorded } from './sandbox';
+
+export interface ExecTarget {
+  process: ProcessIdentity;
+  identity: ExecIdentity;
+  rootless: boolean;
+}
+
+function readStream(fd: number): Readable {
+  const s = new net.Socket({ fd, readable: true, writable: false });
+  // A pty master reports EIO once the other side is gone: that is the end of the output.
+  s.on('error', () => s.destroy());
+  return s;
+}
+
+export function execInContainer(t: ExecTarget, argv: string[], opts: { tty?: boolean; stdin?: boolean; rows?: number; cols?: number }): ExecSession {
+  const pidfd = openRecorded(t.process);
+  if (pidfd === undefined) throw new PodrunError('Conflict', 'container is not running');
+  const f = native.cloneFlags;
+  const env = [...t.identity.env];
+  const path = env.find((e) => e.startsWith('PATH='))?.slice(5) ?? DEFAULT_PATH;
+  let h;
+  try {
+    h = native.exec({
+      pidfd,
+      nsFlags: f.mount | f.net | f.ipc | f.uts | f.pid | (t.rootless ? f.user : 0),
+      uid: t.identity.uid,
+      gid: t.identity.gid,
+      groups: t.identity.groups,
+      setGroups: t.identity.setGroups,
+      capBounding: BigInt(t.identity.capBounding),
+      capEffective: BigInt(t.identity.capEffective),
+      noNewPrivs: t.identity.noNewPrivs,
+      cwd: t.identity.cwd,
+      argv,
+      env,
+      path,
+      tty: !!opts.tty,
+      rows: opts.rows,
+      cols: opts.cols,
+    });
+  } catch (e) {
+    const err = e as Error & { syscall?: string; path?: string };
+    if (err.syscall === 'executable file not found in $PATH') {
+      throw new PodrunError('Invalid', `exec: "${argv[0]}": executable file not found in $PATH`);
+    }
+    throw new PodrunError('System', `exec in container: ${err.message}`);
+  } finally {
+    fs.closeSync(pidfd);
+  }
+  let stdin: Writable;
+  let stdout: Readable;
+  let stderr: Readable | null = null;
+  if (opts.tty) {
+    const master = new net.Socket({ fd: h.stdin, readable: true, writable: true });
+    master.on('error', () => master.destroy());
+    stdin = master;
+    stdout = master;
+  } else {
+    stdin = new net.Socket({ fd: h.stdin, readable: false, writable: true });
+    stdin.on('error', () => undefined);
+    stdout = readStream(h.stdout);
+    stderr = readStream(h.stderr);
+  }
+  if (!opts.stdin) {
+    if (opts.tty) stdin = new PassThrough();
+    else stdin.end();
+  }
+  let exited = false;
+  const exit = new Promise<{ exitCode: number; signal: number }>((resolve) => {
+    const finish = (info: { exitCode: number; signal: number }) => {
+      exited = true;
+      fs.closeSync(h.pidfd);
+      // Give the output a moment to drain; a daemon that keeps the pipe open must not hang us.
+      const streams = [stdout, stderr].filter((s): s is Readable => !!s);
+      let open = streams.filter((s) => !s.destroyed && !s.readableEnded).length;
+      const done = () => resolve(info);
+      if (open === 0) return done();
+      const timer = setTimeout(done, 500);
+      for (const s of streams)
+        s.once('close', () => {
+          if (--open === 0) {
+            clearTimeout(timer);
+            done();
+          }
+        });
+    };
+    const early = native.reapPidfd(h.pidfd);
+    if (early) finish(early);
+    else new native.PidfdWatch(h.pidfd, () => finish(native.reapPidfd(h.pidfd) ?? { exitCode: -1, signal: 0 }));
+  });
+  return {
+    stdin,
+    stdout,
+    stderr,
+    exit,
+    resize: (rows, cols) => {
+      if (opts.tty) native.setWinsize(h.stdin, rows, cols);
+    },
+    kill: (signal = 15) => {
+      if (exited) return;
+      try {
+        native.pidfdSendSignal(h.pidfd, signal);
+      } catch {
+        /* already gone */
+      }
+    },
+  };
+}

@@ -1,0 +1,149 @@
+// The engine's socket (serve.sock in the state root): HTTP with JSON bodies over a unix socket,
+// owner-only. The CLI and any Node program that does not own the root talk to the engine here.
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import type { Pod } from 'kubernetes-types/core/v1';
+import type { KubeObject } from '../api/manifest';
+import { PodrunError, ValidationError, NotFoundError, type ErrorCode } from '../errors';
+import type { Engine } from '../kubelet/engine';
+import type { ApplyResult } from '../types';
+
+interface WireError {
+  code: ErrorCode;
+  message: string;
+  field?: string;
+  detail?: string;
+  hint?: string;
+}
+
+function toWire(e: unknown): WireError {
+  if (e instanceof ValidationError) return { code: e.code, message: e.message, field: e.field, detail: e.detail, hint: e.hint };
+  if (e instanceof PodrunError) return { code: e.code, message: e.message, hint: e.hint };
+  return { code: 'Internal', message: e instanceof Error ? e.message : String(e) };
+}
+
+function fromWire(w: WireError): PodrunError {
+  if (w.code === 'Invalid' && w.field !== undefined && w.detail !== undefined) return new ValidationError(w.field, w.detail);
+  if (w.code === 'NotFound') {
+    const m = /^(\S+) "(.*)" not found$/.exec(w.message);
+    if (m) return new NotFoundError(m[1], m[2]);
+  }
+  return new PodrunError(w.code, w.message, w.hint);
+}
+
+const STATUS: Partial<Record<ErrorCode, number>> = { Invalid: 422, NotFound: 404, AlreadyExists: 409, Conflict: 409, Timeout: 504, Unsupported: 501 };
+
+function readBody(req: http.IncomingMessage): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      try {
+        resolve(chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : undefined);
+      } catch (e) {
+        reject(e);
+      }
+    });
+    req.on('error', reject);
+  });
+}
+
+export function serveEngine(engine: Engine, socketPath: string): Promise<http.Server> {
+  const server = http.createServer((req, res) => {
+    void (async () => {
+      const url = new URL(req.url ?? '/', 'http://podrun');
+      const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+      let body: unknown;
+      try {
+        if (parts[0] !== 'v1') throw new NotFoundError('path', url.pathname);
+        const [, resource, a, b, c] = parts;
+        if (req.method === 'POST' && resource === 'apply') {
+          body = await engine.apply(((await readBody(req)) as { objects: KubeObject[] }).objects);
+        } else if (req.method === 'POST' && resource === 'pods') {
+          body = await engine.createPod((await readBody(req)) as Pod);
+        } else if (req.method === 'GET' && resource === 'pods' && a === undefined) {
+          body = engine.listPods(url.searchParams.get('namespace') ?? undefined);
+        } else if (req.method === 'GET' && resource === 'pods') {
+          body = engine.getPod(a, b);
+        } else if (req.method === 'DELETE' && resource === 'pods') {
+          const grace = url.searchParams.get('grace');
+          await engine.deletePod(a, b, grace === null ? undefined : Number(grace));
+          body = {};
+        } else if (req.method === 'DELETE' && resource === 'objects') {
+          body = { found: engine.deleteObject(a, b, c) };
+        } else if (req.method === 'GET' && resource === 'healthz') {
+          body = { ok: true, pid: process.pid };
+        } else {
+          throw new NotFoundError('path', url.pathname);
+        }
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(body));
+      } catch (e) {
+        const w = toWire(e);
+        res.writeHead(STATUS[w.code] ?? 500, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: w }));
+      }
+    })();
+  });
+  return new Promise((resolve, reject) => {
+    fs.rmSync(socketPath, { force: true });
+    server.once('error', reject);
+    server.listen(socketPath, () => {
+      fs.chmodSync(socketPath, 0o600);
+      resolve(server);
+    });
+  });
+}
+
+/** The client side: the same operations as the engine, over its socket. */
+export class EngineClient {
+  constructor(private readonly socketPath: string) {}
+
+  private call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+      const req = http.request(
+        { socketPath: this.socketPath, method, path, headers: data ? { 'content-type': 'application/json', 'content-length': data.length } : {} },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            let parsed: unknown;
+            try {
+              parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+            } catch {
+              reject(new PodrunError('Internal', `podrun serve answered ${res.statusCode} without JSON`));
+              return;
+            }
+            if ((res.statusCode ?? 500) >= 400) reject(fromWire((parsed as { error: WireError }).error));
+            else resolve(parsed as T);
+          });
+        },
+      );
+      req.on('error', (e) => reject(new PodrunError('Internal', `cannot reach podrun serve at ${this.socketPath}: ${e.message}`)));
+      req.end(data);
+    });
+  }
+
+  healthz(): Promise<{ ok: boolean; pid: number }> {
+    return this.call('GET', '/v1/healthz');
+  }
+  apply(objects: KubeObject[]): Promise<ApplyResult[]> {
+    return this.call('POST', '/v1/apply', { objects });
+  }
+  createPod(pod: Pod): Promise<Pod> {
+    return this.call('POST', '/v1/pods', pod);
+  }
+  listPods(namespace?: string): Promise<Pod[]> {
+    return this.call('GET', `/v1/pods${namespace === undefined ? '' : `?namespace=${encodeURIComponent(namespace)}`}`);
+  }
+  getPod(namespace: string, name: string): Promise<Pod> {
+    return this.call('GET', `/v1/pods/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}`);
+  }
+  async deletePod(namespace: string, name: string, grace?: number): Promise<void> {
+    await this.call('DELETE', `/v1/pods/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}${grace === undefined ? '' : `?grace=${grace}`}`);
+  }
+  async deleteObject(kind: string, namespace: string, name: string): Promise<boolean> {
+    return (await this.call<{ found: boolean }>('DELETE', `/v1/objects/${kind}/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}`)).found;
+  }
+}
