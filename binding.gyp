@@ -34,7 +34,8 @@
         "native/shim/records.c"
       ],
       "cflags": ["<@(warnings)", "-std=gnu11", "-O2"],
-      "ldflags": ["-static-libgcc"]
+      # Static: no shared libraries to map, so an idle pod costs less resident memory.
+      "ldflags": ["-static"]
     },
     {
       "target_name": "podrun-payload",

@@ -1,17 +1,106 @@
-// podrun's rows for the benchmark table, measured with the same helpers as the peers
-// (ctx.lib.measure, ctx.lib.idleRss) so that the ratios compare like with like.
+// podrun's rows for the benchmark table, measured on the same busybox rootfs as the peers:
+//  - pod start through the Node API: sandbox + one container running /bin/true, until its exit
+//    is recorded on disk (what `crun run` of /bin/true amounts to);
+//  - container start into an already running pod (the shim's start request, until the exit record);
+//  - resident memory of an idle pod's podrun processes (the shim; the workload excluded, as for the peers).
 'use strict';
 
-/**
- * @param {{runs: number, asRoot: boolean, rootfs: string, trueBundle: string, sleepBundle: string, lib: typeof import('./lib')}} ctx
- * @returns {Promise<Array<object>>} rows for lib.table: `{name, unit: 'ms', median, p90}` timings
- *   or `{name, unit: 'MiB', median}` memory.
- */
+const fs = require('node:fs');
+const path = require('node:path');
+
+const dist = path.resolve(__dirname, '..', 'dist');
+
+function stats(name, samples) {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (p) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+  return { name, unit: 'ms', runs: samples.length, samples, median: at(50), p90: at(90) };
+}
+
+function now() {
+  return Number(process.hrtime.bigint()) / 1e6;
+}
+
+async function until(pred) {
+  // A tight poll: the record appears within microseconds of the exit.
+  while (!pred()) await new Promise((r) => setImmediate(r));
+}
+
+function rssKiB(pid) {
+  const m = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) : 0;
+}
+
 async function podrunRows(ctx) {
-  void ctx;
-  // The lead fills this in once the Node API runs pods: pod start via the Node API, container
-  // start in an existing pod, and the RSS of an idle pod (shim), all on ctx.rootfs.
-  return [];
+  const { Podrun } = require(dist);
+  const { PodPaths } = require(path.join(dist, 'state/paths'));
+  const { podDirId } = require(path.join(dist, 'kubelet/engine'));
+  const { ShimClient } = require(path.join(dist, 'runtime/shim-client'));
+  const { buildContainerPlan } = require(path.join(dist, 'plan/container'));
+
+  const dir = ctx.lib.tempDir('podrun-bench-pr-');
+  const podrun = new Podrun({ root: path.join(dir, 'state'), dataRoot: path.join(dir, 'data') });
+  await podrun.images.importImage(ctx.rootfs, 'bench:1');
+  const rows = [];
+  const pod = (name, command) => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name },
+    spec: { restartPolicy: 'Never', terminationGracePeriodSeconds: 0, containers: [{ name: 'c', image: 'bench:1', command }] },
+  });
+
+  try {
+    // 1. Pod start.
+    const samples = [];
+    for (let i = -1; i < ctx.runs; i++) {
+      const t0 = now();
+      const created = await podrun.createPod(pod(`start-${i + 1}`, ['/bin/true']));
+      const paths = new PodPaths(podrun.root.podDir(podDirId(created.metadata.uid)));
+      await until(() => fs.existsSync(paths.exitRecord('c', 0)));
+      if (i >= 0) samples.push(now() - t0);
+      await podrun.deletePod(`start-${i + 1}`, { gracePeriodSeconds: 0 });
+    }
+    rows.push({ ...stats('podrun pod start (Node API)', samples), note: 'sandbox + /bin/true' });
+
+    // 2. Container start into a running pod, through the pod's shim.
+    const idle = await podrun.createPod(pod('idle', ['/bin/sleep', '100000']));
+    const paths = new PodPaths(podrun.root.podDir(podDirId(idle.metadata.uid)));
+    await until(() => fs.existsSync(paths.startRecord('c', 0)));
+    const sandbox = JSON.parse(fs.readFileSync(paths.sandbox, 'utf8'));
+    const image = podrun.images.get('bench:1');
+    const shim = await ShimClient.connect(paths.shimSocket);
+    const cs = [];
+    for (let i = -1; i < ctx.runs; i++) {
+      const name = `extra${i + 1}`;
+      const plan = buildContainerPlan({
+        pod: idle,
+        container: { name, image: 'bench:1', command: ['/bin/true'] },
+        field: 'bench',
+        attempt: 0,
+        image,
+        volumes: new Map(),
+        paths,
+        idmap: sandbox.idmap,
+        envSources: { configMap: () => undefined, secret: () => undefined, fieldRef: () => undefined },
+      });
+      fs.mkdirSync(plan.ops[0].upper, { recursive: true });
+      fs.mkdirSync(plan.ops[0].work, { recursive: true });
+      fs.mkdirSync(plan.root, { recursive: true });
+      const t0 = now();
+      await shim.start(plan);
+      await until(() => fs.existsSync(plan.exitPath));
+      if (i >= 0) cs.push(now() - t0);
+    }
+    shim.close();
+    rows.push({ ...stats('podrun container start in running pod', cs), note: 'shim start request' });
+
+    // 3. Idle memory: the shim (the sleeping workload is excluded, as for the peers).
+    rows.push({ name: 'podrun idle pod (shim)', unit: 'MiB', median: rssKiB(sandbox.pid) / 1024, note: '1 process' });
+    await podrun.deletePod('idle', { gracePeriodSeconds: 0 });
+  } finally {
+    await podrun.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  return rows;
 }
 
 module.exports = { podrunRows };

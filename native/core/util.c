@@ -62,7 +62,9 @@ int pr_write_file_atomic (const char *path, const char *data, size_t len, mode_t
   cleanup_close int fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
   if (fd < 0)
     return pr_fail (err, errno, "open", tmp);
-  if (pr_write_all (fd, data, len) < 0 || fsync (fd) < 0)
+  /* No fsync: records live in the runtime state root, which must survive the death of a
+   * process, not of the machine (after a reboot no container of it is running anyway). */
+  if (pr_write_all (fd, data, len) < 0)
     {
       int e = errno;
       unlink (tmp);

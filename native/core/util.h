@@ -42,7 +42,7 @@ static inline void pr_freep (void *p) { free (*(void **) p); }
 
 /* Writes the whole buffer, retrying on EINTR and short writes. */
 int pr_write_all (int fd, const void *buf, size_t len);
-/* Replaces path atomically: write a temporary file beside it, fsync, rename. */
+/* Replaces path atomically: write a temporary file beside it, rename over the old one. */
 int pr_write_file_atomic (const char *path, const char *data, size_t len, mode_t mode, struct pr_error *err);
 /* Reads a whole small file into a malloc'd NUL-terminated buffer. */
 char *pr_read_file (const char *path, size_t *len);

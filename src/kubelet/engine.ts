@@ -15,7 +15,7 @@ import { secretData, type EnvSources } from '../plan/env';
 import { detectIdMap } from '../runtime/idmap';
 import { createSandbox, openRecorded, reapChild, type SandboxRecord } from '../runtime/sandbox';
 import { native } from '../native';
-import { writeFileAtomicSync } from '../state/atomic-file';
+import { writeStateFile } from '../state/atomic-file';
 import { ObjectStore } from '../state/objects';
 import { PodPaths, type StateRoot } from '../state/paths';
 import type { ApplyResult, IdMapping } from '../types';
@@ -207,16 +207,16 @@ export class Engine {
       fs.mkdirSync(paths.shm, { mode: 0o1777 });
       fs.chmodSync(paths.shm, 0o1777);
       const idmap = this.rootless ? detectIdMap(this.opts.idMapping) : null;
-      writeFileAtomicSync(paths.pod, JSON.stringify(pod) + '\n');
-      writeFileAtomicSync(`${paths.dir}/volumes.json`, JSON.stringify([...volumes.values()]) + '\n');
+      writeStateFile(paths.pod, JSON.stringify(pod) + '\n');
+      writeStateFile(`${paths.dir}/volumes.json`, JSON.stringify([...volumes.values()]) + '\n');
       const state = newPodState(rfc3339());
-      writeFileAtomicSync(paths.state, JSON.stringify(state) + '\n');
+      writeStateFile(paths.state, JSON.stringify(state) + '\n');
       const sandbox = await createSandbox(paths, {
         hostname: hostnameOf(pod),
         idmap,
         tmpfs: [{ target: paths.shm, options: 'mode=1777,size=65536k' }, ...tmpfs],
       });
-      writeFileAtomicSync(paths.sandbox, JSON.stringify(sandbox) + '\n');
+      writeStateFile(paths.sandbox, JSON.stringify(sandbox) + '\n');
       const w = new PodWorker(this.ctx, id, paths, pod, state, sandbox, volumes);
       if (!(await w.attach())) throw new PodrunError('Internal', 'the pod shim did not accept a connection');
       this.workers.set(w.key, w);

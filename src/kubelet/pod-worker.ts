@@ -12,7 +12,7 @@ import { native } from '../native';
 import { openRecorded, reapChild, type SandboxRecord } from '../runtime/sandbox';
 import { readAttempts, type AttemptRecord } from '../runtime/records';
 import { ShimClient, ShimRequestError } from '../runtime/shim-client';
-import { writeFileAtomicSync } from '../state/atomic-file';
+import { writeStateFile } from '../state/atomic-file';
 import type { PodPaths } from '../state/paths';
 import { notYetReaped } from '../state/process';
 import type { PreparedVolume } from '../volume/volumes';
@@ -95,7 +95,7 @@ export class PodWorker {
   }
 
   private persist(): void {
-    writeFileAtomicSync(this.paths.state, JSON.stringify(this.state) + '\n');
+    writeStateFile(this.paths.state, JSON.stringify(this.state) + '\n');
   }
 
   status(): PodStatus {
@@ -273,7 +273,7 @@ export class PodWorker {
       fs.mkdirSync(plan.ops[0].upper, { recursive: true });
       fs.mkdirSync(plan.ops[0].work, { recursive: true });
     }
-    writeFileAtomicSync(`${dir}/exec.json`, JSON.stringify(execIdentity(plan)) + '\n');
+    writeStateFile(`${dir}/exec.json`, JSON.stringify(execIdentity(plan)) + '\n');
     if (!this.shim) return;
     try {
       await this.shim.start(plan);

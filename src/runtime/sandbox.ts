@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import { PodrunError, SystemError } from '../errors';
 import { binaries, native } from '../native';
-import { writeFileAtomicSync } from '../state/atomic-file';
+import { writeStateFile } from '../state/atomic-file';
 import type { PodPaths } from '../state/paths';
 import { processStartTime, type ProcessIdentity } from '../state/process';
 import type { IdMapPlan } from './idmap';
@@ -67,7 +67,7 @@ export function reapChild(pidfd: number, keepAlive = true): Promise<void> {
 export async function createSandbox(paths: PodPaths, spec: SandboxSpec): Promise<SandboxRecord> {
   const f = native.cloneFlags;
   const flags = f.net | f.ipc | f.uts | f.pid | f.mount | (spec.idmap ? f.user : 0);
-  writeFileAtomicSync(paths.shimConfig, JSON.stringify({ protocol: 1, loopback: true, mounts: spec.tmpfs }) + '\n');
+  writeStateFile(paths.shimConfig, JSON.stringify({ protocol: 1, loopback: true, mounts: spec.tmpfs }) + '\n');
   const logFd = fs.openSync(paths.shimLog, 'a', 0o600);
   let h;
   try {

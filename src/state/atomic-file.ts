@@ -6,13 +6,17 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-export function writeFileAtomicSync(file: string, data: string | Buffer, mode = 0o600): void {
+/**
+ * `durable`: also fsync, so the content survives a machine crash (the image store). Runtime state
+ * only has to survive the death of a process, and skipping the fsyncs keeps pod start fast.
+ */
+export function writeFileAtomicSync(file: string, data: string | Buffer, mode = 0o600, durable = true): void {
   const dir = path.dirname(file);
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`);
   const fd = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, mode);
   try {
     fs.writeFileSync(fd, data);
-    fs.fsyncSync(fd);
+    if (durable) fs.fsyncSync(fd);
   } catch (err) {
     fs.closeSync(fd);
     fs.rmSync(tmp, { force: true });
@@ -25,7 +29,7 @@ export function writeFileAtomicSync(file: string, data: string | Buffer, mode = 
     fs.rmSync(tmp, { force: true });
     throw err;
   }
-  fsyncDir(dir);
+  if (durable) fsyncDir(dir);
 }
 
 /** Make a rename or unlink in `dir` durable. */
@@ -36,4 +40,9 @@ export function fsyncDir(dir: string): void {
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/** Runtime state (the state root): atomic, owner-only, not fsynced (see writeFileAtomicSync). */
+export function writeStateFile(file: string, data: string): void {
+  writeFileAtomicSync(file, data, 0o600, false);
 }

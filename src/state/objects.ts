@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ConfigMap, Secret } from 'kubernetes-types/core/v1';
 import type { KubeObject } from '../api/manifest';
-import { writeFileAtomicSync } from './atomic-file';
+import { writeStateFile } from './atomic-file';
 
 const FOLDERS: Record<string, string> = { ConfigMap: 'configmaps', Secret: 'secrets' };
 
@@ -36,7 +36,7 @@ export class ObjectStore {
     const stored = { ...obj, metadata: { ...obj.metadata, namespace: ns } };
     if (old && JSON.stringify(stripMeta(old)) === JSON.stringify(stripMeta(stored))) return 'unchanged';
     const meta = { ...stored.metadata, uid: old?.metadata?.uid ?? cryptoUid(), creationTimestamp: old?.metadata?.creationTimestamp ?? new Date().toISOString().replace(/\.\d+Z$/, 'Z') };
-    writeFileAtomicSync(file, JSON.stringify({ ...stored, metadata: meta }) + '\n');
+    writeStateFile(file, JSON.stringify({ ...stored, metadata: meta }) + '\n');
     return old ? 'configured' : 'created';
   }
 
