@@ -155,7 +155,7 @@ export class Podrun {
   }
 
   /** Runs the engine in this process until SIGTERM or SIGINT (`podrun serve`). */
-  async serve(): Promise<void> {
+  async serve(_opts: { foreground?: boolean } = {}): Promise<void> {
     const local = await this.startLocal();
     if (!local) throw new PodrunError('Conflict', `another podrun serve owns ${this.root.dir}`);
     this.backend = Promise.resolve(local);

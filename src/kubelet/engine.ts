@@ -53,6 +53,8 @@ export class Engine {
   readonly objects: ObjectStore;
   private readonly ctx: WorkerContext;
   private readonly rootless = (process.getuid?.() ?? 0) !== 0;
+  /** Missing optional features are reported once per engine. */
+  private readonly noticed = new Set<string>();
 
   constructor(private readonly opts: EngineOptions) {
     this.objects = new ObjectStore(opts.root.objectsDir);
@@ -207,6 +209,10 @@ export class Engine {
       fs.mkdirSync(paths.shm, { mode: 0o1777 });
       fs.chmodSync(paths.shm, 0o1777);
       const idmap = this.rootless ? detectIdMap(this.opts.idMapping) : null;
+      if (idmap?.notice && !this.noticed.has(idmap.notice)) {
+        this.noticed.add(idmap.notice);
+        this.ctx.log(`notice: ${idmap.notice}`);
+      }
       writeStateFile(paths.pod, JSON.stringify(pod) + '\n');
       writeStateFile(`${paths.dir}/volumes.json`, JSON.stringify([...volumes.values()]) + '\n');
       const state = newPodState(rfc3339());

@@ -19,6 +19,8 @@ export interface IdMapPlan {
   gid: IdMapLine[];
   /** false: setgroups is denied inside (single mapping), so containers cannot set supplementary groups. */
   setgroups: boolean;
+  /** Why the fuller mapping was not chosen, for a one-time notice. */
+  notice?: string;
 }
 
 export interface SubIdRange {
@@ -59,13 +61,13 @@ export function planIdMap(i: IdMapInputs): IdMapPlan {
   if (i.mode === 'single') return single;
   const usable = i.helpers && i.subuid && i.subgid;
   if (!usable) {
+    const why = !i.helpers
+      ? 'newuidmap/newgidmap are not installed (Debian package uidmap)'
+      : `no range for ${i.user} in /etc/subuid and /etc/subgid`;
     if (i.mode === 'subid') {
-      const why = !i.helpers
-        ? 'newuidmap/newgidmap are not installed (Debian package uidmap)'
-        : `no range for ${i.user} in /etc/subuid and /etc/subgid`;
       throw new PodrunError('Unsupported', `idMapping subid: ${why}`, 'install uidmap and add a subordinate id range, or use idMapping single');
     }
-    return single;
+    return { ...single, notice: `${why}: rootless pods map only uid ${i.uid} (as root); runAsUser other than 0 and supplementary groups need the full subordinate id range` };
   }
   return {
     kind: 'subid',
