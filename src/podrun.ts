@@ -55,6 +55,9 @@ class LocalEngine implements Backend {
   async deleteObject(kind: string, namespace: string, name: string) {
     return this.engine.deleteObject(kind, namespace, name);
   }
+  ref(): void {
+    this.server.ref();
+  }
   async close(): Promise<void> {
     await new Promise<void>((r) => this.server.close(() => r()));
     this.engine.close();
@@ -158,6 +161,8 @@ export class Podrun {
   async serve(_opts: { foreground?: boolean } = {}): Promise<void> {
     const local = await this.startLocal();
     if (!local) throw new PodrunError('Conflict', `another podrun serve owns ${this.root.dir}`);
+    // In the foreground the socket is what keeps the process alive.
+    local.ref();
     this.backend = Promise.resolve(local);
     await new Promise<void>((resolve) => {
       const stop = () => resolve();
@@ -250,15 +255,29 @@ export class Podrun {
       follow: !!opts.follow && !opts.previous,
       finished: () => fs.existsSync(paths.exitRecord(cname, target.attempt)) || !fs.existsSync(paths.dir),
     });
+    const fmt = (l: { time: string; text: string }) => (opts.timestamps ? `${l.time} ${l.text}` : l.text);
     if (opts.tailLines !== undefined && !opts.follow) {
       for await (const l of gen) {
-        lines.push(opts.timestamps ? `${l.time} ${l.text}` : l.text);
+        lines.push(fmt(l));
         if (lines.length > opts.tailLines) lines.shift();
       }
       yield* lines;
       return;
     }
-    for await (const l of gen) yield opts.timestamps ? `${l.time} ${l.text}` : l.text;
+    let skip = 0;
+    if (opts.tailLines !== undefined) {
+      // Count what is there now; the follow below skips all but the last tailLines of it.
+      let total = 0;
+      for await (const _ of readLog(paths.log(cname, target.attempt), { follow: false, finished: () => true })) total++;
+      skip = Math.max(0, total - opts.tailLines);
+    }
+    for await (const l of gen) {
+      if (skip > 0) {
+        skip--;
+        continue;
+      }
+      yield fmt(l);
+    }
   }
 
   async exec(name: string, argv: string[], opts: ExecOptions = {}): Promise<ExecSession> {

@@ -302,7 +302,10 @@ Napi::Value Exec(const Napi::CallbackInfo& info) {
   Napi::Object res = Napi::Object::New(env);
   res.Set("pid", out.pid);
   res.Set("pidfd", out.pidfd);
-  res.Set("stdin", ours[0]);
+  // With a tty, reading and writing the master go through two handles, which libuv wants on
+  // two descriptors: stdin gets a duplicate.
+  if (req.tty) ours[1] = fcntl(ours[0], F_DUPFD_CLOEXEC, 3);
+  res.Set("stdin", req.tty ? ours[1] : ours[0]);
   res.Set("stdout", req.tty ? ours[0] : ours[1]);
   res.Set("stderr", req.tty ? -1 : ours[2]);
   return res;

@@ -36,6 +36,8 @@ export interface CommandContext {
   namespace: string;
   /** Whether -n was given (apply and delete -f then override or check objects' namespaces). */
   namespaceGiven: boolean;
+  /** PODRUN_DEBUG=1: errors carry their stack. */
+  debug: boolean;
   podrun(): Podrun;
 }
 
@@ -55,6 +57,8 @@ export interface Command {
    * 'local' is for serve itself and for the image store, which need no engine.
    */
   engine: 'spawn' | 'local';
+  /** The words after `--` are the command to run (exec), not more arguments. */
+  takesCommand?: boolean;
   /** Resolves to the exit code. */
   run(ctx: CommandContext): Promise<number>;
 }

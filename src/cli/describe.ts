@@ -325,7 +325,8 @@ export function qosClass(pod: Pod): string {
   let guaranteed = true;
   const all = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])];
   for (const c of all) {
-    for (const [name, q] of Object.entries(c.resources?.requests ?? {})) {
+    // A limit without a request stands for both, as API defaulting (and podrun's) makes it.
+    for (const [name, q] of Object.entries({ ...c.resources?.limits, ...c.resources?.requests })) {
       if ((name === 'cpu' || name === 'memory') && parseQuantity(q) > 0) requests.set(name, (requests.get(name) ?? 0) + parseQuantity(q));
     }
     const found = new Set<string>();

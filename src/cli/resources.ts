@@ -15,11 +15,11 @@ function noSuchType(type: string): Error {
 }
 
 /**
- * The pod names in `args`. `required` makes a missing type an error; when `nameRequired`, at
+ * The pod names in `args`; `verb` words the error for a missing type. When `nameRequired`, at
  * least one name must follow the type.
  */
-export function podNames(args: string[], opts: { nameRequired?: boolean } = {}): string[] {
-  if (args.length === 0) throw usageError('you must specify the type of resource to get');
+export function podNames(args: string[], opts: { verb?: string; nameRequired?: boolean } = {}): string[] {
+  if (args.length === 0) throw usageError(`you must specify the type of resource to ${opts.verb ?? 'get'}`);
   const first = args[0]!;
   if (first.includes('/')) {
     return args.map((a) => {

@@ -2,6 +2,7 @@
 // started by the addon (setns in a freshly cloned child, then execve) and watched by pidfd.
 import * as fs from 'node:fs';
 import * as net from 'node:net';
+import * as tty from 'node:tty';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { PodrunError } from '../errors';
 import { native } from '../native';
@@ -63,10 +64,13 @@ export function execInContainer(t: ExecTarget, argv: string[], opts: { tty?: boo
   let stdout: Readable;
   let stderr: Readable | null = null;
   if (opts.tty) {
-    const master = new net.Socket({ fd: h.stdin, readable: true, writable: true });
-    master.on('error', () => master.destroy());
-    stdin = master;
-    stdout = master;
+    // A pty master is a tty to libuv: net.Socket refuses it.
+    const out = new tty.ReadStream(h.stdout);
+    out.on('error', () => out.destroy()); // EIO once the terminal's other side is closed
+    const input = new tty.WriteStream(h.stdin);
+    input.on('error', () => undefined);
+    stdin = input;
+    stdout = out;
   } else {
     stdin = new net.Socket({ fd: h.stdin, readable: false, writable: true });
     stdin.on('error', () => undefined);
@@ -74,8 +78,10 @@ export function execInContainer(t: ExecTarget, argv: string[], opts: { tty?: boo
     stderr = readStream(h.stderr);
   }
   if (!opts.stdin) {
-    if (opts.tty) stdin = new PassThrough();
-    else stdin.end();
+    if (opts.tty) {
+      stdin.destroy();
+      stdin = new PassThrough();
+    } else stdin.end();
   }
   let exited = false;
   const exit = new Promise<{ exitCode: number; signal: number }>((resolve) => {
@@ -106,7 +112,7 @@ export function execInContainer(t: ExecTarget, argv: string[], opts: { tty?: boo
     stderr,
     exit,
     resize: (rows, cols) => {
-      if (opts.tty) native.setWinsize(h.stdin, rows, cols);
+      if (opts.tty) native.setWinsize(h.stdout, rows, cols);
     },
     kill: (signal = 15) => {
       if (exited) return;

@@ -1,0 +1,102 @@
+// podrun delete pod NAME... | delete -f FILE: remove pods (or the objects of a manifest),
+// printing kubectl's `pod "web" deleted` for each and its NotFound line for each one missing.
+
+import { PodrunError } from '../../errors';
+import type { DeleteOptions } from '../../types';
+import type { Command, CommandContext } from '../context';
+import { write } from '../context';
+import { applyNamespace, readManifests } from '../manifest-input';
+import { formatError, notFoundText, resourceOf, usageError } from '../report-error';
+import { podNames } from '../resources';
+import { FILE_FLAGS } from './shared-flags';
+
+export const FORCE_WARNING =
+  'Warning: Immediate deletion does not wait for confirmation that the running resource has been terminated. The resource may continue to run on the cluster indefinitely.';
+
+/**
+ * kubectl's grace-period rules: --now is 1 s; a bare 0 becomes 1 unless --force, which alone
+ * means 0 (kill at once). -1 (the default) leaves the pod's own terminationGracePeriodSeconds.
+ */
+export function gracePeriod(given: number | undefined, now: boolean, force: boolean): number {
+  let grace = given ?? -1;
+  if (now) {
+    if (given !== undefined && given !== -1) throw usageError('--now and --grace-period cannot be specified together');
+    grace = 1;
+  }
+  if (grace === 0 && !force) grace = 1;
+  if (force && grace < 0) grace = 0;
+  return grace;
+}
+
+async function deleteFiles(ctx: CommandContext, opts: DeleteOptions, verb: string, ignoreMissing: boolean): Promise<number> {
+  const sources = await readManifests(ctx.flags.list('filename'), ctx.flags.bool('recursive'), ctx.io.stdin);
+  let code = 0;
+  for (const { source, objects } of sources) {
+    if (objects.length === 0) continue;
+    const results = await ctx.podrun().deleteObjects(applyNamespace(objects, ctx.namespace, ctx.namespaceGiven), opts);
+    for (const r of results) {
+      const kind = r.kind.toLowerCase();
+      if (r.found) await write(ctx.io.stdout, `${kind} "${r.name}" ${verb}\n`);
+      else if (!ignoreMissing) {
+        await write(ctx.io.stderr, `Error from server (NotFound): error when deleting "${source}": ${resourceOf(r.kind)} "${r.name}" not found\n`);
+        code = 1;
+      }
+    }
+  }
+  return code;
+}
+
+export const deleteCommand: Command = {
+  path: ['delete'],
+  usage: 'delete pod NAME... | delete -f FILENAME [--grace-period N] [--now] [--force]',
+  summary: 'Delete pods, or the objects in manifests',
+  flags: [
+    ...FILE_FLAGS,
+    { name: 'grace-period', kind: 'int', value: 'N', help: "seconds between SIGTERM and SIGKILL (default: the pod's own)" },
+    { name: 'now', kind: 'bool', help: 'same as --grace-period=1' },
+    { name: 'force', kind: 'bool', help: 'with --grace-period=0, kill at once' },
+    { name: 'all', kind: 'bool', help: 'every pod in the namespace' },
+    { name: 'ignore-not-found', kind: 'bool', help: 'no error for objects that do not exist' },
+  ],
+  engine: 'spawn',
+  async run(ctx) {
+    const grace = gracePeriod(ctx.flags.int('grace-period'), ctx.flags.bool('now'), ctx.flags.bool('force'));
+    const opts: DeleteOptions = { namespace: ctx.namespace };
+    if (grace >= 0) opts.gracePeriodSeconds = grace;
+    const forced = ctx.flags.bool('force') && grace === 0;
+    if (forced) await write(ctx.io.stderr, FORCE_WARNING + '\n');
+    const verb = forced ? 'force deleted' : 'deleted';
+    const ignoreMissing = ctx.flags.bool('ignore-not-found');
+
+    if (ctx.flags.list('filename').length > 0) {
+      if (ctx.args.length > 0) throw usageError('there is no need to specify a resource type as a separate argument when passing arguments in resource/name form or with -f');
+      return deleteFiles(ctx, opts, verb, ignoreMissing);
+    }
+    if (ctx.args.length === 0) throw usageError('You must provide one or more resources by argument or filename.');
+    const client = ctx.podrun();
+    let names = podNames(ctx.args, { verb: 'delete' });
+    if (ctx.flags.bool('all')) {
+      if (names.length > 0) throw usageError('name cannot be provided when a selector or --all is specified');
+      names = (await client.listPods(ctx.namespace)).map((p) => p.metadata?.name ?? '');
+      if (names.length === 0) {
+        await write(ctx.io.stderr, `No resources found in ${ctx.namespace} namespace.\n`);
+        return 0;
+      }
+    } else if (names.length === 0) {
+      throw usageError('resource(s) were provided, but no name was specified');
+    }
+    let code = 0;
+    for (const name of names) {
+      try {
+        await client.deletePod(name, opts);
+        await write(ctx.io.stdout, `pod "${name}" ${verb}\n`);
+      } catch (err) {
+        if (!(err instanceof PodrunError) || err.code !== 'NotFound' || !notFoundText(err.message)) throw err;
+        if (ignoreMissing) continue;
+        await write(ctx.io.stderr, formatError(err, ctx.debug));
+        code = 1;
+      }
+    }
+    return code;
+  },
+};

@@ -1,0 +1,41 @@
+// The command table: every command, and how words on the command line select one.
+
+import type { Command } from '../context';
+import { applyCommand } from './apply';
+import { deleteCommand } from './delete';
+import { describeCommand } from './describe';
+import { execCommand } from './exec';
+import { getCommand } from './get';
+import { imageImportCommand, imageListCommand, imageRemoveCommand } from './image';
+import { logsCommand } from './logs';
+import { serveCommand } from './serve';
+import { versionCommand } from './version';
+import { waitCommand } from './wait';
+
+export const COMMANDS: Command[] = [
+  applyCommand,
+  getCommand,
+  describeCommand,
+  logsCommand,
+  execCommand,
+  deleteCommand,
+  waitCommand,
+  serveCommand,
+  imageImportCommand,
+  imageListCommand,
+  imageRemoveCommand,
+  versionCommand,
+];
+
+/** Words that only group commands (`image`): alone they select nothing. */
+export const GROUPS = new Set(COMMANDS.filter((c) => c.path.length > 1).map((c) => c.path[0]!));
+
+/** The command that the leading words select, and how many words that took. */
+export function resolveCommand(words: string[]): { command: Command; length: number } | undefined {
+  for (const command of COMMANDS) {
+    for (const path of [command.path, ...(command.aliases ?? [])]) {
+      if (path.length <= words.length && path.every((w, i) => words[i] === w)) return { command, length: path.length };
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,80 @@
+// podrun wait pod/NAME --for=...: block until each pod meets the condition, or is gone
+// (--for=delete), within --timeout; `pod/NAME condition met` for each.
+
+import { PodrunError } from '../../errors';
+import type { Command, CommandContext } from '../context';
+import { write } from '../context';
+import { parseDuration } from '../duration';
+import { usageError } from '../report-error';
+import { podNames } from '../resources';
+import { parseWaitFor } from '../wait-condition';
+
+/** kubectl waits a week when told a negative timeout: "practically forever". */
+const FOREVER_MS = 7 * 24 * 3600 * 1000;
+/** How often --for=delete looks again; deletion has no event in the API we use. */
+const DELETE_POLL_MS = 250;
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function timeoutMs(raw: string | undefined): number {
+  if (raw === undefined) return 30_000;
+  let ms: number;
+  try {
+    ms = parseDuration(raw);
+  } catch (err) {
+    throw usageError(`invalid argument "${raw}" for "--timeout" flag: ${(err as Error).message}`);
+  }
+  return ms < 0 ? FOREVER_MS : ms;
+}
+
+const timedOut = (name: string): PodrunError => new PodrunError('Timeout', `timed out waiting for the condition on pods/${name}`);
+
+/** true when the pod went away within the time; false when it was never there. */
+async function waitDeleted(ctx: CommandContext, name: string, deadline: number): Promise<boolean> {
+  for (let first = true; ; first = false) {
+    try {
+      await ctx.podrun().getPod(name, ctx.namespace);
+    } catch (err) {
+      if (err instanceof PodrunError && err.code === 'NotFound') return !first;
+      throw err;
+    }
+    if (ctx.io.now() >= deadline) throw timedOut(name);
+    await sleep(Math.min(DELETE_POLL_MS, Math.max(0, deadline - ctx.io.now())));
+  }
+}
+
+export const waitCommand: Command = {
+  path: ['wait'],
+  usage: 'wait pod/NAME... --for=delete|condition=COND[=VALUE]|jsonpath={PATH}[=VALUE] [--timeout=30s]',
+  summary: 'Wait for pods to meet a condition, or to be deleted',
+  details: [
+    'Examples:',
+    '  podrun wait pod/web --for=condition=Ready',
+    "  podrun wait pod/job --for=jsonpath='{.status.phase}'=Succeeded --timeout=2m",
+    '  podrun wait pod/web --for=delete',
+  ].join('\n'),
+  flags: [
+    { name: 'for', kind: 'string', value: 'CONDITION', help: 'delete, condition=COND[=VALUE], or jsonpath={PATH}[=VALUE]' },
+    { name: 'timeout', kind: 'string', value: 'DURATION', help: 'give up after this long (30s, 2m, 1h; default 30s)' },
+  ],
+  engine: 'spawn',
+  async run(ctx) {
+    const names = podNames(ctx.args, { verb: 'wait', nameRequired: true });
+    const cond = parseWaitFor(ctx.flags.string('for'));
+    const deadline = ctx.io.now() + timeoutMs(ctx.flags.string('timeout'));
+    for (const name of names) {
+      if (cond.kind === 'delete') {
+        if (await waitDeleted(ctx, name, deadline)) await write(ctx.io.stdout, `pod/${name} condition met\n`);
+        continue;
+      }
+      try {
+        await ctx.podrun().waitFor(name, cond.test, { namespace: ctx.namespace, timeoutMs: Math.max(0, deadline - ctx.io.now()) });
+      } catch (err) {
+        if (err instanceof PodrunError && err.code === 'Timeout') throw timedOut(name);
+        throw err;
+      }
+      await write(ctx.io.stdout, `pod/${name} condition met\n`);
+    }
+    return 0;
+  },
+};

@@ -1,0 +1,113 @@
+// One invocation of the CLI, from words to exit code: parse, pick the command, build the client
+// it needs, run it, and turn any error into its one stderr line. Everything the process
+// provides comes in as arguments, so tests drive it with fake streams and a fake client.
+
+import type { Podrun } from '../podrun';
+import type { PodrunOptions } from '../types';
+import { Flags, parseArgs, type FlagSpec } from './args';
+import { GROUPS, COMMANDS, resolveCommand } from './commands';
+import { GLOBAL_FLAGS } from './commands/shared-flags';
+import type { CliIO, Command, CommandContext } from './context';
+import { write } from './context';
+import { commandHelp, mainHelp } from './help';
+import { formatError } from './report-error';
+
+export type Env = Record<string, string | undefined>;
+export type ClientFactory = (opts: PodrunOptions) => Podrun;
+
+/** The flags allowed once `positionals` have been read: the global ones, plus the command's once it is known. */
+function flagsFor(positionals: string[]): FlagSpec[] {
+  const r = resolveCommand(positionals);
+  return r ? [...GLOBAL_FLAGS, ...r.command.flags] : GLOBAL_FLAGS;
+}
+
+/** The error for words that name no command. */
+function unknownCommand(words: string[]): string {
+  const [first, second] = words;
+  if (first !== undefined && GROUPS.has(first)) {
+    const subs = COMMANDS.filter((c) => c.path[0] === first).map((c) => c.path[1]);
+    if (second === undefined) return `podrun ${first} requires a subcommand: ${subs.join(', ')}`;
+    return `unknown command "${second}" for "podrun ${first}"`;
+  }
+  return `unknown command "${first}" for "podrun"`;
+}
+
+export async function run(argv: string[], io: CliIO, env: Env, makeClient: ClientFactory): Promise<number> {
+  const debug = env.PODRUN_DEBUG === '1';
+  const parsed = parseArgs(argv, flagsFor);
+  const flags = new Flags(parsed.flags);
+  const words = parsed.positionals;
+
+  if (words[0] === 'help' || words.length === 0) {
+    const topic = words.slice(words[0] === 'help' ? 1 : 0);
+    const found = topic.length > 0 ? resolveCommand(topic) : undefined;
+    if (topic.length > 0 && !found) {
+      await write(io.stderr, `error: ${unknownCommand(topic)}\n`);
+      return 1;
+    }
+    if (parsed.error && words.length === 0) {
+      await write(io.stderr, `error: ${parsed.error}\n`);
+      return 1;
+    }
+    await write(io.stdout, found ? commandHelp(found.command, GLOBAL_FLAGS) : mainHelp(COMMANDS, GLOBAL_FLAGS));
+    return 0;
+  }
+
+  const resolved = resolveCommand(words);
+  if (!resolved) {
+    await write(io.stderr, `error: ${unknownCommand(words)}\n`);
+    return 1;
+  }
+  const command: Command = resolved.command;
+  if (parsed.error) {
+    await write(io.stderr, `error: ${parsed.error}\n`);
+    return 1;
+  }
+  if (flags.bool('help')) {
+    await write(io.stdout, commandHelp(command, GLOBAL_FLAGS));
+    return 0;
+  }
+
+  let args = words.slice(resolved.length);
+  let afterDash = parsed.afterDash;
+  if (!command.takesCommand && afterDash) {
+    // kubectl reads words after `--` as more arguments everywhere but exec.
+    args = [...args, ...afterDash];
+    afterDash = undefined;
+  }
+
+  const options: PodrunOptions = {};
+  const root = flags.string('root') ?? env.PODRUN_ROOT;
+  const dataRoot = flags.string('data-root') ?? env.PODRUN_DATA_ROOT;
+  if (root) options.root = root;
+  if (dataRoot) options.dataRoot = dataRoot;
+  if (command.engine === 'spawn') options.engine = 'spawn';
+  let client: Podrun | undefined;
+
+  const ctx: CommandContext = {
+    io,
+    flags,
+    args,
+    afterDash,
+    namespace: flags.string('namespace') || 'default',
+    namespaceGiven: flags.has('namespace'),
+    debug,
+    podrun: () => (client ??= makeClient(options)),
+  };
+  let code: number;
+  try {
+    code = await command.run(ctx);
+  } catch (err) {
+    await write(io.stderr, formatError(err, debug));
+    code = 1;
+  }
+  if (client) {
+    try {
+      await client.close();
+    } catch (err) {
+      // The command's outcome stands; a failed close is worth a line but not a changed code.
+      await write(io.stderr, formatError(err, debug));
+    }
+  }
+  return code;
+}
