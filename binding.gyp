@@ -20,8 +20,7 @@
       "cflags": ["<@(warnings)", "-fvisibility=hidden"],
       "cflags_cc": ["<@(warnings)", "-fvisibility=hidden", "-std=c++17", "-fexceptions"],
       "cflags!": ["-fno-exceptions"],
-      "cflags_cc!": ["-fno-exceptions"],
-      "libraries": ["-lutil"]
+      "cflags_cc!": ["-fno-exceptions"]
     },
     {
       "target_name": "podrun-shim",

@@ -12,10 +12,10 @@ extern "C" {
 #include <fcntl.h>
 #include <poll.h>
 #include <linux/sched.h>
-#include <pty.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <termios.h>
 
@@ -24,6 +24,14 @@ extern "C" {
 #include <vector>
 
 namespace {
+
+// Kills and collects an exec'd process we cannot hand to JavaScript.
+void pr_exec_cleanup(pr_exec* out) {
+  pr_pidfd_send_signal(out->pidfd, SIGKILL);
+  siginfo_t si;
+  waitid(static_cast<idtype_t>(P_PIDFD), out->pidfd, &si, WEXITED);
+  close(out->pidfd);
+}
 
 Napi::Error SystemError(Napi::Env env, const pr_error& err) {
   std::string msg = std::string(err.op) + (err.path[0] ? std::string(" `") + err.path + "`" : "") + ": " +
@@ -265,16 +273,13 @@ Napi::Value Exec(const Napi::CallbackInfo& info) {
       if (theirs[i] >= 0 && (i == 0 || theirs[i] != theirs[0])) close(theirs[i]);
     }
   };
+  int sock[2] = {-1, -1};
   if (req.tty) {
-    winsize ws = {};
-    ws.ws_row = static_cast<unsigned short>(Int(o, "rows", 24));
-    ws.ws_col = static_cast<unsigned short>(Int(o, "cols", 80));
-    int master, slave;
-    if (openpty(&master, &slave, nullptr, nullptr, &ws) < 0) throw Errno(env, errno, "openpty");
-    fcntl(master, F_SETFD, FD_CLOEXEC);
-    fcntl(slave, F_SETFD, FD_CLOEXEC);
-    ours[0] = master;
-    theirs[0] = theirs[1] = theirs[2] = slave;
+    // The terminal is opened inside the container (its devpts); its master comes back here.
+    req.rows = static_cast<unsigned short>(Int(o, "rows", 24));
+    req.cols = static_cast<unsigned short>(Int(o, "cols", 80));
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sock) < 0) throw Errno(env, errno, "socketpair");
+    req.pty_sock = sock[1];
   } else {
     for (int i = 0; i < 3; i++) {
       int p[2];
@@ -292,6 +297,33 @@ Napi::Value Exec(const Napi::CallbackInfo& info) {
   pr_exec out;
   pr_error err;
   int r = pr_exec_spawn(&req, &out, &err);
+  if (req.tty) {
+    close(sock[1]);
+    if (r == 0) {
+      // The middle child has exited by now, so the master is waiting in the socket (or never came).
+      char byte;
+      iovec iov = {&byte, 1};
+      union {
+        cmsghdr h;
+        char buf[CMSG_SPACE(sizeof(int))];
+      } control;
+      msghdr msg = {};
+      msg.msg_iov = &iov;
+      msg.msg_iovlen = 1;
+      msg.msg_control = control.buf;
+      msg.msg_controllen = sizeof control.buf;
+      if (recvmsg(sock[0], &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT) == 1) {
+        cmsghdr* c = CMSG_FIRSTHDR(&msg);
+        if (c && c->cmsg_type == SCM_RIGHTS) memcpy(&ours[0], CMSG_DATA(c), sizeof(int));
+      }
+      if (ours[0] < 0) {
+        close(sock[0]);
+        pr_exec_cleanup(&out);
+        throw Errno(env, EIO, "exec", "no terminal came back from the container");
+      }
+    }
+    close(sock[0]);
+  }
   for (int i = 0; i < 3; i++)
     if (theirs[i] >= 0 && (i == 0 || theirs[i] != theirs[0])) close(theirs[i]);
   if (r < 0) {

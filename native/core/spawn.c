@@ -3,6 +3,7 @@
 #include <linux/sched.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <termios.h>
 
@@ -132,16 +133,16 @@ int pr_sandbox_clone (const struct pr_sandbox_req *req, struct pr_sandbox *out, 
   return 0;
 }
 
-static void exec_child (const struct pr_exec_req *req, int report)
+static void exec_child (const struct pr_exec_req *req, const int stdio[3], int report)
 {
   struct pr_error cerr = { 0 };
   if (req->tty)
     {
       setsid ();
-      ioctl (req->stdio[0], TIOCSCTTY, 0);
+      ioctl (stdio[0], TIOCSCTTY, 0);
     }
   for (int i = 0; i < 3; i++)
-    if (dup2 (req->stdio[i], i) < 0)
+    if (dup2 (stdio[i], i) < 0)
       report_and_exit (report, (pr_fail (&cerr, errno, "dup2", NULL), &cerr));
   if (pr_identity_apply (&req->id, &cerr) < 0)
     report_and_exit (report, &cerr);
@@ -159,6 +160,41 @@ static void exec_child (const struct pr_exec_req *req, int report)
   report_and_exit (report, (pr_fail (&cerr, saved, saved == ENOENT ? "executable file not found in $PATH" : "exec",
                                      req->argv[0]),
                             &cerr));
+}
+
+/* The terminal of `exec -t` belongs to the container: opened from its own devpts (so `tty` names
+ * it and it is owned by the container's user); the master goes back to the caller over
+ * SCM_RIGHTS. Runs in the middle child, after setns: async-signal-safe calls only. */
+static int open_container_pty (const struct pr_exec_req *req, int stdio[3], struct pr_error *err)
+{
+  int master = open ("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (master < 0)
+    return pr_fail (err, errno, "open", "/dev/ptmx");
+  int unlock = 0;
+  struct winsize ws = { .ws_row = req->rows ? req->rows : 24, .ws_col = req->cols ? req->cols : 80 };
+  if (ioctl (master, TIOCSPTLCK, &unlock) < 0)
+    return pr_fail (err, errno, "ioctl TIOCSPTLCK", "/dev/ptmx");
+  ioctl (master, TIOCSWINSZ, &ws);
+  int slave = ioctl (master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (slave < 0)
+    return pr_fail (err, errno, "ioctl TIOCGPTPEER", "/dev/ptmx");
+  if (fchown (slave, req->id.uid, (gid_t) -1) < 0 && errno != EINVAL)
+    return pr_fail (err, errno, "fchown", "pty");
+  char byte = 0;
+  struct iovec iov = { &byte, 1 };
+  union { struct cmsghdr h; char buf[CMSG_SPACE (sizeof (int))]; } control;
+  __builtin_memset (&control, 0, sizeof control);
+  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf, .msg_controllen = sizeof control.buf };
+  struct cmsghdr *c = CMSG_FIRSTHDR (&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN (sizeof (int));
+  __builtin_memcpy (CMSG_DATA (c), &master, sizeof (int));
+  if (sendmsg (req->pty_sock, &msg, MSG_NOSIGNAL) < 0)
+    return pr_fail (err, errno, "sendmsg", "pty");
+  close (master);
+  stdio[0] = stdio[1] = stdio[2] = slave;
+  return 0;
 }
 
 int pr_exec_spawn (const struct pr_exec_req *req, struct pr_exec *out, struct pr_error *err)
@@ -190,8 +226,11 @@ int pr_exec_spawn (const struct pr_exec_req *req, struct pr_exec *out, struct pr
       close (midp[0]);
       close (errp[0]);
       prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
+      int stdio[3] = { req->stdio[0], req->stdio[1], req->stdio[2] };
       if (syscall (SYS_setns, req->target_pidfd, req->ns_flags) < 0)
         pr_fail (&r.err, errno, "setns", "container");
+      else if (req->tty && open_container_pty (req, stdio, &r.err) < 0)
+        ;
       else
         {
           /* A PID namespace applies to children only: the process that runs is a second child,
@@ -200,7 +239,7 @@ int pr_exec_spawn (const struct pr_exec_req *req, struct pr_exec *out, struct pr
           if (r.pid == 0)
             {
               close (midp[1]);
-              exec_child (req, errp[1]);
+              exec_child (req, stdio, errp[1]);
             }
           if (r.pid < 0)
             pr_fail (&r.err, errno, "clone", NULL);

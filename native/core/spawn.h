@@ -37,8 +37,10 @@ struct pr_exec_req
   char *const *argv;
   char *const *envp;
   const char *const *path_candidates; /* absolute paths to try in order (PATH resolved by the caller) */
-  int stdio[3];                   /* fds for the process's 0, 1, 2 */
-  bool tty;                       /* stdio[0] is a terminal: make it the controlling one */
+  int stdio[3];                   /* fds for the process's 0, 1, 2 (unused with tty) */
+  bool tty;                       /* allocate a terminal in the container's own devpts */
+  unsigned short rows, cols;
+  int pty_sock;                   /* with tty: the container's pty master is sent back here (SCM_RIGHTS) */
 };
 
 struct pr_exec

@@ -248,6 +248,9 @@ int main (int argc, char **argv)
       {
         argv[i < argc ? i : argc] = NULL;
         rc = run (i - start, argv + start);
+        /* Each command's output reaches the log before the next one runs (a chain may end
+           in `sleep`, and stdout is a file there, so fully buffered). */
+        fflush (stdout);
         if (rc != 0)
           return rc;
         start = i + 1;

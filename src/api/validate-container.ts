@@ -59,6 +59,7 @@ export function validateContainerCommon(
   if (c.terminationMessagePolicy !== undefined && !['File', 'FallbackToLogsOnError'].includes(c.terminationMessagePolicy)) {
     errs.push(unsupported(child(path, 'terminationMessagePolicy'), c.terminationMessagePolicy, ['File', 'FallbackToLogsOnError']));
   }
+  validateNoNul(c, path, errs);
   validatePorts(c.ports ?? [], child(path, 'ports'), errs);
   validateEnv(c.env ?? [], child(path, 'env'), errs);
   validateEnvFrom(c.envFrom ?? [], child(path, 'envFrom'), errs);
@@ -68,6 +69,22 @@ export function validateContainerCommon(
   if (c.resources) validateResources(c.resources, child(path, 'resources'), errs);
   validateResizePolicy(c, child(path, 'resizePolicy'), errs);
   if (c.securityContext) validateSecurityContext(c.securityContext, child(path, 'securityContext'), errs);
+}
+
+/**
+ * podrun's own rule (the API server has none): execve takes C strings, so a NUL byte in the
+ * command, its arguments or an env value could never reach the process; refused here rather
+ * than found at start.
+ */
+function validateNoNul(c: Container | EphemeralContainer, path: string, errs: ErrorList): void {
+  for (const f of ['command', 'args'] as const) {
+    (c[f] ?? []).forEach((s, i) => {
+      if (typeof s === 'string' && s.includes('\0')) errs.push(invalid(index(child(path, f), i), s, 'must not contain a NUL byte'));
+    });
+  }
+  (c.env ?? []).forEach((e, i) => {
+    if (typeof e.value === 'string' && e.value.includes('\0')) errs.push(invalid(child(index(child(path, 'env'), i), 'value'), e.value, 'must not contain a NUL byte'));
+  });
 }
 
 export function validateContainerName(name: string | undefined, path: string, errs: ErrorList): void {

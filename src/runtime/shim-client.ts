@@ -124,9 +124,13 @@ export class ShimClient extends EventEmitter {
         this.emit('exit', msg as unknown as ShimExitEvent);
         continue;
       }
-      const p = this.pending.get(Number(msg.id));
+      // A request the shim could not parse is answered without its id (0). The shim answers the
+      // requests of one connection in order, so that reply belongs to the oldest one waiting;
+      // dropping it would leave its caller waiting forever.
+      const id = Number(msg.id) || (msg.ok ? 0 : (this.pending.keys().next().value ?? 0));
+      const p = this.pending.get(id);
       if (!p) continue;
-      this.pending.delete(Number(msg.id));
+      this.pending.delete(id);
       if (msg.ok) p.resolve(msg);
       else p.reject(new ShimRequestError(String(msg.error), Number(msg.errno ?? 0), msg.op as string | undefined, msg.path as string | undefined));
     }

@@ -1,0 +1,118 @@
+// The CLI (bin/podrun) against a private root: bad manifests give exit 1 and one line on
+// stderr naming the field, with nothing created; a good pod goes through apply, get, logs,
+// exec and delete. The CLI starts `podrun serve` for the root; teardown stops it.
+import t from 'tap';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Podrun } from '../../src/podrun';
+import { BAD_CASES, good } from './fixtures/bad-manifests';
+import { buildBusyboxRootfs, IMAGE, missingBusybox, missingFeature, readOr, REPO, sleep, tempDir, type Test } from './harness';
+
+const CLI = path.join(REPO, 'bin', 'podrun');
+const MAIN = path.join(REPO, 'dist', 'cli', 'main.js');
+const missing = missingFeature() ?? missingBusybox() ?? (fs.existsSync(MAIN) ? undefined : `${path.relative(REPO, MAIN)} is missing: the CLI is not built (npm run build)`);
+if (missing) {
+  t.comment(`skip: ${missing}`);
+  t.plan(0, missing);
+  process.exit(0);
+}
+
+interface CliEnv {
+  root: string;
+  dataRoot: string;
+  dir: string;
+  run(args: string[], input?: string): SpawnSyncReturns<string>;
+}
+
+/** The `podrun serve` processes for this root (the CLI starts one in the background). */
+function servePids(root: string): number[] {
+  const out: number[] = [];
+  for (const p of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(p)) continue;
+    const argv = readOr(`/proc/${p}/cmdline`).split('\0');
+    if (argv.includes('serve') && argv.includes(root)) out.push(Number(p));
+  }
+  return out;
+}
+
+async function cliEnv(t: Test): Promise<CliEnv> {
+  const dir = tempDir(t, 'podrun-cli-');
+  const root = path.join(dir, 'state');
+  const dataRoot = path.join(dir, 'data');
+  await new Podrun({ root, dataRoot }).images.importImage(buildBusyboxRootfs(dir), IMAGE);
+  const run = (args: string[], input?: string) =>
+    spawnSync(process.execPath, [CLI, '--root', root, '--data-root', dataRoot, ...args], { encoding: 'utf8', input, timeout: 30_000 });
+  t.teardown(async () => {
+    run(['delete', 'pods', '--all', '--grace-period=0', '--force']);
+    for (const pid of servePids(root)) {
+      try {
+        process.kill(pid, 'SIGTERM');
+      } catch {
+        /* gone */
+      }
+    }
+    for (let i = 0; i < 100 && servePids(root).length; i++) await sleep(50);
+  });
+  return { root, dataRoot, dir, run };
+}
+
+t.test('bad manifests: exit 1, one line on stderr naming the field, nothing created', async (t) => {
+  const env = await cliEnv(t);
+  for (const c of BAD_CASES) {
+    const file = path.join(env.dir, 'bad.yaml');
+    fs.writeFileSync(file, `${good}---\n${c.yaml}`);
+    const r = env.run(['apply', '-f', file]);
+    t.equal(r.status, 1, `${c.what}: exit code 1`);
+    const lines = r.stderr.split('\n').filter((l) => l !== '');
+    t.equal(lines.length, 1, `${c.what}: a single line on stderr (${JSON.stringify(r.stderr)})`);
+    t.match(lines[0] ?? '', c.field, `${c.what}: it names the field`);
+    const pods = path.join(env.root, 'pods');
+    t.same(fs.existsSync(pods) ? fs.readdirSync(pods) : [], [], `${c.what}: pods/ is empty`);
+  }
+  const get = env.run(['get', 'pods', '-o', 'name']);
+  t.equal(get.stdout.trim(), '', 'get pods lists nothing');
+});
+
+t.test('apply, get, logs, exec, delete', async (t) => {
+  const env = await cliEnv(t);
+  const file = path.join(env.dir, 'pod.yaml');
+  fs.writeFileSync(file, `apiVersion: v1
+kind: Pod
+metadata:
+  name: clipod
+spec:
+  containers:
+  - name: main
+    image: ${IMAGE}
+    command: ["/payload", "echo", "hello from clipod", "--then", "sleep", "3600"]
+`);
+  const applied = env.run(['apply', '-f', file]);
+  t.equal(applied.status, 0, `apply exits 0 (${applied.stderr.trim()})`);
+  t.match(applied.stdout, /pod\/clipod created/, 'apply says created');
+  let phase = '';
+  for (let i = 0; i < 100 && phase !== 'Running'; i++) {
+    phase = env.run(['get', 'pod', 'clipod', '-o', 'jsonpath={.status.phase}']).stdout.trim();
+    if (phase !== 'Running') await sleep(100);
+  }
+  t.equal(phase, 'Running', 'get -o jsonpath shows the phase');
+  const table = env.run(['get', 'pods']);
+  t.match(table.stdout, /^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\n/, 'get pods prints a table header');
+  t.match(table.stdout, /clipod\s+1\/1\s+Running\s+0\s+/, 'and the pod');
+  let logs = '';
+  for (let i = 0; i < 50 && !logs.includes('hello'); i++) {
+    logs = env.run(['logs', 'clipod']).stdout;
+    if (!logs.includes('hello')) await sleep(100);
+  }
+  t.equal(logs, 'hello from clipod\n', 'logs');
+  const ex = env.run(['exec', 'clipod', '--', '/payload', 'hostname']);
+  t.equal(ex.stdout, 'clipod\n', 'exec runs in the pod');
+  const code = env.run(['exec', 'clipod', '--', '/payload', 'exit', '9']);
+  t.equal(code.status, 9, "exec exits with the command's code");
+  const del = env.run(['delete', 'pod', 'clipod', '--grace-period=0', '--force']);
+  t.equal(del.status, 0, `delete exits 0 (${del.stderr.trim()})`);
+  t.same(fs.readdirSync(path.join(env.root, 'pods')), [], 'pods/ is empty after delete');
+  const gone = env.run(['get', 'pod', 'clipod']);
+  t.equal(gone.status, 1, 'get of a deleted pod exits 1');
+  t.match(gone.stderr, /not found/, 'saying not found');
+});
