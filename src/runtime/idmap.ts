@@ -1,7 +1,7 @@
 // User namespace id maps for rootless pods. Without helpers an unprivileged user may map only
 // its own uid/gid (one line, setgroups denied); with newuidmap/newgidmap and an /etc/subuid
 // range, the whole range: 0 -> the user, 1..N -> the subordinate ids (podman's layout).
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import type { IdMapping } from '../types';
@@ -126,8 +126,23 @@ export function hostId(lines: IdMapLine[], inside: number): number | undefined {
   return undefined;
 }
 
+function runHelper(tool: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(tool, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (d: string) => (stderr += d));
+    child.on('error', (e) => reject(new PodrunError('System', `${tool}: ${e.message}`, 'install the uidmap package')));
+    child.on('close', (code) => {
+      if (code === 0) return resolve();
+      const why = stderr.trim() || `exit status ${code}`;
+      reject(new PodrunError('System', `${tool} ${args.join(' ')}: ${why}`, 'check /etc/subuid and /etc/subgid, and that newuidmap is setuid root'));
+    });
+  });
+}
+
 /** Writes the maps of a child that is waiting for them (the parent side of the handshake). */
-export function writeIdMaps(pid: number, plan: IdMapPlan): void {
+export async function writeIdMaps(pid: number, plan: IdMapPlan): Promise<void> {
   const fmt = (lines: IdMapLine[]) => lines.map((l) => `${l.inside} ${l.outside} ${l.count}`).join('\n') + '\n';
   if (plan.kind === 'single') {
     // The gid map of an unprivileged writer is refused until setgroups is denied.
@@ -136,15 +151,7 @@ export function writeIdMaps(pid: number, plan: IdMapPlan): void {
     fs.writeFileSync(`/proc/${pid}/gid_map`, fmt(plan.gid));
     return;
   }
-  for (const [tool, lines] of [
-    ['newuidmap', plan.uid],
-    ['newgidmap', plan.gid],
-  ] as const) {
-    const args = [String(pid), ...lines.flatMap((l) => [String(l.inside), String(l.outside), String(l.count)])];
-    const r = spawnSync(tool, args, { encoding: 'utf8' });
-    if (r.error || r.status !== 0) {
-      const why = r.error ? r.error.message : (r.stderr || '').trim() || `exit status ${r.status}`;
-      throw new PodrunError('System', `${tool} ${args.join(' ')}: ${why}`, 'check /etc/subuid and /etc/subgid, and that newuidmap is setuid root');
-    }
-  }
+  // The two setuid helpers are independent: run them side by side (each costs an exec).
+  const args = (lines: IdMapLine[]) => [String(pid), ...lines.flatMap((l) => [String(l.inside), String(l.outside), String(l.count)])];
+  await Promise.all([runHelper('newuidmap', args(plan.uid)), runHelper('newgidmap', args(plan.gid))]);
 }

@@ -87,7 +87,7 @@ export async function createSandbox(paths: PodPaths, spec: SandboxSpec): Promise
   const identity: ProcessIdentity = { pid: h.pid, startTime: processStartTime(h.pid) ?? '0' };
   const ready = readReady(h.readyFd);
   try {
-    if (spec.idmap) writeIdMaps(h.pid, spec.idmap);
+    if (spec.idmap) await writeIdMaps(h.pid, spec.idmap);
     fs.writeSync(h.syncFd, 'x');
     fs.closeSync(h.syncFd);
     h.syncFd = -1;
