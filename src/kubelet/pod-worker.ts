@@ -3,6 +3,7 @@
 // restartPolicy with back-off; a terminal phase once nothing will run again. Every decision is
 // persisted (state.json) before it is acted on, so a new podrun process carries on from disk.
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import type { Container, Pod, PodStatus } from 'kubernetes-types/core/v1';
 import { PodrunError } from '../errors';
 import type { ImageRecord } from '../image/types';
@@ -33,6 +34,7 @@ export class PodWorker {
   private chain: Promise<void> = Promise.resolve();
   private readonly timers = new Set<NodeJS.Timeout>();
   private deleting = false;
+  private deadlineTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly ctx: WorkerContext,
@@ -148,6 +150,7 @@ export class PodWorker {
       this.persist();
       return;
     }
+    if (this.deadlineExceeded()) return;
     const init = spec.initContainers ?? [];
     if (!this.state.initialized) {
       for (const [k, c] of init.entries()) {
@@ -196,18 +199,70 @@ export class PodWorker {
     this.persist();
   }
 
+  /** activeDeadlineSeconds: past it, the pod fails and every container is stopped. */
+  private deadlineExceeded(): boolean {
+    const seconds = this.pod.spec!.activeDeadlineSeconds;
+    if (!seconds) return false;
+    const left = Date.parse(this.state.startTime) + seconds * 1000 - Date.now();
+    if (left > 0) {
+      if (!this.deadlineTimer) {
+        this.deadlineTimer = setTimeout(() => this.schedule(), left);
+        this.deadlineTimer.unref?.();
+      }
+      return false;
+    }
+    this.state.reason = 'DeadlineExceeded';
+    this.state.message = 'Pod was active on the node longer than the specified deadline';
+    this.finish('Failed', true);
+    return true;
+  }
+
   /** A terminal phase: sidecars are stopped (they never block completion), nothing restarts. */
-  private finish(phase: 'Succeeded' | 'Failed'): void {
+  private finish(phase: 'Succeeded' | 'Failed', stopAll = false): void {
     this.state.phase = phase;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     for (const c of this.state.containers ? Object.values(this.state.containers) : []) delete c.waiting;
     this.status();
     this.persist();
-    const sidecars = (this.pod.spec!.initContainers ?? []).filter(isSidecar).reverse();
+    // Native sidecars stop after the app containers, in reverse order, each with the pod's grace period.
+    const grace = (this.pod.spec!.terminationGracePeriodSeconds ?? 30) * 1000;
     void (async () => {
-      for (const c of sidecars) if (this.isRunning(this.latest(c.name))) await this.shim?.signal(c.name, 15).catch(() => false);
-    })();
+      if (stopAll) await Promise.all(this.pod.spec!.containers.map((c) => this.stopContainer(c, grace)));
+      for (const c of [...(this.pod.spec!.initContainers ?? [])].reverse()) await this.stopContainer(c, grace);
+    })().catch((e: Error) => this.ctx.log(`pod ${this.key}: stopping sidecars: ${e.message}`));
+  }
+
+  /** The stop signal: the image's STOPSIGNAL, else SIGTERM. */
+  private stopSignal(c: Container): number {
+    let sig: string | undefined;
+    try {
+      sig = this.ctx.image(c.image ?? '', '').config.stopSignal;
+    } catch {
+      sig = undefined;
+    }
+    if (!sig) return 15;
+    if (/^\d+$/.test(sig)) return Number(sig);
+    const name = (sig.startsWith('SIG') ? sig : `SIG${sig}`).toUpperCase() as keyof typeof os.constants.signals;
+    return os.constants.signals[name] ?? 15;
+  }
+
+  /**
+   * The kubelet's killContainer: preStop hook, then the stop signal, then SIGKILL once the grace
+   * period (shared by the hook and the signal) has passed. Resolves when the container is gone.
+   */
+  private async stopContainer(c: Container, graceMs: number): Promise<void> {
+    if (!this.shim || !this.isRunning(this.latest(c.name))) return;
+    const deadline = Date.now() + graceMs;
+    if (graceMs > 0) {
+      await this.shim.signal(c.name, this.stopSignal(c)).catch(() => false);
+      while (Date.now() < deadline && this.isRunning(this.latest(c.name))) await sleep(20);
+    }
+    if (this.isRunning(this.latest(c.name))) {
+      await this.shim.signal(c.name, 9).catch(() => false);
+      const until = Date.now() + 10_000;
+      while (Date.now() < until && this.isRunning(this.latest(c.name))) await sleep(10);
+    }
   }
 
   private async restartLater(c: Container, field: string, a: AttemptRecord, policy: string): Promise<void> {
@@ -287,18 +342,17 @@ export class PodWorker {
   /** Stops every container (SIGTERM, then SIGKILL after the grace period), ends the sandbox, removes the pod's files. */
   async terminate(graceMs: number): Promise<void> {
     this.deleting = true;
+    if (this.deadlineTimer) clearTimeout(this.deadlineTimer);
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     await this.chain.catch(() => undefined);
     this.state.deletionTimestamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
     this.persist();
     const spec = this.pod.spec!;
-    const names = [...spec.containers.map((c) => c.name), ...(spec.initContainers ?? []).map((c) => c.name).reverse()];
-    if (this.shim && graceMs > 0) {
-      for (const n of names) if (this.isRunning(this.latest(n))) await this.shim.signal(n, 15).catch(() => false);
-      const deadline = Date.now() + graceMs;
-      while (Date.now() < deadline && names.some((n) => this.isRunning(this.latest(n)))) await sleep(25);
-    }
+    // App containers stop together; then native sidecars, in reverse order, within what is left.
+    const deadline = Date.now() + graceMs;
+    await Promise.all(spec.containers.map((c) => this.stopContainer(c, graceMs)));
+    for (const c of [...(spec.initContainers ?? [])].reverse()) await this.stopContainer(c, Math.max(0, deadline - Date.now()));
     const sandboxFd = openRecorded(this.sandbox);
     if (this.shim) {
       await this.shim.shutdown({ remove: [this.paths.volumesDir, `${this.paths.dir}/containers`] }).catch(() => undefined);
@@ -316,6 +370,7 @@ export class PodWorker {
 
   /** Lets go of the pod without stopping it (the process is going away; the shim stays). */
   dispose(): void {
+    if (this.deadlineTimer) clearTimeout(this.deadlineTimer);
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     this.shim?.removeAllListeners('close');

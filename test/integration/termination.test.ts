@@ -1,0 +1,65 @@
+// Stopping containers as the kubelet does: the stop signal first, SIGKILL after the grace
+// period; native sidecars stop after the app containers; activeDeadlineSeconds fails the pod.
+import t from 'tap';
+import { IMAGE, isDone, missingBusybox, missingFeature, payload, pod, setup } from './harness';
+
+const missing = missingFeature() ?? missingBusybox();
+if (missing) {
+  t.comment(`skip: ${missing}`);
+  t.plan(0, missing);
+  process.exit(0);
+}
+
+t.test('a Never pod with a native sidecar succeeds; the sidecar stops after the app, gracefully', async (t) => {
+  const { podrun } = await setup(t);
+  await podrun.createPod(
+    pod('sidecar', {
+      restartPolicy: 'Never',
+      initContainers: [{ ...payload('helper', 'trap-term'), restartPolicy: 'Always' }],
+      containers: [payload('app', 'sleep', '0.5')],
+    }),
+  );
+  const p = await podrun.waitFor('sidecar', (x) => isDone(x) && !!x.status?.initContainerStatuses?.[0]?.state?.terminated, { timeoutMs: 20_000 });
+  t.equal(p.status?.phase, 'Succeeded');
+  const app = p.status!.containerStatuses![0].state!.terminated!;
+  const helper = p.status!.initContainerStatuses![0].state!.terminated!;
+  t.equal(app.exitCode, 0);
+  t.equal(helper.exitCode, 0, 'the sidecar got SIGTERM and exited on its own (trap-term)');
+  t.ok(Date.parse(helper.finishedAt!) >= Date.parse(app.finishedAt!), 'the sidecar stopped after the app container');
+  t.ok(Date.parse(helper.startedAt!) <= Date.parse(app.startedAt!), 'and started before it');
+});
+
+t.test('SIGKILL after the grace period for a process that ignores SIGTERM', async (t) => {
+  const { podrun } = await setup(t);
+  // The payload's sleep is PID 1 of its container without a handler: SIGTERM does nothing.
+  await podrun.createPod(
+    pod('deadline', {
+      restartPolicy: 'Always',
+      activeDeadlineSeconds: 2,
+      terminationGracePeriodSeconds: 1,
+      containers: [payload('stubborn', 'sleep', '3600')],
+    }),
+  );
+  const t0 = Date.now();
+  const p = await podrun.waitFor('deadline', (x) => isDone(x) && !!x.status?.containerStatuses?.[0]?.state?.terminated, { timeoutMs: 20_000 });
+  const took = Date.now() - t0;
+  t.equal(p.status?.phase, 'Failed');
+  t.equal(p.status?.reason, 'DeadlineExceeded');
+  t.equal(p.status?.message, 'Pod was active on the node longer than the specified deadline');
+  const term = p.status!.containerStatuses![0].state!.terminated!;
+  t.equal(term.exitCode, 137, 'killed by SIGKILL');
+  t.equal(term.signal, 9);
+  // startTime has whole seconds (as on the kubelet), so the deadline may come up to 1 s early.
+  t.ok(took >= 1900 && took < 10_000, `deadline (2 s) plus grace (1 s) before the kill (${took} ms)`);
+});
+
+t.test('delete with a grace period lets a SIGTERM handler finish', async (t) => {
+  const { podrun } = await setup(t);
+  await podrun.createPod(pod('graceful', { containers: [payload('c', 'trap-term')] }));
+  await podrun.waitFor('graceful', (x) => !!x.status?.containerStatuses?.[0]?.state?.running, { timeoutMs: 20_000 });
+  const t0 = Date.now();
+  await podrun.deletePod('graceful', { gracePeriodSeconds: 30 });
+  t.ok(Date.now() - t0 < 5000, 'a container that exits on SIGTERM does not wait out the grace period');
+  await t.rejects(podrun.getPod('graceful'), { code: 'NotFound' });
+  void IMAGE;
+});
