@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import type * as http from 'node:http';
 import * as path from 'node:path';
-import type { Pod } from 'kubernetes-types/core/v1';
+import type { EphemeralContainer, Pod } from 'kubernetes-types/core/v1';
 import { parseManifests, type KubeObject } from './api/manifest';
 import { NotFoundError, PodrunError } from './errors';
 import { ImageStore } from './image/store';
@@ -27,6 +27,7 @@ interface Backend {
   getPod(namespace: string, name: string): Promise<Pod>;
   listPods(namespace?: string): Promise<Pod[]>;
   deletePod(namespace: string, name: string, grace?: number): Promise<void>;
+  addEphemeralContainer(namespace: string, name: string, container: EphemeralContainer): Promise<Pod>;
   deleteObject(kind: string, namespace: string, name: string): Promise<boolean>;
 }
 
@@ -51,6 +52,9 @@ class LocalEngine implements Backend {
   }
   deletePod(namespace: string, name: string, grace?: number) {
     return this.engine.deletePod(namespace, name, grace);
+  }
+  addEphemeralContainer(namespace: string, name: string, container: EphemeralContainer) {
+    return this.engine.addEphemeralContainer(namespace, name, container);
   }
   async deleteObject(kind: string, namespace: string, name: string) {
     return this.engine.deleteObject(kind, namespace, name);
@@ -193,6 +197,14 @@ export class Podrun {
     return (await this.backendFor()).deletePod(opts.namespace ?? 'default', name, opts.gracePeriodSeconds);
   }
 
+  /**
+   * Adds an ephemeral container to a running pod (`kubectl debug`): it joins the pod's namespaces
+   * and, with `targetContainerName`, that container's PID namespace; it is never restarted.
+   */
+  async addEphemeralContainer(name: string, container: EphemeralContainer, opts: { namespace?: string } = {}): Promise<Pod> {
+    return (await this.backendFor()).addEphemeralContainer(opts.namespace ?? 'default', name, container);
+  }
+
   async deleteObjects(objs: KubeObject[], opts: DeleteOptions = {}): Promise<{ kind: string; namespace: string; name: string; found: boolean }[]> {
     const b = await this.backendFor();
     const out = [];
@@ -228,7 +240,7 @@ export class Podrun {
 
   private container(pod: Pod, wanted: string | undefined, verb: string): string {
     const spec = pod.spec!;
-    const names = [...spec.containers.map((c) => c.name), ...(spec.initContainers ?? []).map((c) => c.name)];
+    const names = [...spec.containers, ...(spec.initContainers ?? []), ...(spec.ephemeralContainers ?? [])].map((c) => c.name);
     if (wanted) {
       if (!names.includes(wanted)) throw new PodrunError('Invalid', `container ${wanted} is not valid for pod ${pod.metadata!.name}`);
       return wanted;

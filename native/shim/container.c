@@ -308,7 +308,25 @@ static int child_setup (const struct json *plan, int out, int errfd, struct pr_e
   return exec_in_path (argv, env, err);
 }
 
-int container_spawn (const struct json *plan, struct container *c, struct pr_error *err, char *msg, size_t msglen)
+/* Children are created in the PID namespace the shim's pid_for_children points at: point it at
+ * the target's for one clone, then back at our own. The shim is single-threaded, so nothing else
+ * can clone in between. */
+static int enter_pidns_for_children (int target_pidfd, struct pr_error *err)
+{
+  if (syscall (SYS_setns, target_pidfd, CLONE_NEWPID) < 0)
+    return pr_fail (err, errno, "setns CLONE_NEWPID", "target container");
+  return 0;
+}
+
+static void restore_pidns_for_children (void)
+{
+  cleanup_close int own = open ("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+  if (own >= 0)
+    syscall (SYS_setns, own, CLONE_NEWPID);
+}
+
+int container_spawn (const struct json *plan, struct container *c, int target_pidfd, struct pr_error *err, char *msg,
+                     size_t msglen)
 {
   int out[2] = { -1, -1 }, errp[2] = { -1, -1 }, status[2] = { -1, -1 };
   msg[0] = '\0';
@@ -318,15 +336,20 @@ int container_spawn (const struct json *plan, struct container *c, struct pr_err
       goto fail;
     }
   int pidfd = -1;
+  if (target_pidfd >= 0 && enter_pidns_for_children (target_pidfd, err) < 0)
+    goto fail;
   struct clone_args args = {
-    .flags = CLONE_NEWNS | CLONE_PIDFD | (json_bool (plan, "newPidns", true) ? CLONE_NEWPID : 0),
+    .flags = CLONE_NEWNS | CLONE_PIDFD | (target_pidfd < 0 && json_bool (plan, "newPidns", true) ? CLONE_NEWPID : 0),
     .pidfd = (uint64_t) (uintptr_t) &pidfd,
     .exit_signal = SIGCHLD,
   };
   pid_t pid = (pid_t) syscall (SYS_clone3, &args, sizeof args);
+  int clone_errno = errno;
+  if (pid != 0 && target_pidfd >= 0)
+    restore_pidns_for_children ();
   if (pid < 0)
     {
-      pr_fail (err, errno, "clone3", NULL);
+      pr_fail (err, clone_errno, "clone3", NULL);
       goto fail;
     }
   if (pid == 0)

@@ -215,8 +215,23 @@ static void handle_start (int fd, long long id, const struct json *plan)
       container_free (c);
       return;
     }
+  /* An ephemeral container with a target joins that container's PID namespace. */
+  const char *target = json_str (plan, "targetContainer", NULL);
+  struct container *tc = target ? find_running (target) : NULL;
+  if (target && !tc)
+    {
+      pr_fail (&err, ESRCH, "targetContainerName", target);
+      snprintf (msg, sizeof msg, "target container \"%s\" is not running", target);
+      char finished[40];
+      pr_rfc3339_now (c->started_at);
+      pr_rfc3339_now (finished);
+      write_exit_record (exit_path, c, 128, 0, "StartError", msg, finished);
+      reply_error (fd, id, &err, msg);
+      container_free (c);
+      return;
+    }
   pr_rfc3339_now (c->started_at);
-  int r = container_spawn (plan, c, &err, msg, sizeof msg);
+  int r = container_spawn (plan, c, tc ? tc->pidfd : -1, &err, msg, sizeof msg);
   if (c->pid > 0)
     {
       c->host_pid = host_pid_of_pidfd (c->pidfd);

@@ -34,8 +34,10 @@ struct container
   char *exit_path;
 };
 
-/* container.c: clone the container into its namespaces and exec it. */
-int container_spawn (const struct json *plan, struct container *c, struct pr_error *err, char *msg, size_t msglen);
+/* container.c: clone the container into its namespaces and exec it. With target_pidfd >= 0
+ * (an ephemeral container's targetContainerName) it joins that process's PID namespace. */
+int container_spawn (const struct json *plan, struct container *c, int target_pidfd, struct pr_error *err, char *msg,
+                     size_t msglen);
 /* logs.c */
 void log_stream_read (struct container *c, struct log_stream *s, bool drain);
 void log_stream_flush (struct container *c, struct log_stream *s);

@@ -3,7 +3,7 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import type { ConfigMap, Pod, Secret } from 'kubernetes-types/core/v1';
+import type { ConfigMap, EphemeralContainer, Event, Pod, Secret } from 'kubernetes-types/core/v1';
 import { applyPodDefaults } from '../api/defaults';
 import type { KubeObject } from '../api/manifest';
 import { validateManifestSet } from '../api/validate';
@@ -21,6 +21,7 @@ import { PodPaths, type StateRoot } from '../state/paths';
 import type { ApplyResult, IdMapping } from '../types';
 import { prepareVolumes, type PreparedVolume } from '../volume/volumes';
 import { KUBELET_BACKOFF, type BackoffPolicy } from './backoff';
+import { EventRecorder } from './events';
 import { newPodState, type PodState } from './pod-state';
 import { PodWorker, type WorkerContext } from './pod-worker';
 
@@ -51,7 +52,10 @@ function rfc3339(d = new Date()): string {
 export class Engine {
   private readonly workers = new Map<string, PodWorker>();
   readonly objects: ObjectStore;
-  private readonly ctx: WorkerContext;
+  /** The events of this engine's pods (kubectl get events, describe's Events). */
+  readonly events: EventRecorder;
+  // `events` rides along for the pod workers, which record Pulled, Created, Started, BackOff...
+  private readonly ctx: WorkerContext & { events: EventRecorder };
   private readonly rootless = (process.getuid?.() ?? 0) !== 0;
   /** Missing optional features are reported once per engine. */
   private readonly noticed = new Set<string>();
@@ -59,7 +63,9 @@ export class Engine {
   constructor(private readonly opts: EngineOptions) {
     this.objects = new ObjectStore(opts.root.objectsDir);
     const log = opts.log ?? ((m: string) => process.stderr.write(`podrun: ${m}\n`));
+    this.events = new EventRecorder({ dirOf: (pod) => opts.root.podDir(podDirId(pod.metadata!.uid!)), log });
     this.ctx = {
+      events: this.events,
       backoff: { ...KUBELET_BACKOFF, ...opts.backoff },
       hostIP: hostIP(),
       log,
@@ -132,6 +138,7 @@ export class Engine {
         fs.rmSync(paths.dir, { recursive: true, force: true });
         continue;
       }
+      this.events.load(paths.dir);
       const w = new PodWorker(this.ctx, id, paths, pod, state, sandbox, new Map(volumes.map((v) => [v.name, v])));
       this.workers.set(w.key, w);
       await w.attach();
@@ -214,6 +221,8 @@ export class Engine {
         this.ctx.log(`notice: ${idmap.notice}`);
       }
       writeStateFile(paths.pod, JSON.stringify(pod) + '\n');
+      // In a cluster the scheduler says this when it binds the pod; here creating is binding.
+      this.events.record(pod, 'Normal', 'Scheduled', `Successfully assigned ${ns}/${name} to ${pod.spec!.nodeName}`, undefined, { component: 'default-scheduler' });
       writeStateFile(`${paths.dir}/volumes.json`, JSON.stringify([...volumes.values()]) + '\n');
       const state = newPodState(rfc3339());
       writeStateFile(paths.state, JSON.stringify(state) + '\n');
@@ -236,6 +245,7 @@ export class Engine {
       if (w) await w.terminate(0).catch(() => undefined);
       else await this.killSandboxAt(paths);
       fs.rmSync(paths.dir, { recursive: true, force: true });
+      this.events.forget(`${ns}/${name}`);
       throw e;
     }
   }
@@ -270,6 +280,19 @@ export class Engine {
       .map((w) => w.toObject());
   }
 
+  /** `kubectl debug`: an ephemeral container joins a running pod (and a container's PID namespace). */
+  async addEphemeralContainer(namespace: string, name: string, container: EphemeralContainer): Promise<Pod> {
+    const w = this.worker(namespace, name);
+    const spec = w.pod.spec!;
+    const updated: Pod = { ...w.pod, spec: { ...spec, ephemeralContainers: [...(spec.ephemeralContainers ?? []), container] } };
+    const defaulted = applyPodDefaults(updated);
+    validateManifestSet([defaulted as unknown as KubeObject]);
+    const k = defaulted.spec!.ephemeralContainers!.length - 1;
+    this.image(container.image ?? '', `spec.ephemeralContainers[${k}].image`);
+    await w.addEphemeral({ ...w.pod, spec: { ...spec, ephemeralContainers: defaulted.spec!.ephemeralContainers } });
+    return w.toObject();
+  }
+
   async deletePod(namespace: string, name: string, gracePeriodSeconds?: number): Promise<void> {
     const w = this.worker(namespace, name);
     const grace = gracePeriodSeconds ?? w.pod.spec?.terminationGracePeriodSeconds ?? 30;
@@ -277,7 +300,13 @@ export class Engine {
       await w.terminate(grace * 1000);
     } finally {
       this.workers.delete(w.key);
+      this.events.forget(w.key);
     }
+  }
+
+  /** Events, oldest first (by lastTimestamp), optionally of one namespace and one pod. */
+  listEvents(namespace?: string, pod?: string): Event[] {
+    return this.events.list(namespace, pod);
   }
 
   deleteObject(kind: string, namespace: string, name: string): boolean {

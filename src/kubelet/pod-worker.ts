@@ -102,7 +102,7 @@ export class PodWorker {
 
   status(): PodStatus {
     const spec = this.pod.spec!;
-    const all = [...(spec.initContainers ?? []), ...spec.containers];
+    const all = [...(spec.initContainers ?? []), ...spec.containers, ...((spec.ephemeralContainers ?? []) as Container[])];
     const attempts = new Map(all.map((c) => [c.name, this.attempts(c.name)]));
     const imageIds = new Map<string, string>();
     for (const c of all) {
@@ -189,6 +189,10 @@ export class PodWorker {
       const a = this.latest(c.name);
       if (!a) await this.start(c, field, 0);
       else if (a.exit && shouldRestart(spec.restartPolicy, a.exit.exitCode)) await this.restartLater(c, field, a, spec.restartPolicy!);
+    }
+    // Ephemeral containers run once, when added, and never restart.
+    for (const [k, c] of (spec.ephemeralContainers ?? []).entries()) {
+      if (!this.latest(c.name)) await this.start(c as Container, `spec.ephemeralContainers[${k}]`, 0);
     }
     const done = spec.containers.map((c) => this.latest(c.name));
     if (done.every((a) => a?.exit && !shouldRestart(spec.restartPolicy, a.exit.exitCode))) {
@@ -339,6 +343,17 @@ export class PodWorker {
     }
   }
 
+  /** Adds an ephemeral container to the running pod and starts it. */
+  async addEphemeral(updated: Pod): Promise<void> {
+    if (this.state.phase || this.deleting) {
+      throw new PodrunError('Invalid', `pod ${this.pod.metadata!.name} is not running: ephemeral containers may only be added to a running pod`);
+    }
+    writeStateFile(this.paths.pod, JSON.stringify(updated) + '\n');
+    this.pod = updated;
+    this.schedule();
+    await this.settled();
+  }
+
   /** Stops every container (SIGTERM, then SIGKILL after the grace period), ends the sandbox, removes the pod's files. */
   async terminate(graceMs: number): Promise<void> {
     this.deleting = true;
@@ -351,7 +366,7 @@ export class PodWorker {
     const spec = this.pod.spec!;
     // App containers stop together; then native sidecars, in reverse order, within what is left.
     const deadline = Date.now() + graceMs;
-    await Promise.all(spec.containers.map((c) => this.stopContainer(c, graceMs)));
+    await Promise.all([...spec.containers, ...((spec.ephemeralContainers ?? []) as Container[])].map((c) => this.stopContainer(c, graceMs)));
     for (const c of [...(spec.initContainers ?? [])].reverse()) await this.stopContainer(c, Math.max(0, deadline - Date.now()));
     const sandboxFd = openRecorded(this.sandbox);
     if (this.shim) {

@@ -53,7 +53,7 @@ export function isSidecar(c: Container): boolean {
   return c.restartPolicy === 'Always';
 }
 
-function containerStatus(i: StatusInputs, c: Container, kind: 'init' | 'app'): ContainerStatus {
+function containerStatus(i: StatusInputs, c: Container, kind: 'init' | 'app' | 'ephemeral'): ContainerStatus {
   const attempts = i.attempts.get(c.name) ?? [];
   const latest = attempts[attempts.length - 1];
   const prev = attempts.length > 1 ? attempts[attempts.length - 2] : undefined;
@@ -63,7 +63,7 @@ function containerStatus(i: StatusInputs, c: Container, kind: 'init' | 'app'): C
     a.exit ? terminated(i.podId, a.exit) : a.start && i.isRunning(c.name, a) ? { running: { startedAt: a.start.startedAt } } : lost(i.podId, c.name, a, i.now);
 
   if (!latest) {
-    const reason = kind === 'init' || !i.state.initialized ? 'PodInitializing' : 'ContainerCreating';
+    const reason = kind === 'ephemeral' ? 'ContainerCreating' : kind === 'init' || !i.state.initialized ? 'PodInitializing' : 'ContainerCreating';
     return { ...base, ready: false, started: false, restartCount: 0, state: { waiting: { reason } } };
   }
   let state = stateOf(latest);
@@ -127,6 +127,7 @@ export function computeStatus(i: StatusInputs): PodStatus {
     startTime: i.state.startTime,
     ...(init.length ? { initContainerStatuses: initStatuses } : {}),
     containerStatuses: appStatuses,
+    ...(spec.ephemeralContainers?.length ? { ephemeralContainerStatuses: spec.ephemeralContainers.map((c) => containerStatus(i, c as Container, 'ephemeral')) } : {}),
     qosClass: qosClass(i.pod),
   };
 }

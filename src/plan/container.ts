@@ -41,6 +41,8 @@ export interface ContainerPlan {
   logPath: string;
   startPath: string;
   exitPath: string;
+  /** An ephemeral container's targetContainerName: it joins that container's PID namespace. */
+  targetContainer?: string;
 }
 
 /** The part of a plan that `exec` needs later to enter the container as the same identity. */
@@ -50,7 +52,7 @@ export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/
 
 export interface ContainerPlanInput {
   pod: Pod;
-  container: Container;
+  container: Container & { targetContainerName?: string };
   /** `spec.containers[0]`, `spec.initContainers[1]`: where errors point. */
   field: string;
   attempt: number;
@@ -143,6 +145,7 @@ export function buildContainerPlan(i: ContainerPlanInput): ContainerPlan {
     logPath: paths.log(c.name, i.attempt),
     startPath: paths.startRecord(c.name, i.attempt),
     exitPath: paths.exitRecord(c.name, i.attempt),
+    ...(c.targetContainerName ? { targetContainer: c.targetContainerName } : {}),
   };
 }
 

@@ -2,7 +2,7 @@
 // owner-only. The CLI and any Node program that does not own the root talk to the engine here.
 import * as fs from 'node:fs';
 import * as http from 'node:http';
-import type { Pod } from 'kubernetes-types/core/v1';
+import type { EphemeralContainer, Event, Pod } from 'kubernetes-types/core/v1';
 import type { KubeObject } from '../api/manifest';
 import { PodrunError, ValidationError, NotFoundError, type ErrorCode } from '../errors';
 import type { Engine } from '../kubelet/engine';
@@ -65,12 +65,16 @@ export function serveEngine(engine: Engine, socketPath: string): Promise<http.Se
           body = engine.listPods(url.searchParams.get('namespace') ?? undefined);
         } else if (req.method === 'GET' && resource === 'pods') {
           body = engine.getPod(a, b);
+        } else if (req.method === 'POST' && resource === 'pods' && c === 'ephemeralcontainers') {
+          body = await engine.addEphemeralContainer(a, b, (await readBody(req)) as EphemeralContainer);
         } else if (req.method === 'DELETE' && resource === 'pods') {
           const grace = url.searchParams.get('grace');
           await engine.deletePod(a, b, grace === null ? undefined : Number(grace));
           body = {};
         } else if (req.method === 'DELETE' && resource === 'objects') {
           body = { found: engine.deleteObject(a, b, c) };
+        } else if (req.method === 'GET' && resource === 'events' && a === undefined) {
+          body = engine.listEvents(url.searchParams.get('namespace') || undefined, url.searchParams.get('pod') || undefined);
         } else if (req.method === 'GET' && resource === 'healthz') {
           body = { ok: true, pid: process.pid };
         } else {
@@ -140,8 +144,18 @@ export class EngineClient {
   getPod(namespace: string, name: string): Promise<Pod> {
     return this.call('GET', `/v1/pods/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}`);
   }
+  addEphemeralContainer(namespace: string, name: string, container: EphemeralContainer): Promise<Pod> {
+    return this.call('POST', `/v1/pods/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}/ephemeralcontainers`, container);
+  }
   async deletePod(namespace: string, name: string, grace?: number): Promise<void> {
     await this.call('DELETE', `/v1/pods/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}${grace === undefined ? '' : `?grace=${grace}`}`);
+  }
+  listEvents(namespace?: string, pod?: string): Promise<Event[]> {
+    const q = new URLSearchParams();
+    if (namespace !== undefined) q.set('namespace', namespace);
+    if (pod !== undefined) q.set('pod', pod);
+    const query = q.toString();
+    return this.call('GET', `/v1/events${query ? `?${query}` : ''}`);
   }
   async deleteObject(kind: string, namespace: string, name: string): Promise<boolean> {
     return (await this.call<{ found: boolean }>('DELETE', `/v1/objects/${kind}/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}`)).found;

@@ -1,0 +1,208 @@
+// Events about pods, recorded the way the kubelet records them (client-go's record.EventRecorder):
+// core/v1 Event objects whose involvedObject is the pod, optionally one of its containers
+// (fieldPath `spec.containers{web}`). An event identical to one already recorded (same object,
+// source, type, reason and message) is folded into it: its count grows and its lastTimestamp
+// moves, as client-go's EventCorrelator does, so a crash loop reads `BackOff (x12 over 3m)` and
+// not as twelve lines. Events are kept in memory for listing and watching, and in the pod's
+// folder (events.json, replaced atomically) so that a new engine process shows the same history.
+// They go with the pod: deleting it removes its folder and, through forget(), its events.
+import * as crypto from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Event, Pod } from 'kubernetes-types/core/v1';
+import { writeStateFile } from '../state/atomic-file';
+
+export type EventType = 'Normal' | 'Warning';
+
+/** The file in a pod's folder that holds its events, oldest first. */
+export const EVENTS_FILE = 'events.json';
+/** Events kept per pod; the oldest go first (the API server's TTL does this job in a cluster). */
+export const MAX_EVENTS_PER_POD = 200;
+
+export interface EventRecorderOptions {
+  /** The folder of a pod, where its events.json lives. */
+  dirOf(pod: Pod): string;
+  /** source.host and reportingInstance; default os.hostname(). */
+  host?: string;
+  /** The clock (tests pass their own). */
+  now?(): Date;
+  /** Where a failed write is reported; the event stays in memory. */
+  log?(message: string): void;
+}
+
+export interface RecordOptions {
+  /**
+   * The reporter: `kubelet` (default), or `default-scheduler` for Scheduled, which in a cluster
+   * comes from the scheduler and which kubectl shows in its From column.
+   */
+  component?: string;
+}
+
+interface PodEvents {
+  dir: string;
+  /** Ordered by last change, oldest first: the order in which the cap drops them. */
+  events: Event[];
+}
+
+/** metav1.Time: RFC 3339 in whole seconds, as the API serialises event timestamps. */
+function rfc3339(d: Date): string {
+  return d.toISOString().replace(/\.\d+Z$/, 'Z');
+}
+
+/** The key under which a pod's events are kept: `namespace/name`, as PodWorker.key. */
+export function podKeyOf(namespace: string | undefined, name: string | undefined): string {
+  return `${namespace ?? 'default'}/${name ?? ''}`;
+}
+
+/** What makes two events the same event (client-go's getEventKey). */
+function identity(e: Event): string {
+  const o = e.involvedObject;
+  return JSON.stringify([e.source?.component, e.source?.host, o.apiVersion, o.kind, o.namespace, o.name, o.uid, o.fieldPath ?? '', e.type, e.reason, e.message]);
+}
+
+const lastSeen = (e: Event): number => Date.parse(e.lastTimestamp ?? e.firstTimestamp ?? '') || 0;
+
+export class EventRecorder {
+  private readonly pods = new Map<string, PodEvents>();
+  /** Order of last change across all pods, to break ties between equal (whole-second) timestamps. */
+  private readonly order = new Map<string, number>();
+  private seq = 0;
+  private readonly emitter = new EventEmitter();
+  private readonly host: string;
+  private readonly now: () => Date;
+  private readonly log: (message: string) => void;
+
+  constructor(private readonly opts: EventRecorderOptions) {
+    this.host = opts.host ?? os.hostname();
+    this.now = opts.now ?? (() => new Date());
+    this.log = opts.log ?? (() => undefined);
+    // Watchers are few (one per `get -w`), but a program may hold many; no leak warning for them.
+    this.emitter.setMaxListeners(0);
+  }
+
+  /** Calls `listener` with every event recorded or updated from now on (a copy of it). */
+  on(name: 'event', listener: (e: Event) => void): this {
+    this.emitter.on(name, listener);
+    return this;
+  }
+
+  off(name: 'event', listener: (e: Event) => void): this {
+    this.emitter.off(name, listener);
+    return this;
+  }
+
+  /**
+   * Records that something happened to a pod, or to one of its containers when `fieldPath` is
+   * given (`spec.containers{web}`, `spec.initContainers{setup}`). Never throws: events are
+   * informative, and a failed write must not fail the pod's work.
+   */
+  record(pod: Pod, type: EventType, reason: string, message: string, fieldPath?: string, opts: RecordOptions = {}): void {
+    const meta = pod.metadata ?? {};
+    const key = podKeyOf(meta.namespace, meta.name);
+    let entry = this.pods.get(key);
+    if (!entry) {
+      entry = { dir: this.opts.dirOf(pod), events: [] };
+      this.pods.set(key, entry);
+    }
+    const when = this.now();
+    const ts = rfc3339(when);
+    const component = opts.component ?? 'kubelet';
+    const candidate = this.make(pod, type, reason, message, fieldPath, component, when);
+    const same = identity(candidate);
+    const i = entry.events.findIndex((e) => identity(e) === same);
+    let event: Event;
+    if (i >= 0) {
+      event = entry.events[i]!;
+      entry.events.splice(i, 1);
+      event.count = (event.count ?? 1) + 1;
+      event.lastTimestamp = ts;
+    } else {
+      event = candidate;
+    }
+    entry.events.push(event);
+    this.order.set(event.metadata.uid!, ++this.seq);
+    while (entry.events.length > MAX_EVENTS_PER_POD) this.order.delete(entry.events.shift()!.metadata.uid!);
+    this.persist(key, entry);
+    this.emitter.emit('event', structuredClone(event));
+  }
+
+  private make(pod: Pod, type: EventType, reason: string, message: string, fieldPath: string | undefined, component: string, when: Date): Event {
+    const meta = pod.metadata ?? {};
+    const ts = rfc3339(when);
+    // client-go names an event after its object and the time in nanoseconds, in hex; the
+    // sequence number keeps two events of the same millisecond apart.
+    const nanos = BigInt(when.getTime()) * 1_000_000n + BigInt(this.seq % 1_000_000);
+    const scheduler = component !== 'kubelet';
+    return {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name: `${meta.name}.${nanos.toString(16).padStart(16, '0')}`, namespace: meta.namespace ?? 'default', uid: crypto.randomUUID(), creationTimestamp: ts },
+      involvedObject: { apiVersion: 'v1', kind: 'Pod', name: meta.name, namespace: meta.namespace ?? 'default', uid: meta.uid, ...(fieldPath ? { fieldPath } : {}) },
+      reason,
+      message,
+      type,
+      count: 1,
+      firstTimestamp: ts,
+      lastTimestamp: ts,
+      // The scheduler reports through events.k8s.io, which leaves the host out of source.
+      source: scheduler ? { component } : { component, host: this.host },
+      reportingComponent: component,
+      reportingInstance: scheduler ? `${component}-${this.host}` : this.host,
+    };
+  }
+
+  private persist(key: string, entry: PodEvents): void {
+    try {
+      writeStateFile(path.join(entry.dir, EVENTS_FILE), JSON.stringify(entry.events) + '\n');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+        // The pod's folder is gone: the pod was deleted, and its events go with it.
+        this.forget(key);
+        return;
+      }
+      this.log(`events of pod ${key}: ${(e as Error).message}`);
+    }
+  }
+
+  /** Reads the events a previous engine kept in a pod's folder; a missing or unreadable file is no history. */
+  load(podDir: string): void {
+    let events: Event[];
+    try {
+      events = JSON.parse(fs.readFileSync(path.join(podDir, EVENTS_FILE), 'utf8')) as Event[];
+    } catch {
+      return;
+    }
+    if (!Array.isArray(events)) return;
+    events = events.filter((e) => e && typeof e === 'object' && e.involvedObject && e.metadata?.uid).slice(-MAX_EVENTS_PER_POD);
+    if (events.length === 0) return;
+    const o = events[events.length - 1]!.involvedObject;
+    const key = podKeyOf(o.namespace, o.name);
+    // Written in order of last change, so file order is that order.
+    for (const e of events) this.order.set(e.metadata.uid!, ++this.seq);
+    this.pods.set(key, { dir: podDir, events });
+  }
+
+  /** Events, oldest change first, optionally of one namespace and one pod name. Copies. */
+  list(namespace?: string, podName?: string): Event[] {
+    const out: Event[] = [];
+    for (const entry of this.pods.values()) {
+      for (const e of entry.events) {
+        if (namespace !== undefined && e.involvedObject.namespace !== namespace) continue;
+        if (podName !== undefined && e.involvedObject.name !== podName) continue;
+        out.push(e);
+      }
+    }
+    const rank = (e: Event): number => this.order.get(e.metadata.uid!) ?? 0;
+    return out.sort((a, b) => lastSeen(a) - lastSeen(b) || rank(a) - rank(b)).map((e) => structuredClone(e));
+  }
+
+  /** Drops a pod's events from memory (`namespace/name`); its folder, and file, go with the pod. */
+  forget(podKey: string): void {
+    const entry = this.pods.get(podKey);
+    if (!entry) return;
+    for (const e of entry.events) this.order.delete(e.metadata.uid!);
+    this.pods.delete(podKey);
+  }
+}
