@@ -59,7 +59,7 @@ export function serveEngine(engine: Engine, socketPath: string): Promise<http.Se
         const [, resource, a, b, c] = parts;
         if (req.method === 'POST' && resource === 'apply') {
           body = await engine.apply(((await readBody(req)) as { objects: KubeObject[] }).objects);
-        } else if (req.method === 'POST' && resource === 'pods') {
+        } else if (req.method === 'POST' && resource === 'pods' && a === undefined) {
           body = await engine.createPod((await readBody(req)) as Pod);
         } else if (req.method === 'GET' && resource === 'pods' && a === undefined) {
           body = engine.listPods(url.searchParams.get('namespace') ?? undefined);

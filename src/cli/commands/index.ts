@@ -2,6 +2,7 @@
 
 import type { Command } from '../context';
 import { applyCommand } from './apply';
+import { debugCommand } from './debug';
 import { deleteCommand } from './delete';
 import { describeCommand } from './describe';
 import { execCommand } from './exec';
@@ -18,6 +19,7 @@ export const COMMANDS: Command[] = [
   describeCommand,
   logsCommand,
   execCommand,
+  debugCommand,
   deleteCommand,
   waitCommand,
   serveCommand,

@@ -1,0 +1,43 @@
+// podrun debug NAME --image IMG [--target C] [-c NAME] -- CMD...: kubectl debug's ephemeral
+// container. It joins the pod's namespaces (and the target container's PID namespace), runs
+// once, and its output is in `podrun logs NAME -c DEBUGGER` (with -f here: followed until it exits).
+import * as crypto from 'node:crypto';
+import type { EphemeralContainer } from 'kubernetes-types/core/v1';
+import type { Command } from '../context';
+import { write } from '../context';
+import { usageError } from '../report-error';
+import { podNames } from '../resources';
+
+export const debugCommand: Command = {
+  path: ['debug'],
+  usage: 'debug NAME --image IMAGE [--target CONTAINER] [-c NAME] [-f] [-- COMMAND [ARGS...]]',
+  summary: 'Add an ephemeral container to a running pod',
+  flags: [
+    { name: 'image', kind: 'string', value: 'IMAGE', help: 'the image of the debug container' },
+    { name: 'target', kind: 'string', value: 'CONTAINER', help: "share this container's PID namespace" },
+    { name: 'container', short: 'c', kind: 'string', value: 'NAME', help: 'the debug container name (default debugger-xxxxx)' },
+    { name: 'follow', short: 'f', kind: 'bool', help: "print the debug container's output until it exits" },
+  ],
+  engine: 'spawn',
+  async run(ctx) {
+    const first = ctx.args[0];
+    if (!first) throw usageError('expected the name of a pod');
+    const name = first.includes('/') ? podNames([first])[0]! : first;
+    const image = ctx.flags.string('image');
+    if (!image) throw usageError('--image is required');
+    const command = ctx.args.slice(1);
+    let cname = ctx.flags.string('container');
+    if (!cname) {
+      cname = `debugger-${crypto.randomBytes(3).toString('hex').slice(0, 5)}`;
+      await write(ctx.io.stderr, `Defaulting debug container name to ${cname}.\n`);
+    }
+    const target = ctx.flags.string('target');
+    const container: EphemeralContainer = { name: cname, image, ...(command.length ? { command } : {}), ...(target ? { targetContainerName: target } : {}) };
+    const client = ctx.podrun();
+    await client.addEphemeralContainer(name, container, { namespace: ctx.namespace });
+    if (ctx.flags.bool('follow')) {
+      for await (const line of client.logs(name, { namespace: ctx.namespace, container: cname, follow: true })) await write(ctx.io.stdout, line + '\n');
+    }
+    return 0;
+  },
+};
