@@ -99,6 +99,9 @@ int pr_bind (const char *source, const char *sub, int targetfd, bool readonly, b
     {
       /* subPath may follow symlinks, but only while they stay inside the volume. */
       int s = pr_openat2 (srcfd, sub, O_PATH | O_CLOEXEC, 0, RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS);
+      /* As the kubelet does, a missing subPath is created, as a directory, confined to the volume. */
+      if (s < 0 && errno == ENOENT && pr_mkdir_in_root (srcfd, sub, 0755, err) == 0)
+        s = pr_openat2 (srcfd, sub, O_PATH | O_CLOEXEC, 0, RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS);
       if (s < 0)
         return pr_fail (err, errno == EXDEV ? EPERM : errno, "open subPath", sub);
       close (srcfd);

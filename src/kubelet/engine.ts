@@ -12,6 +12,7 @@ import type { ImageStore } from '../image/store';
 import type { ImageRecord } from '../image/types';
 import { hostnameOf } from '../plan/container';
 import { secretData, type EnvSources } from '../plan/env';
+import { resourceFieldValue } from '../plan/resources';
 import { detectIdMap } from '../runtime/idmap';
 import { createSandbox, openRecorded, reapChild, type SandboxRecord } from '../runtime/sandbox';
 import { native } from '../native';
@@ -21,6 +22,7 @@ import { PodPaths, type StateRoot } from '../state/paths';
 import type { ApplyResult, IdMapping } from '../types';
 import { prepareVolumes, type PreparedVolume } from '../volume/volumes';
 import { KUBELET_BACKOFF, type BackoffPolicy } from './backoff';
+import { detectCgroupV2, wantsLimits, type CgroupSupport } from './cgroups';
 import { EventRecorder } from './events';
 import { newPodState, type PodState } from './pod-state';
 import { PodWorker, type WorkerContext } from './pod-worker';
@@ -70,8 +72,17 @@ export class Engine {
       hostIP: hostIP(),
       log,
       image: (ref, field) => this.image(ref, field),
-      envSources: (pod) => this.envSources(pod),
+      envSources: (pod, container) => this.envSources(pod, container),
     };
+  }
+
+  private cgroups?: CgroupSupport;
+
+  /** A missing optional feature, said once per engine. */
+  private notice(text: string): void {
+    if (this.noticed.has(text)) return;
+    this.noticed.add(text);
+    this.ctx.log(`notice: ${text}`);
   }
 
   private image(ref: string, field: string): ImageRecord {
@@ -82,7 +93,7 @@ export class Engine {
     return img;
   }
 
-  private envSources(pod: Pod): EnvSources {
+  private envSources(pod: Pod, container?: string): EnvSources {
     const ns = pod.metadata?.namespace ?? 'default';
     const meta = pod.metadata ?? {};
     return {
@@ -92,6 +103,7 @@ export class Engine {
         const s = this.objects.secret(ns, name);
         return s ? secretData(s) : undefined;
       },
+      resourceFieldRef: (ref) => resourceFieldValue(pod, container, ref),
       fieldRef: (p) => {
         const label = /^metadata\.(labels|annotations)\['(.+)'\]$/.exec(p);
         if (label) return (label[1] === 'labels' ? meta.labels : meta.annotations)?.[label[2]] ?? '';
@@ -212,14 +224,15 @@ export class Engine {
     const paths = new PodPaths(this.opts.root.podDir(id));
     fs.mkdirSync(paths.dir, { mode: 0o700 });
     try {
-      const { volumes, tmpfs } = prepareVolumes(pod, paths, this.objects);
+      const { volumes, tmpfs } = prepareVolumes(pod, paths, this.objects, this.envSources(pod));
       fs.mkdirSync(paths.shm, { mode: 0o1777 });
       fs.chmodSync(paths.shm, 0o1777);
-      const idmap = this.rootless ? detectIdMap(this.opts.idMapping) : null;
-      if (idmap?.notice && !this.noticed.has(idmap.notice)) {
-        this.noticed.add(idmap.notice);
-        this.ctx.log(`notice: ${idmap.notice}`);
+      if (wantsLimits(pod)) {
+        this.cgroups ??= detectCgroupV2();
+        if (!this.cgroups.available) this.notice(`resource limits are not enforced: ${this.cgroups.reason}; requests and limits still set qosClass and resourceFieldRef values`);
       }
+      const idmap = this.rootless ? detectIdMap(this.opts.idMapping) : null;
+      if (idmap?.notice) this.notice(idmap.notice);
       writeStateFile(paths.pod, JSON.stringify(pod) + '\n');
       // In a cluster the scheduler says this when it binds the pod; here creating is binding.
       this.events.record(pod, 'Normal', 'Scheduled', `Successfully assigned ${ns}/${name} to ${pod.spec!.nodeName}`, undefined, { component: 'default-scheduler' });

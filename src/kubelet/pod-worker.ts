@@ -25,7 +25,7 @@ export interface WorkerContext {
   backoff: BackoffPolicy;
   hostIP: string;
   image(ref: string, field: string): ImageRecord;
-  envSources(pod: Pod): EnvSources;
+  envSources(pod: Pod, container?: string): EnvSources;
   log(message: string): void;
 }
 
@@ -315,7 +315,7 @@ export class PodWorker {
         volumes: this.volumes,
         paths: this.paths,
         idmap: this.sandbox.idmap,
-        envSources: this.ctx.envSources(this.pod),
+        envSources: this.ctx.envSources(this.pod, c.name),
       });
     } catch (e) {
       // The kubelet keeps such a container waiting and retries, as the config may appear later.

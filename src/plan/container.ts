@@ -10,7 +10,7 @@ import type { PodPaths } from '../state/paths';
 import type { PreparedVolume } from '../volume/volumes';
 import { containerCapabilities } from './capabilities';
 import { resolveCommand } from './command';
-import { buildEnv, type EnvSources } from './env';
+import { buildEnv, expand, type EnvSources } from './env';
 
 export type MountOp =
   | { type: 'overlay'; target: '/'; lower: string[]; upper: string; work: string; userxattr: boolean }
@@ -119,10 +119,16 @@ export function buildContainerPlan(i: ContainerPlanInput): ContainerPlan {
   ops.push({ type: 'dev', target: '/dev' });
   ops.push({ type: 'bind', target: '/dev/shm', source: paths.shm, readonly: false });
   ops.push({ type: 'sysfs', target: '/sys' });
-  (c.volumeMounts ?? []).forEach((m) => {
+  const envMap = new Map(env.map((e) => [e.name, e.value]));
+  (c.volumeMounts ?? []).forEach((m, k) => {
     const v = i.volumes.get(m.name);
     if (!v) throw new PodrunError('Invalid', `${field}.volumeMounts: volume "${m.name}" not found`);
-    ops.push({ type: 'bind', target: m.mountPath, source: v.source, sub: m.subPath || undefined, readonly: !!m.readOnly || v.forceReadOnly });
+    // subPathExpr expands from the container's environment, like command and args.
+    const sub = m.subPathExpr ? expand(m.subPathExpr, (n) => envMap.get(n)) : m.subPath;
+    if (sub && (sub.startsWith('/') || sub.split('/').includes('..'))) {
+      throw new PodrunError('Invalid', `${field}.volumeMounts[${k}].subPathExpr: Invalid value: "${sub}": must be a relative path without '..'`);
+    }
+    ops.push({ type: 'bind', target: m.mountPath, source: v.source, sub: sub || undefined, readonly: !!m.readOnly || v.forceReadOnly });
   });
 
   return {

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import type { ConfigMap, KeyToPath, Pod, Secret, Volume } from 'kubernetes-types/core/v1';
 import { PodrunError, ValidationError } from '../errors';
 import { parseQuantity } from '../api/quantity';
-import { secretData } from '../plan/env';
+import { secretData, type EnvSources } from '../plan/env';
 import type { PodPaths } from '../state/paths';
 
 export interface PreparedVolume {
@@ -99,7 +99,19 @@ function hostPathVolume(v: Volume, field: string): string {
   return p;
 }
 
-export function prepareVolumes(pod: Pod, paths: PodPaths, objects: ObjectLookup): VolumeSetup {
+/** The downward API's text for a field: labels and annotations as sorted `key="value"` lines. */
+function downwardValue(pod: Pod, fieldPath: string, sources: EnvSources): string | undefined {
+  if (fieldPath === 'metadata.labels' || fieldPath === 'metadata.annotations') {
+    const map = (fieldPath === 'metadata.labels' ? pod.metadata?.labels : pod.metadata?.annotations) ?? {};
+    return Object.keys(map)
+      .sort()
+      .map((k) => `${k}=${JSON.stringify(map[k])}`)
+      .join('\n');
+  }
+  return sources.fieldRef(fieldPath);
+}
+
+export function prepareVolumes(pod: Pod, paths: PodPaths, objects: ObjectLookup, sources?: EnvSources): VolumeSetup {
   const ns = pod.metadata?.namespace ?? 'default';
   const volumes = new Map<string, PreparedVolume>();
   const tmpfs: PodTmpfs[] = [];
@@ -137,6 +149,22 @@ export function prepareVolumes(pod: Pod, paths: PodPaths, objects: ObjectLookup)
       for (const [k, val] of Object.entries(s ? secretData(s) : {})) data[k] = Buffer.from(val, 'binary');
       // Secrets live in memory on the kubelet; here the pod folder is on the runtime dir.
       writeProjection(dir, data, v.secret.items, v.secret.defaultMode ?? 0o644, `${field}.secret`, optional);
+      volumes.set(v.name, { name: v.name, source: dir, forceReadOnly: true });
+    } else if (v.downwardAPI && sources) {
+      fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
+      const data: Record<string, Buffer> = {};
+      const items: KeyToPath[] = [];
+      (v.downwardAPI.items ?? []).forEach((it, k) => {
+        const value = it.fieldRef
+          ? downwardValue(pod, it.fieldRef.fieldPath, sources)
+          : it.resourceFieldRef
+            ? sources.resourceFieldRef?.(it.resourceFieldRef)
+            : undefined;
+        if (value === undefined) throw new PodrunError('Invalid', `${field}.downwardAPI.items[${k}]: unsupported field`);
+        data[it.path] = Buffer.from(value);
+        items.push({ key: it.path, path: it.path, ...(it.mode !== undefined ? { mode: it.mode } : {}) });
+      });
+      writeProjection(dir, data, items, v.downwardAPI.defaultMode ?? 0o644, `${field}.downwardAPI`, false);
       volumes.set(v.name, { name: v.name, source: dir, forceReadOnly: true });
     } else {
       const kind = Object.keys(v).find((k) => k !== 'name') ?? 'unknown';
