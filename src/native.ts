@@ -57,6 +57,20 @@ export interface PidfdWatch {
   close(): void;
 }
 
+export interface ConnectInNetnsRequest {
+  /** A process of the pod (a container's init); its network namespace is joined. */
+  pidfd: number;
+  /** Join the pod's user namespace too (a rootless pod's network namespace belongs to it). */
+  rootless: boolean;
+  /** An IPv4 or IPv6 literal. */
+  host: string;
+  port: number;
+}
+
+export interface WritableWatch {
+  close(): void;
+}
+
 export interface CloneFlags {
   user: number;
   net: number;
@@ -80,6 +94,15 @@ interface Addon {
   /** fd holding an exclusive flock, or -1 when another process holds it */
   lockFile(path: string): number;
   setWinsize(fd: number, rows: number, cols: number): void;
+  /**
+   * A non-blocking, close-on-exec TCP socket made in the pod's network namespace, its connect
+   * started (maybe still in progress). Throws { errno, syscall: 'connect' | 'setns' | ... }.
+   */
+  connectInNetns(req: ConnectInNetnsRequest): number;
+  /** SO_ERROR of a socket: 0, or the errno its non-blocking connect failed with. */
+  socketError(fd: number): number;
+  /** Calls back once when fd is writable; the watch is stopped before the callback. */
+  WritableWatch: new (fd: number, onWritable: () => void) => WritableWatch;
   cloneFlags: CloneFlags;
 }
 

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import type * as http from 'node:http';
 import * as path from 'node:path';
-import type { EphemeralContainer, Pod } from 'kubernetes-types/core/v1';
+import type { EphemeralContainer, Event, Pod } from 'kubernetes-types/core/v1';
 import { parseManifests, type KubeObject } from './api/manifest';
 import { NotFoundError, PodrunError } from './errors';
 import { ImageStore } from './image/store';
@@ -19,7 +19,8 @@ import { readAttempts } from './runtime/records';
 import type { SandboxRecord } from './runtime/sandbox';
 import { EngineClient, serveEngine } from './server/rpc';
 import { defaultDataRoot, defaultRoot, PodPaths, StateRoot } from './state/paths';
-import type { ApplyResult, DeleteOptions, ExecOptions, ExecSession, LogOptions, PodrunOptions, WaitOptions } from './types';
+import type { ApplyResult, DeleteOptions, ExecOptions, ExecSession, ListEventsOptions, LogOptions, PodrunOptions, WaitOptions, WatchEvent, WatchOptions } from './types';
+import { pause, WatchDiff } from './watch';
 
 interface Backend {
   apply(objs: KubeObject[]): Promise<ApplyResult[]>;
@@ -29,6 +30,7 @@ interface Backend {
   deletePod(namespace: string, name: string, grace?: number): Promise<void>;
   addEphemeralContainer(namespace: string, name: string, container: EphemeralContainer): Promise<Pod>;
   deleteObject(kind: string, namespace: string, name: string): Promise<boolean>;
+  listEvents(namespace?: string, pod?: string): Promise<Event[]>;
 }
 
 /** The engine of this process, with its socket open for other podrun processes. */
@@ -58,6 +60,9 @@ class LocalEngine implements Backend {
   }
   async deleteObject(kind: string, namespace: string, name: string) {
     return this.engine.deleteObject(kind, namespace, name);
+  }
+  async listEvents(namespace?: string, pod?: string) {
+    return this.engine.listEvents(namespace, pod);
   }
   ref(): void {
     this.server.ref();
@@ -203,6 +208,33 @@ export class Podrun {
    */
   async addEphemeralContainer(name: string, container: EphemeralContainer, opts: { namespace?: string } = {}): Promise<Pod> {
     return (await this.backendFor()).addEphemeralContainer(opts.namespace ?? 'default', name, container);
+  }
+
+  /** Events about pods (core/v1 Event), oldest first by lastTimestamp. */
+  async listEvents(opts: ListEventsOptions = {}): Promise<Event[]> {
+    return (await this.backendFor()).listEvents(opts.namespace, opts.pod);
+  }
+
+  /**
+   * Pods as they change (ADDED, MODIFIED, DELETED) and events as they are recorded or repeat
+   * (EVENT), beginning with what exists now, until `signal` aborts or the loop is left.
+   *
+   * It polls: every 200 ms it lists pods and events and compares them with the previous look
+   * (WatchDiff). That works the same against the engine in this process and against
+   * `podrun serve`, whose socket speaks plain request/response HTTP with no stream to keep open,
+   * resume or reconnect. The cost: a change that comes and goes within one interval is not seen
+   * (a pod that starts and finishes in 100 ms may go from ADDED straight to Succeeded).
+   */
+  async *watch(opts: WatchOptions = {}): AsyncGenerator<WatchEvent> {
+    const diff = new WatchDiff();
+    const interval = opts.intervalMs ?? 200;
+    while (!opts.signal?.aborted) {
+      const b = await this.backendFor();
+      const [pods, events] = await Promise.all([b.listPods(opts.namespace), b.listEvents(opts.namespace)]);
+      if (opts.signal?.aborted) return;
+      yield* diff.next(pods, events);
+      await pause(interval, opts.signal);
+    }
   }
 
   async deleteObjects(objs: KubeObject[], opts: DeleteOptions = {}): Promise<{ kind: string; namespace: string; name: string; found: boolean }[]> {

@@ -1,8 +1,8 @@
 // The public shapes of the Node API. Kubernetes objects come from kubernetes-types.
-import type { Pod } from 'kubernetes-types/core/v1';
+import type { Event, Pod } from 'kubernetes-types/core/v1';
 import type { Readable, Writable } from 'node:stream';
 
-export type { Pod };
+export type { Event, Pod };
 
 export type IdMapping = 'auto' | 'single' | 'subid';
 
@@ -70,4 +70,26 @@ export interface ExecSession {
 export interface WaitOptions {
   namespace?: string;
   timeoutMs?: number;
+}
+
+export interface ListEventsOptions {
+  /** Only events in this namespace; all namespaces when absent. */
+  namespace?: string;
+  /** Only events about the pod of this name (involvedObject.name). */
+  pod?: string;
+}
+
+/**
+ * One change seen by `watch`, in the words of a Kubernetes watch: a pod ADDED, MODIFIED or
+ * DELETED (the object as last seen), or an EVENT recorded or updated (count, lastTimestamp).
+ */
+export type WatchEvent = { type: 'ADDED' | 'MODIFIED' | 'DELETED'; object: Pod } | { type: 'EVENT'; object: Event };
+
+export interface WatchOptions {
+  /** Only pods and events of this namespace; all namespaces when absent. */
+  namespace?: string;
+  /** Ends the watch (the iterator finishes without an error). */
+  signal?: AbortSignal;
+  /** Time between two looks; default 200 ms. */
+  intervalMs?: number;
 }

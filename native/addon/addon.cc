@@ -6,8 +6,12 @@
 #include <uv.h>
 
 extern "C" {
+#include "../core/netconnect.h"
 #include "../core/spawn.h"
 }
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include <fcntl.h>
 #include <poll.h>
@@ -366,6 +370,104 @@ Napi::Value SetWinsize(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// connectInNetns({ pidfd, rootless, host, port }) -> fd: a non-blocking TCP socket created in the
+// network namespace of the pod that pidfd's process belongs to, its connect started (see
+// native/core/netconnect.h). The caller waits for writability (WritableWatch), then reads
+// socketError(fd). `host` must be an IPv4 or IPv6 literal; it is parsed here, before the clone.
+Napi::Value ConnectInNetns(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = info[0].As<Napi::Object>();
+  std::string host = o.Get("host").ToString().Utf8Value();
+  int port = Int(o, "port", -1);
+  std::string label = (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + std::to_string(port);
+  if (port <= 0 || port > 65535) throw Errno(env, EINVAL, "connect", label.c_str());
+  pr_netconnect_req req = {};
+  req.target_pidfd = Int(o, "pidfd", -1);
+  req.join_user = Bool(o, "rootless", false);
+  req.type = SOCK_STREAM;
+  req.label = label.c_str();
+  sockaddr_in* v4 = reinterpret_cast<sockaddr_in*>(&req.addr);
+  sockaddr_in6* v6 = reinterpret_cast<sockaddr_in6*>(&req.addr);
+  if (inet_pton(AF_INET, host.c_str(), &v4->sin_addr) == 1) {
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons(static_cast<uint16_t>(port));
+    req.addrlen = sizeof *v4;
+  } else if (inet_pton(AF_INET6, host.c_str(), &v6->sin6_addr) == 1) {
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(static_cast<uint16_t>(port));
+    req.addrlen = sizeof *v6;
+  } else {
+    throw Errno(env, EINVAL, "inet_pton", host.c_str());
+  }
+  int fd;
+  pr_error err;
+  if (pr_connect_in_netns(&req, &fd, &err) < 0) throw SystemError(env, err);
+  return Napi::Number::New(env, fd);
+}
+
+// socketError(fd) -> the pending error of a socket (SO_ERROR, cleared by reading): 0 once a
+// non-blocking connect has succeeded, its errno when it failed.
+Napi::Value SocketError(const Napi::CallbackInfo& info) {
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  int soerr = 0;
+  socklen_t len = sizeof soerr;
+  if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) < 0) throw Errno(info.Env(), errno, "getsockopt");
+  return Napi::Number::New(info.Env(), soerr);
+}
+
+// Calls back once when fd becomes writable (a non-blocking connect has finished, either way).
+// The poll handle is stopped before the callback, so the fd may then be handed to net.Socket.
+class WritableWatch : public Napi::ObjectWrap<WritableWatch> {
+ public:
+  static Napi::Function Init(Napi::Env env) {
+    return DefineClass(env, "WritableWatch", {InstanceMethod("close", &WritableWatch::Close)});
+  }
+
+  WritableWatch(const Napi::CallbackInfo& info) : Napi::ObjectWrap<WritableWatch>(info) {
+    Napi::Env env = info.Env();
+    callback_ = Napi::Persistent(info[1].As<Napi::Function>());
+    uv_loop_t* loop;
+    napi_get_uv_event_loop(env, &loop);
+    handle_ = new uv_poll_t;
+    handle_->data = this;
+    if (uv_poll_init_socket(loop, handle_, info[0].As<Napi::Number>().Int32Value()) != 0) {
+      delete handle_;
+      handle_ = nullptr;
+      throw Errno(env, EBADF, "uv_poll_init_socket");
+    }
+    uv_poll_start(handle_, UV_WRITABLE, OnWritable);
+    Ref();
+  }
+
+  ~WritableWatch() { Stop(); }
+
+ private:
+  static void OnWritable(uv_poll_t* h, int, int) {
+    WritableWatch* self = static_cast<WritableWatch*>(h->data);
+    Napi::Env env = self->Env();
+    Napi::HandleScope scope(env);
+    self->Stop();
+    self->callback_.Call({});
+    self->callback_.Reset();
+  }
+
+  void Stop() {
+    if (!handle_) return;
+    uv_poll_stop(handle_);
+    uv_close(reinterpret_cast<uv_handle_t*>(handle_), [](uv_handle_t* h) { delete reinterpret_cast<uv_poll_t*>(h); });
+    handle_ = nullptr;
+    Unref();
+  }
+
+  Napi::Value Close(const Napi::CallbackInfo& info) {
+    Stop();
+    return info.Env().Undefined();
+  }
+
+  uv_poll_t* handle_ = nullptr;
+  Napi::FunctionReference callback_;
+};
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("createSandbox", Napi::Function::New(env, CreateSandbox));
   exports.Set("pidfdOpen", Napi::Function::New(env, PidfdOpen));
@@ -375,6 +477,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("exec", Napi::Function::New(env, Exec));
   exports.Set("lockFile", Napi::Function::New(env, LockFile));
   exports.Set("setWinsize", Napi::Function::New(env, SetWinsize));
+  exports.Set("connectInNetns", Napi::Function::New(env, ConnectInNetns));
+  exports.Set("socketError", Napi::Function::New(env, SocketError));
+  exports.Set("WritableWatch", WritableWatch::Init(env));
   Napi::Object flags = Napi::Object::New(env);
   flags.Set("user", Napi::Number::New(env, CLONE_NEWUSER));
   flags.Set("net", Napi::Number::New(env, CLONE_NEWNET));

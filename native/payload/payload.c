@@ -12,6 +12,8 @@
  *     status KEY              print that line of /proc/self/status
  *     env NAME                print $NAME              cwd            print the working directory
  *     stat FILE               print "uid gid mode"     serve-http PORT [TEXT]  answer GET with TEXT
+ *     serve-http-status PORT CODE     answer with that status   serve-http-echo PORT   answer with the request head
+ *     serve-http-redirect PORT URL    answer 302 to URL         serve-tcp PORT         accept, never answer
  *     trap-term               exit 0 on SIGTERM, waiting forever meanwhile
  */
 #define _GNU_SOURCE
@@ -67,7 +69,26 @@ static int cmd_cat (const char *path)
   return 0;
 }
 
-static int cmd_serve_http (int port, const char *text)
+enum serve_mode { SERVE_TEXT, SERVE_STATUS, SERVE_ECHO, SERVE_REDIRECT, SERVE_SILENT };
+
+static const char *reason (int code)
+{
+  switch (code)
+    {
+    case 200: return "OK";
+    case 301: return "Moved Permanently";
+    case 302: return "Found";
+    case 404: return "Not Found";
+    case 500: return "Internal Server Error";
+    case 503: return "Service Unavailable";
+    default: return "Status";
+    }
+}
+
+/* One request a connection, answered and closed: TEXT with 200, CODE with its own number as
+ * body, ECHO with the request head as body, REDIRECT with 302 to a Location; SILENT accepts
+ * and never answers (timeouts). */
+static int cmd_serve (int port, enum serve_mode mode, const char *arg)
 {
   int s = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
   setsockopt (s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -76,18 +97,54 @@ static int cmd_serve_http (int port, const char *text)
     return fail ("bind");
   printf ("listening on %d\n", port);
   fflush (stdout);
+  int held[64], nheld = 0;
   for (;;)
     {
       int c = accept4 (s, NULL, NULL, SOCK_CLOEXEC);
       if (c < 0)
         continue;
+      if (mode == SERVE_SILENT)
+        {
+          /* Keep the connection open, unanswered; the oldest goes once 64 are held. */
+          if (nheld == 64)
+            {
+              close (held[0]);
+              memmove (held, held + 1, sizeof held[0] * 63);
+              nheld--;
+            }
+          held[nheld++] = c;
+          continue;
+        }
       char req[4096];
-      ssize_t n = read (c, req, sizeof req);
-      (void) n;
+      ssize_t n = read (c, req, sizeof req - 1);
+      req[n > 0 ? n : 0] = '\0';
+      char *end = strstr (req, "\r\n\r\n");
+      if (end)
+        end[2] = '\0';
+      int code = 200;
+      char body[4200];
+      char extra[512] = "";
+      switch (mode)
+        {
+        case SERVE_STATUS:
+          code = atoi (arg);
+          snprintf (body, sizeof body, "status %d\n", code);
+          break;
+        case SERVE_ECHO:
+          snprintf (body, sizeof body, "%s", req);
+          break;
+        case SERVE_REDIRECT:
+          code = 302;
+          snprintf (body, sizeof body, "moved\n");
+          snprintf (extra, sizeof extra, "Location: %s\r\n", arg);
+          break;
+        default:
+          snprintf (body, sizeof body, "%s", arg);
+        }
       char resp[8192];
       int len = snprintf (resp, sizeof resp,
-                          "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n%s",
-                          strlen (text), text);
+                          "HTTP/1.1 %d %s\r\n%sContent-Length: %zu\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n%s",
+                          code, reason (code), extra, strlen (body), body);
       if (write (c, resp, (size_t) len) < 0)
         (void) 0;
       close (c);
@@ -214,7 +271,15 @@ static int run (int argc, char **argv)
       return 0;
     }
   if (!strcmp (cmd, "serve-http") && argc > 1)
-    return cmd_serve_http (atoi (argv[1]), argc > 2 ? argv[2] : "ok");
+    return cmd_serve (atoi (argv[1]), SERVE_TEXT, argc > 2 ? argv[2] : "ok");
+  if (!strcmp (cmd, "serve-http-status") && argc > 2)
+    return cmd_serve (atoi (argv[1]), SERVE_STATUS, argv[2]);
+  if (!strcmp (cmd, "serve-http-echo") && argc > 1)
+    return cmd_serve (atoi (argv[1]), SERVE_ECHO, "");
+  if (!strcmp (cmd, "serve-http-redirect") && argc > 2)
+    return cmd_serve (atoi (argv[1]), SERVE_REDIRECT, argv[2]);
+  if (!strcmp (cmd, "serve-tcp") && argc > 1)
+    return cmd_serve (atoi (argv[1]), SERVE_SILENT, "");
   if (!strcmp (cmd, "trap-term"))
     {
       signal (SIGTERM, on_term);

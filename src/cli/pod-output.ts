@@ -34,7 +34,7 @@ export function listObject(pods: Pod[]): Record<string, unknown> {
 }
 
 /** Keys sorted at every level, as kubectl's YAML printer (sigs.k8s.io/yaml via a map) emits them. */
-function sortKeys(v: unknown): unknown {
+export function sortKeys(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(sortKeys);
   if (typeof v !== 'object' || v === null) return v;
   const out: Record<string, unknown> = {};

@@ -56,8 +56,7 @@ export class Engine {
   readonly objects: ObjectStore;
   /** The events of this engine's pods (kubectl get events, describe's Events). */
   readonly events: EventRecorder;
-  // `events` rides along for the pod workers, which record Pulled, Created, Started, BackOff...
-  private readonly ctx: WorkerContext & { events: EventRecorder };
+  private readonly ctx: WorkerContext;
   private readonly rootless = (process.getuid?.() ?? 0) !== 0;
   /** Missing optional features are reported once per engine. */
   private readonly noticed = new Set<string>();
@@ -67,16 +66,20 @@ export class Engine {
     const log = opts.log ?? ((m: string) => process.stderr.write(`podrun: ${m}\n`));
     this.events = new EventRecorder({ dirOf: (pod) => opts.root.podDir(podDirId(pod.metadata!.uid!)), log });
     this.ctx = {
-      events: this.events,
       backoff: { ...KUBELET_BACKOFF, ...opts.backoff },
       hostIP: hostIP(),
       log,
       image: (ref, field) => this.image(ref, field),
       envSources: (pod, container) => this.envSources(pod, container),
+      event: (pod, type, reason, message, fieldPath) => this.recordEvent(pod, type, reason, message, fieldPath),
     };
   }
 
   private cgroups?: CgroupSupport;
+
+  private recordEvent(pod: Pod, type: 'Normal' | 'Warning', reason: string, message: string, fieldPath?: string): void {
+    this.events.record(pod, type, reason, message, fieldPath);
+  }
 
   /** A missing optional feature, said once per engine. */
   private notice(text: string): void {

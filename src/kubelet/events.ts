@@ -56,6 +56,14 @@ export function podKeyOf(namespace: string | undefined, name: string | undefined
   return `${namespace ?? 'default'}/${name ?? ''}`;
 }
 
+/**
+ * The fieldPath the kubelet gives a container's events (GenerateContainerRef), from podrun's
+ * field of the container: `spec.containers[0]` of `web` -> `spec.containers{web}`.
+ */
+export function containerFieldPath(field: string, name: string): string {
+  return `${field.replace(/\[\d+\]$/, '')}{${name}}`;
+}
+
 /** What makes two events the same event (client-go's getEventKey). */
 function identity(e: Event): string {
   const o = e.involvedObject;

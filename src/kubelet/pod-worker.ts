@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import type { Container, Pod, PodStatus } from 'kubernetes-types/core/v1';
 import { PodrunError } from '../errors';
 import type { ImageRecord } from '../image/types';
-import { buildContainerPlan, execIdentity } from '../plan/container';
+import { buildContainerPlan, execIdentity, type ExecIdentity } from '../plan/container';
 import type { EnvSources } from '../plan/env';
 import { native } from '../native';
 import { openRecorded, reapChild, type SandboxRecord } from '../runtime/sandbox';
@@ -20,6 +20,9 @@ import type { PreparedVolume } from '../volume/volumes';
 import { backoffDelay, BACKOFF_RESET_MS, goDuration, shouldRestart, type BackoffPolicy } from './backoff';
 import type { PodState } from './pod-state';
 import { computeStatus, isSidecar } from './status';
+import { runHook } from './hooks';
+import { Prober } from './prober';
+import { podRef, runProbe, type ProbeTarget } from './probes';
 
 export interface WorkerContext {
   backoff: BackoffPolicy;
@@ -27,6 +30,8 @@ export interface WorkerContext {
   image(ref: string, field: string): ImageRecord;
   envSources(pod: Pod, container?: string): EnvSources;
   log(message: string): void;
+  /** Records a kubelet event about the pod (fieldPath: `spec.containers{web}`). */
+  event(pod: Pod, type: 'Normal' | 'Warning', reason: string, message: string, fieldPath?: string): void;
 }
 
 export class PodWorker {
@@ -35,6 +40,18 @@ export class PodWorker {
   private readonly timers = new Set<NodeJS.Timeout>();
   private deleting = false;
   private deadlineTimer?: NodeJS.Timeout;
+  private readonly prober = new Prober({
+    run: (c, probe, timeoutMs) => {
+      const target = this.probeTarget(c);
+      if (!target) return Promise.resolve({ result: 'unknown' as const, output: 'container is not running' });
+      return runProbe(probe, target, timeoutMs);
+    },
+    restart: (c, _kind, graceMs) => {
+      void this.stopContainer(c, graceMs ?? this.graceMs()).then(() => this.schedule());
+    },
+    changed: () => this.schedule(),
+    event: (type, reason, message, c) => this.event(type, reason, message, c),
+  });
 
   constructor(
     private readonly ctx: WorkerContext,
@@ -68,6 +85,50 @@ export class PodWorker {
       this.schedule();
     });
     return true;
+  }
+
+  private fieldPath(c: Container): string {
+    const spec = this.pod.spec!;
+    const list = spec.containers.includes(c) ? 'containers' : (spec.initContainers ?? []).includes(c) ? 'initContainers' : 'ephemeralContainers';
+    return `spec.${list}{${c.name}}`;
+  }
+
+  private event(type: 'Normal' | 'Warning', reason: string, message: string, c?: Container): void {
+    this.ctx.event(this.pod, type, reason, message, c ? this.fieldPath(c) : undefined);
+  }
+
+  private graceMs(): number {
+    return (this.pod.spec!.terminationGracePeriodSeconds ?? 30) * 1000;
+  }
+
+  /** How probes and hooks reach a running container: its process, identity and ports. */
+  private probeTarget(c: Container): ProbeTarget | undefined {
+    const a = this.latest(c.name);
+    if (!a?.start || a.exit) return undefined;
+    let identity: ExecIdentity;
+    try {
+      identity = JSON.parse(fs.readFileSync(`${this.paths.containerDir(c.name)}/exec.json`, 'utf8')) as ExecIdentity;
+    } catch {
+      return undefined;
+    }
+    const meta = this.pod.metadata!;
+    return {
+      container: { process: { pid: a.start.pid, startTime: String(a.start.startTime) }, identity, rootless: this.sandbox.rootless },
+      ports: c.ports ?? [],
+      rootless: this.sandbox.rootless,
+      env: c.env,
+      names: { container: c.name, pod: podRef(meta.name!, meta.namespace!, meta.uid!) },
+    };
+  }
+
+  /** Probe workers follow each container's current attempt. */
+  private trackProbes(): void {
+    const spec = this.pod.spec!;
+    for (const c of [...(spec.initContainers ?? []).filter(isSidecar), ...spec.containers]) {
+      const a = this.latest(c.name);
+      const running = !this.state.phase && !this.deleting && this.isRunning(a);
+      this.prober.track(c, a?.attempt, running, a?.start ? Date.parse(a.start.startedAt) : Date.now());
+    }
   }
 
   schedule(): void {
@@ -118,6 +179,7 @@ export class PodWorker {
       state: this.state,
       attempts,
       isRunning: (_name, a) => this.isRunning(a),
+      probes: (name) => this.prober.state(name),
       imageIds,
       hostIP: this.ctx.hostIP,
       now: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
@@ -138,6 +200,14 @@ export class PodWorker {
   }
 
   private async sync(): Promise<void> {
+    try {
+      await this.decide();
+    } finally {
+      this.trackProbes();
+    }
+  }
+
+  private async decide(): Promise<void> {
     if (this.deleting) return;
     const spec = this.pod.spec!;
     if (!this.state.phase && !this.shim) {
@@ -160,6 +230,13 @@ export class PodWorker {
           // A native sidecar only has to be started for the next init container to go.
           if (!a) await this.start(c, field, 0);
           else if (a.exit) await this.restartLater(c, field, a, 'Always');
+          // The next init container waits until this sidecar has started (its startup probe passed).
+          this.trackProbes();
+          const latest = this.latest(c.name);
+          if (!latest || latest.exit || this.prober.state(c.name)?.started === false) {
+            this.persist();
+            return;
+          }
           continue;
         }
         if (!a) {
@@ -255,10 +332,18 @@ export class PodWorker {
    * The kubelet's killContainer: preStop hook, then the stop signal, then SIGKILL once the grace
    * period (shared by the hook and the signal) has passed. Resolves when the container is gone.
    */
-  private async stopContainer(c: Container, graceMs: number): Promise<void> {
+  private async stopContainer(c: Container, graceMs: number, skipPreStop = false): Promise<void> {
     if (!this.shim || !this.isRunning(this.latest(c.name))) return;
     const deadline = Date.now() + graceMs;
-    if (graceMs > 0) {
+    this.event('Normal', 'Killing', `Stopping container ${c.name}`, c);
+    const preStop = c.lifecycle?.preStop;
+    if (preStop && !skipPreStop && graceMs > 0) {
+      // The hook and the stop signal share the grace period.
+      const target = this.probeTarget(c);
+      const r = target ? await runHook(preStop, target, graceMs) : { ok: true, message: '' };
+      if (!r.ok) this.event('Warning', 'FailedPreStopHook', r.message, c);
+    }
+    if (deadline - Date.now() > 0) {
       await this.shim.signal(c.name, this.stopSignal(c)).catch(() => false);
       while (Date.now() < deadline && this.isRunning(this.latest(c.name))) await sleep(20);
     }
@@ -283,6 +368,8 @@ export class PodWorker {
       return;
     }
     const meta = this.pod.metadata!;
+    const fresh = hint.backoffUntil !== new Date(until).toISOString();
+    if (fresh) this.event('Warning', 'BackOff', `Back-off restarting failed container ${c.name} in pod ${meta.name}_${meta.namespace}(${meta.uid})`, c);
     hint.waiting = {
       reason: 'CrashLoopBackOff',
       message: `back-off ${goDuration(delay)} restarting failed container=${c.name} pod=${meta.name}_${meta.namespace}(${meta.uid})`,
@@ -320,6 +407,7 @@ export class PodWorker {
     } catch (e) {
       // The kubelet keeps such a container waiting and retries, as the config may appear later.
       hint.waiting = { reason: 'CreateContainerConfigError', message: (e as Error).message };
+      this.event('Warning', 'Failed', `Error: ${(e as Error).message}`, c);
       this.timerAt(this.ctx.backoff.initialMs);
       return;
     }
@@ -334,12 +422,27 @@ export class PodWorker {
     }
     writeStateFile(`${dir}/exec.json`, JSON.stringify(execIdentity(plan)) + '\n');
     if (!this.shim) return;
+    this.event('Normal', 'Pulled', `Container image "${c.image}" already present on machine`, c);
+    this.event('Normal', 'Created', `Created container: ${c.name}`, c);
     try {
       await this.shim.start(plan);
     } catch (e) {
       if (!(e instanceof ShimRequestError)) throw e;
       // The shim recorded the failure as an exit (StartError, 128): the restart policy decides.
+      this.event('Warning', 'Failed', `Error: ${e.message}`, c);
       this.schedule();
+      return;
+    }
+    this.event('Normal', 'Started', `Started container ${c.name}`, c);
+    const postStart = c.lifecycle?.postStart;
+    if (postStart) {
+      // As on the kubelet, the next container waits for postStart; a failure kills this one.
+      const target = this.probeTarget(c);
+      const r = target ? await runHook(postStart, target, this.graceMs()) : { ok: false, message: 'container exited before postStart ran' };
+      if (!r.ok) {
+        this.event('Warning', 'FailedPostStartHook', r.message, c);
+        await this.stopContainer(c, this.graceMs(), true);
+      }
     }
   }
 
@@ -357,6 +460,7 @@ export class PodWorker {
   /** Stops every container (SIGTERM, then SIGKILL after the grace period), ends the sandbox, removes the pod's files. */
   async terminate(graceMs: number): Promise<void> {
     this.deleting = true;
+    this.prober.stopAll();
     if (this.deadlineTimer) clearTimeout(this.deadlineTimer);
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
@@ -385,6 +489,7 @@ export class PodWorker {
 
   /** Lets go of the pod without stopping it (the process is going away; the shim stays). */
   dispose(): void {
+    this.prober.stopAll();
     if (this.deadlineTimer) clearTimeout(this.deadlineTimer);
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();

@@ -13,6 +13,8 @@ export interface StatusInputs {
   /** Whether the process of a start record is still running (the shim is alive and it has not exited). */
   isRunning(name: string, a: AttemptRecord): boolean;
   imageIds: Map<string, string>;
+  /** Probe results of running containers; undefined for a container without probes. */
+  probes?(name: string): { started: boolean; ready: boolean } | undefined;
   hostIP: string;
   podIP?: string;
   now: string;
@@ -73,11 +75,12 @@ function containerStatus(i: StatusInputs, c: Container, kind: 'init' | 'app' | '
     state = { waiting: { reason: hint.waiting.reason, message: hint.waiting.message } };
   }
   const running = !!state.running;
+  const probed = running ? i.probes?.(c.name) : undefined;
   return {
     ...base,
     containerID: containerId(i.podId, c.name, latest.attempt),
-    ready: running && (kind === 'app' || isSidecar(c)),
-    started: running,
+    ready: running && (kind === 'app' || isSidecar(c)) && (probed?.ready ?? true),
+    started: running && (probed?.started ?? true),
     restartCount: latest.attempt,
     state,
     lastState,

@@ -3,6 +3,7 @@
 import type { Command } from '../context';
 import { write } from '../context';
 import { describePod } from '../describe';
+import { podEvents } from '../format-events';
 import { sortPods } from '../format-pods';
 import { podNames } from '../resources';
 
@@ -20,10 +21,10 @@ export const describeCommand: Command = {
       await write(ctx.io.stderr, `No resources found in ${ctx.namespace} namespace.\n`);
       return 0;
     }
+    // One request for the namespace's events; podEvents picks each pod's own.
+    const events = await client.listEvents({ namespace: ctx.namespace, pod: names.length === 1 ? names[0] : undefined });
     const now = ctx.io.now();
-    // Events: podrun's API does not expose any yet; when it does, pass them as describePod's
-    // second argument and they print in kubectl's Events table.
-    const texts = pods.map((p) => describePod(p, undefined, now));
+    const texts = pods.map((p) => describePod(p, podEvents(events, p), now));
     await write(ctx.io.stdout, texts.join('\n\n'));
     return 0;
   },

@@ -1,0 +1,130 @@
+#include "netconnect.h"
+
+#include <linux/sched.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+
+/* What the child sends back, with the socket itself as SCM_RIGHTS when it made one. */
+struct netconnect_report
+{
+  int has_fd;
+  struct pr_error err;
+};
+
+/* Runs in a fresh child of Node: async-signal-safe system calls on the parent's buffers only. */
+static void child_connect (const struct pr_netconnect_req *req, int chan)
+{
+  struct netconnect_report r = { 0, { 0 } };
+  int s = -1;
+  /* Once in the pod's user namespace its root could ptrace us, and we are a copy of Node's
+   * memory: not dumpable first (the exec path's middle child does the same). */
+  prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
+  /* setns of a user namespace requires a single-threaded caller (mm_users == 1): true here,
+   * never on a Node thread. Through a pidfd, both namespaces are joined in one atomic step. */
+  if (syscall (SYS_setns, req->target_pidfd, CLONE_NEWNET | (req->join_user ? CLONE_NEWUSER : 0)) < 0)
+    pr_fail (&r.err, errno, "setns", "network namespace");
+  else if ((s = socket (req->addr.ss_family, req->type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) < 0)
+    pr_fail (&r.err, errno, "socket", req->label);
+  else
+    {
+      r.has_fd = 1;
+      if (connect (s, (const struct sockaddr *) &req->addr, req->addrlen) < 0 && errno != EINPROGRESS)
+        pr_fail (&r.err, errno, "connect", req->label);
+    }
+
+  struct iovec iov = { &r, sizeof r };
+  union { struct cmsghdr h; char buf[CMSG_SPACE (sizeof (int))]; } control;
+  __builtin_memset (&control, 0, sizeof control);
+  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+  if (r.has_fd && r.err.errnum == 0)
+    {
+      msg.msg_control = control.buf;
+      msg.msg_controllen = sizeof control.buf;
+      struct cmsghdr *c = CMSG_FIRSTHDR (&msg);
+      c->cmsg_level = SOL_SOCKET;
+      c->cmsg_type = SCM_RIGHTS;
+      c->cmsg_len = CMSG_LEN (sizeof (int));
+      __builtin_memcpy (CMSG_DATA (c), &s, sizeof (int));
+    }
+  else
+    r.has_fd = 0;
+  sendmsg (chan, &msg, MSG_NOSIGNAL);
+  _exit (0);
+}
+
+int pr_connect_in_netns (const struct pr_netconnect_req *req, int *fd, struct pr_error *err)
+{
+  *fd = -1;
+  int sp[2];
+  /* SEQPACKET: the report and its descriptor arrive as one message, or not at all. */
+  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
+    return pr_fail (err, errno, "socketpair", NULL);
+  cleanup_close int ours = sp[0];
+  cleanup_close int theirs = sp[1];
+
+  /* Block every signal around the clone (libuv's uv__spawn_and_init_child_fork does the same):
+   * the child inherits the full mask and never unblocks it, so none of Node's handlers (which
+   * write to libuv's signal pipe, shared with us) can run in the copy. SIGKILL still works. */
+  sigset_t all, saved;
+  sigfillset (&all);
+  pthread_sigmask (SIG_SETMASK, &all, &saved);
+  /* exit_signal 0: no SIGCHLD, so libuv's child watcher is not woken for a process it does not
+   * know; waitid then needs __WALL to see this "clone" child. No CLONE_VM: a process sharing
+   * Node's memory would count as multi-threaded for setns(CLONE_NEWUSER). */
+  int pidfd = -1;
+  struct clone_args args = {
+    .flags = CLONE_PIDFD,
+    .pidfd = (uint64_t) (uintptr_t) &pidfd,
+    .exit_signal = 0,
+  };
+  pid_t pid = (pid_t) syscall (SYS_clone3, &args, sizeof args);
+  if (pid == 0)
+    {
+      close (ours);
+      child_connect (req, theirs);
+    }
+  int clone_errno = errno;
+  pthread_sigmask (SIG_SETMASK, &saved, NULL);
+  if (pid < 0)
+    return pr_fail (err, clone_errno, "clone3", NULL);
+  close (theirs);
+  theirs = -1;
+
+  /* The child makes a handful of system calls and exits; the connect itself does not block. */
+  siginfo_t si;
+  while (waitid (P_PIDFD, (id_t) pidfd, &si, WEXITED | __WALL) < 0 && errno == EINTR)
+    ;
+  close (pidfd);
+
+  struct netconnect_report r = { 0, { 0 } };
+  union { struct cmsghdr h; char buf[CMSG_SPACE (sizeof (int))]; } control;
+  struct iovec iov = { &r, sizeof r };
+  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf, .msg_controllen = sizeof control.buf };
+  ssize_t n;
+  do
+    n = recvmsg (ours, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+  while (n < 0 && errno == EINTR);
+  int got = -1;
+  struct cmsghdr *c = n > 0 ? CMSG_FIRSTHDR (&msg) : NULL;
+  if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+    __builtin_memcpy (&got, CMSG_DATA (c), sizeof (int));
+  if (n != (ssize_t) sizeof r)
+    {
+      if (got >= 0)
+        close (got);
+      return pr_fail (err, EIO, "connect", "the namespace helper died");
+    }
+  if (r.err.errnum != 0 || got < 0)
+    {
+      if (got >= 0)
+        close (got);
+      *err = r.err;
+      if (err->errnum == 0)
+        pr_fail (err, EIO, "connect", "no socket came back from the namespace helper");
+      errno = err->errnum;
+      return -1;
+    }
+  *fd = got;
+  return 0;
+}
