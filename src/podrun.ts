@@ -2,6 +2,8 @@
 // the root, otherwise the calls go to the engine that does, over its socket. Logs and exec do
 // not need the engine: they read the shim's files and enter containers directly.
 import { spawn } from 'node:child_process';
+import * as net from 'node:net';
+import { PassThrough } from 'node:stream';
 import * as fs from 'node:fs';
 import type * as http from 'node:http';
 import * as path from 'node:path';
@@ -16,6 +18,7 @@ import type { ExecIdentity } from './plan/container';
 import { execInContainer } from './runtime/exec';
 import { readLog } from './runtime/logs';
 import { readAttempts } from './runtime/records';
+import { ShimClient } from './runtime/shim-client';
 import type { SandboxRecord } from './runtime/sandbox';
 import { EngineClient, serveEngine } from './server/rpc';
 import { defaultDataRoot, defaultRoot, PodPaths, StateRoot } from './state/paths';
@@ -334,6 +337,62 @@ export class Podrun {
     const identity = JSON.parse(fs.readFileSync(path.join(paths.containerDir(cname), 'exec.json'), 'utf8')) as ExecIdentity;
     const sandbox = JSON.parse(fs.readFileSync(paths.sandbox, 'utf8')) as SandboxRecord;
     return execInContainer({ process: { pid: a.start.pid, startTime: String(a.start.startTime) }, identity, rootless: sandbox.rootless }, argv, opts);
+  }
+
+  /**
+   * Attaches to a running container's main process (kubectl attach): its output from now on,
+   * and with `stdin: true` in its spec, its input; with `tty: true`, its terminal.
+   */
+  async attach(name: string, opts: { namespace?: string; container?: string } = {}): Promise<ExecSession> {
+    const pod = await this.getPod(name, opts.namespace);
+    const paths = this.podPaths(pod);
+    const cname = this.container(pod, opts.container, 'attach');
+    const sock = net.createConnection(paths.shimSocket);
+    const output = new PassThrough();
+    await new Promise<void>((resolve, reject) => {
+      let head = '';
+      const onData = (d: Buffer) => {
+        head += d.toString('latin1');
+        const nl = head.indexOf('\n');
+        if (nl < 0) return;
+        sock.removeListener('data', onData);
+        const reply = JSON.parse(head.slice(0, nl)) as { ok: boolean; error?: string };
+        if (!reply.ok) {
+          sock.destroy();
+          reject(new PodrunError('Conflict', `cannot attach to container ${cname}: ${reply.error ?? 'refused'}`));
+          return;
+        }
+        const rest = Buffer.from(head.slice(nl + 1), 'latin1');
+        if (rest.length) output.write(rest);
+        sock.pipe(output);
+        resolve();
+      };
+      sock.on('data', onData);
+      sock.once('error', reject);
+      sock.write(JSON.stringify({ id: 1, op: 'attach', name: cname }) + '\n');
+    });
+    const exit = new Promise<{ exitCode: number; signal: number }>((resolve) => {
+      output.once('end', () => {
+        const attempts = readAttempts(paths, cname);
+        const last = attempts[attempts.length - 1]?.exit;
+        resolve({ exitCode: last?.exitCode ?? 0, signal: last?.signal ?? 0 });
+      });
+    });
+    return {
+      stdin: sock,
+      stdout: output,
+      stderr: null,
+      exit,
+      resize: (rows, cols) => {
+        void ShimClient.connect(paths.shimSocket)
+          .then(async (c) => {
+            await c.request({ op: 'resize', name: cname, rows, cols });
+            c.close();
+          })
+          .catch(() => undefined);
+      },
+      kill: () => sock.destroy(),
+    };
   }
 
   /** Stops this process's engine, if it runs one; pods keep running. */

@@ -11,7 +11,9 @@
 #include <linux/sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 
@@ -230,7 +232,36 @@ static int exec_in_path (char **argv, char **env, struct pr_error *err)
   return pr_fail (err, saved, saved == ENOENT ? "executable file not found in $PATH" : "exec", argv[0]);
 }
 
-static int child_setup (const struct json *plan, int out, int errfd, struct pr_error *err)
+/* A terminal for the container (tty: true), opened from its own devpts after pivot_root; the
+ * master goes to the shim over PTYSOCK, the slave becomes the controlling terminal and 0-2. */
+static int open_tty (int ptysock, int *slave, struct pr_error *err)
+{
+  int master = open ("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (master < 0)
+    return pr_fail (err, errno, "open", "/dev/ptmx");
+  int unlock = 0;
+  if (ioctl (master, TIOCSPTLCK, &unlock) < 0)
+    return pr_fail (err, errno, "ioctl TIOCSPTLCK", "/dev/ptmx");
+  *slave = ioctl (master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (*slave < 0)
+    return pr_fail (err, errno, "ioctl TIOCGPTPEER", "/dev/ptmx");
+  char byte = 0;
+  struct iovec iov = { &byte, 1 };
+  union { struct cmsghdr h; char buf[CMSG_SPACE (sizeof (int))]; } control;
+  memset (&control, 0, sizeof control);
+  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf, .msg_controllen = sizeof control.buf };
+  struct cmsghdr *cm = CMSG_FIRSTHDR (&msg);
+  cm->cmsg_level = SOL_SOCKET;
+  cm->cmsg_type = SCM_RIGHTS;
+  cm->cmsg_len = CMSG_LEN (sizeof (int));
+  memcpy (CMSG_DATA (cm), &master, sizeof (int));
+  if (sendmsg (ptysock, &msg, MSG_NOSIGNAL) < 0)
+    return pr_fail (err, errno, "sendmsg", "tty");
+  close (master);
+  return 0;
+}
+
+static int child_setup (const struct json *plan, int out, int errfd, int infd, int ptysock, struct pr_error *err)
 {
   const char *root = json_str (plan, "root", "");
   const struct json *ops = json_get (plan, "ops");
@@ -274,7 +305,18 @@ static int child_setup (const struct json *plan, int out, int errfd, struct pr_e
     return pr_fail (err, errno, "open", "/dev/null");
   if (pr_pivot (rootfd, err) < 0)
     return -1;
-  if (dup2 (null, 0) < 0 || dup2 (out, 1) < 0 || dup2 (errfd, 2) < 0)
+  if (ptysock >= 0)
+    {
+      int slave = -1;
+      if (open_tty (ptysock, &slave, err) < 0)
+        return -1;
+      setsid ();
+      if (ioctl (slave, TIOCSCTTY, 0) < 0)
+        return pr_fail (err, errno, "ioctl TIOCSCTTY", "tty");
+      if (dup2 (slave, 0) < 0 || dup2 (slave, 1) < 0 || dup2 (slave, 2) < 0)
+        return pr_fail (err, errno, "dup2", NULL);
+    }
+  else if (dup2 (infd >= 0 ? infd : null, 0) < 0 || dup2 (out, 1) < 0 || dup2 (errfd, 2) < 0)
     return pr_fail (err, errno, "dup2", NULL);
 
   struct pr_identity id = {
@@ -328,9 +370,12 @@ static void restore_pidns_for_children (void)
 int container_spawn (const struct json *plan, struct container *c, int target_pidfd, struct pr_error *err, char *msg,
                      size_t msglen)
 {
-  int out[2] = { -1, -1 }, errp[2] = { -1, -1 }, status[2] = { -1, -1 };
+  int out[2] = { -1, -1 }, errp[2] = { -1, -1 }, status[2] = { -1, -1 }, in[2] = { -1, -1 }, pty[2] = { -1, -1 };
+  bool tty = json_bool (plan, "tty", false), want_stdin = json_bool (plan, "stdin", false);
   msg[0] = '\0';
-  if (pipe2 (out, O_CLOEXEC) < 0 || pipe2 (errp, O_CLOEXEC) < 0 || pipe2 (status, O_CLOEXEC) < 0)
+  if (pipe2 (out, O_CLOEXEC) < 0 || pipe2 (errp, O_CLOEXEC) < 0 || pipe2 (status, O_CLOEXEC) < 0
+      || (want_stdin && !tty && pipe2 (in, O_CLOEXEC) < 0)
+      || (tty && socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pty) < 0))
     {
       pr_fail (err, errno, "pipe2", NULL);
       goto fail;
@@ -356,7 +401,7 @@ int container_spawn (const struct json *plan, struct container *c, int target_pi
     {
       struct pr_error cerr = { 0 };
       close (status[0]);
-      child_setup (plan, out[1], errp[1], &cerr);
+      child_setup (plan, out[1], errp[1], in[0], pty[1], &cerr);
       pr_write_all (status[1], &cerr, sizeof cerr);
       _exit (127);
     }
@@ -364,6 +409,10 @@ int container_spawn (const struct json *plan, struct container *c, int target_pi
   close (errp[1]);
   close (status[1]);
   out[1] = errp[1] = status[1] = -1;
+  if (in[0] >= 0)
+    close (in[0]);
+  if (pty[1] >= 0)
+    close (pty[1]);
 
   struct pr_error cerr;
   ssize_t n;
@@ -377,6 +426,25 @@ int container_spawn (const struct json *plan, struct container *c, int target_pi
   c->pidfd = pidfd;
   c->out.fd = out[0];
   c->err.fd = errp[0];
+  c->stdin_fd = in[1];
+  c->tty = tty;
+  if (tty)
+    {
+      /* The child has sent its terminal's master by now (or failed): output comes from there. */
+      char byte;
+      struct iovec iov = { &byte, 1 };
+      union { struct cmsghdr h; char buf[CMSG_SPACE (sizeof (int))]; } control;
+      struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf, .msg_controllen = sizeof control.buf };
+      int master = -1;
+      if (recvmsg (pty[0], &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) == 1 && CMSG_FIRSTHDR (&m))
+        memcpy (&master, CMSG_DATA (CMSG_FIRSTHDR (&m)), sizeof (int));
+      close (pty[0]);
+      close (out[0]);
+      close (errp[0]);
+      c->out.fd = master;
+      c->err.fd = -1;
+      c->stdin_fd = master >= 0 ? fcntl (master, F_DUPFD_CLOEXEC, 3) : -1;
+    }
   if (n == (ssize_t) sizeof cerr)
     {
       *err = cerr;
@@ -394,6 +462,8 @@ fail:
       if (out[i] >= 0) close (out[i]);
       if (errp[i] >= 0) close (errp[i]);
       if (status[i] >= 0) close (status[i]);
+      if (in[i] >= 0) close (in[i]);
+      if (pty[i] >= 0) close (pty[i]);
     }
   pr_error_format (err, msg, msglen);
   c->pid = -1;

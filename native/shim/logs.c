@@ -38,15 +38,17 @@ void log_stream_read (struct container *c, struct log_stream *s, bool drain)
       ssize_t n = read (s->fd, chunk, sizeof chunk);
       if (n < 0 && errno == EINTR)
         continue;
-      if (n < 0)
-        return; /* EAGAIN: nothing more for now */
-      if (n == 0)
+      if (n < 0 && errno == EAGAIN)
+        return; /* nothing more for now */
+      /* A terminal's master reads EIO once the container side is closed: that is its EOF. */
+      if (n <= 0)
         {
           log_stream_flush (c, s);
           close (s->fd);
           s->fd = -1;
           return;
         }
+      attach_forward (c, chunk, (size_t) n);
       const char *p = chunk, *end = chunk + n;
       while (p < end)
         {

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
@@ -27,6 +28,7 @@ struct client
   struct client *next;
   int fd;
   bool subscribed;
+  struct container *attached; /* after `attach`, the connection carries raw bytes both ways */
   char *buf;
   size_t len, cap;
 };
@@ -91,8 +93,18 @@ static pid_t host_pid_of_pidfd (int pidfd)
   return p ? (pid_t) strtol (p + 5, NULL, 10) : -1;
 }
 
+static void client_close (struct client *cl);
+
 static void container_free (struct container *c)
 {
+  /* Attached clients end with the container's output. */
+  for (struct client *cl = clients, *next; cl; cl = next)
+    {
+      next = cl->next;
+      if (cl->attached == c)
+        client_close (cl);
+    }
+  if (c->stdin_fd >= 0) close (c->stdin_fd);
   if (c->pidfd >= 0) close (c->pidfd);
   if (c->out.fd >= 0) close (c->out.fd);
   if (c->err.fd >= 0) close (c->err.fd);
@@ -203,7 +215,7 @@ static void handle_start (int fd, long long id, const struct json *plan)
   c->name = strdup (name);
   c->exit_path = strdup (exit_path);
   c->attempt = json_int (plan, "attempt", 0);
-  c->pidfd = c->out.fd = c->err.fd = -1;
+  c->pidfd = c->out.fd = c->err.fd = c->stdin_fd = -1;
   c->out.tag = "stdout";
   c->err.tag = "stderr";
   c->log_fd = open (log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
@@ -276,6 +288,13 @@ static void handle_start (int fd, long long id, const struct json *plan)
   jb_free (&b);
 }
 
+void attach_forward (struct container *c, const char *data, size_t len)
+{
+  for (struct client *cl = clients; cl; cl = cl->next)
+    if (cl->attached == c)
+      pr_write_all (cl->fd, data, len);
+}
+
 static void kill_all (int sig)
 {
   for (struct container *c = containers; c; c = c->next)
@@ -326,6 +345,34 @@ static void handle_request (struct client *cl, const char *line, size_t len)
         }
       else
         send_line (cl->fd, ok);
+    }
+  else if (strcmp (op, "attach") == 0)
+    {
+      /* kubectl attach: from the reply on, this connection is the container's stdin and output. */
+      struct container *c = find_running (json_str (req, "name", ""));
+      struct pr_error err = { 0 };
+      if (!c)
+        {
+          pr_fail (&err, ESRCH, "attach", json_str (req, "name", ""));
+          reply_error (cl->fd, id, &err, "container is not running");
+        }
+      else
+        {
+          snprintf (ok, sizeof ok, "{\"id\":%lld,\"ok\":true,\"tty\":%s,\"stdin\":%s}\n", id, c->tty ? "true" : "false",
+                    c->stdin_fd >= 0 ? "true" : "false");
+          send_line (cl->fd, ok);
+          cl->attached = c;
+        }
+    }
+  else if (strcmp (op, "resize") == 0)
+    {
+      struct container *c = find_running (json_str (req, "name", ""));
+      if (c && c->tty && c->out.fd >= 0)
+        {
+          struct winsize ws = { .ws_row = (unsigned short) json_int (req, "rows", 24), .ws_col = (unsigned short) json_int (req, "cols", 80) };
+          ioctl (c->out.fd, TIOCSWINSZ, &ws);
+        }
+      send_line (cl->fd, ok);
     }
   else if (strcmp (op, "list") == 0)
     {
@@ -393,7 +440,25 @@ static void client_read (struct client *cl)
     return;
   if (n <= 0)
     {
+      /* An attached client that ends its input closes a piped stdin (stdinOnce), not a terminal. */
+      if (cl->attached)
+        {
+          if (!cl->attached->tty && cl->attached->stdin_fd >= 0)
+            {
+              close (cl->attached->stdin_fd);
+              cl->attached->stdin_fd = -1;
+            }
+          /* Still attached for the output, until the container ends. */
+          epoll_ctl (epfd, EPOLL_CTL_DEL, cl->fd, NULL);
+          return;
+        }
       client_close (cl);
+      return;
+    }
+  if (cl->attached)
+    {
+      if (cl->attached->stdin_fd >= 0)
+        pr_write_all (cl->attached->stdin_fd, chunk, (size_t) n);
       return;
     }
   if (cl->len + (size_t) n > cl->cap)

@@ -30,7 +30,9 @@ struct container
   char started_at[40];
   bool running;
   int log_fd;
-  struct log_stream out, err;
+  struct log_stream out, err;   /* with a tty, `out` reads the terminal's master and `err` is unused */
+  int stdin_fd;                 /* where attached clients' input goes: a pipe, or the tty master; -1 */
+  bool tty;
   char *exit_path;
 };
 
@@ -38,6 +40,8 @@ struct container
  * (an ephemeral container's targetContainerName) it joins that process's PID namespace. */
 int container_spawn (const struct json *plan, struct container *c, int target_pidfd, struct pr_error *err, char *msg,
                      size_t msglen);
+/* main.c: output of a container also goes to the clients attached to it. */
+void attach_forward (struct container *c, const char *data, size_t len);
 /* logs.c */
 void log_stream_read (struct container *c, struct log_stream *s, bool drain);
 void log_stream_flush (struct container *c, struct log_stream *s);

@@ -43,6 +43,10 @@ export interface ContainerPlan {
   exitPath: string;
   /** An ephemeral container's targetContainerName: it joins that container's PID namespace. */
   targetContainer?: string;
+  /** `tty: true`: a terminal from the container's devpts on 0-2, kept by the shim for attach. */
+  tty: boolean;
+  /** `stdin: true`: stdin stays open for attached clients. */
+  stdin: boolean;
 }
 
 /** The part of a plan that `exec` needs later to enter the container as the same identity. */
@@ -152,6 +156,8 @@ export function buildContainerPlan(i: ContainerPlanInput): ContainerPlan {
     startPath: paths.startRecord(c.name, i.attempt),
     exitPath: paths.exitRecord(c.name, i.attempt),
     ...(c.targetContainerName ? { targetContainer: c.targetContainerName } : {}),
+    tty: !!c.tty,
+    stdin: !!c.stdin,
   };
 }
 

@@ -7,6 +7,7 @@ import type { Command } from '../context';
 import { write } from '../context';
 import { usageError } from '../report-error';
 import { podNames } from '../resources';
+import { attachTo } from './attach';
 
 export const debugCommand: Command = {
   path: ['debug'],
@@ -17,6 +18,8 @@ export const debugCommand: Command = {
     { name: 'target', kind: 'string', value: 'CONTAINER', help: "share this container's PID namespace" },
     { name: 'container', short: 'c', kind: 'string', value: 'NAME', help: 'the debug container name (default debugger-xxxxx)' },
     { name: 'follow', short: 'f', kind: 'bool', help: "print the debug container's output until it exits" },
+    { name: 'stdin', short: 'i', kind: 'bool', help: 'keep stdin open and attach to the debug container' },
+    { name: 'tty', short: 't', kind: 'bool', help: 'give the debug container a terminal (with -i)' },
   ],
   engine: 'spawn',
   async run(ctx) {
@@ -32,9 +35,19 @@ export const debugCommand: Command = {
       await write(ctx.io.stderr, `Defaulting debug container name to ${cname}.\n`);
     }
     const target = ctx.flags.string('target');
-    const container: EphemeralContainer = { name: cname, image, ...(command.length ? { command } : {}), ...(target ? { targetContainerName: target } : {}) };
+    const interactive = ctx.flags.bool('stdin');
+    const tty = interactive && ctx.flags.bool('tty');
+    const container: EphemeralContainer = {
+      name: cname,
+      image,
+      ...(command.length ? { command } : {}),
+      ...(target ? { targetContainerName: target } : {}),
+      ...(interactive ? { stdin: true, stdinOnce: true } : {}),
+      ...(tty ? { tty: true } : {}),
+    };
     const client = ctx.podrun();
     await client.addEphemeralContainer(name, container, { namespace: ctx.namespace });
+    if (interactive) return attachTo(ctx, name, cname, true, tty);
     if (ctx.flags.bool('follow')) {
       for await (const line of client.logs(name, { namespace: ctx.namespace, container: cname, follow: true })) await write(ctx.io.stdout, line + '\n');
     }

@@ -32,7 +32,7 @@ export function decideTTY(tty: boolean, stdin: boolean, stdinIsTTY: boolean): { 
 }
 
 /** Wires the session to the streams until the process exits; resolves to its exit code. */
-async function attach(io: CliIO, session: ExecSession, useStdin: boolean, tty: boolean): Promise<number> {
+export async function attach(io: CliIO, session: ExecSession, useStdin: boolean, tty: boolean): Promise<number> {
   session.stdout.pipe(io.stdout, { end: false });
   session.stderr?.pipe(io.stderr, { end: false });
   if (useStdin) io.stdin.pipe(session.stdin);

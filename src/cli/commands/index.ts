@@ -2,6 +2,7 @@
 
 import type { Command } from '../context';
 import { applyCommand } from './apply';
+import { attachCommand } from './attach';
 import { debugCommand } from './debug';
 import { deleteCommand } from './delete';
 import { describeCommand } from './describe';
@@ -20,6 +21,7 @@ export const COMMANDS: Command[] = [
   logsCommand,
   execCommand,
   debugCommand,
+  attachCommand,
   deleteCommand,
   waitCommand,
   serveCommand,
