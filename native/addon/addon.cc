@@ -160,63 +160,80 @@ Napi::Value ReapPidfd(const Napi::CallbackInfo& info) {
   return ExitInfo(env, si);
 }
 
-// A pidfd becomes readable when its process exits: watch it on the event loop (no threads, no SIGCHLD).
-class PidfdWatch : public Napi::ObjectWrap<PidfdWatch> {
+// One event on an fd, watched on the event loop (no threads, no SIGCHLD): a pidfd becomes
+// readable when its process exits; a connecting socket becomes writable when the connect has
+// finished, either way. The handle is stopped before the callback runs, so the fd may then be
+// closed or handed to net.Socket.
+template <int EVENTS, bool SOCKET>
+class FdWatch : public Napi::ObjectWrap<FdWatch<EVENTS, SOCKET>> {
+  using Base = Napi::ObjectWrap<FdWatch<EVENTS, SOCKET>>;
+
  public:
-  static Napi::Function Init(Napi::Env env) {
-    return DefineClass(env, "PidfdWatch", {InstanceMethod("close", &PidfdWatch::Close)});
+  static Napi::Function Init(Napi::Env env, const char* name) {
+    return Base::DefineClass(env, name, {Base::InstanceMethod("close", &FdWatch::Close)});
   }
 
-  PidfdWatch(const Napi::CallbackInfo& info) : Napi::ObjectWrap<PidfdWatch>(info) {
+  // (fd, callback, keepAlive = true). keepAlive false: the watch does not hold the process open
+  // (the reaper of a shim that outlives us).
+  FdWatch(const Napi::CallbackInfo& info) : Base(info) {
     Napi::Env env = info.Env();
-    fd_ = info[0].As<Napi::Number>().Int32Value();
+    int fd = info[0].As<Napi::Number>().Int32Value();
     callback_ = Napi::Persistent(info[1].As<Napi::Function>());
     uv_loop_t* loop;
     napi_get_uv_event_loop(env, &loop);
     handle_ = new uv_poll_t;
     handle_->data = this;
-    if (uv_poll_init(loop, handle_, fd_) != 0) {
+    int r = SOCKET ? uv_poll_init_socket(loop, handle_, fd) : uv_poll_init(loop, handle_, fd);
+    if (r != 0) {
       delete handle_;
       handle_ = nullptr;
       throw Errno(env, EBADF, "uv_poll_init");
     }
-    uv_poll_start(handle_, UV_READABLE, OnReadable);
-    // keepAlive false: a watch that must not hold the process open (the reaper of a shim that
-    // outlives us); true: like a child process handle.
+    uv_poll_start(handle_, EVENTS, OnEvent);
     if (info.Length() > 2 && info[2].IsBoolean() && !info[2].As<Napi::Boolean>().Value())
       uv_unref(reinterpret_cast<uv_handle_t*>(handle_));
-    Ref();  // alive while polling, even if JS drops its reference
+    this->Ref();  // alive while polling, even if JS drops its reference
   }
 
-  ~PidfdWatch() { Stop(); }
+  // At environment teardown a watch may still be polling: stop the handle, but leave the
+  // reference alone (the object is being finalized; unref'ing it now would throw).
+  ~FdWatch() { Stop(false); }
 
  private:
-  static void OnReadable(uv_poll_t* h, int, int) {
-    PidfdWatch* self = static_cast<PidfdWatch*>(h->data);
+  static void OnEvent(uv_poll_t* h, int, int) {
+    FdWatch* self = static_cast<FdWatch*>(h->data);
     Napi::Env env = self->Env();
     Napi::HandleScope scope(env);
-    self->Stop();
-    self->callback_.Call({});
-    self->callback_.Reset();
+    Napi::FunctionReference callback = std::move(self->callback_);
+    self->Stop(true);
+    // From the event loop there is no JavaScript caller to throw to: an exception of the
+    // callback becomes an uncaught exception (with its stack), not a C++ terminate.
+    try {
+      callback.MakeCallback(env.Global(), {});
+    } catch (const Napi::Error& e) {
+      napi_fatal_exception(env, e.Value());
+    }
   }
 
-  void Stop() {
+  void Stop(bool unref) {
     if (!handle_) return;
     uv_poll_stop(handle_);
     uv_close(reinterpret_cast<uv_handle_t*>(handle_), [](uv_handle_t* h) { delete reinterpret_cast<uv_poll_t*>(h); });
     handle_ = nullptr;
-    Unref();
+    if (unref) this->Unref();
   }
 
   Napi::Value Close(const Napi::CallbackInfo& info) {
-    Stop();
+    Stop(true);
     return info.Env().Undefined();
   }
 
-  int fd_ = -1;
   uv_poll_t* handle_ = nullptr;
   Napi::FunctionReference callback_;
 };
+
+using PidfdWatch = FdWatch<UV_READABLE, false>;
+using WritableWatch = FdWatch<UV_WRITABLE, true>;
 
 // exec({ pidfd, nsFlags, uid, gid, groups, setGroups, capBounding, capEffective, noNewPrivs, cwd,
 //        argv, env, path, tty, rows, cols }) -> { pid, pidfd, stdin, stdout, stderr }
@@ -415,71 +432,18 @@ Napi::Value SocketError(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), soerr);
 }
 
-// Calls back once when fd becomes writable (a non-blocking connect has finished, either way).
-// The poll handle is stopped before the callback, so the fd may then be handed to net.Socket.
-class WritableWatch : public Napi::ObjectWrap<WritableWatch> {
- public:
-  static Napi::Function Init(Napi::Env env) {
-    return DefineClass(env, "WritableWatch", {InstanceMethod("close", &WritableWatch::Close)});
-  }
-
-  WritableWatch(const Napi::CallbackInfo& info) : Napi::ObjectWrap<WritableWatch>(info) {
-    Napi::Env env = info.Env();
-    callback_ = Napi::Persistent(info[1].As<Napi::Function>());
-    uv_loop_t* loop;
-    napi_get_uv_event_loop(env, &loop);
-    handle_ = new uv_poll_t;
-    handle_->data = this;
-    if (uv_poll_init_socket(loop, handle_, info[0].As<Napi::Number>().Int32Value()) != 0) {
-      delete handle_;
-      handle_ = nullptr;
-      throw Errno(env, EBADF, "uv_poll_init_socket");
-    }
-    uv_poll_start(handle_, UV_WRITABLE, OnWritable);
-    Ref();
-  }
-
-  ~WritableWatch() { Stop(); }
-
- private:
-  static void OnWritable(uv_poll_t* h, int, int) {
-    WritableWatch* self = static_cast<WritableWatch*>(h->data);
-    Napi::Env env = self->Env();
-    Napi::HandleScope scope(env);
-    self->Stop();
-    self->callback_.Call({});
-    self->callback_.Reset();
-  }
-
-  void Stop() {
-    if (!handle_) return;
-    uv_poll_stop(handle_);
-    uv_close(reinterpret_cast<uv_handle_t*>(handle_), [](uv_handle_t* h) { delete reinterpret_cast<uv_poll_t*>(h); });
-    handle_ = nullptr;
-    Unref();
-  }
-
-  Napi::Value Close(const Napi::CallbackInfo& info) {
-    Stop();
-    return info.Env().Undefined();
-  }
-
-  uv_poll_t* handle_ = nullptr;
-  Napi::FunctionReference callback_;
-};
-
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("createSandbox", Napi::Function::New(env, CreateSandbox));
   exports.Set("pidfdOpen", Napi::Function::New(env, PidfdOpen));
   exports.Set("pidfdSendSignal", Napi::Function::New(env, PidfdSendSignal));
   exports.Set("reapPidfd", Napi::Function::New(env, ReapPidfd));
-  exports.Set("PidfdWatch", PidfdWatch::Init(env));
+  exports.Set("PidfdWatch", PidfdWatch::Init(env, "PidfdWatch"));
   exports.Set("exec", Napi::Function::New(env, Exec));
   exports.Set("lockFile", Napi::Function::New(env, LockFile));
   exports.Set("setWinsize", Napi::Function::New(env, SetWinsize));
   exports.Set("connectInNetns", Napi::Function::New(env, ConnectInNetns));
   exports.Set("socketError", Napi::Function::New(env, SocketError));
-  exports.Set("WritableWatch", WritableWatch::Init(env));
+  exports.Set("WritableWatch", WritableWatch::Init(env, "WritableWatch"));
   Napi::Object flags = Napi::Object::New(env);
   flags.Set("user", Napi::Number::New(env, CLONE_NEWUSER));
   flags.Set("net", Napi::Number::New(env, CLONE_NEWNET));
