@@ -3,40 +3,19 @@
 // the next CLI command starts a new serve, which re-attaches and reports what happened
 // meanwhile (exit code, logs). Teardown stops the serve started for the root.
 import t from 'tap';
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { cliEnv, missingCli, servePids } from './cli-harness';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1';
-import { Podrun } from '../../src/podrun';
-import { alive, buildBusyboxRootfs, IMAGE, missingBusybox, missingFeature, readOr, REPO, sleep, tempDir, type Test } from './harness';
+import { alive, IMAGE, readOr, sleep } from './harness';
 
-const CLI = path.join(REPO, 'bin', 'podrun');
-const MAIN = path.join(REPO, 'dist', 'cli', 'main.js');
-const missing = missingFeature() ?? missingBusybox() ?? (fs.existsSync(MAIN) ? undefined : `${path.relative(REPO, MAIN)} is missing: the CLI is not built (npm run build)`);
+const missing = missingCli();
 if (missing) {
   t.comment(`skip: ${missing}`);
   t.plan(0, missing);
   process.exit(0);
 }
 
-interface CliEnv {
-  root: string;
-  dataRoot: string;
-  dir: string;
-  run(args: string[], input?: string): SpawnSyncReturns<string>;
-}
-
-/** The `podrun serve --root ROOT` processes (the CLI starts one in the background). */
-function servePids(root: string): number[] {
-  const out: number[] = [];
-  for (const p of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(p)) continue;
-    const argv = readOr(`/proc/${p}/cmdline`).split('\0');
-    const at = argv.indexOf('--root');
-    if (argv.includes('serve') && at >= 0 && argv[at + 1] === root) out.push(Number(p));
-  }
-  return out;
-}
 
 /** The pids /proc/locks names as holding a lock on FILE (flock records the locking pid). */
 function lockHolders(file: string): number[] {
@@ -57,26 +36,6 @@ function lockHolders(file: string): number[] {
   return out;
 }
 
-async function cliEnv(t: Test): Promise<CliEnv> {
-  const dir = tempDir(t, 'podrun-clidur-');
-  const root = path.join(dir, 'state');
-  const dataRoot = path.join(dir, 'data');
-  await new Podrun({ root, dataRoot }).images.importImage(buildBusyboxRootfs(dir), IMAGE);
-  const run = (args: string[], input?: string) =>
-    spawnSync(process.execPath, [CLI, '--root', root, '--data-root', dataRoot, ...args], { encoding: 'utf8', input, timeout: 30_000 });
-  t.teardown(async () => {
-    run(['delete', 'pods', '--all', '--grace-period=0', '--force']);
-    for (const pid of servePids(root)) {
-      try {
-        process.kill(pid, 'SIGTERM');
-      } catch {
-        /* gone */
-      }
-    }
-    for (let i = 0; i < 100 && servePids(root).length; i++) await sleep(50);
-  });
-  return { root, dataRoot, dir, run };
-}
 
 const readJson = <T>(file: string): T | undefined => {
   try {
@@ -87,7 +46,7 @@ const readJson = <T>(file: string): T | undefined => {
 };
 
 t.test('SIGKILL of podrun serve leaves the pod running; the next CLI command re-attaches', async (t) => {
-  const env = await cliEnv(t);
+  const env = await cliEnv(t, 'podrun-clidur-');
   const file = path.join(env.dir, 'pod.yaml');
   fs.writeFileSync(file, `apiVersion: v1
 kind: Pod

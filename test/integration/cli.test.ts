@@ -2,60 +2,20 @@
 // stderr naming the field, with nothing created; a good pod goes through apply, get, logs,
 // exec and delete. The CLI starts `podrun serve` for the root; teardown stops it.
 import t from 'tap';
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { cliEnv, missingCli } from './cli-harness';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Podrun } from '../../src/podrun';
 import { BAD_CASES, good } from './fixtures/bad-manifests';
-import { buildBusyboxRootfs, IMAGE, missingBusybox, missingFeature, readOr, REPO, sleep, tempDir, type Test } from './harness';
+import { IMAGE, sleep } from './harness';
 
-const CLI = path.join(REPO, 'bin', 'podrun');
-const MAIN = path.join(REPO, 'dist', 'cli', 'main.js');
-const missing = missingFeature() ?? missingBusybox() ?? (fs.existsSync(MAIN) ? undefined : `${path.relative(REPO, MAIN)} is missing: the CLI is not built (npm run build)`);
+const missing = missingCli();
 if (missing) {
   t.comment(`skip: ${missing}`);
   t.plan(0, missing);
   process.exit(0);
 }
 
-interface CliEnv {
-  root: string;
-  dataRoot: string;
-  dir: string;
-  run(args: string[], input?: string): SpawnSyncReturns<string>;
-}
 
-/** The `podrun serve` processes for this root (the CLI starts one in the background). */
-function servePids(root: string): number[] {
-  const out: number[] = [];
-  for (const p of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(p)) continue;
-    const argv = readOr(`/proc/${p}/cmdline`).split('\0');
-    if (argv.includes('serve') && argv.includes(root)) out.push(Number(p));
-  }
-  return out;
-}
-
-async function cliEnv(t: Test): Promise<CliEnv> {
-  const dir = tempDir(t, 'podrun-cli-');
-  const root = path.join(dir, 'state');
-  const dataRoot = path.join(dir, 'data');
-  await new Podrun({ root, dataRoot }).images.importImage(buildBusyboxRootfs(dir), IMAGE);
-  const run = (args: string[], input?: string) =>
-    spawnSync(process.execPath, [CLI, '--root', root, '--data-root', dataRoot, ...args], { encoding: 'utf8', input, timeout: 30_000 });
-  t.teardown(async () => {
-    run(['delete', 'pods', '--all', '--grace-period=0', '--force']);
-    for (const pid of servePids(root)) {
-      try {
-        process.kill(pid, 'SIGTERM');
-      } catch {
-        /* gone */
-      }
-    }
-    for (let i = 0; i < 100 && servePids(root).length; i++) await sleep(50);
-  });
-  return { root, dataRoot, dir, run };
-}
 
 t.test('bad manifests: exit 1, one line on stderr naming the field, nothing created', async (t) => {
   const env = await cliEnv(t);
