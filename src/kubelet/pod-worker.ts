@@ -68,16 +68,27 @@ export class PodWorker {
   }
 
   /** Connects to the shim and follows its exits; false when the sandbox is gone. */
-  async attach(): Promise<boolean> {
+  private sandboxAlive(): boolean {
     const fd = openRecorded(this.sandbox);
     if (fd === undefined) return false;
     fs.closeSync(fd);
-    try {
-      this.shim = await ShimClient.connect(this.paths.shimSocket);
-      await this.shim.subscribe();
-    } catch {
-      this.shim = undefined;
-      return false;
+    return true;
+  }
+
+  async attach(): Promise<boolean> {
+    if (!this.sandboxAlive()) return false;
+    // A live shim that refuses a connect (its backlog full under load) is not a lost sandbox.
+    for (let tries = 0; ; tries++) {
+      try {
+        this.shim = await ShimClient.connect(this.paths.shimSocket);
+        await this.shim.subscribe();
+        break;
+      } catch {
+        this.shim?.close();
+        this.shim = undefined;
+        if (tries >= 10 || !this.sandboxAlive()) return false;
+        await sleep(50 * (tries + 1));
+      }
     }
     this.shim.on('exit', () => this.schedule());
     this.shim.on('close', () => {

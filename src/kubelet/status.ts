@@ -109,7 +109,8 @@ export function computeStatus(i: StatusInputs): PodStatus {
 
   const incompleteInit = init.filter((c, k) => !isSidecar(c) && !(initStatuses[k].state?.terminated?.exitCode === 0 || i.state.initialized)).map((c) => c.name);
   const initialized = init.length === 0 || i.state.initialized;
-  const unready = app.filter((_, k) => !appStatuses[k].ready).map((c) => c.name);
+  // Native sidecars count toward readiness, as on the kubelet since they became restartable init containers.
+  const unready = [...init.filter((c, k) => isSidecar(c) && !initStatuses[k].ready), ...app.filter((_, k) => !appStatuses[k].ready)].map((c) => c.name);
   const terminal = phase === 'Succeeded' || phase === 'Failed';
   const readyReason = terminal ? 'PodCompleted' : 'ContainersNotReady';
   const conditions: PodCondition[] = [

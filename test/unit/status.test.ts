@@ -72,3 +72,22 @@ t.test('a process that is gone without an exit record is ContainerStatusUnknown'
   const s = computeStatus(inputs({ state, isRunning: () => false, attempts: new Map([['a', [started('a', 0)]]]) }));
   t.equal(s.containerStatuses![0].state!.terminated!.reason, 'ContainerStatusUnknown');
 });
+
+t.test('a native sidecar that is not ready keeps the pod from Ready', async (t) => {
+  const withSidecar = applyPodDefaults({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'p', uid: 'u' },
+    spec: { initContainers: [{ name: 'side', image: 'x', restartPolicy: 'Always' }], containers: [{ name: 'a', image: 'x' }] },
+  } as Pod);
+  const state = { ...newPodState('2026-01-01T00:00:00Z'), initialized: true };
+  const attempts = new Map([
+    ['side', [started('side', 0)]],
+    ['a', [started('a', 0)]],
+  ]);
+  const notReady = computeStatus(inputs({ pod: withSidecar, state, attempts, probes: (n) => (n === 'side' ? { started: true, ready: false } : undefined) }));
+  t.equal(notReady.conditions!.find((c) => c.type === 'Ready')!.message, 'containers with unready status: [side]');
+  const ready = computeStatus(inputs({ pod: withSidecar, state, attempts }));
+  t.equal(ready.conditions!.find((c) => c.type === 'Ready')!.status, 'True');
+  t.equal(ready.initContainerStatuses![0].ready, true, 'a running sidecar without a readiness probe is ready');
+});
