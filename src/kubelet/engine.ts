@@ -11,6 +11,7 @@ import { AlreadyExistsError, NotFoundError, PodrunError, ValidationError } from 
 import type { ImageStore } from '../image/store';
 import type { ImageRecord } from '../image/types';
 import { hostnameOf } from '../plan/container';
+import { hostnameFile, hostsFile, resolvConf } from '../network/etc-files';
 import { secretData, type EnvSources } from '../plan/env';
 import { resourceFieldValue } from '../plan/resources';
 import { detectIdMap } from '../runtime/idmap';
@@ -33,6 +34,30 @@ export interface EngineOptions {
   idMapping: IdMapping;
   backoff?: Partial<BackoffPolicy>;
   log?: (message: string) => void;
+}
+
+/** /etc/hosts, /etc/hostname and /etc/resolv.conf of a pod, which every container mounts. */
+function writePodEtc(paths: PodPaths, pod: Pod): void {
+  fs.mkdirSync(paths.etcDir, { recursive: true, mode: 0o755 });
+  let hostResolv = '';
+  try {
+    hostResolv = fs.readFileSync('/etc/resolv.conf', 'utf8');
+  } catch {
+    /* no resolver configured on the host */
+  }
+  // hostNetwork pods see the host's names, as on the kubelet.
+  const hosts = pod.spec?.hostNetwork ? readOr('/etc/hosts', hostsFile(pod, [])) : hostsFile(pod, []);
+  fs.writeFileSync(paths.etc('hosts'), hosts, { mode: 0o644 });
+  fs.writeFileSync(paths.etc('hostname'), pod.spec?.hostNetwork ? os.hostname() + '\n' : hostnameFile(pod), { mode: 0o644 });
+  fs.writeFileSync(paths.etc('resolv.conf'), resolvConf(pod, hostResolv), { mode: 0o644 });
+}
+
+function readOr(file: string, fallback: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return fallback;
+  }
 }
 
 /** The folder name of a pod: derived from its uid, short enough for a unix socket path. */
@@ -242,7 +267,13 @@ export class Engine {
       writeStateFile(`${paths.dir}/volumes.json`, JSON.stringify([...volumes.values()]) + '\n');
       const state = newPodState(rfc3339());
       writeStateFile(paths.state, JSON.stringify(state) + '\n');
+      writePodEtc(paths, pod);
+      if (pod.spec!.hostPID) {
+        throw new PodrunError('Unsupported', 'spec.hostPID: not supported by podrun: the pod shim is PID 1 of the pod', 'use shareProcessNamespace to share processes within the pod');
+      }
       const sandbox = await createSandbox(paths, {
+        hostNetwork: !!pod.spec!.hostNetwork,
+        hostIPC: !!pod.spec!.hostIPC,
         hostname: hostnameOf(pod),
         idmap,
         tmpfs: [{ target: paths.shm, options: 'mode=1777,size=65536k' }, ...tmpfs],

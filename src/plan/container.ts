@@ -123,6 +123,11 @@ export function buildContainerPlan(i: ContainerPlanInput): ContainerPlan {
   ops.push({ type: 'dev', target: '/dev' });
   ops.push({ type: 'bind', target: '/dev/shm', source: paths.shm, readonly: false });
   ops.push({ type: 'sysfs', target: '/sys' });
+  // The pod's name files, unless a volume mount takes their place.
+  const mounted = new Set((c.volumeMounts ?? []).map((m) => m.mountPath.replace(/\/+$/, '')));
+  for (const f of ['hosts', 'hostname', 'resolv.conf'] as const) {
+    if (!mounted.has(`/etc/${f}`)) ops.push({ type: 'bind', target: `/etc/${f}`, source: paths.etc(f), readonly: false, file: true, recursive: false });
+  }
   const envMap = new Map(env.map((e) => [e.name, e.value]));
   (c.volumeMounts ?? []).forEach((m, k) => {
     const v = i.volumes.get(m.name);

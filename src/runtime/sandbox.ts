@@ -13,6 +13,9 @@ import { writeIdMaps } from './idmap';
 
 export interface SandboxSpec {
   hostname: string;
+  /** hostNetwork / hostIPC: keep the host's namespace instead of making one. */
+  hostNetwork?: boolean;
+  hostIPC?: boolean;
   /** null when podrun runs as root: no user namespace. */
   idmap: IdMapPlan | null;
   /** Pod-level tmpfs mounts made in the shim's mount namespace (shm, memory-backed emptyDirs). */
@@ -66,8 +69,8 @@ export function reapChild(pidfd: number, keepAlive = true): Promise<void> {
 
 export async function createSandbox(paths: PodPaths, spec: SandboxSpec): Promise<SandboxRecord> {
   const f = native.cloneFlags;
-  const flags = f.net | f.ipc | f.uts | f.pid | f.mount | (spec.idmap ? f.user : 0);
-  writeStateFile(paths.shimConfig, JSON.stringify({ protocol: 1, loopback: true, mounts: spec.tmpfs }) + '\n');
+  const flags = (spec.hostNetwork ? 0 : f.net) | (spec.hostIPC ? 0 : f.ipc) | f.uts | f.pid | f.mount | (spec.idmap ? f.user : 0);
+  writeStateFile(paths.shimConfig, JSON.stringify({ protocol: 1, loopback: !spec.hostNetwork, mounts: spec.tmpfs }) + '\n');
   const logFd = fs.openSync(paths.shimLog, 'a', 0o600);
   let h;
   try {

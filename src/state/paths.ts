@@ -85,6 +85,12 @@ export class PodPaths {
   get shm(): string {
     return path.join(this.dir, 'shm');
   }
+  get etcDir(): string {
+    return path.join(this.dir, 'etc');
+  }
+  etc(name: 'hosts' | 'hostname' | 'resolv.conf'): string {
+    return path.join(this.dir, 'etc', name);
+  }
   get volumesDir(): string {
     return path.join(this.dir, 'volumes');
   }

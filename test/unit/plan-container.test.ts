@@ -49,7 +49,12 @@ t.test('a container plan: overlay root, standard mounts, volumes, identity', asy
   t.same(plan.argv, ['/entry', '--port', '80'], 'args replace CMD, ENTRYPOINT stays, $(PORT) expands');
   t.same(plan.ops[0], { type: 'overlay', target: '/', lower: ['/images/app/rootfs'], upper: '/state/pods/abc/containers/c/layer-2/upper', work: '/state/pods/abc/containers/c/layer-2/work', userxattr: false });
   t.same(plan.ops.slice(1, 5).map((o) => o.type), ['proc', 'dev', 'bind', 'sysfs']);
-  t.same(plan.ops[5], { type: 'bind', target: '/data', source: '/state/pods/abc/volumes/data', sub: 'sub', readonly: true });
+  t.same(plan.ops.find((o) => o.target === '/data'), { type: 'bind', target: '/data', source: '/state/pods/abc/volumes/data', sub: 'sub', readonly: true });
+  t.same(
+    plan.ops.filter((o) => o.target.startsWith('/etc/')).map((o) => o.type === 'bind' && o.source),
+    ['/state/pods/abc/etc/hosts', '/state/pods/abc/etc/hostname', '/state/pods/abc/etc/resolv.conf'],
+    "the pod's name files are bound into every container",
+  );
   t.equal(plan.cwd, '/app');
   t.ok(plan.env.includes('MODE=prod') && plan.env.includes('PORT=80') && plan.env.includes('HOSTNAME=p'));
   t.equal(plan.newPidns, true);
