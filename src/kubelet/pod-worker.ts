@@ -240,7 +240,7 @@ export class PodWorker {
         if (isSidecar(c)) {
           // A native sidecar only has to be started for the next init container to go.
           if (!a) await this.start(c, field, 0);
-          else if (a.exit) await this.restartLater(c, field, a, 'Always');
+          else if (a.exit) await this.restartLater(c, field, a);
           // The next init container waits until this sidecar has started (its startup probe passed).
           this.trackProbes();
           const latest = this.latest(c.name);
@@ -261,7 +261,7 @@ export class PodWorker {
           this.finish('Failed');
           return;
         }
-        await this.restartLater(c, field, a, 'Always');
+        await this.restartLater(c, field, a);
         this.persist();
         return;
       }
@@ -269,14 +269,14 @@ export class PodWorker {
     } else {
       for (const [k, c] of init.entries()) {
         const a = this.latest(c.name);
-        if (isSidecar(c) && a?.exit) await this.restartLater(c, `spec.initContainers[${k}]`, a, 'Always');
+        if (isSidecar(c) && a?.exit) await this.restartLater(c, `spec.initContainers[${k}]`, a);
       }
     }
     for (const [k, c] of spec.containers.entries()) {
       const field = `spec.containers[${k}]`;
       const a = this.latest(c.name);
       if (!a) await this.start(c, field, 0);
-      else if (a.exit && shouldRestart(spec.restartPolicy, a.exit.exitCode)) await this.restartLater(c, field, a, spec.restartPolicy!);
+      else if (a.exit && shouldRestart(spec.restartPolicy, a.exit.exitCode)) await this.restartLater(c, field, a);
     }
     // Ephemeral containers run once, when added, and never restart.
     for (const [k, c] of (spec.ephemeralContainers ?? []).entries()) {
@@ -365,7 +365,7 @@ export class PodWorker {
     }
   }
 
-  private async restartLater(c: Container, field: string, a: AttemptRecord, policy: string): Promise<void> {
+  private async restartLater(c: Container, field: string, a: AttemptRecord): Promise<void> {
     const hint = (this.state.containers[c.name] ??= {});
     const ranMs = Date.parse(a.exit!.finishedAt) - Date.parse(a.exit!.startedAt || a.exit!.finishedAt);
     // The kubelet forgets the back-off of a container that ran long enough.
@@ -386,7 +386,6 @@ export class PodWorker {
       message: `back-off ${goDuration(delay)} restarting failed container=${c.name} pod=${meta.name}_${meta.namespace}(${meta.uid})`,
     };
     hint.backoffUntil = new Date(until).toISOString();
-    void policy;
     this.timerAt(wait);
   }
 

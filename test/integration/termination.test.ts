@@ -1,7 +1,7 @@
 // Stopping containers as the kubelet does: the stop signal first, SIGKILL after the grace
 // period; native sidecars stop after the app containers; activeDeadlineSeconds fails the pod.
 import t from 'tap';
-import { IMAGE, isDone, missingBusybox, missingFeature, payload, pod, setup } from './harness';
+import { isDone, missingBusybox, missingFeature, payload, pod, setup } from './harness';
 
 const missing = missingFeature() ?? missingBusybox();
 if (missing) {
@@ -61,5 +61,4 @@ t.test('delete with a grace period lets a SIGTERM handler finish', async (t) => 
   await podrun.deletePod('graceful', { gracePeriodSeconds: 30 });
   t.ok(Date.now() - t0 < 5000, 'a container that exits on SIGTERM does not wait out the grace period');
   await t.rejects(podrun.getPod('graceful'), { code: 'NotFound' });
-  void IMAGE;
 });
