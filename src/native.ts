@@ -81,8 +81,24 @@ export interface CloneFlags {
   cgroup: number;
 }
 
+export interface PodNetworkRequest {
+  /** A process in the namespace that holds the bridge; -1 for our own. */
+  hostPidfd: number;
+  hostJoinUser: boolean;
+  /** A process of the pod (its shim). */
+  podPidfd: number;
+  bridge: string;
+  hostVeth: string;
+  ip: string;
+  gateway: string;
+  prefix: number;
+  mtu: number;
+}
+
 interface Addon {
   createSandbox(req: SandboxRequest): SandboxHandle;
+  /** Bridge (made once), a veth into the pod as eth0, its address and default route. */
+  configurePodNetwork(req: PodNetworkRequest): void;
   pidfdOpen(pid: number): number;
   /** false when the process has already exited */
   pidfdSendSignal(pidfd: number, signal: number): boolean;

@@ -8,6 +8,7 @@
 extern "C" {
 #include "../core/netconnect.h"
 #include "../core/spawn.h"
+#include "../core/podnet.h"
 }
 
 #include <arpa/inet.h>
@@ -26,6 +27,9 @@ extern "C" {
 #include <memory>
 #include <string>
 #include <vector>
+
+// <linux/pidfd.h> of older headers lacks it: PIDFD_GET_NET_NAMESPACE is _IO(PIDFS_IOCTL_MAGIC 0xFF, 4) (Linux 6.11).
+#define PIDFD_GET_NET_NAMESPACE_ _IO(0xFF, 4)
 
 namespace {
 
@@ -432,8 +436,41 @@ Napi::Value SocketError(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), soerr);
 }
 
+
+// configurePodNetwork({ hostPidfd, hostJoinUser, podPidfd, bridge, hostVeth, ip, gateway, prefix, mtu }):
+// bridge (made once), veth into the pod as eth0, the pod's address and default route.
+Napi::Value ConfigurePodNetwork(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = info[0].As<Napi::Object>();
+  std::string bridge = o.Get("bridge").ToString().Utf8Value(), veth = o.Get("hostVeth").ToString().Utf8Value();
+  std::string ip = o.Get("ip").ToString().Utf8Value(), gw = o.Get("gateway").ToString().Utf8Value();
+  pr_podnet_req req = {};
+  in_addr a, g;
+  if (inet_pton(AF_INET, ip.c_str(), &a) != 1) throw Errno(env, EINVAL, "inet_pton", ip.c_str());
+  if (inet_pton(AF_INET, gw.c_str(), &g) != 1) throw Errno(env, EINVAL, "inet_pton", gw.c_str());
+  req.ip = a.s_addr;
+  req.gateway = g.s_addr;
+  req.prefix = Int(o, "prefix", 16);
+  req.mtu = Int(o, "mtu", 1500);
+  req.bridge = bridge.c_str();
+  req.host_veth = veth.c_str();
+  req.host_pidfd = Int(o, "hostPidfd", -1);
+  req.host_join_user = Bool(o, "hostJoinUser", false);
+  // The pod's network namespace, from its pidfd (PIDFD_GET_NET_NAMESPACE, Linux 6.11).
+  int podfd = Int(o, "podPidfd", -1);
+  int netns = ioctl(podfd, PIDFD_GET_NET_NAMESPACE_, 0);
+  if (netns < 0) throw Errno(env, errno, "ioctl PIDFD_GET_NET_NAMESPACE", "pod");
+  req.pod_netns_fd = netns;
+  pr_error err;
+  int r = pr_podnet_setup(&req, &err);
+  close(netns);
+  if (r < 0) throw SystemError(env, err);
+  return env.Undefined();
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("createSandbox", Napi::Function::New(env, CreateSandbox));
+  exports.Set("configurePodNetwork", Napi::Function::New(env, ConfigurePodNetwork));
   exports.Set("pidfdOpen", Napi::Function::New(env, PidfdOpen));
   exports.Set("pidfdSendSignal", Napi::Function::New(env, PidfdSendSignal));
   exports.Set("reapPidfd", Napi::Function::New(env, ReapPidfd));

@@ -1,4 +1,5 @@
 #include "netconnect.h"
+#include "spawn.h"
 
 #include <linux/sched.h>
 #include <string.h>
@@ -63,29 +64,17 @@ int pr_connect_in_netns (const struct pr_netconnect_req *req, int *fd, struct pr
   cleanup_close int ours = sp[0];
   cleanup_close int theirs = sp[1];
 
-  /* Block every signal around the clone (libuv's uv__spawn_and_init_child_fork does the same):
-   * the child inherits the full mask and never unblocks it, so none of Node's handlers (which
-   * write to libuv's signal pipe, shared with us) can run in the copy. SIGKILL still works. */
-  sigset_t all, saved;
-  sigfillset (&all);
-  pthread_sigmask (SIG_SETMASK, &all, &saved);
   /* exit_signal 0: no SIGCHLD, so libuv's child watcher is not woken for a process it does not
    * know; waitid then needs __WALL to see this "clone" child. No CLONE_VM: a process sharing
    * Node's memory would count as multi-threaded for setns(CLONE_NEWUSER). */
   int pidfd = -1;
-  struct clone_args args = {
-    .flags = CLONE_PIDFD,
-    .pidfd = (uint64_t) (uintptr_t) &pidfd,
-    .exit_signal = 0,
-  };
-  pid_t pid = (pid_t) syscall (SYS_clone3, &args, sizeof args);
+  pid_t pid = pr_clone_from_node (0, &pidfd, 0);
   if (pid == 0)
     {
       close (ours);
       child_connect (req, theirs);
     }
   int clone_errno = errno;
-  pthread_sigmask (SIG_SETMASK, &saved, NULL);
   if (pid < 0)
     return pr_fail (err, clone_errno, "clone3", NULL);
   close (theirs);

@@ -1,6 +1,7 @@
 #include "spawn.h"
 
 #include <linux/sched.h>
+#include <pthread.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -21,14 +22,29 @@ static void reset_signals (void)
   sigprocmask (SIG_SETMASK, &none, NULL);
 }
 
-static pid_t clone3_pidfd (unsigned long long flags, int *pidfd)
+pid_t pr_clone_from_node (unsigned long long flags, int *pidfd, int exit_signal)
 {
+  sigset_t all, saved;
+  sigfillset (&all);
+  pthread_sigmask (SIG_SETMASK, &all, &saved);
   struct clone_args args = {
     .flags = flags | CLONE_PIDFD,
     .pidfd = (uint64_t) (uintptr_t) pidfd,
-    .exit_signal = SIGCHLD,
+    .exit_signal = (uint64_t) exit_signal,
   };
-  return (pid_t) syscall (SYS_clone3, &args, sizeof args);
+  pid_t pid = (pid_t) syscall (SYS_clone3, &args, sizeof args);
+  if (pid != 0)
+    {
+      int e = errno;
+      pthread_sigmask (SIG_SETMASK, &saved, NULL);
+      errno = e;
+    }
+  return pid;
+}
+
+static pid_t clone3_pidfd (unsigned long long flags, int *pidfd)
+{
+  return pr_clone_from_node (flags, pidfd, SIGCHLD);
 }
 
 static void report_and_exit (int fd, struct pr_error *err)

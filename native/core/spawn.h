@@ -25,6 +25,12 @@ struct pr_sandbox
   int ready_fd;  /* the shim's fd 3: one JSON line, then EOF */
 };
 
+/* clone3 from a thread of Node, with every signal blocked across it (libuv's
+ * uv__spawn_and_init_child_fork does the same): the child starts with the full mask, so none of
+ * Node's handlers, which write to libuv's signal pipe (shared with the child), can run in it.
+ * The parent's mask is restored before returning. The child unblocks right before execve. */
+pid_t pr_clone_from_node (unsigned long long flags, int *pidfd, int exit_signal);
+
 /* Clones the sandbox; the child waits on sync_fd, then sets the hostname and execs the shim. */
 int pr_sandbox_clone (const struct pr_sandbox_req *req, struct pr_sandbox *out, struct pr_error *err);
 

@@ -1,0 +1,246 @@
+#include "podnet.h"
+#include "spawn.h"
+
+#include <linux/if_link.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/sched.h>
+#include <linux/veth.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#define NL_BUF 1024
+
+/* One request, built in place: the header at the start of a flat buffer. */
+struct nlreq
+{
+  union
+  {
+    struct nlmsghdr nh;
+    char buf[NL_BUF];
+  };
+};
+
+static size_t slen (const char *s)
+{
+  size_t n = 0;
+  while (s[n])
+    n++;
+  return n;
+}
+
+static void *tail (struct nlreq *r) { return r->buf + NLMSG_ALIGN (r->nh.nlmsg_len); }
+
+static void put (struct nlreq *r, const void *data, size_t len)
+{
+  __builtin_memcpy (tail (r), data, len);
+  r->nh.nlmsg_len = NLMSG_ALIGN (r->nh.nlmsg_len) + (unsigned) len;
+}
+
+static struct rtattr *attr (struct nlreq *r, unsigned short type, const void *data, size_t len)
+{
+  struct rtattr *a = tail (r);
+  a->rta_type = type;
+  a->rta_len = (unsigned short) RTA_LENGTH (len);
+  if (len)
+    __builtin_memcpy (RTA_DATA (a), data, len);
+  r->nh.nlmsg_len = NLMSG_ALIGN (r->nh.nlmsg_len) + RTA_ALIGN (a->rta_len);
+  return a;
+}
+
+static void nest_end (struct nlreq *r, struct rtattr *a) { a->rta_len = (unsigned short) ((char *) tail (r) - (char *) a); }
+
+static void begin (struct nlreq *r, unsigned short type, unsigned short flags)
+{
+  __builtin_memset (r, 0, sizeof *r);
+  r->nh.nlmsg_len = NLMSG_LENGTH (0);
+  r->nh.nlmsg_type = type;
+  r->nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
+}
+
+/* Sends one request and reads its acknowledgement; the kernel's error is returned as errno. */
+static int talk (int fd, struct nlreq *r, const char *op, const char *what, bool exist_ok, struct pr_error *err)
+{
+  static unsigned seq;
+  r->nh.nlmsg_seq = ++seq;
+  struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+  if (sendto (fd, r, r->nh.nlmsg_len, 0, (struct sockaddr *) &sa, sizeof sa) < 0)
+    return pr_fail (err, errno, op, what);
+  char buf[NL_BUF];
+  ssize_t n = recv (fd, buf, sizeof buf, 0);
+  if (n < 0)
+    return pr_fail (err, errno, op, what);
+  struct nlmsghdr *h = (struct nlmsghdr *) buf;
+  if ((size_t) n >= NLMSG_LENGTH (sizeof (struct nlmsgerr)) && h->nlmsg_type == NLMSG_ERROR)
+    {
+      int e = -((struct nlmsgerr *) NLMSG_DATA (h))->error;
+      if (e && !(exist_ok && e == EEXIST))
+        return pr_fail (err, e, op, what);
+    }
+  return 0;
+}
+
+static int ifindex (const char *name, struct pr_error *err)
+{
+  struct ifreq ifr;
+  __builtin_memset (&ifr, 0, sizeof ifr);
+  size_t n = slen (name);
+  if (n >= IFNAMSIZ)
+    return pr_fail (err, ENAMETOOLONG, "interface", name);
+  __builtin_memcpy (ifr.ifr_name, name, n);
+  int s = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (s < 0)
+    return pr_fail (err, errno, "socket", name);
+  int r = ioctl (s, SIOCGIFINDEX, &ifr);
+  int e = errno;
+  close (s);
+  return r < 0 ? pr_fail (err, e, "SIOCGIFINDEX", name) : ifr.ifr_ifindex;
+}
+
+static int link_up (int fd, int index, const char *name, struct pr_error *err)
+{
+  struct nlreq r;
+  begin (&r, RTM_NEWLINK, 0);
+  struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = index, .ifi_flags = IFF_UP, .ifi_change = IFF_UP };
+  put (&r, &ifi, sizeof ifi);
+  return talk (fd, &r, "RTM_NEWLINK up", name, false, err);
+}
+
+static int addr_add (int fd, int index, uint32_t ip, int prefix, const char *name, struct pr_error *err)
+{
+  struct nlreq r;
+  begin (&r, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL);
+  struct ifaddrmsg ifa = { .ifa_family = AF_INET, .ifa_prefixlen = (unsigned char) prefix, .ifa_index = (unsigned) index };
+  put (&r, &ifa, sizeof ifa);
+  attr (&r, IFA_LOCAL, &ip, 4);
+  attr (&r, IFA_ADDRESS, &ip, 4);
+  return talk (fd, &r, "RTM_NEWADDR", name, true, err);
+}
+
+static int ensure_bridge (int fd, const struct pr_podnet_req *req, struct pr_error *err)
+{
+  struct nlreq r;
+  begin (&r, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+  struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
+  put (&r, &ifi, sizeof ifi);
+  attr (&r, IFLA_IFNAME, req->bridge, slen (req->bridge) + 1);
+  attr (&r, IFLA_MTU, &req->mtu, 4);
+  struct rtattr *info = attr (&r, IFLA_LINKINFO, NULL, 0);
+  attr (&r, IFLA_INFO_KIND, "bridge", 6);
+  nest_end (&r, info);
+  if (talk (fd, &r, "RTM_NEWLINK bridge", req->bridge, true, err) < 0)
+    return -1;
+  int index = ifindex (req->bridge, err);
+  if (index < 0 || addr_add (fd, index, req->gateway, req->prefix, req->bridge, err) < 0 || link_up (fd, index, req->bridge, err) < 0)
+    return -1;
+  return index;
+}
+
+static int create_veth (int fd, const struct pr_podnet_req *req, int bridge, struct pr_error *err)
+{
+  struct nlreq r;
+  begin (&r, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+  struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
+  put (&r, &ifi, sizeof ifi);
+  attr (&r, IFLA_IFNAME, req->host_veth, slen (req->host_veth) + 1);
+  attr (&r, IFLA_MTU, &req->mtu, 4);
+  attr (&r, IFLA_MASTER, &bridge, 4);
+  struct rtattr *info = attr (&r, IFLA_LINKINFO, NULL, 0);
+  attr (&r, IFLA_INFO_KIND, "veth", 4);
+  struct rtattr *data = attr (&r, IFLA_INFO_DATA, NULL, 0);
+  /* The peer is made directly in the pod's namespace, already named eth0. */
+  struct rtattr *peer = attr (&r, VETH_INFO_PEER, NULL, 0);
+  struct ifinfomsg pifi = { .ifi_family = AF_UNSPEC };
+  put (&r, &pifi, sizeof pifi);
+  attr (&r, IFLA_IFNAME, "eth0", 5);
+  attr (&r, IFLA_MTU, &req->mtu, 4);
+  attr (&r, IFLA_NET_NS_FD, &req->pod_netns_fd, 4);
+  nest_end (&r, peer);
+  nest_end (&r, data);
+  nest_end (&r, info);
+  if (talk (fd, &r, "RTM_NEWLINK veth", req->host_veth, false, err) < 0)
+    return -1;
+  int index = ifindex (req->host_veth, err);
+  return index < 0 ? -1 : link_up (fd, index, req->host_veth, err);
+}
+
+static int default_route (int fd, uint32_t gateway, struct pr_error *err)
+{
+  struct nlreq r;
+  begin (&r, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL);
+  struct rtmsg rt = { .rtm_family = AF_INET, .rtm_table = RT_TABLE_MAIN, .rtm_protocol = RTPROT_BOOT, .rtm_scope = RT_SCOPE_UNIVERSE, .rtm_type = RTN_UNICAST };
+  put (&r, &rt, sizeof rt);
+  attr (&r, RTA_GATEWAY, &gateway, 4);
+  return talk (fd, &r, "RTM_NEWROUTE", "default", true, err);
+}
+
+static int child (const struct pr_podnet_req *req, struct pr_error *err)
+{
+  if (req->host_pidfd >= 0
+      && syscall (SYS_setns, req->host_pidfd, CLONE_NEWNET | (req->host_join_user ? CLONE_NEWUSER : 0)) < 0)
+    return pr_fail (err, errno, "setns", "network host");
+  int fd = socket (AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+  if (fd < 0)
+    return pr_fail (err, errno, "socket", "AF_NETLINK");
+  int bridge = ensure_bridge (fd, req, err);
+  if (bridge < 0 || create_veth (fd, req, bridge, err) < 0)
+    return -1;
+  close (fd);
+  /* Now the pod's side: eth0 exists there already. */
+  if (syscall (SYS_setns, req->pod_netns_fd, CLONE_NEWNET) < 0)
+    return pr_fail (err, errno, "setns", "pod network namespace");
+  fd = socket (AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+  if (fd < 0)
+    return pr_fail (err, errno, "socket", "AF_NETLINK");
+  int eth0 = ifindex ("eth0", err);
+  if (eth0 < 0 || addr_add (fd, eth0, req->ip, req->prefix, "eth0", err) < 0 || link_up (fd, eth0, "eth0", err) < 0
+      || default_route (fd, req->gateway, err) < 0)
+    return -1;
+  close (fd);
+  return 0;
+}
+
+int pr_podnet_setup (const struct pr_podnet_req *req, struct pr_error *err)
+{
+  int report[2];
+  if (pipe2 (report, O_CLOEXEC) < 0)
+    return pr_fail (err, errno, "pipe2", NULL);
+  int pidfd = -1;
+  /* exit_signal 0: libuv never sees this child; we collect it ourselves through its pidfd. */
+  pid_t pid = pr_clone_from_node (0, &pidfd, 0);
+  if (pid < 0)
+    {
+      int e = errno;
+      close (report[0]);
+      close (report[1]);
+      return pr_fail (err, e, "clone3", NULL);
+    }
+  if (pid == 0)
+    {
+      /* --- child of Node: async-signal-safe only --- */
+      struct pr_error cerr = { 0 };
+      close (report[0]);
+      if (child (req, &cerr) < 0)
+        pr_write_all (report[1], &cerr, sizeof cerr);
+      _exit (0);
+    }
+  close (report[1]);
+  struct pr_error cerr;
+  ssize_t n;
+  do
+    n = read (report[0], &cerr, sizeof cerr);
+  while (n < 0 && errno == EINTR);
+  close (report[0]);
+  siginfo_t si;
+  waitid ((idtype_t) P_PIDFD, (id_t) pidfd, &si, WEXITED | __WALL);
+  close (pidfd);
+  if (n == (ssize_t) sizeof cerr)
+    {
+      *err = cerr;
+      return -1;
+    }
+  return 0;
+}
