@@ -31,6 +31,8 @@ function rssKiB(pid) {
 }
 
 async function podrunRows(ctx) {
+  // As root, pods' bridge and veths go to a sandbox network namespace, not the host's.
+  require('../test/support/sandbox-netns.js').useSandboxNetns();
   const { Podrun } = require(dist);
   const { PodPaths } = require(path.join(dist, 'state/paths'));
   const { podDirId } = require(path.join(dist, 'kubelet/engine'));

@@ -12,6 +12,7 @@ import type { ImageStore } from '../image/store';
 import type { ImageRecord } from '../image/types';
 import { hostnameOf } from '../plan/container';
 import { hostnameFile, hostsFile, resolvConf } from '../network/etc-files';
+import { networkOptions, PodNetwork, readAddress, type NetworkOptions } from '../network/pod-network';
 import { secretData, type EnvSources } from '../plan/env';
 import { resourceFieldValue } from '../plan/resources';
 import { detectIdMap } from '../runtime/idmap';
@@ -33,11 +34,12 @@ export interface EngineOptions {
   images: ImageStore;
   idMapping: IdMapping;
   backoff?: Partial<BackoffPolicy>;
+  network?: NetworkOptions;
   log?: (message: string) => void;
 }
 
 /** /etc/hosts, /etc/hostname and /etc/resolv.conf of a pod, which every container mounts. */
-function writePodEtc(paths: PodPaths, pod: Pod): void {
+function writePodEtc(paths: PodPaths, pod: Pod, podIPs: string[]): void {
   fs.mkdirSync(paths.etcDir, { recursive: true, mode: 0o755 });
   let hostResolv = '';
   try {
@@ -46,7 +48,7 @@ function writePodEtc(paths: PodPaths, pod: Pod): void {
     /* no resolver configured on the host */
   }
   // hostNetwork pods see the host's names, as on the kubelet.
-  const hosts = pod.spec?.hostNetwork ? readOr('/etc/hosts', hostsFile(pod, [])) : hostsFile(pod, []);
+  const hosts = pod.spec?.hostNetwork ? readOr('/etc/hosts', hostsFile(pod, [])) : hostsFile(pod, podIPs);
   fs.writeFileSync(paths.etc('hosts'), hosts, { mode: 0o644 });
   fs.writeFileSync(paths.etc('hostname'), pod.spec?.hostNetwork ? os.hostname() + '\n' : hostnameFile(pod), { mode: 0o644 });
   fs.writeFileSync(paths.etc('resolv.conf'), resolvConf(pod, hostResolv), { mode: 0o644 });
@@ -83,11 +85,15 @@ export class Engine {
   readonly events: EventRecorder;
   private readonly ctx: WorkerContext;
   private readonly rootless = (process.getuid?.() ?? 0) !== 0;
+  /** Pod addresses by pod uid, for status and the status.podIP field reference. */
+  private readonly podIPs = new Map<string, string>();
+  private readonly network: PodNetwork;
   /** Missing optional features are reported once per engine. */
   private readonly noticed = new Set<string>();
 
   constructor(private readonly opts: EngineOptions) {
     this.objects = new ObjectStore(opts.root.objectsDir);
+    this.network = new PodNetwork(opts.root.dir, opts.network ?? networkOptions());
     const log = opts.log ?? ((m: string) => process.stderr.write(`podrun: ${m}\n`));
     this.events = new EventRecorder({ dirOf: (pod) => opts.root.podDir(podDirId(pod.metadata!.uid!)), log });
     this.ctx = {
@@ -97,6 +103,8 @@ export class Engine {
       image: (ref, field) => this.image(ref, field),
       envSources: (pod, container) => this.envSources(pod, container),
       event: (pod, type, reason, message, fieldPath) => this.recordEvent(pod, type, reason, message, fieldPath),
+      // hostNetwork pods have the node's address, as on the kubelet.
+      podIP: (pod) => (pod.spec?.hostNetwork ? this.ctx.hostIP : this.podIPs.get(pod.metadata?.uid ?? '')),
     };
   }
 
@@ -149,7 +157,7 @@ export class Engine {
           case 'status.hostIP':
             return this.ctx.hostIP;
           case 'status.podIP':
-            return '';
+            return this.ctx.podIP(pod) ?? '';
           default:
             return undefined;
         }
@@ -184,6 +192,12 @@ export class Engine {
       await w.attach();
       w.schedule();
     }
+    for (const w of this.workers.values()) {
+      const addr = readAddress(w.paths.network);
+      if (addr) this.podIPs.set(w.pod.metadata!.uid!, addr.ip);
+    }
+    // Addresses whose pod is gone (a crash between allocation and record) come back.
+    this.network.reconcile(new Set([...this.workers.values()].map((w) => w.id)));
     await Promise.all([...this.workers.values()].map((w) => w.settled()));
   }
 
@@ -267,7 +281,6 @@ export class Engine {
       writeStateFile(`${paths.dir}/volumes.json`, JSON.stringify([...volumes.values()]) + '\n');
       const state = newPodState(rfc3339());
       writeStateFile(paths.state, JSON.stringify(state) + '\n');
-      writePodEtc(paths, pod);
       if (pod.spec!.hostPID) {
         throw new PodrunError('Unsupported', 'spec.hostPID: not supported by podrun: the pod shim is PID 1 of the pod', 'use shareProcessNamespace to share processes within the pod');
       }
@@ -279,6 +292,16 @@ export class Engine {
         tmpfs: [{ target: paths.shm, options: 'mode=1777,size=65536k' }, ...tmpfs],
       });
       writeStateFile(paths.sandbox, JSON.stringify(sandbox) + '\n');
+      let podIPs: string[] = [];
+      if (this.network.enabled(pod)) {
+        const addr = this.network.attach(id, sandbox.pid, paths.network);
+        this.podIPs.set(uid, addr.ip);
+        podIPs = [addr.ip];
+      } else if (this.network.rootless && !pod.spec!.hostNetwork) {
+        this.notice('rootless pods have a loopback-only network for now: pod IPs need the per-user network host (not built yet)');
+      }
+      // Written before any container starts, so /etc/hosts names the pod's own address.
+      writePodEtc(paths, pod, podIPs);
       const w = new PodWorker(this.ctx, id, paths, pod, state, sandbox, volumes);
       if (!(await w.attach())) throw new PodrunError('Internal', 'the pod shim did not accept a connection');
       this.workers.set(w.key, w);
@@ -291,6 +314,8 @@ export class Engine {
       this.workers.delete(`${ns}/${name}`);
       if (w) await w.terminate(0).catch(() => undefined);
       else await this.killSandboxAt(paths);
+      this.network.release(id, readAddress(paths.network));
+      this.podIPs.delete(uid);
       fs.rmSync(paths.dir, { recursive: true, force: true });
       this.events.forget(`${ns}/${name}`);
       throw e;
@@ -343,9 +368,12 @@ export class Engine {
   async deletePod(namespace: string, name: string, gracePeriodSeconds?: number): Promise<void> {
     const w = this.worker(namespace, name);
     const grace = gracePeriodSeconds ?? w.pod.spec?.terminationGracePeriodSeconds ?? 30;
+    const addr = readAddress(w.paths.network);
     try {
       await w.terminate(grace * 1000);
+      this.network.release(w.id, addr);
     } finally {
+      this.podIPs.delete(w.pod.metadata!.uid!);
       this.workers.delete(w.key);
       this.events.forget(w.key);
     }

@@ -30,6 +30,8 @@ export interface WorkerContext {
   image(ref: string, field: string): ImageRecord;
   envSources(pod: Pod, container?: string): EnvSources;
   log(message: string): void;
+  /** The pod's address, once it has one. */
+  podIP(pod: Pod): string | undefined;
   /** Records a kubelet event about the pod (fieldPath: `spec.containers{web}`). */
   event(pod: Pod, type: 'Normal' | 'Warning', reason: string, message: string, fieldPath?: string): void;
 }
@@ -127,6 +129,7 @@ export class PodWorker {
       container: { process: { pid: a.start.pid, startTime: String(a.start.startTime) }, identity, rootless: this.sandbox.rootless },
       ports: c.ports ?? [],
       rootless: this.sandbox.rootless,
+      podIP: this.ctx.podIP(this.pod),
       env: c.env,
       names: { container: c.name, pod: podRef(meta.name!, meta.namespace!, meta.uid!) },
     };
@@ -193,6 +196,7 @@ export class PodWorker {
       probes: (name) => this.prober.state(name),
       imageIds,
       hostIP: this.ctx.hostIP,
+      podIP: this.ctx.podIP(this.pod),
       now: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
     });
     for (const c of status.conditions ?? []) {

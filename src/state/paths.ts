@@ -85,6 +85,10 @@ export class PodPaths {
   get shm(): string {
     return path.join(this.dir, 'shm');
   }
+  /** The pod's address record (network.json). */
+  get network(): string {
+    return path.join(this.dir, 'network.json');
+  }
   get etcDir(): string {
     return path.join(this.dir, 'etc');
   }

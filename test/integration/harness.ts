@@ -16,6 +16,10 @@ import type { Test } from 'tap';
 
 export type { Test };
 
+// Rootful pods get a bridge and veths: in a sandbox network namespace, never the host's.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+(require('../support/sandbox-netns.js') as { useSandboxNetns(): void }).useSandboxNetns();
+
 export const REPO = path.resolve(__dirname, '..', '..');
 export const PAYLOAD = path.join(REPO, 'build', 'Release', 'podrun-payload');
 export const BUSYBOX = '/bin/busybox';
