@@ -122,6 +122,11 @@ static int addr_add (int fd, int index, uint32_t ip, int prefix, const char *nam
 
 static int ensure_bridge (int fd, const struct pr_podnet_req *req, struct pr_error *err)
 {
+  /* Made by the first pod: later pods only need its index (one ioctl, no netlink round trips). */
+  struct pr_error ignored;
+  int existing = ifindex (req->bridge, &ignored);
+  if (existing > 0)
+    return existing;
   struct nlreq r;
   begin (&r, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
   struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
