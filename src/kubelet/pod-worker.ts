@@ -302,7 +302,12 @@ export class PodWorker {
     const left = Date.parse(this.state.startTime) + seconds * 1000 - Date.now();
     if (left > 0) {
       if (!this.deadlineTimer) {
-        this.deadlineTimer = setTimeout(() => this.schedule(), left);
+        // A timer may fire a millisecond before Date.now() says the deadline has come: forget
+        // it when it fires, so the next check arms a new one instead of never firing again.
+        this.deadlineTimer = setTimeout(() => {
+          this.deadlineTimer = undefined;
+          this.schedule();
+        }, left);
         this.deadlineTimer.unref?.();
       }
       return false;
