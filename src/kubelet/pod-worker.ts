@@ -21,6 +21,7 @@ import { backoffDelay, BACKOFF_RESET_MS, goDuration, shouldRestart, type Backoff
 import type { PodState } from './pod-state';
 import { computeStatus, isSidecar } from './status';
 import { runHook } from './hooks';
+import { Deadline } from './deadline';
 import { Prober } from './prober';
 import { podRef, runProbe, type ProbeTarget } from './probes';
 
@@ -41,7 +42,7 @@ export class PodWorker {
   private chain: Promise<void> = Promise.resolve();
   private readonly timers = new Set<NodeJS.Timeout>();
   private deleting = false;
-  private deadlineTimer?: NodeJS.Timeout;
+  private readonly deadline = new Deadline(() => this.schedule());
   private readonly prober = new Prober({
     run: (c, probe, timeoutMs) => {
       const target = this.probeTarget(c);
@@ -299,19 +300,7 @@ export class PodWorker {
   private deadlineExceeded(): boolean {
     const seconds = this.pod.spec!.activeDeadlineSeconds;
     if (!seconds) return false;
-    const left = Date.parse(this.state.startTime) + seconds * 1000 - Date.now();
-    if (left > 0) {
-      if (!this.deadlineTimer) {
-        // A timer may fire a millisecond before Date.now() says the deadline has come: forget
-        // it when it fires, so the next check arms a new one instead of never firing again.
-        this.deadlineTimer = setTimeout(() => {
-          this.deadlineTimer = undefined;
-          this.schedule();
-        }, left);
-        this.deadlineTimer.unref?.();
-      }
-      return false;
-    }
+    if (!this.deadline.passed(Date.parse(this.state.startTime) + seconds * 1000)) return false;
     this.state.reason = 'DeadlineExceeded';
     this.state.message = 'Pod was active on the node longer than the specified deadline';
     this.finish('Failed', true);
@@ -480,7 +469,7 @@ export class PodWorker {
   async terminate(graceMs: number): Promise<void> {
     this.deleting = true;
     this.prober.stopAll();
-    if (this.deadlineTimer) clearTimeout(this.deadlineTimer);
+    this.deadline.cancel();
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     await this.chain.catch(() => undefined);
@@ -509,7 +498,7 @@ export class PodWorker {
   /** Lets go of the pod without stopping it (the process is going away; the shim stays). */
   dispose(): void {
     this.prober.stopAll();
-    if (this.deadlineTimer) clearTimeout(this.deadlineTimer);
+    this.deadline.cancel();
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     this.shim?.removeAllListeners('close');
