@@ -4,11 +4,9 @@
 // section takes; and the field selectors the API server accepts for events. Pure: `now` is passed in.
 
 import type { Event, ObjectReference, Pod } from 'kubernetes-types/core/v1';
-import { stringify } from 'yaml';
 import { ageSince } from './age';
 import type { PodEvent } from './describe';
-import { renderTemplate } from './jsonpath';
-import { sortKeys, type OutputFormat } from './pod-output';
+import { renderDocument, type OutputFormat } from './pod-output';
 import { usageError } from './report-error';
 import { renderTable } from './table';
 
@@ -67,16 +65,7 @@ function eventObjectDoc(e: Event): Event {
 /** `-o json|yaml|name|jsonpath` for events: one object for one name, else a List. */
 export function renderEvents(events: Event[], format: Exclude<OutputFormat, { kind: 'table' }>, single: boolean): string {
   const doc = single && events.length === 1 ? eventObjectDoc(events[0]!) : { apiVersion: 'v1', items: events.map(eventObjectDoc), kind: 'List', metadata: { resourceVersion: '' } };
-  switch (format.kind) {
-    case 'json':
-      return JSON.stringify(doc, null, 4) + '\n';
-    case 'yaml':
-      return stringify(sortKeys(doc), { indentSeq: false, lineWidth: 0 });
-    case 'name':
-      return events.map((e) => `event/${e.metadata.name ?? ''}\n`).join('');
-    case 'jsonpath':
-      return renderTemplate(format.template, doc);
-  }
+  return renderDocument(doc, format, events.map((e) => `event/${e.metadata.name ?? ''}`));
 }
 
 /** kubectl lists events oldest first, by the time each last happened (SortableEvents). */

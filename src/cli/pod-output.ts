@@ -45,13 +45,18 @@ export function sortKeys(v: unknown): unknown {
 /** The text for json/yaml/name/jsonpath output; `single` when one pod was asked for by name. */
 export function renderPods(pods: Pod[], format: Exclude<OutputFormat, { kind: 'table' }>, single: boolean): string {
   const doc = single && pods.length === 1 ? podObject(pods[0]!) : listObject(pods);
+  return renderDocument(doc, format, pods.map((p) => `pod/${p.metadata?.name ?? ''}`));
+}
+
+/** One object or a List, as kubectl prints it: `names` are the `-o name` lines (`pod/web`). */
+export function renderDocument(doc: unknown, format: Exclude<OutputFormat, { kind: 'table' }>, names: string[]): string {
   switch (format.kind) {
     case 'json':
       return JSON.stringify(doc, null, 4) + '\n';
     case 'yaml':
       return stringify(sortKeys(doc), { indentSeq: false, lineWidth: 0 });
     case 'name':
-      return pods.map((p) => `pod/${p.metadata?.name ?? ''}\n`).join('');
+      return names.map((n) => `${n}\n`).join('');
     case 'jsonpath':
       return renderTemplate(format.template, doc);
   }

@@ -6,7 +6,7 @@ import { PodrunError } from '../../errors';
 import { podFingerprint } from '../../watch';
 import type { Command, CommandContext } from '../context';
 import { write } from '../context';
-import { eventCells, eventHeader, eventTable, parseEventFieldSelector, renderEvents } from '../format-events';
+import { eventCells, eventHeader, parseEventFieldSelector, renderEvents } from '../format-events';
 import { podTable, sortPods } from '../format-pods';
 import { parseOutputFormat, renderPods, type OutputFormat } from '../pod-output';
 import { formatError, usageError } from '../report-error';
