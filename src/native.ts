@@ -9,6 +9,10 @@ export interface SandboxRequest {
   hostname: string;
   logFd: number;
   cloneFlags: number;
+  /** Make the namespaces inside this process's user namespace (cloneFlags without user). */
+  joinUserPidfd?: number;
+  /** Sockets the shim inherits as fds 4, 5, ... (published ports). */
+  keepFds?: number[];
 }
 
 export interface SandboxHandle {
@@ -67,6 +71,15 @@ export interface ConnectInNetnsRequest {
   port: number;
 }
 
+export interface ListenRequest {
+  /** A process whose network namespace gets the socket; absent: ours. */
+  pidfd?: number;
+  rootless?: boolean;
+  host: string;
+  port: number;
+  udp?: boolean;
+}
+
 export interface WritableWatch {
   close(): void;
 }
@@ -93,6 +106,8 @@ export interface PodNetworkRequest {
   gateway: string;
   prefix: number;
   mtu: number;
+  /** Instead of wiring a pod: delete the bridge (system reset). */
+  removeBridge?: boolean;
 }
 
 interface Addon {
@@ -115,6 +130,8 @@ interface Addon {
    * started (maybe still in progress). Throws { errno, syscall: 'connect' | 'setns' | ... }.
    */
   connectInNetns(req: ConnectInNetnsRequest): number;
+  /** A bound (and for TCP listening) non-blocking, close-on-exec socket. Throws { errno, syscall: 'bind' }. */
+  listenSocket(req: ListenRequest): number;
   /** SO_ERROR of a socket: 0, or the errno its non-blocking connect failed with. */
   socketError(fd: number): number;
   /** Calls back once when fd is writable; the watch is stopped before the callback. */

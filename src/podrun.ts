@@ -16,6 +16,7 @@ import { Engine, podDirId } from './kubelet/engine';
 import { native } from './native';
 import type { ExecIdentity } from './plan/container';
 import { execInContainer } from './runtime/exec';
+import { portForward, type PortForwardEvents, type PortForwardSession, type PortMapping } from './runtime/port-forward';
 import { readLog } from './runtime/logs';
 import { readAttempts } from './runtime/records';
 import { ShimClient } from './runtime/shim-client';
@@ -34,6 +35,7 @@ interface Backend {
   addEphemeralContainer(namespace: string, name: string, container: EphemeralContainer): Promise<Pod>;
   deleteObject(kind: string, namespace: string, name: string): Promise<boolean>;
   listEvents(namespace?: string, pod?: string): Promise<Event[]>;
+  reset(): Promise<string[]>;
 }
 
 /** The engine of this process, with its socket open for other podrun processes. */
@@ -66,6 +68,9 @@ class LocalEngine implements Backend {
   }
   async listEvents(namespace?: string, pod?: string) {
     return this.engine.listEvents(namespace, pod);
+  }
+  reset() {
+    return this.engine.reset();
   }
   ref(): void {
     this.server.ref();
@@ -340,6 +345,17 @@ export class Podrun {
   }
 
   /**
+   * Forwards local ports to the pod's own localhost (kubectl port-forward), for as long as this
+   * process runs or until close(). `address` defaults to 127.0.0.1.
+   */
+  async portForward(name: string, ports: PortMapping[], opts: { namespace?: string; addresses?: string[] } & PortForwardEvents = {}): Promise<PortForwardSession> {
+    const pod = await this.getPod(name, opts.namespace);
+    if (pod.status?.phase !== 'Running') throw new PodrunError('Conflict', `unable to forward port because pod is not running. Current status=${pod.status?.phase ?? 'Unknown'}`);
+    const sandbox = JSON.parse(fs.readFileSync(this.podPaths(pod).sandbox, 'utf8')) as SandboxRecord;
+    return portForward({ process: { pid: sandbox.pid, startTime: sandbox.startTime }, rootless: sandbox.rootless }, ports, opts.addresses ?? ['127.0.0.1'], opts);
+  }
+
+  /**
    * Attaches to a running container's main process (kubectl attach): its output from now on,
    * and with `stdin: true` in its spec, its input; with `tty: true`, its terminal.
    */
@@ -393,6 +409,34 @@ export class Podrun {
       },
       kill: () => sock.destroy(),
     };
+  }
+
+  /**
+   * `podrun system reset`: deletes every pod (no grace) and ConfigMap/Secret, podrun's network
+   * (the rootless network host, the nftables table, the rootful bridge), stops the engine,
+   * and removes the state root and the data root (images). Returns what was removed.
+   */
+  async reset(): Promise<string[]> {
+    const backend = await this.backendFor();
+    const removed = await backend.reset();
+    if (this.local) {
+      await this.close();
+    } else {
+      // The serve ends itself after answering; wait for it to let go of the root.
+      const client = new EngineClient(this.root.serveSocket);
+      for (let i = 0; i < 250; i++) {
+        try {
+          await client.healthz();
+          await sleep(20);
+        } catch {
+          break;
+        }
+      }
+      this.backend = undefined;
+    }
+    fs.rmSync(this.root.dir, { recursive: true, force: true });
+    fs.rmSync(this.dataRoot, { recursive: true, force: true });
+    return [...removed, `state ${this.root.dir}`, `images ${this.dataRoot}`];
   }
 
   /** Stops this process's engine, if it runs one; pods keep running. */

@@ -107,6 +107,14 @@ Napi::Value CreateSandbox(const Napi::CallbackInfo& info) {
   req.envp = envp.data();
   req.hostname = hostname.empty() ? nullptr : hostname.c_str();
   req.log_fd = Int(o, "logFd", -1);
+  req.join_userns_pidfd = Int(o, "joinUserPidfd", -1);
+  std::vector<int> keep;
+  if (o.Get("keepFds").IsArray()) {
+    Napi::Array a = o.Get("keepFds").As<Napi::Array>();
+    for (uint32_t i = 0; i < a.Length(); i++) keep.push_back(a.Get(i).As<Napi::Number>().Int32Value());
+  }
+  req.keep_fds = keep.data();
+  req.n_keep = static_cast<int>(keep.size());
   pr_sandbox out;
   pr_error err;
   if (pr_sandbox_clone(&req, &out, &err) < 0) throw SystemError(env, err);
@@ -391,38 +399,62 @@ Napi::Value SetWinsize(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// connectInNetns({ pidfd, rootless, host, port }) -> fd: a non-blocking TCP socket created in the
-// network namespace of the pod that pidfd's process belongs to, its connect started (see
-// native/core/netconnect.h). The caller waits for writability (WritableWatch), then reads
-// socketError(fd). `host` must be an IPv4 or IPv6 literal; it is parsed here, before the clone.
-Napi::Value ConnectInNetns(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  Napi::Object o = info[0].As<Napi::Object>();
+// Parses { pidfd, rootless, host, port, udp } into a request; `host` must be an IPv4 or IPv6
+// literal, parsed here because inet_pton is not for the cloned child.
+void NetRequest(Napi::Env env, Napi::Object o, pr_netconnect_req* req, std::string* label) {
   std::string host = o.Get("host").ToString().Utf8Value();
   int port = Int(o, "port", -1);
-  std::string label = (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + std::to_string(port);
-  if (port <= 0 || port > 65535) throw Errno(env, EINVAL, "connect", label.c_str());
-  pr_netconnect_req req = {};
-  req.target_pidfd = Int(o, "pidfd", -1);
-  req.join_user = Bool(o, "rootless", false);
-  req.type = SOCK_STREAM;
-  req.label = label.c_str();
-  sockaddr_in* v4 = reinterpret_cast<sockaddr_in*>(&req.addr);
-  sockaddr_in6* v6 = reinterpret_cast<sockaddr_in6*>(&req.addr);
+  *label = (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + std::to_string(port);
+  if (port < 0 || port > 65535) throw Errno(env, EINVAL, "port", label->c_str());
+  req->target_pidfd = Int(o, "pidfd", -1);
+  req->join_user = Bool(o, "rootless", false);
+  req->type = Bool(o, "udp", false) ? SOCK_DGRAM : SOCK_STREAM;
+  req->label = label->c_str();
+  sockaddr_in* v4 = reinterpret_cast<sockaddr_in*>(&req->addr);
+  sockaddr_in6* v6 = reinterpret_cast<sockaddr_in6*>(&req->addr);
   if (inet_pton(AF_INET, host.c_str(), &v4->sin_addr) == 1) {
     v4->sin_family = AF_INET;
     v4->sin_port = htons(static_cast<uint16_t>(port));
-    req.addrlen = sizeof *v4;
+    req->addrlen = sizeof *v4;
   } else if (inet_pton(AF_INET6, host.c_str(), &v6->sin6_addr) == 1) {
     v6->sin6_family = AF_INET6;
     v6->sin6_port = htons(static_cast<uint16_t>(port));
-    req.addrlen = sizeof *v6;
+    req->addrlen = sizeof *v6;
   } else {
     throw Errno(env, EINVAL, "inet_pton", host.c_str());
   }
+}
+
+// connectInNetns({ pidfd, rootless, host, port }) -> fd: a non-blocking TCP socket created in the
+// network namespace of the pod that pidfd's process belongs to, its connect started (see
+// native/core/netconnect.h). The caller waits for writability (WritableWatch), then reads
+// socketError(fd).
+Napi::Value ConnectInNetns(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  pr_netconnect_req req = {};
+  std::string label;
+  Napi::Object o = info[0].As<Napi::Object>();
+  NetRequest(env, o, &req, &label);
+  if (Int(o, "port", -1) == 0) throw Errno(env, EINVAL, "connect", label.c_str());
   int fd;
   pr_error err;
   if (pr_connect_in_netns(&req, &fd, &err) < 0) throw SystemError(env, err);
+  return Napi::Number::New(env, fd);
+}
+
+// listenSocket({ pidfd?, rootless?, host, port, udp? }) -> fd: a bound (and, for TCP,
+// listening) non-blocking socket, made in a pod's or the network host's namespace when pidfd is
+// given, else in ours. Published ports are these sockets, handed to the pod's shim.
+Napi::Value ListenSocket(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  pr_netconnect_req req = {};
+  std::string label;
+  NetRequest(env, info[0].As<Napi::Object>(), &req, &label);
+  req.listen = true;
+  int fd;
+  pr_error err;
+  int r = req.target_pidfd >= 0 ? pr_connect_in_netns(&req, &fd, &err) : pr_netsocket(&req, &fd, &err);
+  if (r < 0) throw SystemError(env, err);
   return Napi::Number::New(env, fd);
 }
 
@@ -456,12 +488,17 @@ Napi::Value ConfigurePodNetwork(const Napi::CallbackInfo& info) {
   req.host_veth = veth.c_str();
   req.host_pidfd = Int(o, "hostPidfd", -1);
   req.host_join_user = Bool(o, "hostJoinUser", false);
+  pr_error err;
+  if (Bool(o, "removeBridge", false)) {
+    req.remove_bridge = true;
+    if (pr_podnet_setup(&req, &err) < 0) throw SystemError(env, err);
+    return env.Undefined();
+  }
   // The pod's network namespace, from its pidfd (PIDFD_GET_NET_NAMESPACE, Linux 6.11).
   int podfd = Int(o, "podPidfd", -1);
   int netns = ioctl(podfd, PIDFD_GET_NET_NAMESPACE_, 0);
   if (netns < 0) throw Errno(env, errno, "ioctl PIDFD_GET_NET_NAMESPACE", "pod");
   req.pod_netns_fd = netns;
-  pr_error err;
   int r = pr_podnet_setup(&req, &err);
   close(netns);
   if (r < 0) throw SystemError(env, err);
@@ -479,6 +516,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("lockFile", Napi::Function::New(env, LockFile));
   exports.Set("setWinsize", Napi::Function::New(env, SetWinsize));
   exports.Set("connectInNetns", Napi::Function::New(env, ConnectInNetns));
+  exports.Set("listenSocket", Napi::Function::New(env, ListenSocket));
   exports.Set("socketError", Napi::Function::New(env, SocketError));
   exports.Set("WritableWatch", WritableWatch::Init(env, "WritableWatch"));
   Napi::Object flags = Napi::Object::New(env);

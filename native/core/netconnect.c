@@ -23,16 +23,11 @@ static void child_connect (const struct pr_netconnect_req *req, int chan)
   prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
   /* setns of a user namespace requires a single-threaded caller (mm_users == 1): true here,
    * never on a Node thread. Through a pidfd, both namespaces are joined in one atomic step. */
-  if (syscall (SYS_setns, req->target_pidfd, CLONE_NEWNET | (req->join_user ? CLONE_NEWUSER : 0)) < 0)
+  if (req->target_pidfd >= 0
+      && syscall (SYS_setns, req->target_pidfd, CLONE_NEWNET | (req->join_user ? CLONE_NEWUSER : 0)) < 0)
     pr_fail (&r.err, errno, "setns", "network namespace");
-  else if ((s = socket (req->addr.ss_family, req->type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) < 0)
-    pr_fail (&r.err, errno, "socket", req->label);
-  else
-    {
-      r.has_fd = 1;
-      if (connect (s, (const struct sockaddr *) &req->addr, req->addrlen) < 0 && errno != EINPROGRESS)
-        pr_fail (&r.err, errno, "connect", req->label);
-    }
+  else if (pr_netsocket (req, &s, &r.err) == 0)
+    r.has_fd = 1;
 
   struct iovec iov = { &r, sizeof r };
   union { struct cmsghdr h; char buf[CMSG_SPACE (sizeof (int))]; } control;
@@ -52,6 +47,35 @@ static void child_connect (const struct pr_netconnect_req *req, int chan)
     r.has_fd = 0;
   sendmsg (chan, &msg, MSG_NOSIGNAL);
   _exit (0);
+}
+
+int pr_netsocket (const struct pr_netconnect_req *req, int *fd, struct pr_error *err)
+{
+  int s = socket (req->addr.ss_family, req->type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (s < 0)
+    return pr_fail (err, errno, "socket", req->label);
+  if (req->listen)
+    {
+      int one = 1;
+      /* A port left in TIME_WAIT by a deleted pod must be publishable again at once. */
+      if (req->type == SOCK_STREAM)
+        setsockopt (s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+      if (bind (s, (const struct sockaddr *) &req->addr, req->addrlen) < 0
+          || (req->type == SOCK_STREAM && listen (s, 512) < 0))
+        {
+          int e = errno;
+          close (s);
+          return pr_fail (err, e, "bind", req->label);
+        }
+    }
+  else if (connect (s, (const struct sockaddr *) &req->addr, req->addrlen) < 0 && errno != EINPROGRESS)
+    {
+      int e = errno;
+      close (s);
+      return pr_fail (err, e, "connect", req->label);
+    }
+  *fd = s;
+  return 0;
 }
 
 int pr_connect_in_netns (const struct pr_netconnect_req *req, int *fd, struct pr_error *err)

@@ -19,6 +19,7 @@ struct pr_netconnect_req
   struct sockaddr_storage addr;  /* already parsed by the caller (no inet_pton in the child) */
   socklen_t addrlen;
   const char *label;             /* "10.0.0.1:80", for error messages */
+  bool listen;                   /* bind to addr (and listen, for streams) instead of connecting */
 };
 
 /* On success *fd is a non-blocking, close-on-exec socket whose connect has been started
@@ -26,5 +27,9 @@ struct pr_netconnect_req
  * fails at once (ECONNREFUSED on loopback, ENETUNREACH) is returned as an error with op
  * "connect". */
 int pr_connect_in_netns (const struct pr_netconnect_req *req, int *fd, struct pr_error *err);
+
+/* The socket itself, in the calling process's namespaces: the child's work, and what a caller
+ * with no namespace to join (target_pidfd < 0) uses directly. Async-signal-safe. */
+int pr_netsocket (const struct pr_netconnect_req *req, int *fd, struct pr_error *err);
 
 #endif

@@ -2,6 +2,7 @@
 #include "spawn.h"
 
 #include <linux/if_link.h>
+#include <linux/ip.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/sched.h>
@@ -120,6 +121,26 @@ static int addr_add (int fd, int index, uint32_t ip, int prefix, const char *nam
   return talk (fd, &r, "RTM_NEWADDR", name, true, err);
 }
 
+/* Published ports DNAT connections to 127.0.0.1 towards pods: such packets keep their loopback
+ * source on the way out of the bridge, which the kernel drops as martian unless the bridge has
+ * route_localnet (the CNI portmap plugin sets the same). Set as devconf through IFLA_AF_SPEC. */
+static int route_localnet (int fd, int index, const char *name, struct pr_error *err)
+{
+  struct nlreq r;
+  begin (&r, RTM_NEWLINK, 0);
+  struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = index };
+  put (&r, &ifi, sizeof ifi);
+  struct rtattr *spec = attr (&r, IFLA_AF_SPEC, NULL, 0);
+  struct rtattr *inet = attr (&r, AF_INET, NULL, 0);
+  struct rtattr *conf = attr (&r, IFLA_INET_CONF, NULL, 0);
+  uint32_t one = 1;
+  attr (&r, IPV4_DEVCONF_ROUTE_LOCALNET, &one, 4);
+  nest_end (&r, conf);
+  nest_end (&r, inet);
+  nest_end (&r, spec);
+  return talk (fd, &r, "RTM_NEWLINK route_localnet", name, false, err);
+}
+
 static int ensure_bridge (int fd, const struct pr_podnet_req *req, struct pr_error *err)
 {
   /* Made by the first pod: later pods only need its index (one ioctl, no netlink round trips). */
@@ -139,9 +160,23 @@ static int ensure_bridge (int fd, const struct pr_podnet_req *req, struct pr_err
   if (talk (fd, &r, "RTM_NEWLINK bridge", req->bridge, true, err) < 0)
     return -1;
   int index = ifindex (req->bridge, err);
-  if (index < 0 || addr_add (fd, index, req->gateway, req->prefix, req->bridge, err) < 0 || link_up (fd, index, req->bridge, err) < 0)
+  if (index < 0 || addr_add (fd, index, req->gateway, req->prefix, req->bridge, err) < 0
+      || route_localnet (fd, index, req->bridge, err) < 0 || link_up (fd, index, req->bridge, err) < 0)
     return -1;
   return index;
+}
+
+static int delete_link (int fd, const char *name, struct pr_error *err)
+{
+  struct pr_error ignored;
+  int index = ifindex (name, &ignored);
+  if (index < 0)
+    return 0; /* already gone */
+  struct nlreq r;
+  begin (&r, RTM_DELLINK, 0);
+  struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = index };
+  put (&r, &ifi, sizeof ifi);
+  return talk (fd, &r, "RTM_DELLINK", name, false, err);
 }
 
 static int create_veth (int fd, const struct pr_podnet_req *req, int bridge, struct pr_error *err)
@@ -190,6 +225,8 @@ static int child (const struct pr_podnet_req *req, struct pr_error *err)
   int fd = socket (AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
   if (fd < 0)
     return pr_fail (err, errno, "socket", "AF_NETLINK");
+  if (req->remove_bridge)
+    return delete_link (fd, req->bridge, err);
   int bridge = ensure_bridge (fd, req, err);
   if (bridge < 0 || create_veth (fd, req, bridge, err) < 0)
     return -1;

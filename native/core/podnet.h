@@ -18,6 +18,7 @@ struct pr_podnet_req
   uint32_t gateway;      /* network byte order; also the bridge's address */
   int prefix;
   int mtu;
+  bool remove_bridge;    /* instead of all the above: delete the bridge (system reset) */
 };
 
 int pr_podnet_setup (const struct pr_podnet_req *req, struct pr_error *err);

@@ -75,7 +75,7 @@ static size_t put_text (char *out, size_t at, size_t cap, const char *s)
 
 /* The sandbox's fd 3 speaks JSON lines (the shim's readiness line); a failure before the shim
  * runs is written there in the same shape, formatted by hand because snprintf is not safe here. */
-static void report_json_and_exit (int fd, const struct pr_error *err)
+__attribute__ ((noreturn)) static void report_json_and_exit (int fd, const struct pr_error *err)
 {
   char line[1024], num[16];
   size_t at = 0, cap = sizeof line - 2;
@@ -95,8 +95,103 @@ static void report_json_and_exit (int fd, const struct pr_error *err)
   _exit (127);
 }
 
+/* The sandbox child, from its clone to the shim's execve: async-signal-safe only. */
+__attribute__ ((noreturn)) static void sandbox_child (const struct pr_sandbox_req *req, int sync_fd, int ready_fd, bool in_userns)
+{
+  struct pr_error cerr = { 0 };
+  char byte;
+  if (read (sync_fd, &byte, 1) != 1)
+    _exit (1); /* the parent gave up before releasing us */
+  if (in_userns && (syscall (SYS_setresgid, 0, 0, 0) < 0 || syscall (SYS_setresuid, 0, 0, 0) < 0))
+    report_json_and_exit (ready_fd, (pr_fail (&cerr, errno, "setresuid", "0"), &cerr));
+  if (req->hostname && sethostname (req->hostname, __builtin_strlen (req->hostname)) < 0)
+    report_json_and_exit (ready_fd, (pr_fail (&cerr, errno, "sethostname", req->hostname), &cerr));
+  /* Out of Node's session and process group: a Ctrl-C at the CLI must not reach the pod. */
+  setsid ();
+  /* Kept sockets go to 4, 5, ...: first out of the way (above any target), then into place. */
+  int moved[PR_SANDBOX_MAX_KEEP];
+  for (int i = 0; i < req->n_keep; i++)
+    if ((moved[i] = fcntl (req->keep_fds[i], F_DUPFD_CLOEXEC, 64)) < 0)
+      report_json_and_exit (ready_fd, (pr_fail (&cerr, errno, "fcntl F_DUPFD", "published port"), &cerr));
+  int null = open ("/dev/null", O_RDWR | O_CLOEXEC);
+  if (null < 0 || dup2 (null, 0) < 0 || dup2 (req->log_fd, 1) < 0 || dup2 (req->log_fd, 2) < 0
+      || dup2 (ready_fd, 3) < 0)
+    report_json_and_exit (ready_fd, (pr_fail (&cerr, errno, "dup2", NULL), &cerr));
+  for (int i = 0; i < req->n_keep; i++)
+    if (dup2 (moved[i], 4 + i) < 0)
+      report_json_and_exit (3, (pr_fail (&cerr, errno, "dup2", "published port"), &cerr));
+  pr_close_range (4 + (unsigned) req->n_keep, ~0U, CLOSE_RANGE_CLOEXEC);
+  reset_signals ();
+  execve (req->path, req->argv, req->envp);
+  report_json_and_exit (3, (pr_fail (&cerr, errno, "execve", req->path), &cerr));
+}
+
+/* Joining a user namespace needs a single-threaded caller, and a PID namespace applies to
+ * children only: a middle child joins, then clones the sandbox as a child of Node
+ * (CLONE_PARENT, exit signal SIGCHLD from the middle child's own), and reports its pid. */
+static int sandbox_clone_joined (const struct pr_sandbox_req *req, int sync[2], int ready[2], pid_t *out_pid,
+                                 struct pr_error *err)
+{
+  struct mid_report { pid_t pid; struct pr_error err; };
+  int midp[2];
+  if (pipe2 (midp, O_CLOEXEC) < 0)
+    return pr_fail (err, errno, "pipe2", NULL);
+  int mid_fd = -1;
+  pid_t mid = clone3_pidfd (0, &mid_fd);
+  if (mid < 0)
+    {
+      int e = errno;
+      close (midp[0]); close (midp[1]);
+      return pr_fail (err, e, "clone3", NULL);
+    }
+  if (mid == 0)
+    {
+      /* --- child of Node: async-signal-safe only --- */
+      struct mid_report r = { -1, { 0 } };
+      close (midp[0]);
+      prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
+      if (syscall (SYS_setns, req->join_userns_pidfd, CLONE_NEWUSER) < 0)
+        pr_fail (&r.err, errno, "setns", "user namespace of the network host");
+      else
+        {
+          struct clone_args args = { .flags = (req->clone_flags & ~(unsigned long long) CLONE_NEWUSER) | CLONE_PARENT };
+          r.pid = (pid_t) syscall (SYS_clone3, &args, sizeof args);
+          if (r.pid == 0)
+            {
+              close (midp[1]);
+              close (sync[1]);
+              close (ready[0]);
+              sandbox_child (req, sync[0], ready[1], true);
+            }
+          if (r.pid < 0)
+            pr_fail (&r.err, errno, "clone3", "sandbox");
+        }
+      pr_write_all (midp[1], &r, sizeof r);
+      _exit (r.pid > 0 ? 0 : 1);
+    }
+  close (midp[1]);
+  siginfo_t si;
+  while (waitid (P_PIDFD, (id_t) mid_fd, &si, WEXITED) < 0 && errno == EINTR)
+    ;
+  close (mid_fd);
+  struct mid_report r = { -1, { 0 } };
+  ssize_t n = read (midp[0], &r, sizeof r);
+  close (midp[0]);
+  if (n != (ssize_t) sizeof r)
+    return pr_fail (err, EIO, "clone3", "the setup process died");
+  if (r.pid <= 0)
+    {
+      *err = r.err;
+      return -1;
+    }
+  *out_pid = r.pid;
+  return 0;
+}
+
 int pr_sandbox_clone (const struct pr_sandbox_req *req, struct pr_sandbox *out, struct pr_error *err)
 {
+  if (req->n_keep < 0 || req->n_keep > PR_SANDBOX_MAX_KEEP)
+    return pr_fail (err, E2BIG, "sandbox", "too many published ports");
   int sync[2], ready[2];
   if (pipe2 (sync, O_CLOEXEC) < 0)
     return pr_fail (err, errno, "pipe2", NULL);
@@ -108,37 +203,41 @@ int pr_sandbox_clone (const struct pr_sandbox_req *req, struct pr_sandbox *out, 
       return pr_fail (err, e, "pipe2", NULL);
     }
   int pidfd = -1;
-  pid_t pid = clone3_pidfd (req->clone_flags, &pidfd);
-  if (pid < 0)
+  pid_t pid;
+  if (req->join_userns_pidfd >= 0)
     {
-      int e = errno;
-      close (sync[0]); close (sync[1]); close (ready[0]); close (ready[1]);
-      return pr_fail (err, e, "clone3", NULL);
+      /* The sandbox is our own child and nobody else reaps it (libuv waits only for the pids
+       * it spawned), so pidfd_open by pid is race-free. */
+      if (sandbox_clone_joined (req, sync, ready, &pid, err) < 0)
+        {
+          close (sync[0]); close (sync[1]); close (ready[0]); close (ready[1]);
+          return -1;
+        }
+      if ((pidfd = pr_pidfd_open (pid, 0)) < 0)
+        {
+          int e = errno;
+          kill (pid, SIGKILL);
+          waitpid (pid, NULL, 0);
+          close (sync[0]); close (sync[1]); close (ready[0]); close (ready[1]);
+          return pr_fail (err, e, "pidfd_open", "sandbox");
+        }
     }
-  if (pid == 0)
+  else
     {
-      /* --- child of Node: async-signal-safe only from here to execve --- */
-      struct pr_error cerr = { 0 };
-      char byte;
-      close (sync[1]);
-      close (ready[0]);
-      if (read (sync[0], &byte, 1) != 1)
-        _exit (1); /* the parent gave up before releasing us */
-      if ((req->clone_flags & CLONE_NEWUSER)
-          && (syscall (SYS_setresgid, 0, 0, 0) < 0 || syscall (SYS_setresuid, 0, 0, 0) < 0))
-        report_json_and_exit (ready[1], (pr_fail (&cerr, errno, "setresuid", "0"), &cerr));
-      if (req->hostname && sethostname (req->hostname, __builtin_strlen (req->hostname)) < 0)
-        report_json_and_exit (ready[1], (pr_fail (&cerr, errno, "sethostname", req->hostname), &cerr));
-      /* Out of Node's session and process group: a Ctrl-C at the CLI must not reach the pod. */
-      setsid ();
-      int null = open ("/dev/null", O_RDWR | O_CLOEXEC);
-      if (null < 0 || dup2 (null, 0) < 0 || dup2 (req->log_fd, 1) < 0 || dup2 (req->log_fd, 2) < 0
-          || dup2 (ready[1], 3) < 0)
-        report_json_and_exit (ready[1], (pr_fail (&cerr, errno, "dup2", NULL), &cerr));
-      pr_close_range (4, ~0U, CLOSE_RANGE_CLOEXEC);
-      reset_signals ();
-      execve (req->path, req->argv, req->envp);
-      report_json_and_exit (3, (pr_fail (&cerr, errno, "execve", req->path), &cerr));
+      pid = clone3_pidfd (req->clone_flags, &pidfd);
+      if (pid < 0)
+        {
+          int e = errno;
+          close (sync[0]); close (sync[1]); close (ready[0]); close (ready[1]);
+          return pr_fail (err, e, "clone3", NULL);
+        }
+      if (pid == 0)
+        {
+          /* --- child of Node: async-signal-safe only from here to execve --- */
+          close (sync[1]);
+          close (ready[0]);
+          sandbox_child (req, sync[0], ready[1], (req->clone_flags & CLONE_NEWUSER) != 0);
+        }
     }
   close (sync[0]);
   close (ready[1]);

@@ -15,7 +15,15 @@ struct pr_sandbox_req
   char *const *envp;
   const char *hostname;
   int log_fd;                     /* becomes the shim's stdout and stderr */
+  /* >= 0: the namespaces are made inside this process's user namespace (rootless pods live in
+   * the per-user network host's), joined by a middle child; clone_flags must not hold NEWUSER. */
+  int join_userns_pidfd;
+  /* Sockets the shim inherits as fds 4, 5, ... (published ports). */
+  const int *keep_fds;
+  int n_keep;
 };
+
+#define PR_SANDBOX_MAX_KEEP 32
 
 struct pr_sandbox
 {
@@ -31,7 +39,8 @@ struct pr_sandbox
  * The parent's mask is restored before returning. The child unblocks right before execve. */
 pid_t pr_clone_from_node (unsigned long long flags, int *pidfd, int exit_signal);
 
-/* Clones the sandbox; the child waits on sync_fd, then sets the hostname and execs the shim. */
+/* Clones the sandbox; the child waits on sync_fd, then sets the hostname and execs the shim.
+ * With join_userns_pidfd the shim is a grandchild made a child of the caller (CLONE_PARENT). */
 int pr_sandbox_clone (const struct pr_sandbox_req *req, struct pr_sandbox *out, struct pr_error *err);
 
 struct pr_exec_req

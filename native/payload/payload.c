@@ -15,6 +15,7 @@
  *     serve-http-status PORT CODE     answer with that status   serve-http-echo PORT   answer with the request head
  *     serve-http-redirect PORT URL    answer 302 to URL         serve-tcp PORT         accept, never answer
  *     trap-term               exit 0 on SIGTERM, waiting forever meanwhile
+ *     serve-udp PORT TEXT     answer each datagram with "TEXT:" and the datagram
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -88,6 +89,28 @@ static const char *reason (int code)
 /* One request a connection, answered and closed: TEXT with 200, CODE with its own number as
  * body, ECHO with the request head as body, REDIRECT with 302 to a Location; SILENT accepts
  * and never answers (timeouts). */
+static int cmd_serve_udp (int port, const char *text)
+{
+  int s = socket (AF_INET, SOCK_DGRAM, 0);
+  struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons ((uint16_t) port) };
+  if (s < 0 || bind (s, (struct sockaddr *) &a, sizeof a) < 0)
+    {
+      perror ("bind");
+      return 1;
+    }
+  for (;;)
+    {
+      char in[2048], out[4096];
+      struct sockaddr_storage from;
+      socklen_t len = sizeof from;
+      ssize_t n = recvfrom (s, in, sizeof in, 0, (struct sockaddr *) &from, &len);
+      if (n < 0)
+        continue;
+      int m = snprintf (out, sizeof out, "%s:%.*s", text, (int) n, in);
+      sendto (s, out, (size_t) m, 0, (struct sockaddr *) &from, len);
+    }
+}
+
 static int cmd_serve (int port, enum serve_mode mode, const char *arg)
 {
   int s = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
@@ -278,6 +301,8 @@ static int run (int argc, char **argv)
     return cmd_serve (atoi (argv[1]), SERVE_ECHO, "");
   if (!strcmp (cmd, "serve-http-redirect") && argc > 2)
     return cmd_serve (atoi (argv[1]), SERVE_REDIRECT, argv[2]);
+  if (!strcmp (cmd, "serve-udp") && argc > 2)
+    return cmd_serve_udp (atoi (argv[1]), argv[2]);
   if (!strcmp (cmd, "serve-tcp") && argc > 1)
     return cmd_serve (atoi (argv[1]), SERVE_SILENT, "");
   if (!strcmp (cmd, "trap-term"))

@@ -7,6 +7,7 @@
  * per request, events to subscribers), reports readiness on fd 3, and then serves until told
  * to shut down. It reaps every process of the pod; exits of containers become exit records. */
 #include "shim.h"
+#include "ports.h"
 
 #include "../core/netlink.h"
 
@@ -41,7 +42,7 @@ static const char *pod_dir;
 static struct json *shim_config;
 static char **remove_on_exit; /* folders to delete once every container is gone */
 
-enum tag { TAG_LISTEN = 1, TAG_SIGNAL, TAG_CLIENT, TAG_STDOUT, TAG_STDERR };
+enum tag { TAG_LISTEN = 1, TAG_SIGNAL, TAG_CLIENT, TAG_STDOUT, TAG_STDERR, TAG_PORT };
 /* epoll data: the low 3 bits carry the tag, the rest a pointer (structs are 8-byte aligned). */
 static uint64_t pack (enum tag t, void *p) { return (uint64_t) (uintptr_t) p | t; }
 
@@ -543,6 +544,8 @@ static int setup (struct pr_error *err)
   if (r == 0 && json_bool (config, "loopback", true))
     r = pr_link_up (1, err); /* lo is ifindex 1 in every new network namespace */
   shim_config = config;
+  if (r == 0)
+    r = ports_setup (config, epfd, TAG_PORT, err);
   if (r < 0)
     return -1;
 
@@ -632,6 +635,8 @@ int main (int argc, char **argv)
             }
           else if (t == TAG_CLIENT)
             client_read (p);
+          else if (t == TAG_PORT)
+            ports_event (p, evs[i].events);
           else
             {
               struct container *c = p;

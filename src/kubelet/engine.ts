@@ -12,7 +12,8 @@ import type { ImageStore } from '../image/store';
 import type { ImageRecord } from '../image/types';
 import { hostnameOf } from '../plan/container';
 import { hostnameFile, hostsFile, resolvConf } from '../network/etc-files';
-import { networkOptions, PodNetwork, readAddress, type NetworkOptions } from '../network/pod-network';
+import { Networking, type PreparedNetwork } from '../network/networking';
+import { networkOptions, readAddress, type NetworkOptions } from '../network/pod-network';
 import { secretData, type EnvSources } from '../plan/env';
 import { resourceFieldValue } from '../plan/resources';
 import { detectIdMap } from '../runtime/idmap';
@@ -87,14 +88,14 @@ export class Engine {
   private readonly rootless = (process.getuid?.() ?? 0) !== 0;
   /** Pod addresses by pod uid, for status and the status.podIP field reference. */
   private readonly podIPs = new Map<string, string>();
-  private readonly network: PodNetwork;
+  private readonly net: Networking;
   /** Missing optional features are reported once per engine. */
   private readonly noticed = new Set<string>();
 
   constructor(private readonly opts: EngineOptions) {
     this.objects = new ObjectStore(opts.root.objectsDir);
-    this.network = new PodNetwork(opts.root.dir, opts.network ?? networkOptions());
     const log = opts.log ?? ((m: string) => process.stderr.write(`podrun: ${m}\n`));
+    this.net = new Networking(opts.root.dir, opts.network ?? networkOptions(), (text) => this.notice(text));
     this.events = new EventRecorder({ dirOf: (pod) => opts.root.podDir(podDirId(pod.metadata!.uid!)), log });
     this.ctx = {
       backoff: { ...KUBELET_BACKOFF, ...opts.backoff },
@@ -196,8 +197,8 @@ export class Engine {
       const addr = readAddress(w.paths.network);
       if (addr) this.podIPs.set(w.pod.metadata!.uid!, addr.ip);
     }
-    // Addresses whose pod is gone (a crash between allocation and record) come back.
-    this.network.reconcile(new Set([...this.workers.values()].map((w) => w.id)));
+    // Addresses and publications whose pod is gone (a crash half-way) come back.
+    this.net.reconcile([...this.workers.values()]);
     await Promise.all([...this.workers.values()].map((w) => w.settled()));
   }
 
@@ -265,6 +266,7 @@ export class Engine {
     const id = podDirId(uid);
     const paths = new PodPaths(this.opts.root.podDir(id));
     fs.mkdirSync(paths.dir, { mode: 0o700 });
+    let net: PreparedNetwork | undefined;
     try {
       const { volumes, tmpfs } = prepareVolumes(pod, paths, this.objects, this.envSources(pod));
       fs.mkdirSync(paths.shm, { mode: 0o1777 });
@@ -284,22 +286,19 @@ export class Engine {
       if (pod.spec!.hostPID) {
         throw new PodrunError('Unsupported', 'spec.hostPID: not supported by podrun: the pod shim is PID 1 of the pod', 'use shareProcessNamespace to share processes within the pod');
       }
+      net = await this.net.prepare(id, pod, idmap);
       const sandbox = await createSandbox(paths, {
         hostNetwork: !!pod.spec!.hostNetwork,
         hostIPC: !!pod.spec!.hostIPC,
         hostname: hostnameOf(pod),
-        idmap,
+        idmap: net.idmap,
+        joinUserPidfd: net.join?.pidfd,
+        ports: net.shimPorts,
         tmpfs: [{ target: paths.shm, options: 'mode=1777,size=65536k' }, ...tmpfs],
       });
       writeStateFile(paths.sandbox, JSON.stringify(sandbox) + '\n');
-      let podIPs: string[] = [];
-      if (this.network.enabled(pod)) {
-        const addr = this.network.attach(id, sandbox.pid, paths.network);
-        this.podIPs.set(uid, addr.ip);
-        podIPs = [addr.ip];
-      } else if (this.network.rootless && !pod.spec!.hostNetwork) {
-        this.notice('rootless pods have a loopback-only network for now: pod IPs need the per-user network host (not built yet)');
-      }
+      const podIPs = this.net.attach(id, net, sandbox.pid, paths);
+      if (podIPs.length) this.podIPs.set(uid, podIPs[0]);
       // Written before any container starts, so /etc/hosts names the pod's own address.
       writePodEtc(paths, pod, podIPs);
       const w = new PodWorker(this.ctx, id, paths, pod, state, sandbox, volumes);
@@ -314,7 +313,7 @@ export class Engine {
       this.workers.delete(`${ns}/${name}`);
       if (w) await w.terminate(0).catch(() => undefined);
       else await this.killSandboxAt(paths);
-      this.network.release(id, readAddress(paths.network));
+      this.net.undo(id, net, paths);
       this.podIPs.delete(uid);
       fs.rmSync(paths.dir, { recursive: true, force: true });
       this.events.forget(`${ns}/${name}`);
@@ -368,10 +367,10 @@ export class Engine {
   async deletePod(namespace: string, name: string, gracePeriodSeconds?: number): Promise<void> {
     const w = this.worker(namespace, name);
     const grace = gracePeriodSeconds ?? w.pod.spec?.terminationGracePeriodSeconds ?? 30;
-    const addr = readAddress(w.paths.network);
+    const records = this.net.records(w.paths);
     try {
       await w.terminate(grace * 1000);
-      this.network.release(w.id, addr);
+      this.net.release(w.id, records, [...this.workers.values()].filter((o) => o !== w).map((o) => o.paths));
     } finally {
       this.podIPs.delete(w.pod.metadata!.uid!);
       this.workers.delete(w.key);
@@ -394,7 +393,17 @@ export class Engine {
 
   /** Lets go of every pod; they keep running and a later engine re-attaches. */
   close(): void {
+    this.net.close(this.workers.size);
     for (const w of this.workers.values()) w.dispose();
     this.workers.clear();
+  }
+
+  /** `podrun system reset`: every pod at once (no grace), then everything of podrun's network. */
+  async reset(): Promise<string[]> {
+    const pods = [...this.workers.values()];
+    await Promise.all(pods.map((w) => this.deletePod(w.pod.metadata!.namespace!, w.pod.metadata!.name!, 0)));
+    const objects = this.objects.clear();
+    const removed = await this.net.reset();
+    return [`${pods.length} pod(s)`, `${objects} ConfigMap/Secret object(s)`, ...removed];
   }
 }

@@ -1,8 +1,8 @@
-// Pod networking, rootful for now: every pod gets an address from the pod CIDR on a bridge
-// with one veth per pod. The bridge lives in the host's network namespace, or in the one held
-// by the process PODRUN_NETWORK_NAMESPACE_PID names (tests and benchmarks use a sandbox
-// namespace with no default route, so nothing reaches the host's network). Rootless pods keep
-// loopback only until the per-user network host exists.
+// Pod networking: every pod gets an address from the pod CIDR on a bridge with one veth per
+// pod. Rootful, the bridge lives in the host's network namespace, or in the one held by the
+// process PODRUN_NETWORK_NAMESPACE_PID names (tests and benchmarks use a sandbox namespace with
+// no default route, so nothing reaches the host's network). Rootless, it lives in the network
+// host (network-host.ts), whose user namespace owns every pod's namespaces.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1';
@@ -32,50 +32,73 @@ export function networkOptions(env: NodeJS.ProcessEnv = process.env): NetworkOpt
   return {
     cidr: env.PODRUN_POD_CIDR || '10.88.0.0/16',
     bridge: env.PODRUN_BRIDGE || 'podrun0',
-    mtu: 1500,
+    mtu: Number(env.PODRUN_MTU) || 1500,
     hostPid: pid ? Number(pid) : undefined,
   };
 }
 
+/** Where the bridge is: a process in that namespace (and whether to join its user namespace). */
+export interface BridgeHost {
+  pidfd: number;
+  joinUser: boolean;
+}
+
 export class PodNetwork {
   private readonly ipam: Ipam;
-  readonly rootless = (process.getuid?.() ?? 0) !== 0;
 
   constructor(
     stateDir: string,
-    private readonly opts: NetworkOptions,
+    readonly opts: NetworkOptions,
   ) {
     this.ipam = new Ipam(path.join(stateDir, 'network', 'ipam'), opts.cidr);
   }
 
-  /** Whether a pod gets an address: its own network namespace, and rootful (for now). */
-  enabled(pod: Pod): boolean {
-    return !pod.spec?.hostNetwork && !this.rootless;
+  allocate(podId: string): { ip: string; prefix: number; gateway: string } {
+    return this.ipam.allocate(podId);
   }
 
-  /** Allocates an address and wires the pod's network namespace (held by its shim) to the bridge. */
-  attach(podId: string, shimPid: number, file: string): PodAddress {
-    const a = this.ipam.allocate(podId);
+  /**
+   * Wires the pod's network namespace (held by its shim) to the bridge with an allocated
+   * address. `host` undefined: the bridge is in our namespace or opts.hostPid's.
+   */
+  attach(podId: string, a: { ip: string; prefix: number; gateway: string }, shimPid: number, file: string, host?: BridgeHost): PodAddress {
     const veth = `veth${podId.slice(0, 8)}`;
-    let hostPidfd = -1;
+    let hostPidfd = host?.pidfd ?? -1;
+    let ownHostFd = false;
     const podPidfd = native.pidfdOpen(shimPid);
     try {
-      if (this.opts.hostPid !== undefined) {
+      if (!host && this.opts.hostPid !== undefined) {
         hostPidfd = native.pidfdOpen(this.opts.hostPid);
+        ownHostFd = true;
         if (processStartTime(this.opts.hostPid) === undefined) throw new PodrunError('Conflict', `the network namespace holder ${this.opts.hostPid} is gone`);
       }
-      native.configurePodNetwork({ hostPidfd, hostJoinUser: false, podPidfd, bridge: this.opts.bridge, hostVeth: veth, ip: a.ip, gateway: a.gateway, prefix: a.prefix, mtu: this.opts.mtu });
+      native.configurePodNetwork({ hostPidfd, hostJoinUser: !!host?.joinUser, podPidfd, bridge: this.opts.bridge, hostVeth: veth, ip: a.ip, gateway: a.gateway, prefix: a.prefix, mtu: this.opts.mtu });
     } catch (e) {
-      this.ipam.release(a.ip, podId);
       const err = e as Error & { syscall?: string };
       throw new PodrunError('System', `pod network: ${err.message}`, err.syscall === 'ioctl PIDFD_GET_NET_NAMESPACE' ? 'podrun needs Linux 6.11 or newer for pod networking' : undefined);
     } finally {
       fs.closeSync(podPidfd);
-      if (hostPidfd >= 0) fs.closeSync(hostPidfd);
+      if (ownHostFd) fs.closeSync(hostPidfd);
     }
     const addr: PodAddress = { ...a, veth };
     writeStateFile(file, JSON.stringify(addr) + '\n');
     return addr;
+  }
+
+  /** Deletes the rootful bridge (system reset); a rootless one goes with its network host. */
+  removeBridge(): void {
+    let hostPidfd = -1;
+    try {
+      if (this.opts.hostPid !== undefined) hostPidfd = native.pidfdOpen(this.opts.hostPid);
+      native.configurePodNetwork({ hostPidfd, hostJoinUser: false, podPidfd: -1, bridge: this.opts.bridge, hostVeth: '', ip: '0.0.0.0', gateway: '0.0.0.0', prefix: 0, mtu: 0, removeBridge: true });
+    } finally {
+      if (hostPidfd >= 0) fs.closeSync(hostPidfd);
+    }
+  }
+
+  /** Releases an address that was allocated but never attached. */
+  releaseIp(podId: string, ip: string): void {
+    this.ipam.release(ip, podId);
   }
 
   /** The address goes back; the veth went with the pod's namespace. */

@@ -20,6 +20,22 @@ export interface SandboxSpec {
   idmap: IdMapPlan | null;
   /** Pod-level tmpfs mounts made in the shim's mount namespace (shm, memory-backed emptyDirs). */
   tmpfs: { target: string; options: string }[];
+  /**
+   * Make the pod's namespaces inside this process's user namespace (the rootless network host)
+   * instead of a new one: idmap then describes that namespace's mapping, already written.
+   */
+  joinUserPidfd?: number;
+  /** Published ports the shim forwards: host sockets it inherits, and where each goes in the pod. */
+  ports?: ShimPort[];
+}
+
+export interface ShimPort {
+  /** A bound host socket; the shim gets a copy, the caller keeps (and closes) its own. */
+  fd: number;
+  protocol: 'TCP' | 'UDP';
+  /** The pod's address to connect to, and the container port. */
+  ip: string;
+  port: number;
 }
 
 export interface SandboxRecord extends ProcessIdentity {
@@ -69,8 +85,10 @@ export function reapChild(pidfd: number, keepAlive = true): Promise<void> {
 
 export async function createSandbox(paths: PodPaths, spec: SandboxSpec): Promise<SandboxRecord> {
   const f = native.cloneFlags;
-  const flags = (spec.hostNetwork ? 0 : f.net) | (spec.hostIPC ? 0 : f.ipc) | f.uts | f.pid | f.mount | (spec.idmap ? f.user : 0);
-  writeStateFile(paths.shimConfig, JSON.stringify({ protocol: 1, loopback: !spec.hostNetwork, mounts: spec.tmpfs }) + '\n');
+  const joined = spec.joinUserPidfd !== undefined;
+  const flags = (spec.hostNetwork ? 0 : f.net) | (spec.hostIPC ? 0 : f.ipc) | f.uts | f.pid | f.mount | (spec.idmap && !joined ? f.user : 0);
+  const ports = (spec.ports ?? []).map((p, i) => ({ fd: 4 + i, protocol: p.protocol, ip: p.ip, port: p.port }));
+  writeStateFile(paths.shimConfig, JSON.stringify({ protocol: 1, loopback: !spec.hostNetwork, mounts: spec.tmpfs, ports }) + '\n');
   const logFd = fs.openSync(paths.shimLog, 'a', 0o600);
   let h;
   try {
@@ -81,6 +99,8 @@ export async function createSandbox(paths: PodPaths, spec: SandboxSpec): Promise
       hostname: spec.hostname,
       logFd,
       cloneFlags: flags,
+      joinUserPidfd: spec.joinUserPidfd,
+      keepFds: (spec.ports ?? []).map((p) => p.fd),
     });
   } catch (e) {
     throw toSystemError(e, 'the kernel refused new namespaces: check /proc/sys/user/max_user_namespaces');
@@ -90,7 +110,7 @@ export async function createSandbox(paths: PodPaths, spec: SandboxSpec): Promise
   const identity: ProcessIdentity = { pid: h.pid, startTime: processStartTime(h.pid) ?? '0' };
   const ready = readReady(h.readyFd);
   try {
-    if (spec.idmap) await writeIdMaps(h.pid, spec.idmap);
+    if (spec.idmap && !joined) await writeIdMaps(h.pid, spec.idmap);
     fs.writeSync(h.syncFd, 'x');
     fs.closeSync(h.syncFd);
     h.syncFd = -1;

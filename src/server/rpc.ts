@@ -75,6 +75,10 @@ export function serveEngine(engine: Engine, socketPath: string): Promise<http.Se
           body = { found: engine.deleteObject(a, b, c) };
         } else if (req.method === 'GET' && resource === 'events' && a === undefined) {
           body = engine.listEvents(url.searchParams.get('namespace') || undefined, url.searchParams.get('pod') || undefined);
+        } else if (req.method === 'POST' && resource === 'system' && a === 'reset') {
+          body = { removed: await engine.reset() };
+          // Nothing is left to serve: the serve ends once this answer is out (its SIGTERM path).
+          res.once('finish', () => process.kill(process.pid, 'SIGTERM'));
         } else if (req.method === 'GET' && resource === 'healthz') {
           body = { ok: true, pid: process.pid };
         } else {
@@ -156,6 +160,9 @@ export class EngineClient {
     if (pod !== undefined) q.set('pod', pod);
     const query = q.toString();
     return this.call('GET', `/v1/events${query ? `?${query}` : ''}`);
+  }
+  async reset(): Promise<string[]> {
+    return (await this.call<{ removed: string[] }>('POST', '/v1/system/reset')).removed;
   }
   async deleteObject(kind: string, namespace: string, name: string): Promise<boolean> {
     return (await this.call<{ found: boolean }>('DELETE', `/v1/objects/${kind}/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}`)).found;

@@ -49,6 +49,17 @@ export class ObjectStore {
     }
   }
 
+  /** Removes every stored object (system reset); returns how many there were. */
+  clear(): number {
+    let n = 0;
+    for (const folder of Object.values(FOLDERS)) {
+      const dir = path.join(this.dir, folder);
+      n += fs.existsSync(dir) ? fs.readdirSync(dir).length : 0;
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    return n;
+  }
+
   configMap(namespace: string, name: string): ConfigMap | undefined {
     return this.get<ConfigMap & KubeObject>('ConfigMap', namespace, name);
   }

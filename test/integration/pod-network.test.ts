@@ -7,19 +7,23 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { asRoot, execOut, isRunning, missingBusybox, missingFeature, payload, pod, setup, sleep } from './harness';
 
-const missing = missingFeature() ?? missingBusybox() ?? (asRoot ? undefined : 'rootless pods have loopback only until the per-user network host exists');
+const missing = missingFeature() ?? missingBusybox();
 if (missing) {
   t.comment(`skip: ${missing}`);
   t.plan(0, missing);
   process.exit(0);
 }
 
-const holder = Number(process.env.PODRUN_NETWORK_NAMESPACE_PID);
-/** /proc/PID/net shows the network namespace of PID: the sandbox's links. */
-const sandboxLinks = () => fs.readFileSync(`/proc/${holder}/net/dev`, 'utf8');
+/**
+ * The process whose network namespace holds the bridge: rootful, the sandbox namespace the
+ * harness made; rootless, the state root's network host.
+ */
+function bridgeHolder(root: string): number {
+  if (asRoot) return Number(process.env.PODRUN_NETWORK_NAMESPACE_PID);
+  return (JSON.parse(fs.readFileSync(path.join(root, 'network', 'host', 'sandbox.json'), 'utf8')) as { pid: number }).pid;
+}
 
 t.test('pods get distinct addresses and reach each other; localhost stays in the pod', async (t) => {
-  t.ok(holder > 0, 'the harness made a sandbox network namespace');
   const env = await setup(t);
   const { podrun } = env;
   for (const name of ['a', 'b']) {
@@ -47,7 +51,11 @@ t.test('pods get distinct addresses and reach each other; localhost stays in the
   const hosts = (await execOut(podrun, 'a', ['/payload', 'cat', '/etc/hosts'], { container: 'web' })).stdout;
   t.match(hosts, new RegExp(`\\n${ipA.replace(/\./g, '\\.')}\\ta\\n`), '/etc/hosts names the pod by its address');
 
-  t.match(sandboxLinks(), /podrun0:/, 'the bridge is in the sandbox namespace');
+  const holder = bridgeHolder(env.root);
+  t.ok(holder > 0, asRoot ? 'the harness made a sandbox network namespace' : 'the network host is recorded');
+  /** /proc/PID/net shows the network namespace of PID: the bridge's links. */
+  const sandboxLinks = () => fs.readFileSync(`/proc/${holder}/net/dev`, 'utf8');
+  t.match(sandboxLinks(), /podrun0:/, asRoot ? 'the bridge is in the sandbox namespace' : 'the bridge is in the network host');
   t.notMatch(fs.readFileSync('/proc/self/net/dev', 'utf8'), /podrun0:/, 'not in ours');
   const ipam = path.join(env.root, 'network', 'ipam');
   t.ok(fs.existsSync(path.join(ipam, ipA)), 'one record per address');

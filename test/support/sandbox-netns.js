@@ -19,7 +19,7 @@ function netns(pid) {
 /** Sets PODRUN_NETWORK_NAMESPACE_PID for this process and its children; root only. */
 function useSandboxNetns() {
   if (process.geteuid() !== 0 || process.env.PODRUN_NETWORK_NAMESPACE_PID) return;
-  const holder = spawn('unshare', ['--net', 'sh', '-c', 'read x'], { stdio: ['pipe', 'ignore', 'inherit'] });
+  const holder = spawn('unshare', ['--net', 'sh', '-c', '(ip link set lo up || busybox ip link set lo up) 2>/dev/null; read x'], { stdio: ['pipe', 'ignore', 'inherit'] });
   holder.unref();
   holder.stdin.unref?.();
   const ours = netns(process.pid);

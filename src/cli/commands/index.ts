@@ -10,7 +10,9 @@ import { execCommand } from './exec';
 import { getCommand } from './get';
 import { imageImportCommand, imageListCommand, imageRemoveCommand } from './image';
 import { logsCommand } from './logs';
+import { portForwardCommand } from './port-forward';
 import { serveCommand } from './serve';
+import { systemResetCommand } from './system';
 import { versionCommand } from './version';
 import { waitCommand } from './wait';
 
@@ -22,9 +24,11 @@ export const COMMANDS: Command[] = [
   execCommand,
   debugCommand,
   attachCommand,
+  portForwardCommand,
   deleteCommand,
   waitCommand,
   serveCommand,
+  systemResetCommand,
   imageImportCommand,
   imageListCommand,
   imageRemoveCommand,

@@ -1,0 +1,203 @@
+// Everything network a pod goes through, in the order the engine needs it:
+//   prepare (before the sandbox: the network host to join, an address, host sockets bound)
+//   -> attach (after: the veth, the address, nftables publications)
+//   -> release (on delete), with undo for a pod that failed half-way, and reconcile after a crash.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Pod } from 'kubernetes-types/core/v1';
+import { native } from '../native';
+import type { IdMapPlan } from '../runtime/idmap';
+import type { ShimPort } from '../runtime/sandbox';
+import { writeStateFile } from '../state/atomic-file';
+import type { PodPaths } from '../state/paths';
+import { bindHostPorts, findNft, hostPortsOf, NftablesPorts, type Publication } from './host-ports';
+import { NetworkHost, networkHostDir, type NetworkHostHandle } from './network-host';
+import { PodNetwork, readAddress, type NetworkOptions, type PodAddress } from './pod-network';
+
+export type PortDriver = 'nftables' | 'forwarder';
+
+/** What prepare made for one pod; attach and undo finish or take it back. */
+export interface PreparedNetwork {
+  /** Rootless: the network host whose user namespace the pod is made in. */
+  join?: NetworkHostHandle;
+  /** The id mapping the pod's user namespace will have (the network host's, when joined). */
+  idmap: IdMapPlan | null;
+  alloc?: { ip: string; prefix: number; gateway: string };
+  driver: PortDriver;
+  publications: Publication[];
+  /** Host sockets for the shim (forwarder driver); closed by attach or undo. */
+  shimPorts: ShimPort[];
+}
+
+export interface PodNetworkRecords {
+  address?: PodAddress;
+  ports?: PortsRecord;
+}
+
+interface PortsRecord {
+  driver: PortDriver;
+  publications: Publication[];
+}
+
+function portsFile(paths: PodPaths): string {
+  return path.join(paths.dir, 'ports.json');
+}
+
+export function readPorts(paths: PodPaths): PortsRecord | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(portsFile(paths), 'utf8')) as PortsRecord;
+  } catch {
+    return undefined;
+  }
+}
+
+export class Networking {
+  readonly network: PodNetwork;
+  private readonly host: NetworkHost;
+  private readonly rootless = (process.getuid?.() ?? 0) !== 0;
+  private nftables?: NftablesPorts | null;
+
+  constructor(
+    stateDir: string,
+    opts: NetworkOptions,
+    private readonly notice: (text: string) => void,
+  ) {
+    this.network = new PodNetwork(stateDir, opts);
+    this.host = new NetworkHost(networkHostDir(stateDir));
+  }
+
+  /** nftables when rootful and `nft` exists (PODRUN_PORT_DRIVER=forwarder chooses the other). */
+  private nft(): NftablesPorts | null {
+    if (this.nftables === undefined) {
+      const nft = this.rootless || process.env.PODRUN_PORT_DRIVER === 'forwarder' ? undefined : findNft();
+      this.nftables = nft ? new NftablesPorts(nft, this.network.opts.cidr, this.network.opts.hostPid) : null;
+    }
+    return this.nftables;
+  }
+
+  async prepare(id: string, pod: Pod, idmap: IdMapPlan | null): Promise<PreparedNetwork> {
+    const prepared: PreparedNetwork = { idmap, driver: 'forwarder', publications: [], shimPorts: [] };
+    if (idmap) {
+      try {
+        prepared.join = await this.host.get(idmap);
+        prepared.idmap = prepared.join.idmap;
+      } catch (e) {
+        this.notice(`rootless pods get no pod IP: the network host could not start (${(e as Error).message})`);
+      }
+    }
+    try {
+      if (!pod.spec?.hostNetwork && (!idmap || prepared.join)) prepared.alloc = this.network.allocate(id);
+      const ports = hostPortsOf(pod);
+      if (!ports.length) return prepared;
+      const nft = this.nft();
+      if (!nft && !this.rootless && process.env.PODRUN_PORT_DRIVER !== 'forwarder') {
+        this.notice('nft was not found (Debian package nftables): hostPorts go through podrun\'s forwarder in the pod\'s shim instead of DNAT');
+      }
+      prepared.driver = nft ? 'nftables' : 'forwarder';
+      // Kubernetes DNATs to podIP:containerPort; a pod without an address is reached on its loopback.
+      const target = prepared.alloc?.ip ?? '127.0.0.1';
+      prepared.publications = ports.map((p) => ({ ...p, podIP: target }));
+      if (!nft) {
+        const nsPidfd = this.rootless || this.network.opts.hostPid === undefined ? undefined : native.pidfdOpen(this.network.opts.hostPid);
+        try {
+          const fds = bindHostPorts(ports, nsPidfd);
+          prepared.shimPorts = ports.map((p, i) => ({ fd: fds[i], protocol: p.protocol, ip: target, port: p.containerPort }));
+        } finally {
+          if (nsPidfd !== undefined) fs.closeSync(nsPidfd);
+        }
+      }
+      return prepared;
+    } catch (e) {
+      if (prepared.alloc) this.network.releaseIp(id, prepared.alloc.ip);
+      throw e;
+    }
+  }
+
+  /** After the sandbox exists: wiring and publications. Returns the pod's IPs. */
+  attach(id: string, prepared: PreparedNetwork, shimPid: number, paths: PodPaths): string[] {
+    this.closeShimPorts(prepared);
+    writeStateFile(portsFile(paths), JSON.stringify({ driver: prepared.driver, publications: prepared.publications }) + '\n');
+    const ips: string[] = [];
+    if (prepared.alloc) {
+      const host = prepared.join ? { pidfd: prepared.join.pidfd, joinUser: true } : undefined;
+      ips.push(this.network.attach(id, prepared.alloc, shimPid, paths.network, host).ip);
+    }
+    if (prepared.driver === 'nftables') this.nft()?.publish(prepared.publications);
+    return ips;
+  }
+
+  private closeShimPorts(prepared: PreparedNetwork): void {
+    for (const p of prepared.shimPorts) fs.closeSync(p.fd);
+    prepared.shimPorts = [];
+  }
+
+  /** A pod that failed half-way: whatever prepare and attach made goes back. */
+  undo(id: string, prepared: PreparedNetwork | undefined, paths: PodPaths): void {
+    if (!prepared) return;
+    this.closeShimPorts(prepared);
+    if (prepared.alloc) this.network.releaseIp(id, prepared.alloc.ip);
+    if (readPorts(paths)?.driver === 'nftables') this.nft()?.withdraw(prepared.publications);
+  }
+
+  /** What release needs, read while the pod's folder still exists. */
+  records(paths: PodPaths): PodNetworkRecords {
+    return { address: readAddress(paths.network), ports: readPorts(paths) };
+  }
+
+  /** A deleted pod: its address and publications (its veth went with its namespace). */
+  release(id: string, records: PodNetworkRecords, remaining: PodPaths[]): void {
+    this.network.release(id, records.address);
+    const ports = records.ports;
+    if (ports?.driver !== 'nftables' || !ports.publications.length) return;
+    const nft = this.nft();
+    if (!nft) return;
+    nft.withdraw(ports.publications);
+    // The last publication gone: so is the table (nothing of podrun's stays in the ruleset).
+    if (!remaining.some((p) => readPorts(p)?.driver === 'nftables' && readPorts(p)!.publications.length)) nft.remove();
+  }
+
+  /** After a crash: addresses and publications of pods that are gone come back. */
+  reconcile(live: { id: string; paths: PodPaths }[]): void {
+    this.network.reconcile(new Set(live.map((w) => w.id)));
+    const nft = this.nft();
+    if (!nft) return;
+    const pubs = live.flatMap((w) => {
+      const r = readPorts(w.paths);
+      return r?.driver === 'nftables' ? r.publications : [];
+    });
+    if (pubs.length) nft.resync(pubs);
+    else if (nft.exists()) nft.remove();
+  }
+
+  /** The engine ends: with no pod left, the network host ends too (it lives only while podrun runs). */
+  close(podsLeft: number): void {
+    if (podsLeft === 0) void this.host.stop().catch(() => undefined);
+    else this.host.close();
+  }
+
+  /** `podrun system reset`: every piece of podrun's network, pods already deleted. */
+  async reset(): Promise<string[]> {
+    const removed: string[] = [];
+    if (this.host.running()) removed.push('network host');
+    await this.host.stop();
+    const nft = this.nft();
+    if (nft?.exists()) {
+      nft.remove();
+      removed.push('nftables table ip podrun');
+    }
+    if (!this.rootless) {
+      try {
+        this.network.removeBridge();
+        removed.push(`bridge ${this.network.opts.bridge}`);
+      } catch {
+        /* none */
+      }
+    }
+    return removed;
+  }
+
+  /** Whether the network host is up (tests, `podrun system info`). */
+  hostRunning(): boolean {
+    return this.host.running();
+  }
+}
