@@ -105,4 +105,4 @@ async function podrunRows(ctx) {
   return rows;
 }
 
-module.exports = { podrunRows };
+module.exports = { podrunRows, stats };

@@ -5,7 +5,7 @@
 // namespaces as a pod (user when rootless, pid, net, ipc, uts, mount). Figures are printed
 // only; nothing asserts on them.
 //
-// Env: BENCH_RUNS (default 20).
+// Env: BENCH_RUNS (default 20); BENCH_ONLY=network; BENCH_NET_MIB (bulk transfer size, default 1024).
 'use strict';
 
 const { spawnSync } = require('node:child_process');
@@ -13,12 +13,13 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const lib = require('./lib');
-const { podrunRows } = require('./podrun');
+const { networkRows } = require('./network');
+const { podrunRows, stats } = require('./podrun');
 
 const BASELINES = ['crun', 'runc', 'bwrap'];
 const POD_NAMESPACES = ['pid', 'network', 'ipc', 'uts', 'mount'];
 // command -> Debian package, for installing what is missing when we are root
-const PACKAGES = { crun: 'crun', runc: 'runc', bwrap: 'bubblewrap', unshare: 'util-linux' };
+const PACKAGES = { crun: 'crun', runc: 'runc', bwrap: 'bubblewrap', unshare: 'util-linux', nft: 'nftables', slirp4netns: 'slirp4netns', pasta: 'passt', ip: 'iproute2' };
 
 function ensurePeers(asRoot) {
   const missing = Object.keys(PACKAGES).filter((c) => !lib.which(c));
@@ -149,18 +150,8 @@ function peers(ctx) {
   return list;
 }
 
-async function main() {
-  const runs = lib.defaultRuns();
-  const asRoot = lib.isRoot();
-  console.log(`# podrun bench: ${runs} runs each; ${asRoot ? 'root' : `rootless (uid ${process.getuid()})`}; ` +
-    `${os.cpus().length} cpus; kernel ${os.release()}; node ${process.version}`);
-  ensurePeers(asRoot);
-
-  const rootfs = lib.busyboxRootfs();
-  const ctx = { runs, asRoot, rootfs, lib };
-  ctx.trueBundle = bundleFor(ctx, ['/bin/true']);
-  ctx.sleepBundle = bundleFor(ctx, ['/bin/sleep', '1000']);
-
+async function startupSection(ctx) {
+  const { runs } = ctx;
   const rows = [];
   // What spawnSync itself costs: every row below includes it.
   rows.push({ ...(await lib.measure('spawn /bin/true (no namespaces)', () => lib.run('/bin/true', []), runs)), note: 'floor' });
@@ -221,6 +212,32 @@ async function main() {
   const baseline = BASELINES.find(ran) || BASELINES[0];
   console.log('');
   console.log(lib.table(rows, baseline));
+
+}
+
+async function main() {
+  const runs = lib.defaultRuns();
+  const asRoot = lib.isRoot();
+  console.log(`# podrun bench: ${runs} runs each; ${asRoot ? 'root' : `rootless (uid ${process.getuid()})`}; ` +
+    `${os.cpus().length} cpus; kernel ${os.release()}; node ${process.version}`);
+  ensurePeers(asRoot);
+
+  const rootfs = lib.busyboxRootfs();
+  const ctx = { runs, asRoot, rootfs, lib };
+  ctx.trueBundle = bundleFor(ctx, ['/bin/true']);
+  ctx.sleepBundle = bundleFor(ctx, ['/bin/sleep', '1000']);
+
+  // BENCH_ONLY=network skips the start-up section (while working on the network rows).
+  if (process.env.BENCH_ONLY !== 'network') await startupSection(ctx);
+
+  // Network (issue 4): traffic compared with host loopback; setup compared with podrun's own.
+  const net = await networkRows({ ...ctx, stats: (name, samples, note) => ({ ...stats(name, samples), note }) });
+  console.log('# network: the same client and server (podrun-payload bench-tcp / serve-bench) on every path;');
+  console.log('# MiB/s higher is better, latencies lower; ratios to host loopback');
+  console.log(lib.table(net.filter((r) => r.unit !== 'setup ms'), 'host loopback'));
+  const setup = net.filter((r) => r.unit === 'setup ms');
+  console.log('# time to set up one pod\'s network');
+  console.log(lib.table(setup, setup.find((r) => !r.skipped)?.name ?? ''));
 }
 
 main().catch((err) => {

@@ -16,6 +16,7 @@
  *     serve-http-redirect PORT URL    answer 302 to URL         serve-tcp PORT         accept, never answer
  *     trap-term               exit 0 on SIGTERM, waiting forever meanwhile
  *     serve-udp PORT TEXT     answer each datagram with "TEXT:" and the datagram
+ *     serve-bench PORT        the network benchmark's server   bench-tcp HOST PORT MIB RTTS CONNS  its client
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -23,7 +24,9 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <stdbool.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,28 +92,6 @@ static const char *reason (int code)
 /* One request a connection, answered and closed: TEXT with 200, CODE with its own number as
  * body, ECHO with the request head as body, REDIRECT with 302 to a Location; SILENT accepts
  * and never answers (timeouts). */
-static int cmd_serve_udp (int port, const char *text)
-{
-  int s = socket (AF_INET, SOCK_DGRAM, 0);
-  struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons ((uint16_t) port) };
-  if (s < 0 || bind (s, (struct sockaddr *) &a, sizeof a) < 0)
-    {
-      perror ("bind");
-      return 1;
-    }
-  for (;;)
-    {
-      char in[2048], out[4096];
-      struct sockaddr_storage from;
-      socklen_t len = sizeof from;
-      ssize_t n = recvfrom (s, in, sizeof in, 0, (struct sockaddr *) &from, &len);
-      if (n < 0)
-        continue;
-      int m = snprintf (out, sizeof out, "%s:%.*s", text, (int) n, in);
-      sendto (s, out, (size_t) m, 0, (struct sockaddr *) &from, len);
-    }
-}
-
 static int cmd_serve (int port, enum serve_mode mode, const char *arg)
 {
   int s = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
@@ -180,6 +161,148 @@ static void on_term (int sig)
   printf ("got SIGTERM\n");
   fflush (stdout);
   _exit (0);
+}
+
+static int cmd_serve_udp (int port, const char *text)
+{
+  int s = socket (AF_INET, SOCK_DGRAM, 0);
+  struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons ((uint16_t) port) };
+  if (s < 0 || bind (s, (struct sockaddr *) &a, sizeof a) < 0)
+    {
+      perror ("bind");
+      return 1;
+    }
+  for (;;)
+    {
+      char in[2048], out[4096];
+      struct sockaddr_storage from;
+      socklen_t len = sizeof from;
+      ssize_t n = recvfrom (s, in, sizeof in, 0, (struct sockaddr *) &from, &len);
+      if (n < 0)
+        continue;
+      int m = snprintf (out, sizeof out, "%s:%.*s", text, (int) n, in);
+      sendto (s, out, (size_t) m, 0, (struct sockaddr *) &from, len);
+    }
+}
+
+/* The network benchmark's two ends (bench/network.js), the same binary on the host and in
+ * pods so every path is measured with the same code. The server takes one connection at a
+ * time; its first byte picks the mode: 'S' sink (read to EOF, answer the byte count), 'E' echo
+ * (every byte comes back). */
+static int cmd_serve_bench (int port)
+{
+  int s = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
+  setsockopt (s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons ((uint16_t) port) };
+  if (bind (s, (struct sockaddr *) &sa, sizeof sa) < 0 || listen (s, 128) < 0)
+    return fail ("bind");
+  static char buf[1 << 18];
+  for (;;)
+    {
+      int c = accept4 (s, NULL, NULL, SOCK_CLOEXEC);
+      if (c < 0)
+        continue;
+      setsockopt (c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+      char mode;
+      if (read (c, &mode, 1) != 1)
+        {
+          close (c);
+          continue;
+        }
+      unsigned long long total = 0;
+      ssize_t n;
+      if (mode == 'S')
+        {
+          while ((n = read (c, buf, sizeof buf)) > 0)
+            total += (unsigned long long) n;
+          write (c, &total, sizeof total);
+        }
+      else
+        while ((n = read (c, buf, sizeof buf)) > 0)
+          if (write (c, buf, (size_t) n) != n)
+            break;
+      close (c);
+    }
+}
+
+static double mono_us (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (double) ts.tv_sec * 1e6 + (double) ts.tv_nsec / 1e3;
+}
+
+static int dial (const char *host, int port)
+{
+  int s = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
+  struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons ((uint16_t) port) };
+  inet_pton (AF_INET, host, &sa.sin_addr);
+  if (connect (s, (struct sockaddr *) &sa, sizeof sa) < 0)
+    {
+      close (s);
+      return -1;
+    }
+  setsockopt (s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  return s;
+}
+
+static int cmp_double (const void *a, const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+  return x < y ? -1 : x > y;
+}
+
+/* bench-tcp HOST PORT MIB RTTS CONNS: bulk throughput (MiB/s), median round trip of one byte on
+ * a kept connection (us), median new connection with one round trip (us), as one JSON line. */
+static int cmd_bench_tcp (const char *host, int port, int mib, int rtts, int conns)
+{
+  static char buf[1 << 18];
+  memset (buf, 'x', sizeof buf);
+  int s = dial (host, port);
+  if (s < 0)
+    return fail ("connect");
+  double t0 = mono_us ();
+  write (s, "S", 1);
+  unsigned long long want = (unsigned long long) mib << 20, sent = 0, got = 0;
+  while (sent < want)
+    {
+      ssize_t n = write (s, buf, sizeof buf);
+      if (n <= 0)
+        return fail ("write");
+      sent += (unsigned long long) n;
+    }
+  shutdown (s, SHUT_WR);
+  if (read (s, &got, sizeof got) != sizeof got || got != sent)
+    return fail ("sink count");
+  double mibps = (double) sent / (1 << 20) / ((mono_us () - t0) / 1e6);
+  close (s);
+
+  double *rtt = calloc ((size_t) rtts, sizeof *rtt), *conn = calloc ((size_t) conns, sizeof *conn);
+  s = dial (host, port);
+  char c = 'E';
+  if (s < 0 || write (s, &c, 1) != 1)
+    return fail ("connect");
+  for (int i = 0; i < rtts; i++)
+    {
+      double a = mono_us ();
+      if (write (s, "x", 1) != 1 || read (s, &c, 1) != 1)
+        return fail ("echo");
+      rtt[i] = mono_us () - a;
+    }
+  close (s);
+  for (int i = 0; i < conns; i++)
+    {
+      double a = mono_us ();
+      s = dial (host, port);
+      if (s < 0 || write (s, "Ex", 2) != 2 || read (s, &c, 1) != 1)
+        return fail ("connect");
+      close (s);
+      conn[i] = mono_us () - a;
+    }
+  qsort (rtt, (size_t) rtts, sizeof *rtt, cmp_double);
+  qsort (conn, (size_t) conns, sizeof *conn, cmp_double);
+  printf ("{\"mibps\":%.1f,\"rtt_us\":%.1f,\"conn_us\":%.1f}\n", mibps, rtt[rtts / 2], conn[conns / 2]);
+  return 0;
 }
 
 static int run (int argc, char **argv)
@@ -301,6 +424,10 @@ static int run (int argc, char **argv)
     return cmd_serve (atoi (argv[1]), SERVE_ECHO, "");
   if (!strcmp (cmd, "serve-http-redirect") && argc > 2)
     return cmd_serve (atoi (argv[1]), SERVE_REDIRECT, argv[2]);
+  if (!strcmp (cmd, "serve-bench") && argc > 1)
+    return cmd_serve_bench (atoi (argv[1]));
+  if (!strcmp (cmd, "bench-tcp") && argc > 5)
+    return cmd_bench_tcp (argv[1], atoi (argv[2]), atoi (argv[3]), atoi (argv[4]), atoi (argv[5]));
   if (!strcmp (cmd, "serve-udp") && argc > 2)
     return cmd_serve_udp (atoi (argv[1]), argv[2]);
   if (!strcmp (cmd, "serve-tcp") && argc > 1)

@@ -53,6 +53,7 @@ struct tcp_conn
   int fd[2];
   int pipe[2][2];   /* pipe[d] carries bytes from fd[d] to fd[1 - d] */
   size_t pending[2];
+  bool streaming[2]; /* the last read filled the buffer: splice from now on */
   bool eof[2];
   bool connected;
   bool hup[2];      /* that socket is finished both ways (out of epoll; its bytes still drain) */
@@ -150,8 +151,11 @@ static void conn_close (struct tcp_conn *c)
     {
       if (c->fd[d] >= 0)
         close (c->fd[d]); /* closing also removes it from epoll */
-      close (c->pipe[d][0]);
-      close (c->pipe[d][1]);
+      if (c->pipe[d][0] >= 0)
+        {
+          close (c->pipe[d][0]);
+          close (c->pipe[d][1]);
+        }
     }
   free (c);
 }
@@ -177,14 +181,27 @@ static void conn_rearm (struct tcp_conn *c)
     }
 }
 
-/* Moves what it can in direction d; -1 on a broken connection. */
+static char small_buf[16384];
+
+/* Moves what it can in direction d; -1 on a broken connection. Small messages (requests,
+ * replies) take recv + send, two system calls; once a read fills the buffer the direction is
+ * streaming and switches to splice through its pipe, where bytes never enter user space.
+ * Bytes the destination cannot take yet wait in the pipe either way (`pending`). A read that
+ * returns less than asked drained the socket: stop there, epoll (level-triggered) says when
+ * more comes, which saves the read that would only say EAGAIN. */
+static int need_pipe (struct tcp_conn *c, int d)
+{
+  return c->pipe[d][0] >= 0 || pipe2 (c->pipe[d], O_CLOEXEC | O_NONBLOCK) == 0 ? 0 : -1;
+}
+
 static int pump (struct tcp_conn *c, int d)
 {
+  int src = c->fd[d], dst = c->fd[1 - d];
   for (;;)
     {
       if (c->pending[d] > 0)
         {
-          ssize_t n = splice (c->pipe[d][0], NULL, c->fd[1 - d], NULL, c->pending[d], SPLICE_F_NONBLOCK | SPLICE_F_MOVE);
+          ssize_t n = splice (c->pipe[d][0], NULL, dst, NULL, c->pending[d], SPLICE_F_NONBLOCK | SPLICE_F_MOVE);
           if (n > 0)
             {
               c->pending[d] -= (size_t) n;
@@ -194,17 +211,49 @@ static int pump (struct tcp_conn *c, int d)
         }
       if (c->eof[d])
         return 0;
-      ssize_t n = splice (c->fd[d], NULL, c->pipe[d][1], NULL, SPLICE_CHUNK, SPLICE_F_NONBLOCK | SPLICE_F_MOVE);
+      ssize_t n;
+      size_t asked;
+      if (c->streaming[d])
+        {
+          asked = SPLICE_CHUNK;
+          if (need_pipe (c, d) < 0)
+            return -1;
+          n = splice (src, NULL, c->pipe[d][1], NULL, asked, SPLICE_F_NONBLOCK | SPLICE_F_MOVE);
+          if (n > 0)
+            {
+              c->pending[d] += (size_t) n;
+              c->streaming[d] = (size_t) n == asked;
+            }
+        }
+      else
+        {
+          asked = sizeof small_buf;
+          n = recv (src, small_buf, asked, MSG_DONTWAIT);
+          if (n > 0)
+            {
+              ssize_t w = send (dst, small_buf, (size_t) n, MSG_DONTWAIT | MSG_NOSIGNAL);
+              if (w < 0 && errno != EAGAIN)
+                return -1;
+              if (w < 0)
+                w = 0;
+              /* The rest waits in the (empty, 64 KiB) pipe until dst can take it. */
+              if (w < n && (need_pipe (c, d) < 0 || write (c->pipe[d][1], small_buf + w, (size_t) (n - w)) != n - w))
+                return -1;
+              c->pending[d] += (size_t) (n - w);
+              c->streaming[d] = (size_t) n == asked;
+            }
+        }
       if (n > 0)
         {
-          c->pending[d] += (size_t) n;
+          if ((size_t) n < asked && c->pending[d] == 0)
+            return 0;
           continue;
         }
       if (n == 0)
         {
           /* Half-close travels through: the other side sees EOF, and may still answer. */
           c->eof[d] = true;
-          shutdown (c->fd[1 - d], SHUT_WR);
+          shutdown (dst, SHUT_WR);
           return 0;
         }
       return errno == EAGAIN ? 0 : -1;
@@ -226,11 +275,9 @@ static void tcp_accept (struct port *pt)
       for (int d = 0; d < 2; d++)
         {
           c->end[d] = (struct tcp_end) { { K_TCP_END }, c, d };
-          if (pipe2 (c->pipe[d], O_CLOEXEC | O_NONBLOCK) < 0)
-            c->pipe[d][0] = c->pipe[d][1] = -1;
+          c->pipe[d][0] = c->pipe[d][1] = -1; /* made when first needed: most exchanges never do */
         }
-      if (up < 0 || c->pipe[0][0] < 0 || c->pipe[1][0] < 0
-          || (connect (up, (struct sockaddr *) &pt->target, pt->target_len) < 0 && errno != EINPROGRESS))
+      if (up < 0 || (connect (up, (struct sockaddr *) &pt->target, pt->target_len) < 0 && errno != EINPROGRESS))
         {
           conn_close (c);
           continue;
@@ -247,6 +294,7 @@ static void tcp_accept (struct port *pt)
 static void tcp_event (struct tcp_end *e, uint32_t events)
 {
   struct tcp_conn *c = e->conn;
+  bool just_connected = false;
   if (!c->connected)
     {
       if (e->side != 1)
@@ -264,8 +312,14 @@ static void tcp_event (struct tcp_end *e, uint32_t events)
           return;
         }
       c->connected = true;
+      just_connected = true;
     }
-  if (pump (c, 0) < 0 || pump (c, 1) < 0)
+  /* Only the directions this event concerns: input on x moves x's bytes; room on x lets the
+   * other direction's pending bytes out. (Right after connecting, both.) */
+  int x = e->side;
+  bool in = (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) || just_connected;
+  bool out = (events & EPOLLOUT) || just_connected;
+  if ((in && pump (c, x) < 0) || (out && pump (c, 1 - x) < 0))
     {
       conn_close (c);
       return;
@@ -274,7 +328,6 @@ static void tcp_event (struct tcp_end *e, uint32_t events)
     {
       /* Finished both ways (always reported, whatever the interest): nothing more can go to
        * it, so stop there once what it sent has reached the other side. */
-      int x = e->side;
       if (c->pending[1 - x] > 0 || c->pending[x] == 0)
         {
           conn_close (c);

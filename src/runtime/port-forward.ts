@@ -41,7 +41,9 @@ export async function portForward(target: PodNetTarget, mappings: PortMapping[],
       let local = m.local;
       for (const address of addresses) {
         const mapping = { local, remote: m.remote };
-        const server = net.createServer((client) => {
+        // Half-open on both sides: a client that sends its request and shuts down its write side
+        // (HTTP/1.0 clients, `nc -N`) must still get the answer.
+        const server = net.createServer({ allowHalfOpen: true }, (client) => {
           sockets.add(client);
           client.on('close', () => sockets.delete(client));
           client.on('error', () => client.destroy());
@@ -49,7 +51,7 @@ export async function portForward(target: PodNetTarget, mappings: PortMapping[],
           ev.onConnection?.(mapping);
           dialInPod(target, '127.0.0.1', m.remote, DIAL_TIMEOUT_MS).then(
             (fd) => {
-              const up = new net.Socket({ fd, readable: true, writable: true });
+              const up = new net.Socket({ fd, readable: true, writable: true, allowHalfOpen: true });
               sockets.add(up);
               up.on('close', () => {
                 sockets.delete(up);

@@ -101,3 +101,59 @@ t.test('a published port of a pod with nothing listening refuses, and the pod st
   t.ok((await podrun.getPod('idle')).status?.phase === 'Running', 'the pod is unaffected');
   await podrun.deletePod('idle', { gracePeriodSeconds: 0 });
 });
+
+function httpGet(port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const req = net.connect(port, '127.0.0.1', () => req.end('GET / HTTP/1.0\r\n\r\n'));
+    let b = '';
+    req.on('data', (d) => (b += d));
+    req.on('error', (e: NodeJS.ErrnoException) => resolve(`error ${e.code}`));
+    req.on('close', () => resolve(b.split('\r\n\r\n').slice(1).join('\r\n\r\n') || b));
+  });
+}
+
+t.test("port-forward reaches the pod's own localhost; close frees the local port", async (t) => {
+  const { podrun } = await setup(t);
+  // Bound to the pod's loopback only: reachable by port-forward, which dials from inside.
+  await podrun.createPod(pod('pf', { containers: [payload('web', 'serve-http', '8080', 'via port-forward')] }));
+  await podrun.waitFor('pf', isRunning, { timeoutMs: 10_000 });
+  const errors: string[] = [];
+  const session = await podrun.portForward('pf', [{ local: 0, remote: 8080 }, { local: 0, remote: 9 }], { onError: (_m, e) => errors.push(e.message) });
+  const [web, closed] = session.ports;
+  t.ok(web.local > 0 && web.local !== closed.local, 'free local ports were chosen');
+  let body = '';
+  for (let i = 0; i < 20 && body !== 'via port-forward'; i++) {
+    body = await httpGet(web.local);
+    if (body !== 'via port-forward') await new Promise((r) => setTimeout(r, 100));
+  }
+  t.equal(body, 'via port-forward', 'a connection to the local port reaches the container');
+  t.equal(await httpGet(closed.local), '', 'a port nothing listens on in the pod: the connection is closed');
+  t.match(errors.join('\n'), /refused/, 'and the error is reported');
+  await session.close();
+  t.match(await httpGet(web.local), /^error ECONNREFUSED/, 'after close the local port is closed');
+});
+
+t.test('system reset removes pods, publications, the network and the state', async (t) => {
+  const env = await setup(t);
+  const { podrun } = env;
+  await podrun.createPod(pod('r', { containers: [{ ...payload('web', 'serve-http', '8080', 'r'), ports: [{ containerPort: 8080, hostPort: 18082 }] }] }));
+  const p = await podrun.waitFor('r', isRunning, { timeoutMs: 10_000 });
+  const pids = [(JSON.parse(fs.readFileSync(`${env.root}/pods/${p.metadata!.uid!.replace(/-/g, '').slice(0, 16)}/sandbox.json`, 'utf8')) as { pid: number }).pid];
+  if (!asRoot) pids.push((JSON.parse(fs.readFileSync(`${env.root}/network/host/sandbox.json`, 'utf8')) as { pid: number }).pid);
+  const removed = await podrun.reset();
+  t.match(removed.join('\n'), /1 pod/, 'it says what it removed');
+  if (!asRoot) t.match(removed.join('\n'), /network host/, 'including the network host');
+  t.notOk(fs.existsSync(env.root), 'the state root is gone');
+  t.notOk(fs.existsSync(env.dataRoot), 'the data root (images) is gone');
+  for (const pid of pids) {
+    let alive = true;
+    for (let i = 0; i < 100 && alive; i++) {
+      alive = fs.existsSync(`/proc/${pid}`) && !/^State:\s+Z/m.test(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+      if (alive) await new Promise((r) => setTimeout(r, 20));
+    }
+    t.notOk(alive, `process ${pid} (${pid === pids[0] ? 'the pod shim' : 'the network host'}) has ended`);
+  }
+  t.ok(await portFree(18082), 'the published port is free');
+  if (asRoot && nftPath) t.notOk(nft(['list', 'table', 'ip', 'podrun']).ok, 'no nftables table remains');
+  if (asRoot) t.notMatch(fs.readFileSync(`/proc/${holder}/net/dev`, 'utf8'), /podrun0:|veth/, 'no bridge or veth remains');
+});
