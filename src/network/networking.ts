@@ -51,6 +51,19 @@ export function readPorts(paths: PodPaths): PortsRecord | undefined {
   }
 }
 
+/**
+ * Rootless pods reach beyond the network host only through a user-mode stack (pasta or
+ * slirp4netns), and both need /dev/net/tun. Said once when that cannot work here.
+ */
+function outboundNotice(): string | undefined {
+  try {
+    fs.accessSync('/dev/net/tun', fs.constants.R_OK | fs.constants.W_OK);
+    return 'rootless pods have no outbound network yet: podrun does not start pasta for them; pod IPs, localhost, hostPort and port-forward work';
+  } catch {
+    return 'rootless pods have no outbound network: /dev/net/tun is not usable by this user (udev normally makes it mode 0666), so pasta and slirp4netns cannot run; pod IPs, localhost, hostPort and port-forward work';
+  }
+}
+
 export class Networking {
   readonly network: PodNetwork;
   private readonly host: NetworkHost;
@@ -81,6 +94,8 @@ export class Networking {
       try {
         prepared.join = await this.host.get(idmap);
         prepared.idmap = prepared.join.idmap;
+        const outbound = outboundNotice();
+        if (outbound) this.notice(outbound);
       } catch (e) {
         this.notice(`rootless pods get no pod IP: the network host could not start (${(e as Error).message})`);
       }
