@@ -33,6 +33,8 @@ t.test('/etc/hosts, /etc/hostname, /etc/resolv.conf in every container', async (
   t.same(a.slice(1, 4), ['nameserver 10.0.0.10', 'search pods.test', 'options ndots:2'], 'resolv.conf from dnsConfig with dnsPolicy None');
   t.ok(a.includes('127.0.0.1\tlocalhost'), 'localhost in /etc/hosts');
   t.ok(a.includes('10.9.8.7\talias.one\talias.two'), 'hostAliases in /etc/hosts');
+  t.match(p.status?.podIP, /^10\.88\./, 'the pod has an address (rootless too)');
+  t.ok(a.includes(`${p.status?.podIP}\tmyhost`), "the pod's address with its hostname in /etc/hosts");
   t.same(await logs(podrun, 'names', { container: 'b' }), ['myhost', 'myhost'], 'the second container mounts the same files');
 });
 
