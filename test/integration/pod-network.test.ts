@@ -73,3 +73,20 @@ t.test("hostNetwork pods have the node's address", async (t) => {
   const p = await podrun.waitFor('hn', isRunning, { timeoutMs: 10_000 });
   t.equal(p.status!.podIP, p.status!.hostIP, 'podIP is the hostIP, as on the kubelet');
 });
+
+t.test('a later engine finds the same network: a pod made after a restart reaches one made before', async (t) => {
+  const env = await setup(t);
+  await env.podrun.createPod(pod('before', { containers: [payload('web', 'serve-http', '8080', 'from before')] }));
+  const before = await env.podrun.waitFor('before', isRunning, { timeoutMs: 10_000 });
+  await env.podrun.close(); // the engine ends, the pod (and, rootless, the network host) stays
+  const { Podrun } = await import('../../src/podrun');
+  const again = new Podrun(env.opts);
+  t.teardown(() => again.close());
+  await again.createPod(pod('after', { containers: [payload('c', 'sleep', '600')] }));
+  await again.waitFor('after', isRunning, { timeoutMs: 10_000 });
+  const ip = before.status!.podIP!;
+  t.equal((await execOut(again, 'after', ['/bin/sh', '-c', `timeout 5 wget -q -O - http://${ip}:8080/`])).stdout, 'from before', 'same bridge, same network host');
+  t.equal((await again.getPod('before')).status?.podIP, ip, 'the old pod keeps its address');
+  await again.deletePod('before', { gracePeriodSeconds: 0 });
+  await again.deletePod('after', { gracePeriodSeconds: 0 });
+});
