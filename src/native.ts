@@ -108,6 +108,8 @@ export interface PodNetworkRequest {
   mtu: number;
   /** Instead of wiring a pod: delete the bridge (system reset). */
   removeBridge?: boolean;
+  /** When making the bridge: turn on IPv4 forwarding in its namespace (rootful outbound NAT). */
+  forwarding?: boolean;
 }
 
 interface Addon {

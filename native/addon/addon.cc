@@ -488,6 +488,7 @@ Napi::Value ConfigurePodNetwork(const Napi::CallbackInfo& info) {
   req.host_veth = veth.c_str();
   req.host_pidfd = Int(o, "hostPidfd", -1);
   req.host_join_user = Bool(o, "hostJoinUser", false);
+  req.forwarding = Bool(o, "forwarding", false);
   pr_error err;
   if (Bool(o, "removeBridge", false)) {
     req.remove_bridge = true;

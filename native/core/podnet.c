@@ -163,6 +163,20 @@ static int ensure_bridge (int fd, const struct pr_podnet_req *req, struct pr_err
   if (index < 0 || addr_add (fd, index, req->gateway, req->prefix, req->bridge, err) < 0
       || route_localnet (fd, index, req->bridge, err) < 0 || link_up (fd, index, req->bridge, err) < 0)
     return -1;
+  /* Pods' traffic beyond the bridge is routed by this namespace (then masqueraded by nftables,
+   * as the CNI bridge plugin with ipMasq does). /proc/sys/net is that of the opener's namespace. */
+  if (req->forwarding)
+    {
+      int f = open ("/proc/sys/net/ipv4/ip_forward", O_WRONLY | O_CLOEXEC);
+      if (f < 0 || write (f, "1", 1) != 1)
+        {
+          int e = errno;
+          if (f >= 0)
+            close (f);
+          return pr_fail (err, e, "write", "/proc/sys/net/ipv4/ip_forward");
+        }
+      close (f);
+    }
   return index;
 }
 

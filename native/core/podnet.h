@@ -19,6 +19,7 @@ struct pr_podnet_req
   int prefix;
   int mtu;
   bool remove_bridge;    /* instead of all the above: delete the bridge (system reset) */
+  bool forwarding;       /* making the bridge: turn on IPv4 forwarding in its namespace (outbound NAT) */
 };
 
 int pr_podnet_setup (const struct pr_podnet_req *req, struct pr_error *err);

@@ -1,4 +1,5 @@
-// Published ports (`ports[].hostPort`). Two drivers, one contract: while the pod exists,
+// Published ports (`ports[].hostPort`), and rootful pods' outbound NAT, which lives in the same
+// nftables table. Two drivers for ports, one contract: while the pod exists,
 // hostIP:hostPort on the host reaches podIP:containerPort.
 //  - nftables (rootful, when `nft` exists): DNAT as the CNI portmap plugin and kube-proxy do,
 //    in prerouting and output, with masquerade for host-loopback clients and hairpin traffic.
@@ -130,9 +131,20 @@ export class NftablesPorts {
     hook('prerouting', 'type nat hook prerouting priority dstnat', ['fib daddr type local jump hostports']);
     hook('output', 'type nat hook output priority -100', ['fib daddr type local jump hostports']);
     // Host-loopback clients (route_localnet on the bridge lets them out) and pods reaching a
-    // published port of the host (hairpin) must see replies come back through the host.
-    hook('postrouting', 'type nat hook postrouting priority srcnat', [`ip saddr 127.0.0.0/8 ip daddr ${this.cidr} masquerade`, `ct status dnat ip saddr ${this.cidr} masquerade`]);
+    // published port of the host (hairpin) must see replies come back through the host; pods'
+    // own traffic leaves with the host's address (outbound NAT, as CNI bridge's ipMasq).
+    hook('postrouting', 'type nat hook postrouting priority srcnat', [
+      `ip saddr 127.0.0.0/8 ip daddr ${this.cidr} masquerade`,
+      `ct status dnat ip saddr ${this.cidr} masquerade`,
+      `ip saddr ${this.cidr} ip daddr != ${this.cidr} masquerade`,
+    ]);
     return lines.join('\n') + '\n';
+  }
+
+  /** The table with its rules and (empty or kept) maps: while any rootful pod has an address. */
+  ensure(): void {
+    const r = this.run(this.skeleton());
+    if (!r.ok) throw new PodrunError('System', `nft: ${r.stderr.split('\n')[0]}`);
   }
 
   publish(pubs: Publication[]): void {

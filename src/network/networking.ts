@@ -68,7 +68,7 @@ export class Networking {
   readonly network: PodNetwork;
   private readonly host: NetworkHost;
   private readonly rootless = (process.getuid?.() ?? 0) !== 0;
-  private nftables?: NftablesPorts | null;
+  private table?: NftablesPorts | null;
 
   constructor(
     stateDir: string,
@@ -79,13 +79,18 @@ export class Networking {
     this.host = new NetworkHost(networkHostDir(stateDir));
   }
 
-  /** nftables when rootful and `nft` exists (PODRUN_PORT_DRIVER=forwarder chooses the other). */
-  private nft(): NftablesPorts | null {
-    if (this.nftables === undefined) {
-      const nft = this.rootless || process.env.PODRUN_PORT_DRIVER === 'forwarder' ? undefined : findNft();
-      this.nftables = nft ? new NftablesPorts(nft, this.network.opts.cidr, this.network.opts.hostPid) : null;
+  /** podrun's nftables table, as root when `nft` exists: outbound NAT, and DNAT for hostPorts. */
+  private nftTable(): NftablesPorts | null {
+    if (this.table === undefined) {
+      const nft = this.rootless ? undefined : findNft();
+      this.table = nft ? new NftablesPorts(nft, this.network.opts.cidr, this.network.opts.hostPid) : null;
     }
-    return this.nftables;
+    return this.table;
+  }
+
+  /** The port driver: DNAT through the table, unless PODRUN_PORT_DRIVER=forwarder chooses the shims. */
+  private nft(): NftablesPorts | null {
+    return process.env.PODRUN_PORT_DRIVER === 'forwarder' ? null : this.nftTable();
   }
 
   async prepare(id: string, pod: Pod, idmap: IdMapPlan | null): Promise<PreparedNetwork> {
@@ -136,9 +141,21 @@ export class Networking {
     if (prepared.alloc) {
       const host = prepared.join ? { pidfd: prepared.join.pidfd, joinUser: true } : undefined;
       ips.push(this.network.attach(id, prepared.alloc, shimPid, paths.network, host).ip);
+      if (!prepared.join) this.outboundNat();
     }
     if (prepared.driver === 'nftables') this.nft()?.publish(prepared.publications);
     return ips;
+  }
+
+  private natReady = false;
+
+  /** Rootful pods reach beyond the host through masquerade (once per engine; gone with the last pod). */
+  private outboundNat(): void {
+    if (this.natReady || this.rootless) return;
+    const table = this.nftTable();
+    if (table) table.ensure();
+    else this.notice('nft was not found (Debian package nftables): pods have no outbound NAT; pod IPs, localhost and hostPort (forwarded by the shim) work');
+    this.natReady = true;
   }
 
   private closeShimPorts(prepared: PreparedNetwork): void {
@@ -151,7 +168,7 @@ export class Networking {
     if (!prepared) return;
     this.closeShimPorts(prepared);
     if (prepared.alloc) this.network.releaseIp(id, prepared.alloc.ip);
-    if (readPorts(paths)?.driver === 'nftables') this.nft()?.withdraw(prepared.publications);
+    if (readPorts(paths)?.driver === 'nftables') this.nftTable()?.withdraw(prepared.publications);
   }
 
   /** What release needs, read while the pod's folder still exists. */
@@ -163,25 +180,28 @@ export class Networking {
   release(id: string, records: PodNetworkRecords, remaining: PodPaths[]): void {
     this.network.release(id, records.address);
     const ports = records.ports;
-    if (ports?.driver !== 'nftables' || !ports.publications.length) return;
-    const nft = this.nft();
-    if (!nft) return;
-    nft.withdraw(ports.publications);
-    // The last publication gone: so is the table (nothing of podrun's stays in the ruleset).
-    if (!remaining.some((p) => readPorts(p)?.driver === 'nftables' && readPorts(p)!.publications.length)) nft.remove();
+    if (ports?.driver === 'nftables' && ports.publications.length) this.nftTable()?.withdraw(ports.publications);
+    // The last pod with an address gone: so is the table (nothing of podrun's stays in the ruleset).
+    if (records.address && !this.rootless && !remaining.some((p) => readAddress(p.network))) {
+      const table = this.nftTable();
+      if (table?.exists()) table.remove();
+      this.natReady = false;
+    }
   }
 
   /** After a crash: addresses and publications of pods that are gone come back. */
   reconcile(live: { id: string; paths: PodPaths }[]): void {
     this.network.reconcile(new Set(live.map((w) => w.id)));
-    const nft = this.nft();
-    if (!nft) return;
+    const table = this.nftTable();
+    if (!table) return;
     const pubs = live.flatMap((w) => {
       const r = readPorts(w.paths);
       return r?.driver === 'nftables' ? r.publications : [];
     });
-    if (pubs.length) nft.resync(pubs);
-    else if (nft.exists()) nft.remove();
+    if (live.some((w) => readAddress(w.paths.network))) {
+      table.resync(pubs);
+      this.natReady = true;
+    } else if (table.exists()) table.remove();
   }
 
   /** The engine ends: with no pod left, the network host ends too (it lives only while podrun runs). */
@@ -195,9 +215,9 @@ export class Networking {
     const removed: string[] = [];
     if (this.host.running()) removed.push('network host');
     await this.host.stop();
-    const nft = this.nft();
-    if (nft?.exists()) {
-      nft.remove();
+    const table = this.nftTable();
+    if (table?.exists()) {
+      table.remove();
       removed.push('nftables table ip podrun');
     }
     if (!this.rootless) {

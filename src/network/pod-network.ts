@@ -72,7 +72,7 @@ export class PodNetwork {
         ownHostFd = true;
         if (processStartTime(this.opts.hostPid) === undefined) throw new PodrunError('Conflict', `the network namespace holder ${this.opts.hostPid} is gone`);
       }
-      native.configurePodNetwork({ hostPidfd, hostJoinUser: !!host?.joinUser, podPidfd, bridge: this.opts.bridge, hostVeth: veth, ip: a.ip, gateway: a.gateway, prefix: a.prefix, mtu: this.opts.mtu });
+      native.configurePodNetwork({ hostPidfd, hostJoinUser: !!host?.joinUser, forwarding: !host, podPidfd, bridge: this.opts.bridge, hostVeth: veth, ip: a.ip, gateway: a.gateway, prefix: a.prefix, mtu: this.opts.mtu });
     } catch (e) {
       const err = e as Error & { syscall?: string };
       throw new PodrunError('System', `pod network: ${err.message}`, err.syscall === 'ioctl PIDFD_GET_NET_NAMESPACE' ? 'podrun needs Linux 6.11 or newer for pod networking' : undefined);

@@ -3,6 +3,7 @@
 // containers of one pod share it. Everything runs in the sandbox network namespace the harness
 // makes (PODRUN_NETWORK_NAMESPACE_PID, no default route): nothing touches the host's.
 import t from 'tap';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { asRoot, execOut, isRunning, missingBusybox, missingFeature, payload, pod, setup, sleep } from './harness';
@@ -89,4 +90,32 @@ t.test('a later engine finds the same network: a pod made after a restart reache
   t.equal((await again.getPod('before')).status?.podIP, ip, 'the old pod keeps its address');
   await again.deletePod('before', { gracePeriodSeconds: 0 });
   await again.deletePod('after', { gracePeriodSeconds: 0 });
+});
+
+t.test('rootful: pods reach beyond the bridge through outbound NAT', { skip: asRoot ? (spawnSync('ip', ['-V']).status === 0 ? false : 'needs ip (iproute2)') : 'rootless pods have no outbound network without a usable /dev/net/tun' }, async (t) => {
+  // "Outside": one more namespace made here, joined to the sandbox by a veth on TEST-NET-2. It
+  // has no route to the pod CIDR, so only masquerade (and forwarding) can make replies return.
+  const sandbox = Number(process.env.PODRUN_NETWORK_NAMESPACE_PID);
+  const outside = spawn('unshare', ['--net', 'sh', '-c', 'read x'], { stdio: ['pipe', 'ignore', 'ignore'] });
+  t.teardown(() => outside.kill('SIGKILL'));
+  const ours = fs.readlinkSync('/proc/self/ns/net');
+  for (let i = 0; i < 200 && fs.readlinkSync(`/proc/${outside.pid}/ns/net`) === ours; i++) await sleep(5);
+  const ip = (pid: number, script: string) => spawnSync('nsenter', ['-t', String(pid), '-n', 'ip', '-batch', '-'], { input: script, encoding: 'utf8' });
+  const env = await setup(t);
+  // The first pod makes the bridge (and turns on forwarding in the sandbox namespace).
+  await env.podrun.createPod(pod('client', { containers: [payload('c', 'sleep', '600')] }));
+  await env.podrun.waitFor('client', isRunning, { timeoutMs: 10_000 });
+  t.equal(ip(sandbox, `link add vout type veth peer name eth0 netns ${outside.pid}\naddr add 198.51.100.1/24 dev vout\nlink set vout up\n`).status, 0, 'sandbox side of the outside link');
+  t.equal(ip(outside.pid!, 'addr add 198.51.100.2/24 dev eth0\nlink set eth0 up\nlink set lo up\n').status, 0, 'outside side');
+  const server = spawn('nsenter', ['-t', String(outside.pid), '-n', path.join(__dirname, '..', '..', 'build', 'Release', 'podrun-payload'), 'serve-http', '8080', 'hello from outside'], { stdio: 'ignore' });
+  t.teardown(() => server.kill('SIGKILL'));
+  let body = '';
+  for (let i = 0; i < 20 && body !== 'hello from outside'; i++) {
+    body = (await execOut(env.podrun, 'client', ['/bin/sh', '-c', 'timeout 3 wget -q -O - http://198.51.100.2:8080/'])).stdout;
+    if (body !== 'hello from outside') await sleep(100);
+  }
+  t.equal(body, 'hello from outside', 'a pod reaches an address beyond the bridge, and the answer finds its way back');
+  await env.podrun.deletePod('client', { gracePeriodSeconds: 0 });
+  const nft = ['/usr/sbin/nft', '/sbin/nft'].find((f) => fs.existsSync(f));
+  if (nft) t.not(spawnSync('nsenter', ['-t', String(sandbox), '-n', nft, 'list', 'table', 'ip', 'podrun']).status, 0, 'with the last pod, the NAT table is gone');
 });
