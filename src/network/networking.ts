@@ -151,6 +151,8 @@ export class Networking {
 
   /** Rootful pods reach beyond the host through masquerade (once per engine; gone with the last pod). */
   private outboundNat(): void {
+    clearTimeout(this.tableRemoval); // a pod again: the table stays
+    this.tableRemoval = undefined;
     if (this.natReady || this.rootless) return;
     const table = this.nftTable();
     if (table) table.ensure();
@@ -181,12 +183,27 @@ export class Networking {
     this.network.release(id, records.address);
     const ports = records.ports;
     if (ports?.driver === 'nftables' && ports.publications.length) this.nftTable()?.withdraw(ports.publications);
-    // The last pod with an address gone: so is the table (nothing of podrun's stays in the ruleset).
-    if (records.address && !this.rootless && !remaining.some((p) => readAddress(p.network))) {
-      const table = this.nftTable();
-      if (table?.exists()) table.remove();
-      this.natReady = false;
-    }
+    // The last pod with an address gone: so is the table (nothing of podrun's stays in the
+    // ruleset), after a short linger, so that deleting one pod and making the next does not pay
+    // two nft runs (about 10 ms) on the way. The engine's close removes it at once.
+    if (records.address && !this.rootless && !remaining.some((p) => readAddress(p.network))) this.scheduleTableRemoval();
+  }
+
+  private tableRemoval?: NodeJS.Timeout;
+  static readonly TABLE_LINGER_MS = 1000;
+
+  private scheduleTableRemoval(): void {
+    clearTimeout(this.tableRemoval);
+    this.tableRemoval = setTimeout(() => this.removeTableNow(), Networking.TABLE_LINGER_MS);
+    this.tableRemoval.unref();
+  }
+
+  private removeTableNow(): void {
+    clearTimeout(this.tableRemoval);
+    this.tableRemoval = undefined;
+    const table = this.nftTable();
+    if (table?.exists()) table.remove();
+    this.natReady = false;
   }
 
   /** After a crash: addresses and publications of pods that are gone come back. */
@@ -206,12 +223,15 @@ export class Networking {
 
   /** The engine ends: with no pod left, the network host ends too (it lives only while podrun runs). */
   close(podsLeft: number): void {
+    if (this.tableRemoval) this.removeTableNow();
     if (podsLeft === 0) void this.host.stop().catch(() => undefined);
     else this.host.close();
   }
 
   /** `podrun system reset`: every piece of podrun's network, pods already deleted. */
   async reset(): Promise<string[]> {
+    clearTimeout(this.tableRemoval);
+    this.tableRemoval = undefined;
     const removed: string[] = [];
     if (this.host.running()) removed.push('network host');
     await this.host.stop();

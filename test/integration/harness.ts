@@ -249,3 +249,9 @@ export function subuidStart(): number | undefined {
   }
   return undefined;
 }
+
+/** Polls `cond` (every 50 ms, up to `timeoutMs`); true once it holds. */
+export async function until(cond: () => boolean, timeoutMs = 5000): Promise<boolean> {
+  for (const end = Date.now() + timeoutMs; Date.now() < end; await sleep(50)) if (cond()) return true;
+  return cond();
+}
