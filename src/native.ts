@@ -124,6 +124,8 @@ interface Addon {
   /** keepAlive false: the watch does not keep the event loop running. */
   PidfdWatch: new (pidfd: number, onExit: () => void, keepAlive?: boolean) => PidfdWatch;
   exec(req: ExecRequest): ExecHandle;
+  /** lsetxattr(2): never follows a final symlink. Throws { errno, syscall: 'lsetxattr' }. */
+  setXattr(path: string, name: string, value: string): void;
   /** fd holding an exclusive flock, or -1 when another process holds it */
   lockFile(path: string): number;
   setWinsize(fd: number, rows: number, cols: number): void;

@@ -22,6 +22,7 @@ extern "C" {
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <termios.h>
 
 #include <memory>
@@ -376,6 +377,15 @@ Napi::Value Exec(const Napi::CallbackInfo& info) {
   return res;
 }
 
+// setXattr(path, name, value): lsetxattr, never following a final symlink. Image layers mark
+// opaque directories for overlayfs this way (trusted.overlay.opaque as root,
+// user.overlay.opaque rootless); Node has no xattr API.
+Napi::Value SetXattr(const Napi::CallbackInfo& info) {
+  std::string path = info[0].ToString().Utf8Value(), name = info[1].ToString().Utf8Value(), value = info[2].ToString().Utf8Value();
+  if (lsetxattr(path.c_str(), name.c_str(), value.data(), value.size(), 0) < 0) throw Errno(info.Env(), errno, "lsetxattr", path.c_str());
+  return info.Env().Undefined();
+}
+
 // lockFile(path) -> fd holding an exclusive flock, or -1 when another process holds it.
 Napi::Value LockFile(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -515,6 +525,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("PidfdWatch", PidfdWatch::Init(env, "PidfdWatch"));
   exports.Set("exec", Napi::Function::New(env, Exec));
   exports.Set("lockFile", Napi::Function::New(env, LockFile));
+  exports.Set("setXattr", Napi::Function::New(env, SetXattr));
   exports.Set("setWinsize", Napi::Function::New(env, SetWinsize));
   exports.Set("connectInNetns", Napi::Function::New(env, ConnectInNetns));
   exports.Set("listenSocket", Napi::Function::New(env, ListenSocket));

@@ -17,9 +17,12 @@
  *     trap-term               exit 0 on SIGTERM, waiting forever meanwhile
  *     serve-udp PORT TEXT     answer each datagram with "TEXT:" and the datagram
  *     serve-bench PORT        the network benchmark's server   bench-tcp HOST PORT MIB RTTS CONNS  its client
+ *     tree DIR                every entry below DIR: "path type mode size links [-> target]"
+ *                             (size and links for files only), to compare trees
  */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <ftw.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -161,6 +164,35 @@ static void on_term (int sig)
   printf ("got SIGTERM\n");
   fflush (stdout);
   _exit (0);
+}
+
+static size_t tree_base;
+
+static int tree_entry (const char *p, const struct stat *st, int flag, struct FTW *f)
+{
+  (void) flag;
+  if (f->level == 0)
+    return 0;
+  char type = S_ISDIR (st->st_mode) ? 'd' : S_ISLNK (st->st_mode) ? 'l' : S_ISCHR (st->st_mode) ? 'c'
+              : S_ISBLK (st->st_mode) ? 'b' : S_ISFIFO (st->st_mode) ? 'p' : S_ISSOCK (st->st_mode) ? 's' : 'f';
+  printf ("%s %c %o", p + tree_base, type, (unsigned) (st->st_mode & 07777));
+  if (type == 'f')
+    printf (" %lld %lu", (long long) st->st_size, (unsigned long) st->st_nlink);
+  if (type == 'l')
+    {
+      char t[4096];
+      ssize_t n = readlink (p, t, sizeof t - 1);
+      t[n > 0 ? n : 0] = '\0';
+      printf (" -> %s", t);
+    }
+  putchar ('\n');
+  return 0;
+}
+
+static int cmd_tree (const char *dir)
+{
+  tree_base = strlen (dir) + 1;
+  return nftw (dir, tree_entry, 32, FTW_PHYS) < 0 ? fail ("nftw") : 0;
 }
 
 static int cmd_serve_udp (int port, const char *text)
@@ -424,6 +456,8 @@ static int run (int argc, char **argv)
     return cmd_serve (atoi (argv[1]), SERVE_ECHO, "");
   if (!strcmp (cmd, "serve-http-redirect") && argc > 2)
     return cmd_serve (atoi (argv[1]), SERVE_REDIRECT, argv[2]);
+  if (!strcmp (cmd, "tree") && argc > 1)
+    return cmd_tree (argv[1]);
   if (!strcmp (cmd, "serve-bench") && argc > 1)
     return cmd_serve_bench (atoi (argv[1]));
   if (!strcmp (cmd, "bench-tcp") && argc > 5)

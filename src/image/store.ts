@@ -24,6 +24,8 @@ import { withLockSync } from './lock';
 import { formatImageRef, parseImageRef } from './reference';
 import { removeTree } from './remove-tree';
 import type { ImageConfig, ImageRecord } from './types';
+import { LayerStore } from './layers';
+import { isDockerArchive, isOciLayout, readDockerArchive, readOciLayout, type ImageSource } from './oci-archive';
 import { extractTar } from './untar';
 
 export type { ImageConfig, ImageRecord } from './types';
@@ -39,6 +41,8 @@ interface StoredImage {
   config: ImageConfig;
   created: string;
   size: number;
+  /** Layered images: DiffIDs, bottom first, in the layer store (no rootfs/ of their own). */
+  layers?: string[];
 }
 
 export const HOST_IMAGE = 'host';
@@ -83,6 +87,7 @@ export function normalizeImageConfig(c: Partial<ImageConfig> = {}): ImageConfig 
   }
   if (c.user !== undefined) out.user = nonEmpty(c.user, 'config.user');
   if (c.stopSignal !== undefined) out.stopSignal = nonEmpty(c.stopSignal, 'config.stopSignal');
+  if (c.exposedPorts !== undefined) out.exposedPorts = stringList(c.exposedPorts, 'config.exposedPorts');
   return out;
 }
 
@@ -94,6 +99,26 @@ function asPodrunError(err: unknown): PodrunError {
     return new SystemError(e.syscall, Math.abs(e.errno ?? 0), e.code, e.path);
   }
   return new PodrunError('Internal', err instanceof Error ? err.message : String(err));
+}
+
+/** Bytes of regular files and symlinks under dir, each inode once. */
+function dirBytes(dir: string): number {
+  let n = 0;
+  const seen = new Set<string>();
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.isFile() || e.isSymbolicLink()) {
+        const st = fs.lstatSync(p);
+        const key = `${st.dev}:${st.ino}`;
+        if (!seen.has(key)) n += st.size;
+        seen.add(key);
+      }
+    }
+  };
+  walk(dir);
+  return n;
 }
 
 function pidAlive(pid: number): boolean {
@@ -110,8 +135,10 @@ export class ImageStore {
   readonly dir: string;
   private readonly indexFile: string;
   private readonly lockDir: string;
+  readonly layers: LayerStore;
 
   constructor(dataRoot: string) {
+    this.layers = new LayerStore(dataRoot);
     this.dir = path.join(path.resolve(dataRoot), 'images');
     this.indexFile = path.join(this.dir, 'index.json');
     this.lockDir = path.join(this.dir, '.lock');
@@ -138,6 +165,7 @@ export class ImageStore {
 
     this.ensureDir();
     this.sweepAbandoned();
+    if (srcSt.isDirectory() && (isOciLayout(src) || isDockerArchive(src))) return this.importLayered(src, r, config);
     const tmp = fs.mkdtempSync(path.join(this.dir, `.tmp-${process.pid}-`));
     let trash: string | undefined;
     let reused = false;
@@ -149,6 +177,11 @@ export class ImageStore {
       } else {
         fs.mkdirSync(rootfs, { mode: 0o755 });
         await extractTar(src, rootfs);
+        // A tar of an OCI layout or a `docker save` archive: an image with layers, not a rootfs.
+        if (isOciLayout(rootfs) || isDockerArchive(rootfs)) {
+          reused = true; // the temp dir goes in `finally`
+          return await this.importLayered(rootfs, r, config);
+        }
       }
       const { id, size } = await digestTree(rootfs, cfg);
       const stored: StoredImage = { id, config: cfg, created: new Date().toISOString(), size };
@@ -176,7 +209,56 @@ export class ImageStore {
       throw asPodrunError(err);
     } finally {
       if (reused) removeTree(tmp);
-      if (trash) removeTree(trash);
+      if (trash) this.dropDetached(trash);
+    }
+  }
+
+  /**
+   * An OCI layout or `docker save` archive (a directory): each layer unpacked once into the
+   * layer store (digests verified), the image recorded by its config digest. Explicit config
+   * fields (`podrun image import --entrypoint ...`) override the image's own.
+   */
+  private async importLayered(dir: string, r: { name: string; tag: string }, overrides?: Partial<ImageConfig>): Promise<ImageRecord> {
+    let source: ImageSource | undefined;
+    try {
+      source = isOciLayout(dir) ? readOciLayout(dir, r.tag) : readDockerArchive(dir, formatImageRef(r));
+      for (const l of source.layers) await this.layers.unpack(l.file, l.digest, l.diffId);
+    } catch (err) {
+      this.layers.unpin(source?.layers.map((l) => l.diffId) ?? []);
+      throw asPodrunError(err);
+    }
+    const set = Object.fromEntries(Object.entries(overrides ?? {}).filter(([, v]) => v !== undefined)) as Partial<ImageConfig>;
+    const config = normalizeImageConfig({ ...source.config, ...set });
+    const id = Object.keys(set).length
+      ? `sha256:${crypto.createHash('sha256').update(JSON.stringify([source.configDigest, config])).digest('hex')}`
+      : source.configDigest;
+    const diffIds = source.layers.map((l) => l.diffId);
+    const size = diffIds.reduce((n, d) => n + dirBytes(this.layers.rootOf(d)), 0);
+    const key = formatImageRef(r);
+    let trash: string | undefined;
+    try {
+      const record = withLockSync(this.lockDir, () => {
+        const final = this.idDir(id);
+        if (!fs.existsSync(path.join(final, 'image.json'))) {
+          const tmp = fs.mkdtempSync(path.join(this.dir, `.tmp-${process.pid}-`));
+          const stored: StoredImage = { id, config, created: new Date().toISOString(), size, layers: diffIds };
+          writeFileAtomicSync(path.join(tmp, 'image.json'), JSON.stringify(stored, null, 2) + '\n');
+          fs.renameSync(tmp, final);
+        }
+        const index = this.readIndex();
+        const old = index.refs[key];
+        index.refs[key] = id;
+        this.writeIndex(index);
+        if (old && old !== id) trash = this.detachIfUnreferenced(index, old);
+        return this.load(r.name, r.tag, id);
+      });
+      if (!record) throw new PodrunError('Internal', `image ${id} vanished right after its import`);
+      return record;
+    } catch (err) {
+      throw asPodrunError(err);
+    } finally {
+      this.layers.unpin(diffIds);
+      if (trash) this.dropDetached(trash);
     }
   }
 
@@ -219,7 +301,23 @@ export class ImageStore {
     } catch (err) {
       throw asPodrunError(err);
     }
-    if (trash) removeTree(trash);
+    if (trash) this.dropDetached(trash);
+  }
+
+  /** Deletes a detached image dir, then the layers that no stored image lists any more. */
+  private dropDetached(trash: string): void {
+    removeTree(trash);
+    const inUse = new Set<string>();
+    for (const name of fs.readdirSync(this.dir)) {
+      if (!/^[0-9a-f]{64}$/.test(name)) continue;
+      try {
+        const stored = JSON.parse(fs.readFileSync(path.join(this.dir, name, 'image.json'), 'utf8')) as StoredImage;
+        for (const d of stored.layers ?? []) inUse.add(d);
+      } catch {
+        /* being written: its layers are pinned by the importer's recent unpack */
+      }
+    }
+    this.layers.prune(inUse);
   }
 
   private idDir(id: string): string {
@@ -236,6 +334,9 @@ export class ImageStore {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw asPodrunError(err);
+    }
+    if (stored.layers) {
+      return { name, tag, id: stored.id, rootfs: '', layers: stored.layers.map((d) => this.layers.rootOf(d)), config: stored.config, created: stored.created, size: stored.size };
     }
     return { name, tag, id: stored.id, rootfs: path.join(dir, 'rootfs'), config: stored.config, created: stored.created, size: stored.size };
   }

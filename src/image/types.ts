@@ -9,6 +9,8 @@ export interface ImageConfig {
   workingDir?: string;
   user?: string;
   stopSignal?: string;
+  /** `80/tcp`-style keys of the image's ExposedPorts, sorted. */
+  exposedPorts?: string[];
 }
 
 export interface ImageRecord {
@@ -16,8 +18,10 @@ export interface ImageRecord {
   tag: string;
   /** `sha256:` + hex digest of the config and the rootfs listing (paths, types, modes, owners, content digests). */
   id: string;
-  /** Absolute path of the root filesystem directory; `''` for the built-in `host` image. */
+  /** Absolute path of the root filesystem directory; `''` for the built-in `host` image and layered images. */
   rootfs: string;
+  /** A layered image (OCI or docker archive): its unpacked layers, bottom first (overlay lower dirs). */
+  layers?: string[];
   config: ImageConfig;
   /** RFC 3339 time of the first import of this content. */
   created: string;

@@ -12,16 +12,62 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { spawn } from 'node:child_process';
+import * as crypto from 'node:crypto';
+import { PassThrough, type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as zlib from 'node:zlib';
 import * as tar from 'tar-stream';
 import { PodrunError } from '../errors';
+import { native } from '../native';
 import { isRoot, makeSpecial } from './special-files';
 
 export interface ExtractStats {
   entries: number;
   /** Entries that were not created, with the reason (device nodes as non-root, sockets, unknown types). */
   skipped: string[];
+  /** `sha256:` of the uncompressed tar stream: an OCI layer's DiffID. */
+  diffId: string;
+}
+
+export interface ExtractOptions {
+  /**
+   * An image layer for overlayfs: `.wh.NAME` entries become whiteouts (character device 0/0,
+   * which any user may make since Linux 5.8) and `.wh..wh..opq` marks its directory opaque
+   * with this extended attribute (`trusted.overlay.opaque` as root, `user.overlay.opaque` for
+   * overlay's userxattr mode).
+   */
+  layer?: { opaqueXattr: string };
+}
+
+const WHITEOUT = '.wh.';
+const OPAQUE = '.wh..wh..opq';
+const ZSTD_MAGIC = [0x28, 0xb5, 0x2f, 0xfd];
+
+function magic(file: string, bytes: number[]): boolean {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const b = Buffer.alloc(bytes.length);
+    return fs.readSync(fd, b, 0, b.length, 0) === b.length && bytes.every((x, i) => b[i] === x);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** The archive's bytes, decompressed (gzip in process; zstd through the zstd command, which Node 20's zlib lacks). */
+function openArchive(archive: string): Readable {
+  const input = fs.createReadStream(archive);
+  if (magic(archive, GZIP_MAGIC)) return input.pipe(zlib.createGunzip());
+  if (!magic(archive, ZSTD_MAGIC)) return input;
+  input.destroy();
+  const z = spawn('zstd', ['-dcq', '--', archive], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const out = new PassThrough();
+  let stderr = '';
+  z.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  z.on('error', (e) => out.destroy(new PodrunError('Unsupported', `a zstd-compressed layer needs the zstd command (Debian package zstd): ${e.message}`)));
+  z.stdout.pipe(out, { end: false });
+  z.on('close', (code) => (code === 0 ? out.end() : out.destroy(new Error(`zstd: ${stderr.trim() || `exit status ${code}`}`))));
+  return out;
 }
 
 class UnsafeEntryError extends PodrunError {
@@ -103,17 +149,24 @@ async function drain(entry: AsyncIterable<unknown>): Promise<void> {
   }
 }
 
-export async function extractTar(archive: string, root: string): Promise<ExtractStats> {
+export async function extractTar(archive: string, root: string, opts: ExtractOptions = {}): Promise<ExtractStats> {
   const asRoot = isRoot();
-  const stats: ExtractStats = { entries: 0, skipped: [] };
+  const stats: ExtractStats = { entries: 0, skipped: [], diffId: '' };
   // directory path -> mode to apply at the end
   const dirModes = new Map<string, number>();
   // archive paths of earlier non-directory entries: the only legal hard-link targets
   const linkable = new Set<string>();
 
   const ex = tar.extract();
-  const input = fs.createReadStream(archive);
-  const feeding = (isGzip(archive) ? pipeline(input, zlib.createGunzip(), ex) : pipeline(input, ex)).then(
+  const input = openArchive(archive);
+  const hash = crypto.createHash('sha256');
+  const hasher = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      hash.update(chunk);
+      done(null, chunk);
+    },
+  });
+  const feeding = pipeline(input, hasher, ex).then(
     () => undefined,
     (err: unknown) => err,
   );
@@ -138,6 +191,26 @@ export async function extractTar(archive: string, root: string): Promise<Extract
         continue;
       }
       const target = ensureParents(root, parts, h.name, dirModes);
+      const base = parts[parts.length - 1]!;
+      if (opts.layer && base.startsWith(WHITEOUT)) {
+        if (base === OPAQUE) {
+          // The directory itself: made if this layer did not list it first (tar order allows that).
+          const dir = path.dirname(target);
+          if (dir !== root && clearTarget(dir, true) === 'none') {
+            fs.mkdirSync(dir, { mode: 0o700 });
+            dirModes.set(dir, 0o755);
+          }
+          native.setXattr(dir, opts.layer.opaqueXattr, 'y');
+        } else {
+          const hidden = path.join(path.dirname(target), base.slice(WHITEOUT.length));
+          if (base.length === WHITEOUT.length) throw new UnsafeEntryError(h.name, 'whiteout without a name');
+          clearTarget(hidden, false);
+          makeSpecial(hidden, 'char', 0, 0, 0);
+          linkable.delete(parts.slice(0, -1).concat(base.slice(WHITEOUT.length)).join('/'));
+        }
+        await drain(entry);
+        continue;
+      }
 
       switch (h.type) {
         case 'directory': {
@@ -219,7 +292,8 @@ export async function extractTar(archive: string, root: string): Promise<Extract
     throw unreadable(archive, err);
   }
   const feedErr = await feeding;
-  if (feedErr) throw unreadable(archive, feedErr);
+  if (feedErr) throw feedErr instanceof PodrunError ? feedErr : unreadable(archive, feedErr);
+  stats.diffId = `sha256:${hash.digest('hex')}`;
 
   // Deepest first, so that making a parent read-only cannot block fixing a child.
   const dirs = [...dirModes.entries()].sort((a, b) => b[0].length - a[0].length);

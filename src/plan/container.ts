@@ -92,7 +92,9 @@ export function rootOps(image: ImageRecord, paths: PodPaths, name: string, attem
     return ops;
   }
   const layer = paths.upper(name, attempt);
-  return [{ type: 'overlay', target: '/', lower: [image.rootfs], upper: `${layer}/upper`, work: `${layer}/work`, userxattr: rootless }];
+  // overlayfs lists lower directories top first; a layered image keeps its layers bottom first.
+  const lower = image.layers ? [...image.layers].reverse() : [image.rootfs];
+  return [{ type: 'overlay', target: '/', lower, upper: `${layer}/upper`, work: `${layer}/work`, userxattr: rootless }];
 }
 
 export function buildContainerPlan(i: ContainerPlanInput): ContainerPlan {

@@ -1,0 +1,190 @@
+// Images that arrive as files (issue 5, first part): an OCI image layout and a `docker save`
+// archive, imported into the layer store (each layer unpacked once, digests checked) and run
+// as overlayfs over the layers. Whiteouts, an opaque directory and hard links must come out as
+// `umoci unpack` makes them; hostile and corrupt archives are refused with nothing left behind.
+import t from 'tap';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { BUSYBOX, PAYLOAD, execOut, isDone, isRunning, logs, missingBusybox, missingFeature, pod, setup, tempDir } from './harness';
+import { entriesOf, writeDockerArchive, writeOciLayout, type Entry, type ImageSpec } from './oci-harness';
+
+const missing = missingFeature() ?? missingBusybox();
+if (missing) {
+  t.comment(`skip: ${missing}`);
+  t.plan(0, missing);
+  process.exit(0);
+}
+
+/** The base layer: busybox, the payload, and files the next layer changes. */
+function baseLayer(dir: string): Entry[] {
+  const root = path.join(dir, 'base');
+  fs.mkdirSync(path.join(root, 'bin'), { recursive: true });
+  fs.copyFileSync(BUSYBOX, path.join(root, 'bin', 'busybox'));
+  fs.chmodSync(path.join(root, 'bin', 'busybox'), 0o755);
+  for (const l of ['sh', 'ls', 'cat', 'echo', 'stat', 'wget', 'timeout']) fs.symlinkSync('busybox', path.join(root, 'bin', l));
+  fs.copyFileSync(PAYLOAD, path.join(root, 'payload'));
+  fs.chmodSync(path.join(root, 'payload'), 0o755);
+  for (const d of ['proc', 'sys', 'dev', 'etc', 'tmp']) fs.mkdirSync(path.join(root, d));
+  return [
+    ...entriesOf(root),
+    { name: 'data/', type: 'directory' },
+    { name: 'data/keep', body: 'kept\n' },
+    { name: 'data/gone', body: 'deleted by the next layer\n' },
+    { name: 'data/changed', body: 'old\n' },
+    { name: 'opq/', type: 'directory' },
+    { name: 'opq/old', body: 'hidden by the opaque directory\n' },
+    { name: 'opq/sub/', type: 'directory' },
+    { name: 'opq/sub/deep', body: 'also hidden\n' },
+  ];
+}
+
+const TOP: Entry[] = [
+  { name: 'data/.wh.gone', body: '' },
+  { name: 'data/changed', body: 'new\n', mode: 0o600 },
+  { name: 'data/file', body: 'linked twice\n' },
+  { name: 'data/hardlink', type: 'link', linkname: 'data/file' },
+  { name: 'data/symlink', type: 'symlink', linkname: '/data/file' },
+  { name: 'opq/.wh..wh..opq', body: '' },
+  { name: 'opq/new', body: 'only this\n' },
+];
+
+function spec(dir: string): ImageSpec {
+  return {
+    layers: [baseLayer(dir), TOP],
+    config: { Entrypoint: ['/payload'], Cmd: ['echo', 'from-cmd'], Env: ['PATH=/bin', 'FROM_IMAGE=yes'], WorkingDir: '/data', ExposedPorts: { '8080/tcp': {} } },
+  };
+}
+
+t.test('an OCI layout: layers unpacked once, whiteouts and opaque dirs applied, config merged as Kubernetes does', async (t) => {
+  const env = await setup(t, { image: false });
+  const dir = tempDir(t, 'podrun-oci-');
+  const layout = await writeOciLayout(path.join(dir, 'layout'), '1', spec(dir));
+  const img = await env.podrun.images.importImage(layout.dir, 'oci/test:1');
+  t.equal(img.id, layout.configDigest, 'the image id is the config digest');
+  t.equal(img.layers?.length, 2, 'two layers');
+  t.same(img.config.exposedPorts, ['8080/tcp'], 'ExposedPorts kept');
+
+  // The four command/args cases, against ENTRYPOINT ["/payload"] CMD ["echo", "from-cmd"].
+  const c = (name: string, extra: object) => ({ name, image: 'oci/test:1', ...extra });
+  await env.podrun.createPod(
+    pod('oci', {
+      restartPolicy: 'Never',
+      containers: [
+        c('neither', {}),
+        c('args', { args: ['echo', 'from-args'] }),
+        c('command', { command: ['/bin/echo', 'from-command'] }),
+        c('both', { command: ['/bin/sh', '-c'], args: ['echo "$FROM_IMAGE in $(pwd)"'] }),
+      ],
+    }),
+  );
+  const done = await env.podrun.waitFor('oci', isDone, { timeoutMs: 15_000 });
+  t.equal(done.status?.phase, 'Succeeded', JSON.stringify(done.status?.containerStatuses?.map((s) => s.state)));
+  t.same(await logs(env.podrun, 'oci', { container: 'neither' }), ['from-cmd'], 'neither: ENTRYPOINT + CMD');
+  t.same(await logs(env.podrun, 'oci', { container: 'args' }), ['from-args'], 'args only: ENTRYPOINT + args');
+  t.same(await logs(env.podrun, 'oci', { container: 'command' }), ['from-command'], 'command only: CMD is ignored');
+  t.same(await logs(env.podrun, 'oci', { container: 'both' }), ['yes in /data'], 'command and args; the image Env and WorkingDir apply');
+  t.equal(done.status?.containerStatuses?.[0]?.imageID, layout.configDigest, 'imageID in the status');
+
+  await env.podrun.createPod(pod('tree', { containers: [c('c', { command: ['/payload', 'sleep', '600'] })] }));
+  await env.podrun.waitFor('tree', isRunning, { timeoutMs: 10_000 });
+  const tree = (await execOut(env.podrun, 'tree', ['/payload', 'tree', '/data', '--then', 'tree', '/opq'])).stdout.split('\n').filter(Boolean).sort();
+  t.same(
+    tree,
+    ['changed f 600 4 1', 'file f 644 13 2', 'hardlink f 644 13 2', 'keep f 644 5 1', 'new f 644 10 1', 'symlink l 777 -> /data/file'].sort(),
+    'the merged view: whiteout gone, opaque dir shows only the top layer, hard links share an inode',
+  );
+  if (spawnSync('umoci', ['--version']).status === 0) {
+    const bundle = path.join(dir, 'bundle');
+    const u = spawnSync('umoci', ['unpack', '--rootless', '--image', `${layout.dir}:1`, bundle], { encoding: 'utf8' });
+    t.equal(u.status, 0, `umoci unpack: ${u.stderr}`);
+    const rootfs = path.join(bundle, 'rootfs');
+    const theirs = [
+      ...spawnSync(PAYLOAD, ['tree', path.join(rootfs, 'data')], { encoding: 'utf8' }).stdout.split('\n'),
+      ...spawnSync(PAYLOAD, ['tree', path.join(rootfs, 'opq')], { encoding: 'utf8' }).stdout.split('\n'),
+    ].filter(Boolean).sort();
+    t.same(tree, theirs, 'exactly what umoci unpack makes of the same layout');
+  } else {
+    t.comment('umoci is not installed: the comparison with umoci unpack is skipped');
+  }
+});
+
+t.test('two pods of one image share its layers; what one writes, nobody else sees', async (t) => {
+  const env = await setup(t, { image: false });
+  const dir = tempDir(t, 'podrun-oci-');
+  const layout = await writeOciLayout(path.join(dir, 'layout'), '1', spec(dir));
+  await env.podrun.images.importImage(layout.dir, 'oci/test:1');
+  await env.podrun.images.importImage(layout.dir, 'oci/again:2');
+  const layersDir = path.join(env.dataRoot, 'layers');
+  t.same(fs.readdirSync(layersDir).filter((n) => /^[0-9a-f]{64}$/.test(n)).sort(), layout.diffIds.map((d) => d.slice(7)).sort(), 'each layer stored once, by DiffID');
+  for (const name of ['one', 'two']) {
+    await env.podrun.createPod(pod(name, { containers: [{ name: 'c', image: name === 'one' ? 'oci/test:1' : 'oci/again:2', command: ['/payload', 'sleep', '600'] }] }));
+  }
+  await env.podrun.waitFor('one', isRunning, { timeoutMs: 10_000 });
+  await env.podrun.waitFor('two', isRunning, { timeoutMs: 10_000 });
+  const lowers = async (name: string) => /lowerdir=([^,]+)/.exec((await execOut(env.podrun, name, ['/bin/cat', '/proc/self/mountinfo'])).stdout)?.[1] ?? '';
+  const [l1, l2] = [await lowers('one'), await lowers('two')];
+  t.ok(l1.split(':').length === 2 && l1.split(':').every((d) => d.startsWith(layersDir)), 'the overlay stacks the two stored layers');
+  t.equal(l1, l2, 'both containers stack the same layer directories');
+  await execOut(env.podrun, 'one', ['/bin/sh', '-c', 'echo written-by-pod-one-7f3a > /data/keep && echo x > /data/newfile']);
+  t.equal((await execOut(env.podrun, 'one', ['/bin/cat', '/data/keep'])).stdout, 'written-by-pod-one-7f3a\n', 'the writer sees its write');
+  t.equal((await execOut(env.podrun, 'two', ['/bin/cat', '/data/keep'])).stdout, 'kept\n', 'the other pod does not');
+  t.notOk((await execOut(env.podrun, 'two', ['/bin/stat', '/data/newfile'])).exitCode === 0, 'nor its new file');
+  const inLayers = spawnSync('grep', ['-rl', 'written-by-pod-one-7f3a', layersDir], { encoding: 'utf8' }).stdout;
+  t.equal(inLayers, '', 'and the image layers are unchanged');
+});
+
+t.test('a docker save archive imports the same way', async (t) => {
+  const env = await setup(t, { image: false });
+  const dir = tempDir(t, 'podrun-oci-');
+  await writeDockerArchive(path.join(dir, 'saved'), 'saved/app:3', spec(dir));
+  const img = await env.podrun.images.importImage(path.join(dir, 'saved'), 'saved/app:3');
+  t.equal(img.layers?.length, 2);
+  await env.podrun.createPod(pod('d', { restartPolicy: 'Never', containers: [{ name: 'c', image: 'saved/app:3' }] }));
+  const p = await env.podrun.waitFor('d', isDone, { timeoutMs: 15_000 });
+  t.equal(p.status?.phase, 'Succeeded');
+  t.same(await logs(env.podrun, 'd', { container: 'c' }), ['from-cmd']);
+});
+
+t.test('corrupt and hostile archives are refused, and leave nothing behind', async (t) => {
+  const env = await setup(t, { image: false });
+  const dir = tempDir(t, 'podrun-oci-');
+  const layersDir = path.join(env.dataRoot, 'layers');
+  const stored = () => (fs.existsSync(layersDir) ? fs.readdirSync(layersDir).filter((n) => !n.startsWith('.pins')) : []);
+
+  const good = await writeOciLayout(path.join(dir, 'corrupt'), '1', spec(dir));
+  const blob = path.join(good.dir, 'blobs', 'sha256', good.layerDigests[1]!.slice(7));
+  const bytes = fs.readFileSync(blob);
+  bytes[bytes.length - 1] ^= 0xff;
+  fs.writeFileSync(blob, bytes);
+  await t.rejects(env.podrun.images.importImage(good.dir, 'bad/corrupt:1'), /blob sha256:[0-9a-f]{64} has digest sha256:/, 'a blob that does not match its digest');
+
+  const outside = path.join(dir, 'outside');
+  fs.mkdirSync(outside);
+  const hostile: [string, Entry[]][] = [
+    ['a ../ path', [{ name: '../escape', body: 'x' }]],
+    ['a write through a symlink to outside', [{ name: 'evil', type: 'symlink', linkname: outside }, { name: 'evil/planted', body: 'x' }]],
+    ['a hard link to an outside path', [{ name: 'hl', type: 'link', linkname: '../../../../etc/passwd' }]],
+  ];
+  for (const [what, entries] of hostile) {
+    const l = await writeOciLayout(path.join(dir, what.replace(/\W+/g, '-')), '1', { layers: [entries], config: {} });
+    await t.rejects(env.podrun.images.importImage(l.dir, 'bad/hostile:1'), /unsafe archive entry/, `${what}: refused with a clear error`);
+  }
+  t.same(fs.readdirSync(outside), [], 'nothing was written outside');
+  t.same(stored(), [], 'no layer (and no partial one) was stored');
+  t.same(env.podrun.images.list().filter((i) => i.name.startsWith('bad/')), [], 'no image was recorded');
+});
+
+t.test('removing the last image that uses a layer removes the layer', async (t) => {
+  const env = await setup(t, { image: false });
+  const dir = tempDir(t, 'podrun-oci-');
+  const layout = await writeOciLayout(path.join(dir, 'layout'), '1', spec(dir));
+  await env.podrun.images.importImage(layout.dir, 'oci/test:1');
+  await env.podrun.images.importImage(layout.dir, 'oci/again:2');
+  const layersDir = path.join(env.dataRoot, 'layers');
+  const count = () => fs.readdirSync(layersDir).filter((n) => /^[0-9a-f]{64}$/.test(n)).length;
+  env.podrun.images.remove('oci/test:1');
+  t.equal(count(), 2, 'another tag still names the image');
+  env.podrun.images.remove('oci/again:2');
+  t.equal(count(), 0, 'the last one gone: so are its layers');
+});
