@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import type { EphemeralContainer, Event, Pod } from 'kubernetes-types/core/v1';
 import { parseManifests, type KubeObject } from './api/manifest';
 import { NotFoundError, PodrunError } from './errors';
+import { pullImage, type PullOptions } from './image/pull';
 import { ImageStore } from './image/store';
 import type { ImageConfig, ImageRecord } from './image/types';
 import { Engine, podDirId } from './kubelet/engine';
@@ -342,6 +343,11 @@ export class Podrun {
     const identity = JSON.parse(fs.readFileSync(path.join(paths.containerDir(cname), 'exec.json'), 'utf8')) as ExecIdentity;
     const sandbox = JSON.parse(fs.readFileSync(paths.sandbox, 'utf8')) as SandboxRecord;
     return execInContainer({ process: { pid: a.start.pid, startTime: String(a.start.startTime) }, identity, rootless: sandbox.rootless }, argv, opts);
+  }
+
+  /** Pulls an image from its registry into this data root's store (`podrun pull`). */
+  pull(ref: string, opts: PullOptions = {}): Promise<ImageRecord> {
+    return pullImage(this.images, ref, opts);
   }
 
   /**

@@ -22,6 +22,7 @@ import { copyTree } from './copy-tree';
 import { digestTree } from './digest';
 import { withLockSync } from './lock';
 import { formatImageRef, parseImageRef } from './reference';
+import { parseRemoteRef } from './remote-ref';
 import { removeTree } from './remove-tree';
 import type { ImageConfig, ImageRecord } from './types';
 import { LayerStore } from './layers';
@@ -219,12 +220,25 @@ export class ImageStore {
    * fields (`podrun image import --entrypoint ...`) override the image's own.
    */
   private async importLayered(dir: string, r: { name: string; tag: string }, overrides?: Partial<ImageConfig>): Promise<ImageRecord> {
-    let source: ImageSource | undefined;
+    let source: ImageSource;
     try {
       source = isOciLayout(dir) ? readOciLayout(dir, r.tag) : readDockerArchive(dir, formatImageRef(r));
+    } catch (err) {
+      throw asPodrunError(err);
+    }
+    return this.importSource(source, r, overrides);
+  }
+
+  /**
+   * An image whose blobs are files at hand (an archive's, or a pull's): its layers unpacked into
+   * the layer store (once each), then recorded under `r`.
+   */
+  async importSource(source: ImageSource, r: { name: string; tag: string }, overrides?: Partial<ImageConfig>): Promise<ImageRecord> {
+    this.ensureDir();
+    try {
       for (const l of source.layers) await this.layers.unpack(l.file, l.digest, l.diffId);
     } catch (err) {
-      this.layers.unpin(source?.layers.map((l) => l.diffId) ?? []);
+      this.layers.unpin(source.layers.map((l) => l.diffId));
       throw asPodrunError(err);
     }
     const set = Object.fromEntries(Object.entries(overrides ?? {}).filter(([, v]) => v !== undefined)) as Partial<ImageConfig>;
@@ -274,10 +288,22 @@ export class ImageStore {
   }
 
   get(ref: string): ImageRecord | undefined {
-    const r = parseImageRef(ref);
-    if (r.name === HOST_IMAGE) return r.tag === 'latest' ? hostRecord() : undefined;
-    const id = this.readIndex().refs[formatImageRef(r)];
-    return id ? this.load(r.name, r.tag, id) : undefined;
+    if (!ref.includes('@')) {
+      const r = parseImageRef(ref);
+      if (r.name === HOST_IMAGE) return r.tag === 'latest' ? hostRecord() : undefined;
+      const id = this.readIndex().refs[formatImageRef(r)];
+      if (id) return this.load(r.name, r.tag, id);
+    }
+    // As pulled: under the full name (`busybox` is docker.io/library/busybox:latest).
+    let full: { name: string; tag: string };
+    try {
+      const remote = parseRemoteRef(ref);
+      full = { name: `${remote.registry}/${remote.repository}`, tag: remote.tag ?? `sha256-${remote.digest!.slice(7)}` };
+    } catch {
+      return undefined;
+    }
+    const id = this.readIndex().refs[formatImageRef(full)];
+    return id ? this.load(full.name, full.tag, id) : undefined;
   }
 
   /** Remove a ref; its content goes too once no other ref names it. */

@@ -11,6 +11,7 @@ import { getCommand } from './get';
 import { imageImportCommand, imageListCommand, imageRemoveCommand } from './image';
 import { logsCommand } from './logs';
 import { portForwardCommand } from './port-forward';
+import { pullCommand } from './pull';
 import { serveCommand } from './serve';
 import { systemResetCommand } from './system';
 import { versionCommand } from './version';
@@ -30,6 +31,7 @@ export const COMMANDS: Command[] = [
   serveCommand,
   systemResetCommand,
   imageImportCommand,
+  pullCommand,
   imageListCommand,
   imageRemoveCommand,
   versionCommand,

@@ -1,0 +1,96 @@
+// Pulling an image from a registry into the store: manifest (this platform's, from an index),
+// config, then the layers not stored yet, downloaded side by side into the data root's blob
+// folder and unpacked once each. Two pulls of one image in this process share the work.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { PodrunError } from '../errors';
+import { imageConfigOf, selectManifest, type ImageSource } from './oci-archive';
+import { MANIFEST_TYPES, PullError, RegistryClient, type Credentials } from './registry';
+import { formatRemoteRef, parseRemoteRef, type RemoteRef } from './remote-ref';
+import type { ImageStore } from './store';
+import type { ImageRecord } from './types';
+
+export interface PullProgress {
+  /** A layer's blob: `start` (size known), `bytes` so far, `done` (or `cached`: already stored). */
+  layer(digest: string, event: 'start' | 'bytes' | 'done' | 'cached', bytes: number, size?: number): void;
+}
+
+export interface PullOptions {
+  credentials?: Credentials;
+  insecure?: boolean;
+  progress?: PullProgress;
+}
+
+const INDEX_TYPES = new Set(MANIFEST_TYPES.slice(0, 2));
+const PARALLEL = 3;
+
+/** The local store's name for a pulled reference: `registry/repository:tag` (a digest becomes the tag `sha256-<hex>`). */
+export function localName(r: RemoteRef): { name: string; tag: string } {
+  return { name: `${r.registry}/${r.repository}`, tag: r.tag ?? `sha256-${r.digest!.slice(7)}` };
+}
+
+const inFlight = new Map<string, Promise<ImageRecord>>();
+
+export function pullImage(store: ImageStore, ref: string, opts: PullOptions = {}): Promise<ImageRecord> {
+  const r = parseRemoteRef(ref);
+  const key = `${store.dir}\0${formatRemoteRef(r)}`;
+  let p = inFlight.get(key);
+  if (!p) {
+    p = pull(store, r, opts).finally(() => inFlight.delete(key));
+    inFlight.set(key, p);
+  }
+  return p;
+}
+
+async function pull(store: ImageStore, r: RemoteRef, opts: PullOptions): Promise<ImageRecord> {
+  const client = new RegistryClient(r, { insecure: opts.insecure, credentials: opts.credentials });
+  let m = await client.manifest(r.digest ?? r.tag!);
+  if (INDEX_TYPES.has(m.mediaType)) {
+    const index = JSON.parse(m.body.toString('utf8')) as { manifests?: { digest: string; platform?: { os?: string; architecture?: string } }[] };
+    const chosen = selectManifest(index.manifests ?? [], formatRemoteRef(r));
+    m = await client.manifest(chosen.digest);
+  }
+  const manifest = JSON.parse(m.body.toString('utf8')) as { schemaVersion?: number; config?: { digest: string; size?: number }; layers?: { digest: string; size?: number; mediaType?: string }[] };
+  if (manifest.schemaVersion !== 2 || !manifest.config) throw new PullError(`${formatRemoteRef(r)}: unsupported manifest (${m.mediaType || 'no media type'})`);
+
+  const blobs = path.join(path.dirname(store.dir), 'blobs', 'sha256');
+  fs.mkdirSync(blobs, { recursive: true, mode: 0o700 });
+  const fileOf = (digest: string) => path.join(blobs, digest.replace(/^sha256:/, ''));
+  const configFile = fileOf(manifest.config.digest);
+  if (!fs.existsSync(configFile)) await client.blob(manifest.config.digest, manifest.config.size, configFile);
+  const config = JSON.parse(fs.readFileSync(configFile, 'utf8')) as Parameters<typeof imageConfigOf>[0] & { rootfs?: { diff_ids?: string[] } };
+  const diffIds = config.rootfs?.diff_ids ?? [];
+  const layers = manifest.layers ?? [];
+  if (diffIds.length !== layers.length) throw new PullError(`${formatRemoteRef(r)}: the config lists ${diffIds.length} layers, the manifest ${layers.length}`);
+
+  // The layers not stored yet, a few at a time.
+  const queue = layers.map((l, i) => ({ ...l, diffId: diffIds[i]! }));
+  const downloaded: string[] = [];
+  const worker = async () => {
+    for (let l = queue.shift(); l; l = queue.shift()) {
+      if (store.layers.has(l.diffId)) {
+        opts.progress?.layer(l.digest, 'cached', 0, l.size);
+        continue;
+      }
+      const file = fileOf(l.digest);
+      opts.progress?.layer(l.digest, 'start', 0, l.size);
+      if (!fs.existsSync(file)) await client.blob(l.digest, l.size, file, (n) => opts.progress?.layer(l!.digest, 'bytes', n, l!.size));
+      downloaded.push(file);
+      opts.progress?.layer(l.digest, 'done', l.size ?? 0, l.size);
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(PARALLEL, queue.length) }, worker));
+    const source: ImageSource = {
+      configDigest: manifest.config.digest,
+      config: imageConfigOf(config),
+      layers: layers.map((l, i) => ({ file: fileOf(l.digest), digest: l.digest, diffId: diffIds[i]! })),
+    };
+    return await store.importSource(source, localName(r));
+  } catch (e) {
+    throw e instanceof PodrunError ? e : new PullError(`${formatRemoteRef(r)}: ${(e as Error).message}`);
+  } finally {
+    // Unpacked layers keep nothing of their blobs; a failed pull keeps only `.partial` files to resume.
+    for (const f of downloaded) fs.rmSync(f, { force: true });
+  }
+}

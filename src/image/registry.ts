@@ -1,0 +1,212 @@
+// A client of the OCI distribution API, enough to pull: the /v2/ ping, the WWW-Authenticate
+// challenge (anonymous or basic bearer tokens, or basic auth), manifests with content
+// negotiation (OCI and Docker schema 2, images and indexes), and blobs written to a file with
+// their digest and size checked, resuming a partial download with a Range request.
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { PodrunError } from '../errors';
+import { isLoopbackRegistry, type RemoteRef } from './remote-ref';
+
+export const MANIFEST_TYPES = [
+  'application/vnd.oci.image.index.v1+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+  'application/vnd.oci.image.manifest.v1+json',
+  'application/vnd.docker.distribution.manifest.v2+json',
+];
+
+/** A pull that failed; `message` is what the registry said, when it said something. */
+export class PullError extends PodrunError {
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
+    super('Invalid', message);
+    this.name = 'PullError';
+  }
+}
+
+export interface Credentials {
+  username: string;
+  password: string;
+}
+
+/** auth.json as podman and skopeo write it (and Docker's config.json): `auths.<registry>.auth` = base64(user:password). */
+export function findCredentials(registry: string, env: NodeJS.ProcessEnv = process.env): Credentials | undefined {
+  const home = env.HOME || os.homedir();
+  const files = [
+    env.REGISTRY_AUTH_FILE,
+    env.XDG_RUNTIME_DIR && path.join(env.XDG_RUNTIME_DIR, 'containers', 'auth.json'),
+    path.join(env.XDG_CONFIG_HOME || path.join(home, '.config'), 'containers', 'auth.json'),
+    path.join(home, '.docker', 'config.json'),
+  ].filter((f): f is string => !!f);
+  for (const f of files) {
+    let auths: Record<string, { auth?: string }> | undefined;
+    try {
+      auths = (JSON.parse(fs.readFileSync(f, 'utf8')) as { auths?: Record<string, { auth?: string }> }).auths;
+    } catch {
+      continue;
+    }
+    const keys = registry === 'docker.io' ? ['docker.io', 'https://index.docker.io/v1/', 'index.docker.io'] : [registry, `https://${registry}`, `http://${registry}`];
+    for (const k of keys) {
+      const a = auths?.[k]?.auth;
+      if (!a) continue;
+      const text = Buffer.from(a, 'base64').toString('utf8');
+      const colon = text.indexOf(':');
+      if (colon > 0) return { username: text.slice(0, colon), password: text.slice(colon + 1) };
+    }
+  }
+  return undefined;
+}
+
+/** Parses `Bearer realm="…",service="…",scope="…"` (or Basic). */
+export function parseChallenge(header: string): { scheme: string; params: Record<string, string> } {
+  const sp = header.indexOf(' ');
+  const scheme = (sp < 0 ? header : header.slice(0, sp)).toLowerCase();
+  const params: Record<string, string> = {};
+  const re = /([a-zA-Z_]+)=(?:"((?:[^"\\]|\\.)*)"|([^,\s]*))/g;
+  for (let m; (m = re.exec(sp < 0 ? '' : header.slice(sp + 1))); ) params[m[1]!.toLowerCase()] = (m[2] ?? m[3] ?? '').replace(/\\(.)/g, '$1');
+  return { scheme, params };
+}
+
+async function errorText(res: Response): Promise<string> {
+  const body = await res.text().catch(() => '');
+  try {
+    const j = JSON.parse(body) as { errors?: { code?: string; message?: string }[] };
+    const e = j.errors?.[0];
+    if (e) return `${e.code ?? res.status}: ${e.message ?? ''}`.trim();
+  } catch {
+    /* not the registry's JSON */
+  }
+  return `${res.status} ${res.statusText}${body ? `: ${body.trim().slice(0, 200)}` : ''}`;
+}
+
+export class RegistryClient {
+  private readonly base: string;
+  private authorization?: string;
+  private readonly creds?: Credentials;
+
+  constructor(
+    private readonly ref: RemoteRef,
+    opts: { insecure?: boolean; credentials?: Credentials } = {},
+  ) {
+    const insecure = opts.insecure ?? isLoopbackRegistry(ref.registry);
+    const host = ref.registry === 'docker.io' ? 'registry-1.docker.io' : ref.registry;
+    this.base = `${insecure ? 'http' : 'https'}://${host}`;
+    this.creds = opts.credentials ?? findCredentials(ref.registry);
+  }
+
+  /** One request, answering the registry's auth challenge once. */
+  private async request(url: string, init: RequestInit = {}, what: string): Promise<Response> {
+    const send = () => fetch(url, { ...init, headers: { ...(init.headers as Record<string, string>), ...(this.authorization ? { authorization: this.authorization } : {}) }, redirect: 'follow' });
+    let res: Response;
+    try {
+      res = await send();
+    } catch (e) {
+      throw new PullError(`${what}: cannot reach ${this.base}: ${(e as Error & { cause?: Error }).cause?.message ?? (e as Error).message}`);
+    }
+    if (res.status !== 401) return res;
+    const challenge = res.headers.get('www-authenticate');
+    await res.arrayBuffer().catch(() => undefined);
+    if (!challenge) throw new PullError(`${what}: the registry answered 401 without a challenge`, 401);
+    await this.authenticate(challenge, what);
+    res = await send();
+    if (res.status === 401) throw new PullError(`${what}: ${await errorText(res)}`, 401);
+    return res;
+  }
+
+  private async authenticate(header: string, what: string): Promise<void> {
+    const { scheme, params } = parseChallenge(header);
+    const basic = this.creds ? `Basic ${Buffer.from(`${this.creds.username}:${this.creds.password}`).toString('base64')}` : undefined;
+    if (scheme === 'basic') {
+      if (!basic) throw new PullError(`${what}: the registry requires authentication (${header}) and no credentials were found: use podrun login or an auth.json`, 401);
+      this.authorization = basic;
+      return;
+    }
+    if (scheme !== 'bearer' || !params.realm) throw new PullError(`${what}: unsupported authentication challenge: ${header}`, 401);
+    const u = new URL(params.realm);
+    if (params.service) u.searchParams.set('service', params.service);
+    u.searchParams.set('scope', params.scope ?? `repository:${this.ref.repository}:pull`);
+    let res: Response;
+    try {
+      res = await fetch(u, { headers: basic ? { authorization: basic } : {} });
+    } catch (e) {
+      throw new PullError(`${what}: cannot reach the token service ${u.origin}: ${(e as Error).message}`);
+    }
+    if (!res.ok) throw new PullError(`${what}: token service: ${await errorText(res)}`, res.status);
+    const body = (await res.json()) as { token?: string; access_token?: string };
+    const token = body.token ?? body.access_token;
+    if (!token) throw new PullError(`${what}: the token service answered without a token`);
+    this.authorization = `Bearer ${token}`;
+  }
+
+  /** A manifest (or index) by tag or digest: its bytes, media type and digest (checked when asked by digest). */
+  async manifest(reference: string): Promise<{ body: Buffer; mediaType: string; digest: string }> {
+    const what = `${this.ref.registry}/${this.ref.repository}:${reference}`;
+    const res = await this.request(`${this.base}/v2/${this.ref.repository}/manifests/${reference}`, { headers: { accept: MANIFEST_TYPES.join(', ') } }, what);
+    if (!res.ok) throw new PullError(`${what}: ${await errorText(res)}`, res.status);
+    const body = Buffer.from(await res.arrayBuffer());
+    const digest = `sha256:${crypto.createHash('sha256').update(body).digest('hex')}`;
+    if (reference.startsWith('sha256:') && digest !== reference) throw new PullError(`${what}: the manifest has digest ${digest}`);
+    let mediaType = (res.headers.get('content-type') ?? '').split(';')[0]!.trim();
+    try {
+      mediaType = (JSON.parse(body.toString('utf8')) as { mediaType?: string }).mediaType ?? mediaType;
+    } catch {
+      throw new PullError(`${what}: the manifest is not JSON`);
+    }
+    return { body, mediaType, digest };
+  }
+
+  /**
+   * A blob into `dest`, its digest and size verified; bytes already in `dest.partial` from an
+   * interrupted attempt are kept and the rest asked for with Range. Nothing appears at `dest`
+   * unless it is complete and correct.
+   */
+  async blob(digest: string, size: number | undefined, dest: string, onProgress?: (bytes: number) => void): Promise<void> {
+    const what = `${this.ref.registry}/${this.ref.repository}@${digest}`;
+    const partial = `${dest}.partial`;
+    let have = 0;
+    try {
+      have = fs.statSync(partial).size;
+    } catch {
+      /* a fresh download */
+    }
+    if (size !== undefined && have > size) {
+      fs.rmSync(partial, { force: true });
+      have = 0;
+    }
+    const res = await this.request(`${this.base}/v2/${this.ref.repository}/blobs/${digest}`, { headers: have ? { range: `bytes=${have}-` } : {} }, what);
+    if (!res.ok) throw new PullError(`${what}: ${await errorText(res)}`, res.status);
+    if (have && res.status !== 206) have = 0; // the registry ignored the range: start over
+    const hash = crypto.createHash('sha256');
+    if (have) {
+      const fd = fs.openSync(partial, 'r');
+      try {
+        const buf = Buffer.allocUnsafe(1 << 20);
+        for (let n; (n = fs.readSync(fd, buf, 0, buf.length, null)) > 0; ) hash.update(buf.subarray(0, n));
+      } finally {
+        fs.closeSync(fd);
+      }
+    }
+    const out = fs.openSync(partial, have ? 'a' : 'w', 0o600);
+    let total = have;
+    try {
+      if (!res.body) throw new PullError(`${what}: empty response`);
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        hash.update(chunk);
+        fs.writeSync(out, chunk);
+        total += chunk.length;
+        onProgress?.(total);
+      }
+    } finally {
+      fs.closeSync(out);
+    }
+    const actual = `sha256:${hash.digest('hex')}`;
+    if (actual !== digest || (size !== undefined && total !== size)) {
+      fs.rmSync(partial, { force: true });
+      throw new PullError(`${what}: the blob has digest ${actual} and ${total} bytes${size !== undefined ? ` (want ${size})` : ''}: refused`);
+    }
+    fs.renameSync(partial, dest);
+  }
+}

@@ -1,0 +1,69 @@
+// Image references as the container ecosystem reads them (distribution/reference's grammar and
+// Docker's normalisation): `busybox` is docker.io/library/busybox:latest;
+// `registry:5000/team/app@sha256:…` names a registry by its port; a first component with a dot
+// or a colon, or `localhost`, is a registry; a digest pins content and a tag is then optional.
+import { PodrunError } from '../errors';
+
+export const DEFAULT_REGISTRY = 'docker.io';
+const COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
+const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+const DIGEST = /^sha256:[0-9a-f]{64}$/;
+const HOST = /^(?:\[[0-9a-fA-F:]+\]|[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*)(?::[0-9]+)?$/;
+
+export interface RemoteRef {
+  /** `docker.io`, `127.0.0.1:5000`, `quay.io` */
+  registry: string;
+  /** `library/busybox`, `team/app` */
+  repository: string;
+  tag?: string;
+  digest?: string;
+}
+
+function invalid(s: string, why: string): PodrunError {
+  return new PodrunError('Invalid', `invalid image reference "${s}": ${why}`);
+}
+
+export function parseRemoteRef(s: string): RemoteRef {
+  if (!s) throw invalid(s, 'empty');
+  let rest = s;
+  let digest: string | undefined;
+  const at = rest.indexOf('@');
+  if (at >= 0) {
+    digest = rest.slice(at + 1);
+    rest = rest.slice(0, at);
+    if (!DIGEST.test(digest)) throw invalid(s, `digest "${digest}" must be sha256: and 64 hex digits`);
+  }
+  let tag: string | undefined;
+  const slash = rest.lastIndexOf('/');
+  const colon = rest.lastIndexOf(':');
+  if (colon > slash) {
+    tag = rest.slice(colon + 1);
+    rest = rest.slice(0, colon);
+    if (!TAG.test(tag)) throw invalid(s, `tag "${tag}" must match [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`);
+  }
+  const parts = rest.split('/');
+  let registry = DEFAULT_REGISTRY;
+  const first = parts[0]!;
+  if (parts.length > 1 && (first.includes('.') || first.includes(':') || first === 'localhost' || first.startsWith('['))) {
+    if (!HOST.test(first)) throw invalid(s, `registry "${first}" is not a host name`);
+    registry = first;
+    parts.shift();
+  }
+  for (const p of parts) if (!COMPONENT.test(p)) throw invalid(s, `name component "${p}" must be lowercase letters, digits and separators (. _ __ -)`);
+  if (registry === DEFAULT_REGISTRY && parts.length === 1) parts.unshift('library');
+  const repository = parts.join('/');
+  if (repository.length > 255) throw invalid(s, 'name longer than 255 characters');
+  if (!tag && !digest) tag = 'latest';
+  return { registry, repository, tag, digest };
+}
+
+/** The full name (`docker.io/library/busybox:1.36`, `host:5000/a/b@sha256:…`). */
+export function formatRemoteRef(r: RemoteRef): string {
+  return `${r.registry}/${r.repository}${r.tag ? `:${r.tag}` : ''}${r.digest ? `@${r.digest}` : ''}`;
+}
+
+/** Registries served over plain HTTP unless configured otherwise: loopback, as Docker treats them. */
+export function isLoopbackRegistry(registry: string): boolean {
+  const host = registry.replace(/:[0-9]+$/, '').replace(/^\[|\]$/g, '');
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
