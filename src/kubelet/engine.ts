@@ -25,6 +25,8 @@ import { PodPaths, type StateRoot } from '../state/paths';
 import type { ApplyResult, IdMapping } from '../types';
 import { prepareVolumes, type PreparedVolume } from '../volume/volumes';
 import { KUBELET_BACKOFF, type BackoffPolicy } from './backoff';
+import { resolveImage } from './image-pull';
+import { parseRemoteRef } from '../image/remote-ref';
 import { detectCgroupV2, wantsLimits, type CgroupSupport } from './cgroups';
 import { EventRecorder } from './events';
 import { newPodState, type PodState } from './pod-state';
@@ -79,6 +81,14 @@ function rfc3339(d = new Date()): string {
   return d.toISOString().replace(/\.\d+Z$/, 'Z');
 }
 
+function checkImageRef(ref: string, field: string): void {
+  try {
+    parseRemoteRef(ref);
+  } catch (e) {
+    throw new ValidationError(field, `Invalid value: "${ref}": ${(e as Error).message.replace(/^invalid image reference "[^"]*": /, '')}`);
+  }
+}
+
 export class Engine {
   private readonly workers = new Map<string, PodWorker>();
   readonly objects: ObjectStore;
@@ -102,6 +112,7 @@ export class Engine {
       hostIP: hostIP(),
       log,
       image: (ref, field) => this.image(ref, field),
+      resolveImage: (pod, c, event) => resolveImage(pod, c, { images: this.opts.images, secret: (ns, name) => this.objects.secret(ns, name), event }),
       envSources: (pod, container) => this.envSources(pod, container),
       event: (pod, type, reason, message, fieldPath) => this.recordEvent(pod, type, reason, message, fieldPath),
       // hostNetwork pods have the node's address, as on the kubelet.
@@ -234,7 +245,9 @@ export class Engine {
   /** What can be known before anything is made: the images exist, and referenced objects do. */
   private precheckPod(pod: Pod, batch: KubeObject[]): void {
     const all = [...(pod.spec?.initContainers ?? []).map((c, k) => [c, `spec.initContainers[${k}]`] as const), ...(pod.spec?.containers ?? []).map((c, k) => [c, `spec.containers[${k}]`] as const)];
-    for (const [c, field] of all) this.image(c.image ?? '', `${field}.image`);
+    // A reference must be well formed; whether the image is there is the kubelet's business at
+    // container start (pulled then, or ErrImagePull / ErrImageNeverPull in the status).
+    for (const [c, field] of all) checkImageRef(c.image ?? '', `${field}.image`);
     const ns = pod.metadata?.namespace ?? 'default';
     const inBatch = (kind: string, name: string) => batch.some((o) => o.kind === kind && (o.metadata?.namespace ?? 'default') === ns && o.metadata?.name === name);
     (pod.spec?.volumes ?? []).forEach((v, i) => {
@@ -359,7 +372,7 @@ export class Engine {
     const defaulted = applyPodDefaults(updated);
     validateManifestSet([defaulted as unknown as KubeObject]);
     const k = defaulted.spec!.ephemeralContainers!.length - 1;
-    this.image(container.image ?? '', `spec.ephemeralContainers[${k}].image`);
+    checkImageRef(container.image ?? '', `spec.ephemeralContainers[${k}].image`);
     await w.addEphemeral({ ...w.pod, spec: { ...spec, ephemeralContainers: defaulted.spec!.ephemeralContainers } });
     return w.toObject();
   }

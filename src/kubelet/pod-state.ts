@@ -6,6 +6,10 @@ export interface ContainerHint {
   waiting?: { reason: string; message: string };
   /** RFC 3339 time before which the container must not be restarted. */
   backoffUntil?: string;
+  /** Image pulls that failed in a row, the last one's error, and when the next may be tried. */
+  pullFailures?: number;
+  pullError?: string;
+  pullBackoffUntil?: string;
 }
 
 export interface ConditionRecord {

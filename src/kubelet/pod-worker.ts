@@ -18,10 +18,11 @@ import type { PodPaths } from '../state/paths';
 import { notYetReaped } from '../state/process';
 import type { PreparedVolume } from '../volume/volumes';
 import { backoffDelay, BACKOFF_RESET_MS, goDuration, shouldRestart, type BackoffPolicy } from './backoff';
-import type { PodState } from './pod-state';
+import type { ContainerHint, PodState } from './pod-state';
 import { computeStatus, isSidecar } from './status';
 import { runHook } from './hooks';
 import { Deadline } from './deadline';
+import type { ImageResolution } from './image-pull';
 import { Prober } from './prober';
 import { podRef, runProbe, type ProbeTarget } from './probes';
 
@@ -29,6 +30,8 @@ export interface WorkerContext {
   backoff: BackoffPolicy;
   hostIP: string;
   image(ref: string, field: string): ImageRecord;
+  /** The image for a container start: present, or pulled per its imagePullPolicy (with the kubelet's events). */
+  resolveImage(pod: Pod, c: Container, event: (type: 'Normal' | 'Warning', reason: string, message: string) => void): Promise<ImageResolution>;
   envSources(pod: Pod, container?: string): EnvSources;
   log(message: string): void;
   /** The pod's address, once it has one. */
@@ -396,11 +399,45 @@ export class PodWorker {
     this.timers.add(t);
   }
 
+  /**
+   * The image, present or pulled; undefined while it cannot be had, the container then waiting
+   * with ErrImagePull (or ErrImageNeverPull), and ImagePullBackOff until the next try.
+   */
+  private async pullStep(c: Container, hint: ContainerHint): Promise<ImageRecord | undefined> {
+    const until = hint.pullBackoffUntil ? Date.parse(hint.pullBackoffUntil) : 0;
+    if (until > Date.now()) {
+      if (hint.waiting?.reason !== 'ImagePullBackOff' && hint.waiting?.reason !== 'ErrImageNeverPull') {
+        this.event('Normal', 'BackOff', `Back-off pulling image "${c.image}"`, c);
+        this.event('Warning', 'Failed', 'Error: ImagePullBackOff', c);
+      }
+      if (hint.waiting?.reason !== 'ErrImageNeverPull') hint.waiting = { reason: 'ImagePullBackOff', message: `Back-off pulling image "${c.image}": ${hint.pullError ?? ''}` };
+      this.timerAt(until - Date.now());
+      return undefined;
+    }
+    const r = await this.ctx.resolveImage(this.pod, c, (type, reason, message) => this.event(type, reason, message, c));
+    if (r.ok) {
+      delete hint.pullFailures;
+      delete hint.pullError;
+      delete hint.pullBackoffUntil;
+      return r.image;
+    }
+    hint.pullFailures = (hint.pullFailures ?? 0) + 1;
+    hint.pullError = `${r.reason}: ${r.message}`;
+    hint.waiting = { reason: r.reason, message: r.message };
+    const delay = Math.max(backoffDelay(this.ctx.backoff, hint.pullFailures), 1);
+    hint.pullBackoffUntil = new Date(Date.now() + delay).toISOString();
+    // ErrImagePull shows until the next sync, which finds the back-off running (ImagePullBackOff)
+    // and waits out the rest of it.
+    this.timerAt(Math.min(Math.floor(delay / 2), 1000));
+    return undefined;
+  }
+
   private async start(c: Container, field: string, attempt: number): Promise<void> {
     const hint = (this.state.containers[c.name] ??= {});
+    const image = await this.pullStep(c, hint);
+    if (!image) return;
     let plan;
     try {
-      const image = this.ctx.image(c.image ?? '', `${field}.image`);
       plan = buildContainerPlan({
         pod: this.pod,
         container: c,
@@ -430,7 +467,6 @@ export class PodWorker {
     }
     writeStateFile(`${dir}/exec.json`, JSON.stringify(execIdentity(plan)) + '\n');
     if (!this.shim) return;
-    this.event('Normal', 'Pulled', `Container image "${c.image}" already present on machine`, c);
     this.event('Normal', 'Created', `Created container: ${c.name}`, c);
     try {
       await this.shim.start(plan);

@@ -65,6 +65,8 @@ function containerStatus(i: StatusInputs, c: Container, kind: 'init' | 'app' | '
     a.exit ? terminated(i.podId, a.exit) : a.start && i.isRunning(c.name, a) ? { running: { startedAt: a.start.startedAt } } : lost(i.podId, c.name, a, i.now);
 
   if (!latest) {
+    // Never started: why it waits (ErrImagePull, ImagePullBackOff, CreateContainerConfigError), else where it is in line.
+    if (hint?.waiting) return { ...base, ready: false, started: false, restartCount: 0, state: { waiting: { reason: hint.waiting.reason, message: hint.waiting.message } } };
     const reason = kind === 'ephemeral' ? 'ContainerCreating' : kind === 'init' || !i.state.initialized ? 'PodInitializing' : 'ContainerCreating';
     return { ...base, ready: false, started: false, restartCount: 0, state: { waiting: { reason } } };
   }

@@ -93,3 +93,44 @@ t.test('a registry that wants credentials: its message without them; with auth.j
 function spawnSyncOk(cmd: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 }
+
+t.test("the kubelet's image pulls: pulled at start, ErrImagePull then ImagePullBackOff, ErrImageNeverPull, imagePullSecrets", async (t) => {
+  const dir = tempDir(t, 'podrun-reg-');
+  const layout = await writeOciLayout(path.join(dir, 'layout'), '1', image(dir));
+  const reg = await startRegistry(t, path.join(dir, 'registry'), spawnSyncOk('htpasswd') ? { user: 'puller', password: 'pw' } : undefined);
+  reg.push(layout.dir, '1', 'k8s/app:1');
+  const saved = process.env.REGISTRY_AUTH_FILE;
+  process.env.REGISTRY_AUTH_FILE = path.join(dir, 'none.json'); // only the pod's secret may give credentials
+  t.teardown(() => (saved === undefined ? delete process.env.REGISTRY_AUTH_FILE : (process.env.REGISTRY_AUTH_FILE = saved)));
+  const env = await setup(t, { image: false, podrun: { backoff: { initialMs: 300, maxMs: 600 } } });
+  const dockerconfig = Buffer.from(JSON.stringify({ auths: { [reg.host]: { auth: Buffer.from('puller:pw').toString('base64') } } })).toString('base64');
+  await env.podrun.apply([
+    { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'regcred' }, type: 'kubernetes.io/dockerconfigjson', data: { '.dockerconfigjson': dockerconfig } },
+    pod('fromreg', { restartPolicy: 'Never', imagePullSecrets: [{ name: 'regcred' }], containers: [{ name: 'c', image: `${reg.host}/k8s/app:1` }] }),
+    pod('notag', { imagePullSecrets: [{ name: 'regcred' }], containers: [{ name: 'c', image: `${reg.host}/k8s/app:missing` }] }),
+    pod('never', { containers: [{ name: 'c', image: `${reg.host}/k8s/other:1`, imagePullPolicy: 'Never' }] }),
+  ] as never);
+  const done = await env.podrun.waitFor('fromreg', isDone, { timeoutMs: 15_000 });
+  t.equal(done.status?.phase, 'Succeeded', 'a pod whose image is not here yet: pulled (with the pod secret), then run');
+  t.same(await logs(env.podrun, 'fromreg', { container: 'c' }), ['pulled from the registry']);
+  const reasons = (await env.podrun.listEvents({ pod: 'fromreg' })).map((e) => e.reason);
+  t.ok(reasons.includes('Pulling') && reasons.includes('Pulled'), `Pulling and Pulled events (${reasons.join(' ')})`);
+
+  const seen = new Set<string>();
+  await env.podrun.waitFor(
+    'notag',
+    (p) => {
+      const w = p.status?.containerStatuses?.[0]?.state?.waiting;
+      if (w?.reason) seen.add(w.reason);
+      return seen.has('ErrImagePull') && seen.has('ImagePullBackOff');
+    },
+    { timeoutMs: 15_000 },
+  );
+  t.ok(seen.has('ErrImagePull') && seen.has('ImagePullBackOff'), 'a missing tag: ErrImagePull, then ImagePullBackOff');
+  const notag = await env.podrun.getPod('notag');
+  t.match(notag.status?.containerStatuses?.[0]?.state?.waiting?.message ?? '', /MANIFEST_UNKNOWN|manifest unknown/i, "with the registry's message");
+  t.equal(notag.status?.phase, 'Pending', 'the pod stays Pending');
+
+  const never = await env.podrun.waitFor('never', (p) => p.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'ErrImageNeverPull', { timeoutMs: 10_000 });
+  t.match(never.status!.containerStatuses![0]!.state!.waiting!.message!, /is not present with pull policy of Never/, 'imagePullPolicy Never and no image: ErrImageNeverPull');
+});
