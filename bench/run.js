@@ -5,7 +5,7 @@
 // namespaces as a pod (user when rootless, pid, net, ipc, uts, mount). Figures are printed
 // only; nothing asserts on them.
 //
-// Env: BENCH_RUNS (default 20); BENCH_ONLY=network; BENCH_NET_MIB (bulk transfer size, default 1024).
+// Env: BENCH_RUNS (default 20); BENCH_ONLY=network|images; BENCH_NET_MIB (bulk transfer size, default 512).
 'use strict';
 
 const { spawnSync } = require('node:child_process');
@@ -13,6 +13,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const lib = require('./lib');
+const { imageRows } = require('./images');
 const { networkRows } = require('./network');
 const { podrunRows, stats } = require('./podrun');
 
@@ -227,17 +228,34 @@ async function main() {
   ctx.trueBundle = bundleFor(ctx, ['/bin/true']);
   ctx.sleepBundle = bundleFor(ctx, ['/bin/sleep', '1000']);
 
-  // BENCH_ONLY=network skips the start-up section (while working on the network rows).
-  if (process.env.BENCH_ONLY !== 'network') await startupSection(ctx);
+  // BENCH_ONLY=network|images runs one section (while working on it).
+  if (!process.env.BENCH_ONLY) await startupSection(ctx);
 
+  const withStats = { ...ctx, stats: (name, samples, note) => ({ ...stats(name, samples), note }) };
+  // BENCH_ONLY=images runs only the image section.
+  if (process.env.BENCH_ONLY === 'images') return imageSection(withStats);
   // Network (issue 4): traffic compared with host loopback; setup compared with podrun's own.
-  const net = await networkRows({ ...ctx, stats: (name, samples, note) => ({ ...stats(name, samples), note }) });
+  const net = await networkRows(withStats);
   console.log('# network: the same client and server (podrun-payload bench-tcp / serve-bench) on every path;');
   console.log('# MiB/s higher is better, latencies lower; ratios to host loopback');
   console.log(lib.table(net.filter((r) => r.unit !== 'setup ms'), 'host loopback'));
   const setup = net.filter((r) => r.unit === 'setup ms');
   console.log('# time to set up one pod\'s network');
   console.log(lib.table(setup, setup.find((r) => !r.skipped)?.name ?? ''));
+  await imageSection(withStats);
+}
+
+/** Images (issue 5): a pull against skopeo copy; a root filesystem on layers against a copy. */
+async function imageSection(ctx) {
+  let rows;
+  try {
+    rows = await imageRows(ctx);
+  } catch (err) {
+    rows = [{ name: 'images', unit: 'pull ms', skipped: String(err.message).slice(0, 160) }];
+  }
+  console.log('# images: one image (busybox + 32 MiB of random data) from a docker-registry on 127.0.0.1');
+  console.log(lib.table(rows.filter((r) => r.unit === 'pull ms'), 'skopeo copy docker:// -> oci: (blobs only)'));
+  console.log(lib.table(rows.filter((r) => r.unit === 'rootfs ms'), 'cp -a of the image (a copied rootfs)'));
 }
 
 main().catch((err) => {

@@ -1,0 +1,159 @@
+// The images section of `npm run bench` (issue 5): pulling one image from a registry on
+// 127.0.0.1 (Debian's docker-registry, filled by skopeo) with podrun against `skopeo copy` of the
+// same image to an OCI layout (which only stores the blobs; podrun also unpacks the layers), and
+// a container's root filesystem from that image: podrun's overlay over the stored layers (the
+// whole container start) against copying the image's files, which a copy-based runtime does.
+'use strict';
+
+const { spawn, spawnSync } = require('node:child_process');
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const net = require('node:net');
+const path = require('node:path');
+const zlib = require('node:zlib');
+const tar = require('tar-stream');
+
+const dist = path.resolve(__dirname, '..', 'dist');
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const sha = (b) => `sha256:${crypto.createHash('sha256').update(b).digest('hex')}`;
+
+async function tarOfDir(dir) {
+  const pack = tar.pack();
+  const chunks = [];
+  pack.on('data', (c) => chunks.push(c));
+  const done = new Promise((r) => pack.on('end', r));
+  const walk = async (d, prefix) => {
+    for (const name of fs.readdirSync(d).sort()) {
+      const p = path.join(d, name);
+      const st = fs.lstatSync(p);
+      const base = { name: prefix + name, mode: st.mode & 0o7777, mtime: new Date(0) };
+      if (st.isDirectory()) {
+        await new Promise((r) => pack.entry({ ...base, type: 'directory' }, r));
+        await walk(p, `${prefix}${name}/`);
+      } else if (st.isSymbolicLink()) await new Promise((r) => pack.entry({ ...base, type: 'symlink', linkname: fs.readlinkSync(p) }, r));
+      else await new Promise((r) => pack.entry(base, fs.readFileSync(p), r));
+    }
+  };
+  await walk(dir, '');
+  pack.finalize();
+  await done;
+  return Buffer.concat(chunks);
+}
+
+/** An OCI layout: the busybox rootfs as one layer, and a layer of incompressible data. */
+async function buildLayout(ctx, dir) {
+  const data = path.join(dir, 'data');
+  fs.mkdirSync(path.join(data, 'srv'), { recursive: true });
+  fs.writeFileSync(path.join(data, 'srv', 'blob'), crypto.randomBytes(32 << 20));
+  const raws = [await tarOfDir(ctx.rootfs), await tarOfDir(data)];
+  const blobs = path.join(dir, 'layout', 'blobs', 'sha256');
+  fs.mkdirSync(blobs, { recursive: true });
+  const put = (b) => {
+    const d = sha(b);
+    fs.writeFileSync(path.join(blobs, d.slice(7)), b);
+    return d;
+  };
+  const gz = raws.map((r) => zlib.gzipSync(r, { level: 1 }));
+  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Cmd: ['/bin/true'] }, rootfs: { type: 'layers', diff_ids: raws.map(sha) } }));
+  const manifest = Buffer.from(JSON.stringify({
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: put(config), size: config.length },
+    layers: gz.map((g) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: put(g), size: g.length })),
+  }));
+  const md = put(manifest);
+  fs.writeFileSync(path.join(dir, 'layout', 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
+  fs.writeFileSync(path.join(dir, 'layout', 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: md, size: manifest.length, annotations: { 'org.opencontainers.image.ref.name': '1' } }] }));
+  return { layout: path.join(dir, 'layout'), bytes: gz.reduce((n, g) => n + g.length, 0) };
+}
+
+function freePort() {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function imageRows(ctx) {
+  require('../test/support/sandbox-netns.js').useSandboxNetns();
+  const rows = [];
+  for (const cmd of ['docker-registry', 'skopeo']) {
+    if (!ctx.lib.which(cmd)) return [{ name: 'image pull', unit: 'pull ms', skipped: `${cmd} is not installed` }];
+  }
+  const dir = ctx.lib.tempDir('podrun-bench-img-');
+  const { layout, bytes } = await buildLayout(ctx, dir);
+  const port = await freePort();
+  const host = `127.0.0.1:${port}`;
+  fs.writeFileSync(path.join(dir, 'config.yml'), `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${dir}/storage\nhttp:\n  addr: ${host}\n`);
+  const registry = spawn('docker-registry', ['serve', path.join(dir, 'config.yml')], { stdio: 'ignore' });
+  ctx.lib.onExit(() => registry.kill('SIGKILL'));
+  try {
+    for (let i = 0; i < 100 && !(await fetch(`http://${host}/v2/`).then((r) => r.ok, () => false)); i++) await sleep(50);
+    const policy = path.join(dir, 'policy.json');
+    fs.writeFileSync(policy, JSON.stringify({ default: [{ type: 'insecureAcceptAnything' }] }));
+    const push = spawnSync('skopeo', ['--policy', policy, 'copy', '--quiet', '--dest-tls-verify=false', `oci:${layout}:1`, `docker://${host}/bench/img:1`], { encoding: 'utf8' });
+    if (push.status !== 0) throw new Error(`skopeo copy (push): ${push.stderr.trim()}`);
+    const mib = (bytes / 1048576).toFixed(1);
+
+    const runs = Math.max(3, Math.min(ctx.runs, 10));
+    const skopeo = [];
+    for (let i = -1; i < runs; i++) {
+      const dest = path.join(dir, `skopeo-${i + 1}`);
+      const t0 = process.hrtime.bigint();
+      const r = spawnSync('skopeo', ['--policy', policy, 'copy', '--quiet', '--src-tls-verify=false', `docker://${host}/bench/img:1`, `oci:${dest}:1`], { encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`skopeo copy: ${r.stderr.trim()}`);
+      if (i >= 0) skopeo.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      fs.rmSync(dest, { recursive: true, force: true });
+    }
+    const { Podrun } = require(dist);
+    const pulls = [];
+    for (let i = -1; i < runs; i++) {
+      const d = path.join(dir, `podrun-${i + 1}`);
+      const podrun = new Podrun({ root: path.join(d, 'state'), dataRoot: path.join(d, 'data') });
+      const t0 = process.hrtime.bigint();
+      await podrun.pull(`${host}/bench/img:1`);
+      if (i >= 0) pulls.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      await podrun.close();
+      if (i < runs - 1) fs.rmSync(d, { recursive: true, force: true });
+    }
+    rows.push({ ...ctx.stats('skopeo copy docker:// -> oci: (blobs only)', skopeo, `${mib} MiB in 2 layers`), unit: 'pull ms' });
+    rows.push({ ...ctx.stats('podrun pull (blobs verified + layers unpacked)', pulls, `${mib} MiB in 2 layers`), unit: 'pull ms' });
+
+    // Root filesystem setup from the pulled image: podrun's container start (overlay over the
+    // two stored layers, the rest of the start included) against copying the image's files.
+    const keep = path.join(dir, `podrun-${runs}`);
+    const podrun = new Podrun({ root: path.join(keep, 'state'), dataRoot: path.join(keep, 'data') });
+    const img = podrun.images.get(`${host}/bench/img:1`);
+    const copies = [];
+    for (let i = -1; i < ctx.runs; i++) {
+      const dest = path.join(dir, `copy-${i + 1}`);
+      const t0 = process.hrtime.bigint();
+      for (const l of img.layers) spawnSync('cp', ['-a', `${l}/.`, dest]);
+      if (i >= 0) copies.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      fs.rmSync(dest, { recursive: true, force: true });
+    }
+    const starts = [];
+    const { PodPaths } = require(path.join(dist, 'state/paths'));
+    const { podDirId } = require(path.join(dist, 'kubelet/engine'));
+    for (let i = -1; i < ctx.runs; i++) {
+      const name = `fs-${i + 1}`;
+      const t0 = process.hrtime.bigint();
+      const p = await podrun.createPod({ apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { restartPolicy: 'Never', terminationGracePeriodSeconds: 0, containers: [{ name: 'c', image: `${host}/bench/img:1`, imagePullPolicy: 'IfNotPresent' }] } });
+      const paths = new PodPaths(podrun.root.podDir(podDirId(p.metadata.uid)));
+      while (!fs.existsSync(paths.exitRecord('c', 0))) await new Promise((r) => setImmediate(r));
+      if (i >= 0) starts.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      await podrun.deletePod(name, { gracePeriodSeconds: 0 });
+    }
+    await podrun.close();
+    rows.push({ ...ctx.stats('cp -a of the image (a copied rootfs)', copies, `${mib} MiB`), unit: 'rootfs ms' });
+    rows.push({ ...ctx.stats('podrun pod start on the layers (overlay)', starts, 'sandbox + overlay + /bin/true'), unit: 'rootfs ms' });
+  } finally {
+    registry.kill('SIGKILL');
+  }
+  return rows;
+}
+
+module.exports = { imageRows };
