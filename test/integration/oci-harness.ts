@@ -1,6 +1,7 @@
 // OCI image layouts and `docker save` archives written by the tests themselves (tar-stream),
 // so every byte is known: layers with whiteouts, an opaque directory and hard links, a config
 // with Entrypoint/Cmd/Env/WorkingDir, and hostile variants.
+import { spawnSync } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -60,8 +61,8 @@ export interface BuiltLayout {
   diffIds: string[];
 }
 
-/** Writes an OCI image layout (gzip layers) holding one image, named `tag`. */
-export async function writeOciLayout(dir: string, tag: string, spec: ImageSpec): Promise<BuiltLayout> {
+/** Writes an OCI image layout (gzip layers, or zstd through the zstd command) holding one image, named `tag`. */
+export async function writeOciLayout(dir: string, tag: string, spec: ImageSpec, compression: 'gzip' | 'zstd' = 'gzip'): Promise<BuiltLayout> {
   const blobs = path.join(dir, 'blobs', 'sha256');
   fs.mkdirSync(blobs, { recursive: true });
   const put = (b: Buffer) => {
@@ -70,7 +71,7 @@ export async function writeOciLayout(dir: string, tag: string, spec: ImageSpec):
     return d;
   };
   const raw = await Promise.all(spec.layers.map(tarOf));
-  const gz = raw.map((r) => zlib.gzipSync(r));
+  const gz = raw.map((r) => (compression === 'zstd' ? spawnSync('zstd', ['-q', '-c'], { input: r, maxBuffer: 1 << 30 }).stdout : zlib.gzipSync(r)));
   const diffIds = raw.map(sha);
   const layerDigests = gz.map(put);
   const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: spec.config, rootfs: { type: 'layers', diff_ids: diffIds } }));
@@ -80,7 +81,7 @@ export async function writeOciLayout(dir: string, tag: string, spec: ImageSpec):
       schemaVersion: 2,
       mediaType: 'application/vnd.oci.image.manifest.v1+json',
       config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: configDigest, size: config.length },
-      layers: gz.map((g, i) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: layerDigests[i], size: g.length })),
+      layers: gz.map((g, i) => ({ mediaType: `application/vnd.oci.image.layer.v1.tar+${compression}`, digest: layerDigests[i], size: g.length })),
     }),
   );
   const manifestDigest = put(manifest);

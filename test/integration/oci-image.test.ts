@@ -134,6 +134,17 @@ t.test('two pods of one image share its layers; what one writes, nobody else see
   t.equal(inLayers, '', 'and the image layers are unchanged');
 });
 
+t.test('zstd-compressed layers', { skip: spawnSync('sh', ['-c', 'command -v zstd']).status === 0 ? false : 'needs zstd' }, async (t) => {
+  const env = await setup(t, { image: false });
+  const dir = tempDir(t, 'podrun-oci-');
+  const layout = await writeOciLayout(path.join(dir, 'layout'), '1', spec(dir), 'zstd');
+  const img = await env.podrun.images.importImage(layout.dir, 'oci/zstd:1');
+  t.equal(img.layers?.length, 2, 'both layers unpacked');
+  await env.podrun.createPod(pod('z', { restartPolicy: 'Never', containers: [{ name: 'c', image: 'oci/zstd:1', command: ['/payload', 'cat', '/opq/new'] }] }));
+  await env.podrun.waitFor('z', isDone, { timeoutMs: 15_000 });
+  t.same(await logs(env.podrun, 'z', { container: 'c' }), ['only this'], 'the top layer is there');
+});
+
 t.test('a docker save archive imports the same way', async (t) => {
   const env = await setup(t, { image: false });
   const dir = tempDir(t, 'podrun-oci-');
