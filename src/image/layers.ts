@@ -12,7 +12,8 @@ import { PodrunError } from '../errors';
 import { writeFileAtomicSync } from '../state/atomic-file';
 import { removeTree } from './remove-tree';
 import { isRoot } from './special-files';
-import { extractTar } from './untar';
+import type { Readable } from 'node:stream';
+import { extractTar, extractTarStream, type Compression, type ExtractOptions, type ExtractStats } from './untar';
 
 export interface LayerRecord {
   diffId: string;
@@ -46,7 +47,16 @@ export class LayerStore {
    * Unpacks a layer blob (tar, gzip or zstd) unless a layer with this DiffID is already stored;
    * refuses it when its uncompressed digest is not `diffId`.
    */
-  async unpack(blob: string, digest: string, diffId: string): Promise<string> {
+  unpack(blob: string, digest: string, diffId: string): Promise<string> {
+    return this.unpackWith((root, opts) => extractTar(blob, root, opts), digest, diffId);
+  }
+
+  /** The same from a download as it arrives (the stream errors if its bytes are not `digest`). */
+  unpackStream(raw: Readable, compression: Compression, digest: string, diffId: string): Promise<string> {
+    return this.unpackWith((root, opts) => extractTarStream(raw, compression, digest, root, opts), digest, diffId);
+  }
+
+  private async unpackWith(extract: (root: string, opts: ExtractOptions) => Promise<ExtractStats>, digest: string, diffId: string): Promise<string> {
     const final = path.join(this.dir, hexOf(diffId));
     this.pin(diffId);
     if (this.has(diffId)) return path.join(final, 'root');
@@ -54,7 +64,7 @@ export class LayerStore {
     try {
       const root = path.join(tmp, 'root');
       fs.mkdirSync(root, { mode: 0o755 });
-      const stats = await extractTar(blob, root, { layer: { opaqueXattr: isRoot() ? 'trusted.overlay.opaque' : 'user.overlay.opaque' } });
+      const stats = await extract(root, { layer: { opaqueXattr: isRoot() ? 'trusted.overlay.opaque' : 'user.overlay.opaque' } });
       if (stats.diffId !== diffId) {
         throw new PodrunError('Invalid', `layer ${digest}: its content has digest ${stats.diffId}, but the image config says ${diffId}`, 'the image is corrupt or was tampered with');
       }

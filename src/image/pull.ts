@@ -74,8 +74,19 @@ async function pull(store: ImageStore, r: RemoteRef, opts: PullOptions): Promise
       }
       const file = fileOf(l.digest);
       opts.progress?.layer(l.digest, 'start', 0, l.size);
-      if (!fs.existsSync(file)) await client.blob(l.digest, l.size, file, (n) => opts.progress?.layer(l!.digest, 'bytes', n, l!.size));
-      downloaded.push(file);
+      const progress = (n: number) => opts.progress?.layer(l!.digest, 'bytes', n, l!.size);
+      if (fs.existsSync(file)) {
+        downloaded.push(file);
+      } else if (fs.existsSync(`${file}.partial`)) {
+        // An earlier pull was interrupted: fetch the rest (Range), then unpack from the file.
+        await client.blob(l.digest, l.size, file, progress);
+        downloaded.push(file);
+      } else {
+        // Unpacked as it arrives; kept only if its bytes match the digest.
+        const mt = l.mediaType ?? '';
+        const compression = mt.includes('zstd') ? 'zstd' : mt.includes('gzip') || mt === '' ? 'gzip' : 'none';
+        await store.layers.unpackStream(await client.blobStream(l.digest, l.size, file, progress), compression, l.digest, l.diffId);
+      }
       opts.progress?.layer(l.digest, 'done', l.size ?? 0, l.size);
     }
   };
@@ -88,6 +99,7 @@ async function pull(store: ImageStore, r: RemoteRef, opts: PullOptions): Promise
     };
     return await store.importSource(source, localName(r));
   } catch (e) {
+    store.layers.unpin(diffIds);
     throw e instanceof PodrunError ? e : new PullError(`${formatRemoteRef(r)}: ${(e as Error).message}`);
   } finally {
     // Unpacked layers keep nothing of their blobs; a failed pull keeps only `.partial` files to resume.

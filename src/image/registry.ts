@@ -4,8 +4,11 @@
 // their digest and size checked, resuming a partial download with a Range request.
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as https from 'node:https';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { pipeline, type Readable, Transform } from 'node:stream';
 import { PodrunError } from '../errors';
 import { isLoopbackRegistry, type RemoteRef } from './remote-ref';
 
@@ -156,6 +159,82 @@ export class RegistryClient {
       throw new PullError(`${what}: the manifest is not JSON`);
     }
     return { body, mediaType, digest };
+  }
+
+  /**
+   * A blob as a stream, for unpacking while it downloads: the bytes also go to `dest.partial`
+   * (so an interrupted download resumes), and the stream fails at its end when they are not
+   * `digest` (or not `size` bytes), so nothing made from them may be kept. At a good end the
+   * partial file is removed: the unpacked layer is what is kept.
+   */
+  async blobStream(digest: string, size: number | undefined, dest: string, onProgress?: (bytes: number) => void): Promise<Readable> {
+    const what = `${this.ref.registry}/${this.ref.repository}@${digest}`;
+    const body = await this.rawGet(`${this.base}/v2/${this.ref.repository}/blobs/${digest}`, what);
+    const partial = `${dest}.partial`;
+    const fd = fs.openSync(partial, 'w', 0o600);
+    const hash = crypto.createHash('sha256');
+    let total = 0;
+    const check = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        hash.update(chunk);
+        fs.writeSync(fd, chunk);
+        total += chunk.length;
+        onProgress?.(total);
+        done(null, chunk);
+      },
+      flush(done) {
+        fs.closeSync(fd);
+        const actual = `sha256:${hash.digest('hex')}`;
+        if (actual !== digest || (size !== undefined && total !== size)) {
+          fs.rmSync(partial, { force: true });
+          done(new PullError(`${what}: the blob has digest ${actual} and ${total} bytes${size !== undefined ? ` (want ${size})` : ''}: refused`));
+          return;
+        }
+        fs.rmSync(partial, { force: true });
+        done();
+      },
+    });
+    check.on('error', () => {
+      try {
+        fs.closeSync(fd);
+      } catch {
+        /* closed in flush */
+      }
+    });
+    // pipeline: a connection that breaks mid-way fails `check` too (pipe would leave it waiting).
+    pipeline(body, check, () => undefined);
+    return check;
+  }
+
+  /**
+   * A GET through node:http(s) rather than fetch: for a blob, its node stream arrives in far
+   * fewer, larger chunks (fetch's web stream cost a quarter of a pull's time). Follows
+   * redirects (registries send blobs to their storage), without our credentials off-host.
+   */
+  private async rawGet(url: string, what: string, hops = 0): Promise<http.IncomingMessage> {
+    if (!this.authorization) {
+      // No challenge answered yet (a blob before any manifest): let fetch do the dance once.
+      const res = await this.request(url, { method: 'HEAD' }, what);
+      await res.arrayBuffer().catch(() => undefined);
+    }
+    const u = new URL(url);
+    const sameHost = u.origin === new URL(this.base).origin;
+    const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      const get = u.protocol === 'https:' ? https.get : http.get;
+      const req = get(u, { headers: sameHost && this.authorization ? { authorization: this.authorization } : {} }, resolve);
+      req.on('error', (e) => reject(new PullError(`${what}: cannot reach ${u.origin}: ${e.message}`)));
+    });
+    const status = res.statusCode ?? 0;
+    if (status >= 300 && status < 400 && res.headers.location && hops < 5) {
+      res.resume();
+      return this.rawGet(new URL(res.headers.location, u).toString(), what, hops + 1);
+    }
+    if (status !== 200) {
+      const chunks: Buffer[] = [];
+      for await (const c of res) chunks.push(c as Buffer);
+      throw new PullError(`${what}: ${status} ${Buffer.concat(chunks).toString('utf8').trim().slice(0, 200)}`, status);
+    }
+    return res;
   }
 
   /**

@@ -14,7 +14,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawn } from 'node:child_process';
 import * as crypto from 'node:crypto';
-import { PassThrough, type Readable, Transform } from 'node:stream';
+import { PassThrough, pipeline as pipelineCb, type Readable, Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as zlib from 'node:zlib';
 import * as tar from 'tar-stream';
@@ -54,20 +54,47 @@ function magic(file: string, bytes: number[]): boolean {
   }
 }
 
-/** The archive's bytes, decompressed (gzip in process; zstd through the zstd command, which Node 20's zlib lacks). */
-function openArchive(archive: string): Readable {
-  // Large chunks all the way: each chunk costs a trip through every stream and promise below.
-  const input = fs.createReadStream(archive, { highWaterMark: 1 << 20 });
-  if (magic(archive, GZIP_MAGIC)) return input.pipe(zlib.createGunzip({ chunkSize: 1 << 18 }));
-  if (!magic(archive, ZSTD_MAGIC)) return input;
-  input.destroy();
-  const z = spawn('zstd', ['-dcq', '--', archive], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const out = new PassThrough();
+/** A zstd stream decompressed by the zstd command, which Node 20's zlib lacks. */
+function unzstd(start: (stdin: NodeJS.WritableStream | null) => string[]): Readable {
+  const out = new PassThrough({ highWaterMark: 1 << 20 });
+  const z = spawn('zstd', start(null), { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   z.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   z.on('error', (e) => out.destroy(new PodrunError('Unsupported', `a zstd-compressed layer needs the zstd command (Debian package zstd): ${e.message}`)));
   z.stdout.pipe(out, { end: false });
   z.on('close', (code) => (code === 0 ? out.end() : out.destroy(new Error(`zstd: ${stderr.trim() || `exit status ${code}`}`))));
+  start(z.stdin);
+  return out;
+}
+
+/** The archive's bytes, decompressed (gzip in process; zstd through the zstd command). */
+function openArchive(archive: string): Readable {
+  if (magic(archive, ZSTD_MAGIC)) {
+    return unzstd((stdin) => {
+      stdin?.end();
+      return ['-dcq', '--', archive];
+    });
+  }
+  // Large chunks all the way: each chunk costs a trip through every stream and promise below.
+  const input = fs.createReadStream(archive, { highWaterMark: 1 << 20 });
+  return magic(archive, GZIP_MAGIC) ? input.pipe(zlib.createGunzip({ chunkSize: 1 << 18 })) : input;
+}
+
+export type Compression = 'gzip' | 'zstd' | 'none';
+
+/** A stream's bytes decompressed; an error of the source reaches the returned stream. */
+function decompress(raw: Readable, compression: Compression): Readable {
+  if (compression === 'none') return raw;
+  if (compression === 'gzip') {
+    const g = zlib.createGunzip({ chunkSize: 1 << 18 });
+    pipelineCb(raw, g, () => undefined);
+    return g;
+  }
+  let out: Readable | undefined;
+  out = unzstd((stdin) => {
+    if (stdin) pipelineCb(raw, stdin as NodeJS.WritableStream & Writable, (err) => err && out?.destroy(err));
+    return ['-dcq'];
+  });
   return out;
 }
 
@@ -150,7 +177,16 @@ async function drain(entry: AsyncIterable<unknown>): Promise<void> {
   }
 }
 
-export async function extractTar(archive: string, root: string, opts: ExtractOptions = {}): Promise<ExtractStats> {
+export function extractTar(archive: string, root: string, opts: ExtractOptions = {}): Promise<ExtractStats> {
+  return extract(openArchive(archive), archive, root, opts);
+}
+
+/** The same from a stream (a download), compressed as its media type says. */
+export function extractTarStream(raw: Readable, compression: Compression, label: string, root: string, opts: ExtractOptions = {}): Promise<ExtractStats> {
+  return extract(decompress(raw, compression), label, root, opts);
+}
+
+async function extract(input: Readable, archive: string, root: string, opts: ExtractOptions): Promise<ExtractStats> {
   const asRoot = isRoot();
   const stats: ExtractStats = { entries: 0, skipped: [], diffId: '' };
   // directory path -> mode to apply at the end
@@ -159,7 +195,6 @@ export async function extractTar(archive: string, root: string, opts: ExtractOpt
   const linkable = new Set<string>();
 
   const ex = tar.extract();
-  const input = openArchive(archive);
   const hash = crypto.createHash('sha256');
   const hasher = new Transform({
     transform(chunk: Buffer, _enc, done) {

@@ -134,3 +134,29 @@ t.test("the kubelet's image pulls: pulled at start, ErrImagePull then ImagePullB
   const never = await env.podrun.waitFor('never', (p) => p.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'ErrImageNeverPull', { timeoutMs: 10_000 });
   t.match(never.status!.containerStatuses![0]!.state!.waiting!.message!, /is not present with pull policy of Never/, 'imagePullPolicy Never and no image: ErrImageNeverPull');
 });
+
+t.test('an interrupted download resumes from its partial file; a bad partial is refused, then fetched afresh', async (t) => {
+  const dir = tempDir(t, 'podrun-reg-');
+  const layout = await writeOciLayout(path.join(dir, 'layout'), '1', image(dir));
+  const reg = await startRegistry(t, path.join(dir, 'registry'));
+  reg.push(layout.dir, '1', 'test/resume:1');
+  const blobFile = (digest: string) => path.join(layout.dir, 'blobs', 'sha256', digest.slice(7));
+  const base = layout.layerDigests[0]!;
+  const whole = fs.readFileSync(blobFile(base));
+
+  const env = await setup(t, { image: false });
+  const partial = path.join(env.dataRoot, 'blobs', 'sha256', `${base.slice(7)}.partial`);
+  fs.mkdirSync(path.dirname(partial), { recursive: true });
+  fs.writeFileSync(partial, whole.subarray(0, Math.floor(whole.length / 2)));
+  const img = await env.podrun.pull(`${reg.host}/test/resume:1`);
+  t.equal(img.id, layout.configDigest, 'the pull completes from the first half already on disk');
+  t.notOk(fs.existsSync(partial), 'and the partial file is gone');
+
+  const other = await setup(t, { image: false });
+  const bad = path.join(other.dataRoot, 'blobs', 'sha256', `${base.slice(7)}.partial`);
+  fs.mkdirSync(path.dirname(bad), { recursive: true });
+  fs.writeFileSync(bad, Buffer.alloc(100, 0x41));
+  await t.rejects(other.podrun.pull(`${reg.host}/test/resume:1`), /has digest .*refused/, 'a partial file with wrong bytes: the blob is refused');
+  t.notOk(fs.existsSync(bad), 'and dropped');
+  t.equal((await other.podrun.pull(`${reg.host}/test/resume:1`)).id, layout.configDigest, 'the next pull fetches it afresh');
+});
