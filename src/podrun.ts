@@ -345,6 +345,36 @@ export class Podrun {
     return execInContainer({ process: { pid: a.start.pid, startTime: String(a.start.startTime) }, identity, rootless: sandbox.rootless }, argv, opts);
   }
 
+  /** The ids of the images the pods of this root use (image prune and rmi keep these). */
+  async imagesInUse(): Promise<Set<string>> {
+    const used = new Set<string>();
+    for (const p of await this.listPods()) {
+      for (const c of [...(p.spec?.initContainers ?? []), ...(p.spec?.containers ?? []), ...(p.spec?.ephemeralContainers ?? [])]) {
+        const img = (() => {
+          try {
+            return this.images.get(c.image ?? '');
+          } catch {
+            return undefined;
+          }
+        })();
+        if (img) used.add(img.id);
+      }
+    }
+    return used;
+  }
+
+  /** Removes every image no pod uses (`podrun image prune`); returns the names removed. */
+  async pruneImages(): Promise<string[]> {
+    const used = await this.imagesInUse();
+    const removed: string[] = [];
+    for (const img of this.images.list()) {
+      if (img.builtin || used.has(img.id)) continue;
+      this.images.remove(`${img.name}:${img.tag}`);
+      removed.push(`${img.name}:${img.tag}`);
+    }
+    return removed;
+  }
+
   /** Pulls an image from its registry into this data root's store (`podrun pull`). */
   pull(ref: string, opts: PullOptions = {}): Promise<ImageRecord> {
     return pullImage(this.images, ref, opts);

@@ -199,3 +199,17 @@ t.test('removing the last image that uses a layer removes the layer', async (t) 
   env.podrun.images.remove('oci/again:2');
   t.equal(count(), 0, 'the last one gone: so are its layers');
 });
+
+t.test('image prune removes what no pod uses, and keeps what one does', async (t) => {
+  const env = await setup(t, { image: false });
+  const dir = tempDir(t, 'podrun-oci-');
+  const used = await writeOciLayout(path.join(dir, 'used'), '1', spec(dir));
+  const unused = await writeOciLayout(path.join(dir, 'unused'), '1', { layers: [[{ name: 'only-here', body: 'x' }]], config: {} });
+  await env.podrun.images.importImage(used.dir, 'oci/used:1');
+  await env.podrun.images.importImage(unused.dir, 'oci/unused:1');
+  await env.podrun.createPod(pod('user', { containers: [{ name: 'c', image: 'oci/used:1', command: ['/payload', 'sleep', '600'] }] }));
+  await env.podrun.waitFor('user', isRunning, { timeoutMs: 10_000 });
+  t.same(await env.podrun.pruneImages(), ['oci/unused:1'], 'only the unused image goes');
+  t.ok(env.podrun.images.get('oci/used:1'), 'the one a pod uses stays');
+  t.notOk(fs.existsSync(path.join(env.dataRoot, 'layers', unused.diffIds[0]!.slice(7))), "and the removed image's own layer is gone");
+});

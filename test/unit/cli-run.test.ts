@@ -50,11 +50,15 @@ class FakePodrun {
     remove: (ref: string): void => {
       if (ref !== 'local/app:v1') throw new NotFoundError('image', ref.includes(':') ? ref : `${ref}:latest`);
     },
+    get: (ref: string): ImageRecord | undefined => this.images.list().find((i) => `${i.name}:${i.tag}` === ref),
     importImage: async (src: string, ref: string, config?: object): Promise<ImageRecord> => {
       this.calls.push(`import ${src} ${ref} ${JSON.stringify(config)}`);
       return { name: ref, tag: 'latest', id: 'sha256:' + 'f'.repeat(64), rootfs: '', config: {}, created: '', size: 0 };
     },
   };
+  async imagesInUse(): Promise<Set<string>> {
+    return new Set();
+  }
   constructor(pods: Pod[] = []) {
     for (const p of pods) this.pods.set(`${p.metadata!.namespace}/${p.metadata!.name}`, p);
   }
@@ -162,7 +166,7 @@ t.test('errors: one line, kubectl words, exit 1; stacks only with PODRUN_DEBUG=1
   r = await cli(['frobnicate']);
   t.same([r.code, r.err], [1, 'error: unknown command "frobnicate" for "podrun"\n']);
   r = await cli(['image']);
-  t.same([r.code, r.err], [1, 'error: podrun image requires a subcommand: import, ls, rm\n']);
+  t.same([r.code, r.err], [1, 'error: podrun image requires a subcommand: import, ls, rm, prune\n']);
   const failing = new FakePodrun();
   failing.apply = async () => {
     throw new ValidationError('spec.containers[1].image', 'Required value');
@@ -280,7 +284,7 @@ t.test('images: ls like podman, rm, import flags; no engine', async (t) => {
       '',
     ].join('\n'),
   );
-  t.same(r.made, [{ dataRoot: '/d' }], 'image commands need no engine');
+  t.same(r.made, [{ dataRoot: '/d' }], 'listing images needs no engine');
   r = await cli(['rmi', 'local/app:v1', 'nope'], fake);
   t.equal(r.out, 'Untagged: local/app:v1\n');
   t.equal(r.err, 'error: image "nope:latest" not found\n');

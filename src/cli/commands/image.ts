@@ -5,6 +5,7 @@ import { formatImageRef, parseImageRef } from '../../image/reference';
 import type { Command } from '../context';
 import { write } from '../context';
 import { imageTable } from '../format-images';
+import { PodrunError } from '../../errors';
 import { formatError, usageError } from '../report-error';
 
 /** --entrypoint/--cmd: a JSON array of strings, or else one plain string taken as one argument. */
@@ -81,15 +82,18 @@ export const imageListCommand: Command = {
 export const imageRemoveCommand: Command = {
   path: ['image', 'rm'],
   aliases: [['image', 'remove'], ['rmi']],
-  usage: 'image rm NAME[:TAG]...',
+  usage: 'image rm NAME[:TAG]... [--force]',
   summary: 'Remove images (their content goes when no other name refers to it)',
-  flags: [],
-  engine: 'local',
+  flags: [{ name: 'force', short: 'f', kind: 'bool', help: 'remove it even while pods use it' }],
+  engine: 'spawn',
   async run(ctx) {
     if (ctx.args.length === 0) throw usageError('image rm requires at least one image name');
     let code = 0;
+    const inUse = ctx.flags.bool('force') ? new Set<string>() : await ctx.podrun().imagesInUse();
     for (const ref of ctx.args) {
       try {
+        const img = ctx.podrun().images.get(ref);
+        if (img && inUse.has(img.id)) throw new PodrunError('Conflict', `image "${ref}" is in use by a pod`, 'delete the pod first, or use --force');
         ctx.podrun().images.remove(ref);
         await write(ctx.io.stdout, `Untagged: ${formatImageRef(parseImageRef(ref))}\n`);
       } catch (err) {
@@ -99,5 +103,18 @@ export const imageRemoveCommand: Command = {
       }
     }
     return code;
+  },
+};
+
+export const imagePruneCommand: Command = {
+  path: ['image', 'prune'],
+  usage: 'image prune',
+  summary: 'Remove the images no pod uses (and the layers only they had)',
+  flags: [],
+  engine: 'spawn',
+  async run(ctx) {
+    if (ctx.args.length > 0) throw usageError(`unexpected args: [${ctx.args.join(' ')}]`);
+    for (const name of await ctx.podrun().pruneImages()) await write(ctx.io.stdout, `Untagged: ${name}\n`);
+    return 0;
   },
 };

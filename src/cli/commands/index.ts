@@ -8,7 +8,7 @@ import { deleteCommand } from './delete';
 import { describeCommand } from './describe';
 import { execCommand } from './exec';
 import { getCommand } from './get';
-import { imageImportCommand, imageListCommand, imageRemoveCommand } from './image';
+import { imageImportCommand, imageListCommand, imagePruneCommand, imageRemoveCommand } from './image';
 import { logsCommand } from './logs';
 import { portForwardCommand } from './port-forward';
 import { pullCommand } from './pull';
@@ -34,6 +34,7 @@ export const COMMANDS: Command[] = [
   pullCommand,
   imageListCommand,
   imageRemoveCommand,
+  imagePruneCommand,
   versionCommand,
 ];
 
