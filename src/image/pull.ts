@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { PodrunError } from '../errors';
 import { imageConfigOf, selectManifest, type ImageSource } from './oci-archive';
 import { MANIFEST_TYPES, PullError, RegistryClient, type Credentials } from './registry';
+import { loadRegistriesConf, registryEntry } from './registries-conf';
 import { formatRemoteRef, parseRemoteRef, type RemoteRef } from './remote-ref';
 import type { ImageStore } from './store';
 import type { ImageRecord } from './types';
@@ -42,8 +43,17 @@ export function pullImage(store: ImageStore, ref: string, opts: PullOptions = {}
   return p;
 }
 
-async function pull(store: ImageStore, r: RemoteRef, opts: PullOptions): Promise<ImageRecord> {
-  const client = new RegistryClient(r, { insecure: opts.insecure, credentials: opts.credentials });
+async function pull(store: ImageStore, asked: RemoteRef, opts: PullOptions): Promise<ImageRecord> {
+  // registries.conf: where the registry really is, whether it is plain HTTP, whether it is blocked.
+  const entry = registryEntry(loadRegistriesConf(), asked.registry, asked.repository);
+  if (entry?.blocked) throw new PullError(`${formatRemoteRef(asked)}: registry ${entry.prefix} is blocked in registries.conf`);
+  let r = asked;
+  if (entry && entry.location !== entry.prefix) {
+    const full = `${asked.registry}/${asked.repository}`.replace(entry.prefix.replace(/\/$/, ''), entry.location.replace(/\/$/, ''));
+    const slash = full.indexOf('/');
+    r = { ...asked, registry: full.slice(0, slash), repository: full.slice(slash + 1) };
+  }
+  const client = new RegistryClient(r, { insecure: opts.insecure ?? (entry?.insecure || undefined), credentials: opts.credentials });
   let m = await client.manifest(r.digest ?? r.tag!);
   if (INDEX_TYPES.has(m.mediaType)) {
     const index = JSON.parse(m.body.toString('utf8')) as { manifests?: { digest: string; platform?: { os?: string; architecture?: string } }[] };
@@ -97,7 +107,7 @@ async function pull(store: ImageStore, r: RemoteRef, opts: PullOptions): Promise
       config: imageConfigOf(config),
       layers: layers.map((l, i) => ({ file: fileOf(l.digest), digest: l.digest, diffId: diffIds[i]! })),
     };
-    return await store.importSource(source, localName(r));
+    return await store.importSource(source, localName(asked));
   } catch (e) {
     store.layers.unpin(diffIds);
     throw e instanceof PodrunError ? e : new PullError(`${formatRemoteRef(r)}: ${(e as Error).message}`);

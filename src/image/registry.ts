@@ -63,6 +63,33 @@ export function findCredentials(registry: string, env: NodeJS.ProcessEnv = proce
   return undefined;
 }
 
+/** Where `podrun login` writes: $REGISTRY_AUTH_FILE, else podman's ${XDG_RUNTIME_DIR}/containers/auth.json. */
+export function authFileForWriting(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.REGISTRY_AUTH_FILE) return env.REGISTRY_AUTH_FILE;
+  if (env.XDG_RUNTIME_DIR) return path.join(env.XDG_RUNTIME_DIR, 'containers', 'auth.json');
+  return path.join(env.XDG_CONFIG_HOME || path.join(env.HOME || os.homedir(), '.config'), 'containers', 'auth.json');
+}
+
+/** Adds (or with `credentials` undefined, removes) a registry's entry; the file stays owner-only. Returns whether it changed. */
+export function writeCredentials(file: string, registry: string, credentials: Credentials | undefined): boolean {
+  let doc: { auths?: Record<string, { auth?: string }> } = {};
+  try {
+    doc = JSON.parse(fs.readFileSync(file, 'utf8')) as typeof doc;
+  } catch {
+    /* a new file */
+  }
+  doc.auths ??= {};
+  const had = registry in doc.auths;
+  if (credentials) doc.auths[registry] = { auth: Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64') };
+  else delete doc.auths[registry];
+  if (!credentials && !had) return false;
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  const tmp = `${file}.tmp-${process.pid}`;
+  fs.writeFileSync(tmp, JSON.stringify(doc, null, 2) + '\n', { mode: 0o600 });
+  fs.renameSync(tmp, file);
+  return true;
+}
+
 /** Parses `Bearer realm="…",service="…",scope="…"` (or Basic). */
 export function parseChallenge(header: string): { scheme: string; params: Record<string, string> } {
   const sp = header.indexOf(' ');
@@ -142,6 +169,14 @@ export class RegistryClient {
     const token = body.token ?? body.access_token;
     if (!token) throw new PullError(`${what}: the token service answered without a token`);
     this.authorization = `Bearer ${token}`;
+  }
+
+  /** The /v2/ ping, answering the challenge: resolves when the registry accepts us. */
+  async ping(): Promise<void> {
+    const what = this.ref.registry;
+    const res = await this.request(`${this.base}/v2/`, {}, what);
+    await res.arrayBuffer().catch(() => undefined);
+    if (!res.ok) throw new PullError(`${what}: ${res.status} ${res.statusText}`, res.status);
   }
 
   /** A manifest (or index) by tag or digest: its bytes, media type and digest (checked when asked by digest). */

@@ -160,3 +160,30 @@ t.test('an interrupted download resumes from its partial file; a bad partial is 
   t.notOk(fs.existsSync(bad), 'and dropped');
   t.equal((await other.podrun.pull(`${reg.host}/test/resume:1`)).id, layout.configDigest, 'the next pull fetches it afresh');
 });
+
+t.test('podrun login / pull / logout from the CLI', { skip: spawnSyncOk('htpasswd') ? false : 'needs htpasswd (apache2-utils)' }, async (t) => {
+  const dir = tempDir(t, 'podrun-reg-');
+  const layout = await writeOciLayout(path.join(dir, 'layout'), '1', image(dir));
+  const reg = await startRegistry(t, path.join(dir, 'registry'), { user: 'cli', password: 'pw1' });
+  reg.push(layout.dir, '1', 'cli/app:1');
+  const authFile = path.join(dir, 'auth', 'auth.json');
+  const cli = (args: string[], input?: string) =>
+    spawnSync(process.execPath, [path.join(__dirname, '..', '..', 'bin', 'podrun'), '--root', path.join(dir, 'state'), '--data-root', path.join(dir, 'data'), ...args], {
+      encoding: 'utf8',
+      input,
+      env: { ...process.env, REGISTRY_AUTH_FILE: authFile },
+    });
+  const bad = cli(['login', reg.host, '-u', 'cli', '--password-stdin'], 'wrong\n');
+  t.equal(bad.status, 1, 'a wrong password: exit 1');
+  t.match(bad.stderr, /^error: .*UNAUTHORIZED/, "with the registry's word");
+  t.notOk(fs.existsSync(authFile), 'and nothing written');
+  const ok = cli(['login', reg.host, '-u', 'cli', '--password-stdin'], 'pw1\n');
+  t.equal(ok.stdout, 'Login Succeeded!\n');
+  t.equal(fs.statSync(authFile).mode & 0o777, 0o600, 'auth.json is owner-only');
+  const pulled = cli(['pull', `${reg.host}/cli/app:1`]);
+  t.equal(pulled.status, 0, `pull with the saved credentials: ${pulled.stderr}`);
+  t.match(pulled.stdout, /^Copying blob [0-9a-f]{12}: done/m, 'a line per layer when not on a terminal');
+  t.match(pulled.stdout, new RegExp(`Pulled ${reg.host.replace(/\./g, '\\.')}/cli/app:1 ${layout.configDigest}`));
+  t.equal(cli(['logout', reg.host]).stdout, `Removed login credentials for ${reg.host}\n`);
+  t.equal(cli(['logout', reg.host]).status, 1, 'a second logout: not logged in');
+});

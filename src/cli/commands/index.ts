@@ -9,6 +9,7 @@ import { describeCommand } from './describe';
 import { execCommand } from './exec';
 import { getCommand } from './get';
 import { imageImportCommand, imageListCommand, imagePruneCommand, imageRemoveCommand } from './image';
+import { loginCommand, logoutCommand } from './login';
 import { logsCommand } from './logs';
 import { portForwardCommand } from './port-forward';
 import { pullCommand } from './pull';
@@ -32,6 +33,8 @@ export const COMMANDS: Command[] = [
   systemResetCommand,
   imageImportCommand,
   pullCommand,
+  loginCommand,
+  logoutCommand,
   imageListCommand,
   imageRemoveCommand,
   imagePruneCommand,
