@@ -2,7 +2,9 @@
 // temp dir (optionally behind htpasswd basic auth), filled with `skopeo copy` from an OCI
 // layout the test wrote, in OCI or Docker schema 2 format.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { sleep, type Test } from './harness';
@@ -29,15 +31,58 @@ export interface Registry {
   host: string;
   storage: string;
   /** Copies image `tag` of an OCI layout to `host/repo:tag` (format: 'oci' or 'v2s2'). */
-  push(layout: string, tag: string, repo: string, format?: 'oci' | 'v2s2'): void;
+  push(layout: string, tag: string, repo: string, format?: 'oci' | 'v2s2'): Promise<void>;
 }
 
-export async function startRegistry(t: Test, dir: string, auth?: { user: string; password: string }): Promise<Registry> {
+/**
+ * A token service for the registry's bearer flow (docker/distribution's `auth: token`): it
+ * answers GET /token?service&scope with a JWT signed by a key whose self-signed certificate the
+ * registry trusts (x5c header), granting what `scope` asks, to a user with the right password.
+ */
+async function startTokenServer(t: Test, dir: string, service: string, user: { user: string; password: string }): Promise<{ realm: string; cert: string }> {
+  const key = path.join(dir, 'token.key');
+  const cert = path.join(dir, 'token.crt');
+  const o = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=podrun-test-token'], { encoding: 'utf8' });
+  if (o.status !== 0) throw new Error(`openssl: ${o.stderr}`);
+  const x5c = new crypto.X509Certificate(fs.readFileSync(cert)).raw.toString('base64');
+  const signer = crypto.createPrivateKey(fs.readFileSync(key));
+  const b64 = (v: object | Buffer) => (Buffer.isBuffer(v) ? v : Buffer.from(JSON.stringify(v))).toString('base64url');
+  const port = await freePort();
+  const server = http.createServer((req, res) => {
+    const u = new URL(req.url ?? '/', 'http://x');
+    const auth = req.headers.authorization ?? '';
+    const given = auth.startsWith('Basic ') ? Buffer.from(auth.slice(6), 'base64').toString('utf8') : '';
+    if (given !== `${user.user}:${user.password}`) {
+      res.writeHead(401, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ errors: [{ code: 'UNAUTHORIZED', message: 'the token service wants a user and password' }] }));
+      return;
+    }
+    const access = u.searchParams.getAll('scope').flatMap((sc) => {
+      const [type, name, actions] = sc.split(':');
+      return type && name ? [{ type, name, actions: (actions ?? '').split(',').filter(Boolean) }] : [];
+    });
+    const now = Math.floor(Date.now() / 1000);
+    const head = b64({ alg: 'RS256', typ: 'JWT', x5c: [x5c] });
+    const body = b64({ iss: 'podrun-test-issuer', sub: user.user, aud: service, exp: now + 300, nbf: now - 10, iat: now, jti: crypto.randomUUID(), access });
+    const sig = crypto.sign('sha256', Buffer.from(`${head}.${body}`), signer).toString('base64url');
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ token: `${head}.${body}.${sig}`, expires_in: 300 }));
+  });
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', () => r()));
+  t.teardown(() => server.close());
+  return { realm: `http://127.0.0.1:${port}/token`, cert };
+}
+
+export async function startRegistry(t: Test, dir: string, auth?: { user: string; password: string; bearer?: boolean }): Promise<Registry> {
   const port = await freePort();
   const storage = path.join(dir, 'storage');
   fs.mkdirSync(storage, { recursive: true });
   let authConfig = '';
-  if (auth) {
+  if (auth?.bearer) {
+    fs.mkdirSync(dir, { recursive: true });
+    const tokens = await startTokenServer(t, dir, 'podrun-test', auth);
+    authConfig = `auth:\n  token:\n    realm: ${tokens.realm}\n    service: podrun-test\n    issuer: podrun-test-issuer\n    rootcertbundle: ${tokens.cert}\n`;
+  } else if (auth) {
     const h = spawnSync('htpasswd', ['-Bbn', auth.user, auth.password], { encoding: 'utf8' });
     if (h.status !== 0) throw new Error(`htpasswd: ${h.stderr}`);
     fs.writeFileSync(path.join(dir, 'htpasswd'), h.stdout);
@@ -64,10 +109,14 @@ export async function startRegistry(t: Test, dir: string, auth?: { user: string;
   return {
     host,
     storage,
-    push(layout, tag, repo, format = 'oci') {
+    // Asynchronous: the token service answers from this very process while skopeo runs.
+    async push(layout, tag, repo, format = 'oci') {
       const creds = auth ? ['--dest-creds', `${auth.user}:${auth.password}`] : [];
-      const r = spawnSync('skopeo', ['--policy', policy, 'copy', '--quiet', '--dest-tls-verify=false', '--format', format, ...creds, `oci:${layout}:${tag}`, `docker://${host}/${repo}`], { encoding: 'utf8' });
-      if (r.status !== 0) throw new Error(`skopeo copy: ${r.stderr}`);
+      const child = spawn('skopeo', ['--policy', policy, 'copy', '--quiet', '--dest-tls-verify=false', '--format', format, ...creds, `oci:${layout}:${tag}`, `docker://${host}/${repo}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let err = '';
+      child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      if (code !== 0) throw new Error(`skopeo copy: ${err}`);
     },
   };
 }

@@ -36,8 +36,8 @@ t.test('pull (OCI and Docker schema 2) and run; missing tags and corrupt blobs f
   const dir = tempDir(t, 'podrun-reg-');
   const layout = await writeOciLayout(path.join(dir, 'layout'), '1', image(dir));
   const reg = await startRegistry(t, path.join(dir, 'registry'));
-  reg.push(layout.dir, '1', 'test/busybox:1', 'oci');
-  reg.push(layout.dir, '1', 'test/busybox-docker:1', 'v2s2');
+  await reg.push(layout.dir, '1', 'test/busybox:1', 'oci');
+  await reg.push(layout.dir, '1', 'test/busybox-docker:1', 'v2s2');
   const env = await setup(t, { image: false });
 
   const ref = `${reg.host}/test/busybox:1`;
@@ -75,7 +75,7 @@ t.test('a registry that wants credentials: its message without them; with auth.j
   const dir = tempDir(t, 'podrun-reg-');
   const layout = await writeOciLayout(path.join(dir, 'layout'), '1', image(dir));
   const reg = await startRegistry(t, path.join(dir, 'registry'), { user: 'tester', password: 's3cret' });
-  reg.push(layout.dir, '1', 'private/app:1');
+  await reg.push(layout.dir, '1', 'private/app:1');
   const env = await setup(t, { image: false });
   const saved = process.env.REGISTRY_AUTH_FILE;
   const authFile = path.join(dir, 'auth.json');
@@ -98,7 +98,7 @@ t.test("the kubelet's image pulls: pulled at start, ErrImagePull then ImagePullB
   const dir = tempDir(t, 'podrun-reg-');
   const layout = await writeOciLayout(path.join(dir, 'layout'), '1', image(dir));
   const reg = await startRegistry(t, path.join(dir, 'registry'), spawnSyncOk('htpasswd') ? { user: 'puller', password: 'pw' } : undefined);
-  reg.push(layout.dir, '1', 'k8s/app:1');
+  await reg.push(layout.dir, '1', 'k8s/app:1');
   const saved = process.env.REGISTRY_AUTH_FILE;
   process.env.REGISTRY_AUTH_FILE = path.join(dir, 'none.json'); // only the pod's secret may give credentials
   t.teardown(() => (saved === undefined ? delete process.env.REGISTRY_AUTH_FILE : (process.env.REGISTRY_AUTH_FILE = saved)));
@@ -139,7 +139,7 @@ t.test('an interrupted download resumes from its partial file; a bad partial is 
   const dir = tempDir(t, 'podrun-reg-');
   const layout = await writeOciLayout(path.join(dir, 'layout'), '1', image(dir));
   const reg = await startRegistry(t, path.join(dir, 'registry'));
-  reg.push(layout.dir, '1', 'test/resume:1');
+  await reg.push(layout.dir, '1', 'test/resume:1');
   const blobFile = (digest: string) => path.join(layout.dir, 'blobs', 'sha256', digest.slice(7));
   const base = layout.layerDigests[0]!;
   const whole = fs.readFileSync(blobFile(base));
@@ -165,7 +165,7 @@ t.test('podrun login / pull / logout from the CLI', { skip: spawnSyncOk('htpassw
   const dir = tempDir(t, 'podrun-reg-');
   const layout = await writeOciLayout(path.join(dir, 'layout'), '1', image(dir));
   const reg = await startRegistry(t, path.join(dir, 'registry'), { user: 'cli', password: 'pw1' });
-  reg.push(layout.dir, '1', 'cli/app:1');
+  await reg.push(layout.dir, '1', 'cli/app:1');
   const authFile = path.join(dir, 'auth', 'auth.json');
   const cli = (args: string[], input?: string) =>
     spawnSync(process.execPath, [path.join(__dirname, '..', '..', 'bin', 'podrun'), '--root', path.join(dir, 'state'), '--data-root', path.join(dir, 'data'), ...args], {
@@ -186,4 +186,21 @@ t.test('podrun login / pull / logout from the CLI', { skip: spawnSyncOk('htpassw
   t.match(pulled.stdout, new RegExp(`Pulled ${reg.host.replace(/\./g, '\\.')}/cli/app:1 ${layout.configDigest}`));
   t.equal(cli(['logout', reg.host]).stdout, `Removed login credentials for ${reg.host}\n`);
   t.equal(cli(['logout', reg.host]).status, 1, 'a second logout: not logged in');
+});
+
+t.test('the bearer-token flow: the registry sends us to its token service, which wants credentials', { skip: spawnSyncOk('openssl') ? false : 'needs openssl' }, async (t) => {
+  const dir = tempDir(t, 'podrun-reg-');
+  const layout = await writeOciLayout(path.join(dir, 'layout'), '1', image(dir));
+  const reg = await startRegistry(t, path.join(dir, 'registry'), { user: 'bearer', password: 'tok', bearer: true });
+  await reg.push(layout.dir, '1', 'tokens/app:1');
+  const env = await setup(t, { image: false });
+  const saved = process.env.REGISTRY_AUTH_FILE;
+  t.teardown(() => (saved === undefined ? delete process.env.REGISTRY_AUTH_FILE : (process.env.REGISTRY_AUTH_FILE = saved)));
+  process.env.REGISTRY_AUTH_FILE = path.join(dir, 'none.json');
+  await t.rejects(env.podrun.pull(`${reg.host}/tokens/app:1`), /token service: UNAUTHORIZED: the token service wants a user and password/, "no credentials: the token service's message");
+  const authFile = path.join(dir, 'auth.json');
+  fs.writeFileSync(authFile, JSON.stringify({ auths: { [reg.host]: { auth: Buffer.from('bearer:tok').toString('base64') } } }));
+  process.env.REGISTRY_AUTH_FILE = authFile;
+  const img = await env.podrun.pull(`${reg.host}/tokens/app:1`);
+  t.equal(img.id, layout.configDigest, 'with credentials: a token, then the image');
 });
