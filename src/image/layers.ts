@@ -19,6 +19,8 @@ export interface LayerRecord {
   diffId: string;
   /** The digest of the blob it came from (compressed or not). */
   digest: string;
+  /** Bytes of its files' content and symlink targets. */
+  size: number;
 }
 
 function hexOf(digest: string): string {
@@ -37,6 +39,15 @@ export class LayerStore {
   /** The directory overlayfs uses as a lower layer. */
   rootOf(diffId: string): string {
     return path.join(this.dir, hexOf(diffId), 'root');
+  }
+
+  /** The recorded size of a stored layer (0 when unknown). */
+  sizeOf(diffId: string): number {
+    try {
+      return (JSON.parse(fs.readFileSync(path.join(this.dir, hexOf(diffId), 'layer.json'), 'utf8')) as LayerRecord).size ?? 0;
+    } catch {
+      return 0;
+    }
   }
 
   has(diffId: string): boolean {
@@ -68,7 +79,7 @@ export class LayerStore {
       if (stats.diffId !== diffId) {
         throw new PodrunError('Invalid', `layer ${digest}: its content has digest ${stats.diffId}, but the image config says ${diffId}`, 'the image is corrupt or was tampered with');
       }
-      const record: LayerRecord = { diffId, digest };
+      const record: LayerRecord = { diffId, digest, size: stats.bytes };
       writeFileAtomicSync(path.join(tmp, 'layer.json'), JSON.stringify(record) + '\n');
       try {
         fs.renameSync(tmp, final);

@@ -102,26 +102,6 @@ function asPodrunError(err: unknown): PodrunError {
   return new PodrunError('Internal', err instanceof Error ? err.message : String(err));
 }
 
-/** Bytes of regular files and symlinks under dir, each inode once. */
-function dirBytes(dir: string): number {
-  let n = 0;
-  const seen = new Set<string>();
-  const walk = (d: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.isFile() || e.isSymbolicLink()) {
-        const st = fs.lstatSync(p);
-        const key = `${st.dev}:${st.ino}`;
-        if (!seen.has(key)) n += st.size;
-        seen.add(key);
-      }
-    }
-  };
-  walk(dir);
-  return n;
-}
-
 function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -247,7 +227,7 @@ export class ImageStore {
       ? `sha256:${crypto.createHash('sha256').update(JSON.stringify([source.configDigest, config])).digest('hex')}`
       : source.configDigest;
     const diffIds = source.layers.map((l) => l.diffId);
-    const size = diffIds.reduce((n, d) => n + dirBytes(this.layers.rootOf(d)), 0);
+    const size = diffIds.reduce((n, d) => n + this.layers.sizeOf(d), 0);
     const key = formatImageRef(r);
     let trash: string | undefined;
     try {

@@ -28,6 +28,8 @@ export interface ExtractStats {
   skipped: string[];
   /** `sha256:` of the uncompressed tar stream: an OCI layer's DiffID. */
   diffId: string;
+  /** Bytes of file content and symlink targets (a hard link adds nothing). */
+  bytes: number;
 }
 
 export interface ExtractOptions {
@@ -188,7 +190,7 @@ export function extractTarStream(raw: Readable, compression: Compression, label:
 
 async function extract(input: Readable, archive: string, root: string, opts: ExtractOptions): Promise<ExtractStats> {
   const asRoot = isRoot();
-  const stats: ExtractStats = { entries: 0, skipped: [], diffId: '' };
+  const stats: ExtractStats = { entries: 0, skipped: [], diffId: '', bytes: 0 };
   // directory path -> mode to apply at the end
   const dirModes = new Map<string, number>();
   // archive paths of earlier non-directory entries: the only legal hard-link targets
@@ -279,6 +281,7 @@ async function extract(input: Readable, archive: string, root: string, opts: Ext
               }
             }
             if (batch.length) fs.writevSync(fd, batch);
+            stats.bytes += h.size ?? 0;
             if (asRoot && h.uid !== undefined && h.gid !== undefined) fs.fchownSync(fd, h.uid, h.gid);
             // after chown: chown clears the set-id bits
             fs.fchmodSync(fd, mode);
@@ -293,6 +296,7 @@ async function extract(input: Readable, archive: string, root: string, opts: Ext
           clearTarget(target, false);
           // The target is stored as written: it is interpreted inside the container, never here.
           fs.symlinkSync(h.linkname, target);
+          stats.bytes += Buffer.byteLength(h.linkname);
           chown(target);
           linkable.add(rel);
           await drain(entry);
