@@ -7,7 +7,7 @@ import { PodrunError } from '../errors';
 import { imageConfigOf, selectManifest, type ImageSource } from './oci-archive';
 import { MANIFEST_TYPES, PullError, RegistryClient, type Credentials } from './registry';
 import { loadRegistriesConf, registryEntry } from './registries-conf';
-import { formatRemoteRef, parseRemoteRef, type RemoteRef } from './remote-ref';
+import { formatRemoteRef, parseRemoteRef, withRegistry, type RemoteRef } from './remote-ref';
 import type { ImageStore } from './store';
 import type { ImageRecord } from './types';
 
@@ -37,10 +37,28 @@ export function pullImage(store: ImageStore, ref: string, opts: PullOptions = {}
   const key = `${store.dir}\0${formatRemoteRef(r)}`;
   let p = inFlight.get(key);
   if (!p) {
-    p = pull(store, r, opts).finally(() => inFlight.delete(key));
+    p = pullSearching(store, r, opts).finally(() => inFlight.delete(key));
     inFlight.set(key, p);
   }
   return p;
+}
+
+/**
+ * A short name goes to each of registries.conf's unqualified-search-registries in turn (podman's
+ * permissive short-name mode), and the first that has it wins; without that list, docker.io.
+ */
+async function pullSearching(store: ImageStore, r: RemoteRef, opts: PullOptions): Promise<ImageRecord> {
+  const search = r.qualified ? [] : loadRegistriesConf().unqualifiedSearch;
+  if (!search.length) return pull(store, r, opts);
+  const failures: string[] = [];
+  for (const registry of search) {
+    try {
+      return await pull(store, withRegistry(r, registry), opts);
+    } catch (e) {
+      failures.push((e as Error).message);
+    }
+  }
+  throw new PullError(`${formatRemoteRef(r).replace(/^docker\.io\/(library\/)?/, '')}: not found in any of the search registries (${search.join(', ')}): ${failures.join('; ')}`);
 }
 
 async function pull(store: ImageStore, asked: RemoteRef, opts: PullOptions): Promise<ImageRecord> {

@@ -17,6 +17,8 @@ export interface RemoteRef {
   repository: string;
   tag?: string;
   digest?: string;
+  /** The reference named its registry (false: a short name, which search registries may resolve). */
+  qualified?: boolean;
 }
 
 function invalid(s: string, why: string): PodrunError {
@@ -44,17 +46,28 @@ export function parseRemoteRef(s: string): RemoteRef {
   const parts = rest.split('/');
   let registry = DEFAULT_REGISTRY;
   const first = parts[0]!;
-  if (parts.length > 1 && (first.includes('.') || first.includes(':') || first === 'localhost' || first.startsWith('['))) {
+  const qualified = parts.length > 1 && (first.includes('.') || first.includes(':') || first === 'localhost' || first.startsWith('['));
+  if (qualified) {
     if (!HOST.test(first)) throw invalid(s, `registry "${first}" is not a host name`);
     registry = first;
     parts.shift();
   }
+  const path = parts.join('/');
   for (const p of parts) if (!COMPONENT.test(p)) throw invalid(s, `name component "${p}" must be lowercase letters, digits and separators (. _ __ -)`);
-  if (registry === DEFAULT_REGISTRY && parts.length === 1) parts.unshift('library');
-  const repository = parts.join('/');
-  if (repository.length > 255) throw invalid(s, 'name longer than 255 characters');
+  if (path.length > 255) throw invalid(s, 'name longer than 255 characters');
   if (!tag && !digest) tag = 'latest';
-  return { registry, repository, tag, digest };
+  return { registry, repository: inRegistry(registry, path), tag, digest, qualified };
+}
+
+/** A short name's repository in a given registry: Docker Hub's official images live under `library/`. */
+function inRegistry(registry: string, path: string): string {
+  return registry === DEFAULT_REGISTRY && !path.includes('/') ? `library/${path}` : path;
+}
+
+/** The same short name in another registry (for unqualified-search-registries). */
+export function withRegistry(r: RemoteRef, registry: string): RemoteRef {
+  const path = r.registry === DEFAULT_REGISTRY && r.repository.startsWith('library/') && !r.repository.slice(8).includes('/') ? r.repository.slice(8) : r.repository;
+  return { ...r, registry, repository: inRegistry(registry, path), qualified: true };
 }
 
 /** The full name (`docker.io/library/busybox:1.36`, `host:5000/a/b@sha256:…`). */

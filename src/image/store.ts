@@ -22,7 +22,8 @@ import { copyTree } from './copy-tree';
 import { digestTree } from './digest';
 import { withLockSync } from './lock';
 import { formatImageRef, parseImageRef } from './reference';
-import { parseRemoteRef } from './remote-ref';
+import { loadRegistriesConf } from './registries-conf';
+import { parseRemoteRef, withRegistry, type RemoteRef } from './remote-ref';
 import { removeTree } from './remove-tree';
 import type { ImageConfig, ImageRecord } from './types';
 import { LayerStore } from './layers';
@@ -274,16 +275,22 @@ export class ImageStore {
       const id = this.readIndex().refs[formatImageRef(r)];
       if (id) return this.load(r.name, r.tag, id);
     }
-    // As pulled: under the full name (`busybox` is docker.io/library/busybox:latest).
-    let full: { name: string; tag: string };
+    // As pulled: under the full name (`busybox` is docker.io/library/busybox:latest), or for a
+    // short name, under each search registry's (registries.conf), in order.
+    let remote: RemoteRef;
     try {
-      const remote = parseRemoteRef(ref);
-      full = { name: `${remote.registry}/${remote.repository}`, tag: remote.tag ?? `sha256-${remote.digest!.slice(7)}` };
+      remote = parseRemoteRef(ref);
     } catch {
       return undefined;
     }
-    const id = this.readIndex().refs[formatImageRef(full)];
-    return id ? this.load(full.name, full.tag, id) : undefined;
+    const candidates = remote.qualified ? [remote] : [...loadRegistriesConf().unqualifiedSearch.map((reg) => withRegistry(remote, reg)), remote];
+    const index = this.readIndex();
+    for (const c of candidates) {
+      const full = { name: `${c.registry}/${c.repository}`, tag: c.tag ?? `sha256-${c.digest!.slice(7)}` };
+      const id = index.refs[formatImageRef(full)];
+      if (id) return this.load(full.name, full.tag, id);
+    }
+    return undefined;
   }
 
   /** Remove a ref; its content goes too once no other ref names it. */

@@ -204,3 +204,21 @@ t.test('the bearer-token flow: the registry sends us to its token service, which
   const img = await env.podrun.pull(`${reg.host}/tokens/app:1`);
   t.equal(img.id, layout.configDigest, 'with credentials: a token, then the image');
 });
+
+t.test("short names go to registries.conf's unqualified-search-registries, in order", async (t) => {
+  const dir = tempDir(t, 'podrun-reg-');
+  const layout = await writeOciLayout(path.join(dir, 'layout'), '1', image(dir));
+  const empty = await startRegistry(t, path.join(dir, 'empty'));
+  const reg = await startRegistry(t, path.join(dir, 'registry'));
+  await reg.push(layout.dir, '1', 'team/app:1');
+  const conf = path.join(dir, 'registries.conf');
+  fs.writeFileSync(conf, `unqualified-search-registries = ["${empty.host}", "${reg.host}"]\n`);
+  const saved = process.env.CONTAINERS_REGISTRIES_CONF;
+  process.env.CONTAINERS_REGISTRIES_CONF = conf;
+  t.teardown(() => (saved === undefined ? delete process.env.CONTAINERS_REGISTRIES_CONF : (process.env.CONTAINERS_REGISTRIES_CONF = saved)));
+  const env = await setup(t, { image: false });
+  const img = await env.podrun.pull('team/app:1');
+  t.equal(img.name, `${reg.host}/team/app`, 'the first registry without it is passed over; the image keeps its full name');
+  t.equal(env.podrun.images.get('team/app:1')?.id, layout.configDigest, 'and the short name finds it');
+  await t.rejects(env.podrun.pull('team/none:1'), /not found in any of the search registries/, 'a name no search registry has');
+});

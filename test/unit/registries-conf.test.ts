@@ -1,6 +1,6 @@
 import t from 'tap';
 import { parseRegistriesConf, registryEntry } from '../../src/image/registries-conf';
-import { parseRemoteRef, formatRemoteRef, isLoopbackRegistry } from '../../src/image/remote-ref';
+import { parseRemoteRef, formatRemoteRef, isLoopbackRegistry, withRegistry } from '../../src/image/remote-ref';
 import { parseChallenge } from '../../src/image/registry';
 
 t.test('registries.conf: search list, registry tables, longest prefix wins', async (t) => {
@@ -36,12 +36,14 @@ blocked = true
 });
 
 t.test('references are read as Docker reads them', async (t) => {
-  t.same(parseRemoteRef('busybox'), { registry: 'docker.io', repository: 'library/busybox', tag: 'latest', digest: undefined });
-  t.same(parseRemoteRef('busybox:1.36'), { registry: 'docker.io', repository: 'library/busybox', tag: '1.36', digest: undefined });
-  t.same(parseRemoteRef('team/app'), { registry: 'docker.io', repository: 'team/app', tag: 'latest', digest: undefined });
+  t.same(parseRemoteRef('busybox'), { registry: 'docker.io', repository: 'library/busybox', tag: 'latest', digest: undefined, qualified: false });
+  t.same(parseRemoteRef('busybox:1.36'), { registry: 'docker.io', repository: 'library/busybox', tag: '1.36', digest: undefined, qualified: false });
+  t.same(parseRemoteRef('team/app'), { registry: 'docker.io', repository: 'team/app', tag: 'latest', digest: undefined, qualified: false });
+  t.same(withRegistry(parseRemoteRef('busybox:1'), 'quay.io'), { registry: 'quay.io', repository: 'busybox', tag: '1', digest: undefined, qualified: true }, 'a short name elsewhere has no library/');
+  t.same(withRegistry(parseRemoteRef('team/app'), 'docker.io').repository, 'team/app');
   const d = 'sha256:' + 'a'.repeat(64);
-  t.same(parseRemoteRef(`registry:5000/team/app@${d}`), { registry: 'registry:5000', repository: 'team/app', tag: undefined, digest: d }, 'a port makes a registry; a digest needs no tag');
-  t.same(parseRemoteRef(`localhost/app:v1@${d}`), { registry: 'localhost', repository: 'app', tag: 'v1', digest: d });
+  t.same(parseRemoteRef(`registry:5000/team/app@${d}`), { registry: 'registry:5000', repository: 'team/app', tag: undefined, digest: d, qualified: true }, 'a port makes a registry; a digest needs no tag');
+  t.same(parseRemoteRef(`localhost/app:v1@${d}`), { registry: 'localhost', repository: 'app', tag: 'v1', digest: d, qualified: true });
   t.equal(formatRemoteRef(parseRemoteRef('busybox')), 'docker.io/library/busybox:latest');
   t.throws(() => parseRemoteRef('Busybox'), /name component "Busybox"/);
   t.throws(() => parseRemoteRef('busybox@sha256:abc'), /digest/);
