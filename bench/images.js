@@ -171,4 +171,4 @@ async function imageRows(ctx) {
   return rows;
 }
 
-module.exports = { imageRows };
+module.exports = { imageRows, buildLayout };

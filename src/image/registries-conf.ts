@@ -70,7 +70,18 @@ export function parseRegistriesConf(text: string): RegistriesConf {
   return conf;
 }
 
+let cached: { key: string; at: number; conf: RegistriesConf } | undefined;
+
+/** The file in effect; read again at most every 2 s (image lookups ask for it on every status). */
 export function loadRegistriesConf(env: NodeJS.ProcessEnv = process.env): RegistriesConf {
+  const key = `${env.CONTAINERS_REGISTRIES_CONF ?? ''}\0${env.XDG_CONFIG_HOME ?? ''}\0${env.HOME ?? ''}`;
+  if (cached && cached.key === key && Date.now() - cached.at < 2000) return cached.conf;
+  const conf = readRegistriesConf(env);
+  cached = { key, at: Date.now(), conf };
+  return conf;
+}
+
+function readRegistriesConf(env: NodeJS.ProcessEnv): RegistriesConf {
   const candidates = env.CONTAINERS_REGISTRIES_CONF
     ? [env.CONTAINERS_REGISTRIES_CONF]
     : [path.join(env.XDG_CONFIG_HOME || path.join(env.HOME || os.homedir(), '.config'), 'containers', 'registries.conf'), '/etc/containers/registries.conf'];
