@@ -21,6 +21,9 @@ export interface LayerRecord {
   digest: string;
   /** Bytes of its files' content and symlink targets. */
   size: number;
+  /** Relative paths its whiteouts hide, and its opaque directories (for the copy driver). */
+  whiteouts?: string[];
+  opaque?: string[];
 }
 
 function hexOf(digest: string): string {
@@ -39,6 +42,15 @@ export class LayerStore {
   /** The directory overlayfs uses as a lower layer. */
   rootOf(diffId: string): string {
     return path.join(this.dir, hexOf(diffId), 'root');
+  }
+
+  /** The record of a layer, from its root directory (as image records list them). */
+  recordAt(root: string): LayerRecord | undefined {
+    try {
+      return JSON.parse(fs.readFileSync(path.join(path.dirname(root), 'layer.json'), 'utf8')) as LayerRecord;
+    } catch {
+      return undefined;
+    }
   }
 
   /** The recorded size of a stored layer (0 when unknown). */
@@ -79,7 +91,7 @@ export class LayerStore {
       if (stats.diffId !== diffId) {
         throw new PodrunError('Invalid', `layer ${digest}: its content has digest ${stats.diffId}, but the image config says ${diffId}`, 'the image is corrupt or was tampered with');
       }
-      const record: LayerRecord = { diffId, digest, size: stats.bytes };
+      const record: LayerRecord = { diffId, digest, size: stats.bytes, whiteouts: stats.whiteouts, opaque: stats.opaque };
       writeFileAtomicSync(path.join(tmp, 'layer.json'), JSON.stringify(record) + '\n');
       try {
         fs.renameSync(tmp, final);

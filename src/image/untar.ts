@@ -30,6 +30,9 @@ export interface ExtractStats {
   diffId: string;
   /** Bytes of file content and symlink targets (a hard link adds nothing). */
   bytes: number;
+  /** Layers: what `.wh.` entries hide and which directories are opaque (relative paths). */
+  whiteouts: string[];
+  opaque: string[];
 }
 
 export interface ExtractOptions {
@@ -190,7 +193,7 @@ export function extractTarStream(raw: Readable, compression: Compression, label:
 
 async function extract(input: Readable, archive: string, root: string, opts: ExtractOptions): Promise<ExtractStats> {
   const asRoot = isRoot();
-  const stats: ExtractStats = { entries: 0, skipped: [], diffId: '', bytes: 0 };
+  const stats: ExtractStats = { entries: 0, skipped: [], diffId: '', bytes: 0, whiteouts: [], opaque: [] };
   // directory path -> mode to apply at the end
   const dirModes = new Map<string, number>();
   // archive paths of earlier non-directory entries: the only legal hard-link targets
@@ -239,11 +242,13 @@ async function extract(input: Readable, archive: string, root: string, opts: Ext
             dirModes.set(dir, 0o755);
           }
           native.setXattr(dir, opts.layer.opaqueXattr, 'y');
+          stats.opaque.push(parts.slice(0, -1).join('/'));
         } else {
           const hidden = path.join(path.dirname(target), base.slice(WHITEOUT.length));
           if (base.length === WHITEOUT.length) throw new UnsafeEntryError(h.name, 'whiteout without a name');
           clearTarget(hidden, false);
           makeSpecial(hidden, 'char', 0, 0, 0);
+          stats.whiteouts.push(parts.slice(0, -1).concat(base.slice(WHITEOUT.length)).join('/'));
           linkable.delete(parts.slice(0, -1).concat(base.slice(WHITEOUT.length)).join('/'));
         }
         await drain(entry);
