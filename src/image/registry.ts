@@ -206,36 +206,35 @@ export class RegistryClient {
     const what = `${this.ref.registry}/${this.ref.repository}@${digest}`;
     const body = await this.rawGet(`${this.base}/v2/${this.ref.repository}/blobs/${digest}`, what);
     const partial = `${dest}.partial`;
-    const fd = fs.openSync(partial, 'w', 0o600);
+    // The copy for resuming is written off the main thread (a write stream), which keeps the
+    // hashing and unpacking of the same bytes going meanwhile.
+    const keep = fs.createWriteStream(partial, { mode: 0o600 });
+    const closed = new Promise<void>((resolve) => keep.on('close', () => resolve()));
+    keep.on('error', () => undefined);
     const hash = crypto.createHash('sha256');
     let total = 0;
     const check = new Transform({
       transform(chunk: Buffer, _enc, done) {
         hash.update(chunk);
-        fs.writeSync(fd, chunk);
         total += chunk.length;
         onProgress?.(total);
-        done(null, chunk);
+        // Backpressure from the disk holds the download, not memory.
+        if (keep.write(chunk)) done(null, chunk);
+        else keep.once('drain', () => done(null, chunk));
       },
       flush(done) {
-        fs.closeSync(fd);
+        keep.end();
         const actual = `sha256:${hash.digest('hex')}`;
-        if (actual !== digest || (size !== undefined && total !== size)) {
+        void closed.then(() => {
           fs.rmSync(partial, { force: true });
-          done(new PullError(`${what}: the blob has digest ${actual} and ${total} bytes${size !== undefined ? ` (want ${size})` : ''}: refused`));
-          return;
-        }
-        fs.rmSync(partial, { force: true });
-        done();
+          if (actual !== digest || (size !== undefined && total !== size)) {
+            done(new PullError(`${what}: the blob has digest ${actual} and ${total} bytes${size !== undefined ? ` (want ${size})` : ''}: refused`));
+          } else done();
+        });
       },
     });
-    check.on('error', () => {
-      try {
-        fs.closeSync(fd);
-      } catch {
-        /* closed in flush */
-      }
-    });
+    // A broken download keeps what arrived in the partial file, for the next pull to resume.
+    check.on('error', () => keep.end());
     // pipeline: a connection that breaks mid-way fails `check` too (pipe would leave it waiting).
     pipeline(body, check, () => undefined);
     return check;
