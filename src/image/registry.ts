@@ -225,12 +225,11 @@ export class RegistryClient {
       flush(done) {
         keep.end();
         const actual = `sha256:${hash.digest('hex')}`;
-        void closed.then(() => {
-          fs.rmSync(partial, { force: true });
-          if (actual !== digest || (size !== undefined && total !== size)) {
-            done(new PullError(`${what}: the blob has digest ${actual} and ${total} bytes${size !== undefined ? ` (want ${size})` : ''}: refused`));
-          } else done();
-        });
+        void closed.then(() => fs.rmSync(partial, { force: true }));
+        // Said at once, before the decompressor downstream can report the same bad bytes its way.
+        if (actual !== digest || (size !== undefined && total !== size)) {
+          done(new PullError(`${what}: the blob has digest ${actual} and ${total} bytes${size !== undefined ? ` (want ${size})` : ''}: refused`));
+        } else void closed.then(() => done());
       },
     });
     // A broken download keeps what arrived in the partial file, for the next pull to resume.
@@ -286,6 +285,23 @@ export class RegistryClient {
       /* a fresh download */
     }
     if (size !== undefined && have > size) {
+      fs.rmSync(partial, { force: true });
+      have = 0;
+    }
+    if (size !== undefined && have === size) {
+      // All of it arrived before (the pull stopped after the download): check it, no request.
+      const hash = crypto.createHash('sha256');
+      const fd = fs.openSync(partial, 'r');
+      try {
+        const buf = Buffer.allocUnsafe(1 << 20);
+        for (let n; (n = fs.readSync(fd, buf, 0, buf.length, null)) > 0; ) hash.update(buf.subarray(0, n));
+      } finally {
+        fs.closeSync(fd);
+      }
+      if (`sha256:${hash.digest('hex')}` === digest) {
+        fs.renameSync(partial, dest);
+        return;
+      }
       fs.rmSync(partial, { force: true });
       have = 0;
     }
