@@ -76,25 +76,37 @@ static int op_dev (int rootfd, const char *target, struct pr_error *err)
   return shm < 0 ? -1 : 0;
 }
 
+static int mount_overlay (const struct json *op, const char *root, struct pr_error *err)
+{
+  char data[8192];
+  const struct json *lower = json_get (op, "lower");
+  size_t n = 0;
+  n += (size_t) snprintf (data + n, sizeof data - n, "lowerdir=");
+  for (const struct json *l = lower ? lower->child : NULL; l && n < sizeof data; l = l->next)
+    n += (size_t) snprintf (data + n, sizeof data - n, "%s%s", l == lower->child ? "" : ":", l->string);
+  n += (size_t) snprintf (data + n, sizeof data - n, ",upperdir=%s,workdir=%s%s", json_str (op, "upper", ""),
+                          json_str (op, "work", ""), json_bool (op, "userxattr", false) ? ",userxattr" : "");
+  if (n >= sizeof data)
+    return pr_fail (err, ENAMETOOLONG, "mount overlay", root);
+  if (mount ("overlay", root, "overlay", 0, data) < 0)
+    return pr_fail (err, errno, "mount overlay", root);
+  return 0;
+}
+
+int probe_overlay (const struct json *op, struct pr_error *err)
+{
+  const char *target = json_str (op, "target", "");
+  if (mount_overlay (op, target, err) < 0)
+    return -1;
+  umount2 (target, MNT_DETACH);
+  return 0;
+}
+
 static int op_root (const struct json *op, const char *root, struct pr_error *err)
 {
   const char *type = json_str (op, "type", "");
   if (strcmp (type, "overlay") == 0)
-    {
-      char data[8192];
-      const struct json *lower = json_get (op, "lower");
-      size_t n = 0;
-      n += (size_t) snprintf (data + n, sizeof data - n, "lowerdir=");
-      for (const struct json *l = lower ? lower->child : NULL; l && n < sizeof data; l = l->next)
-        n += (size_t) snprintf (data + n, sizeof data - n, "%s%s", l == lower->child ? "" : ":", l->string);
-      n += (size_t) snprintf (data + n, sizeof data - n, ",upperdir=%s,workdir=%s%s", json_str (op, "upper", ""),
-                              json_str (op, "work", ""), json_bool (op, "userxattr", false) ? ",userxattr" : "");
-      if (n >= sizeof data)
-        return pr_fail (err, ENAMETOOLONG, "mount overlay", root);
-      if (mount ("overlay", root, "overlay", 0, data) < 0)
-        return pr_fail (err, errno, "mount overlay", root);
-      return 0;
-    }
+    return mount_overlay (op, root, err);
   if (strcmp (type, "tmpfs") == 0)
     {
       if (mount ("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, json_str (op, "options", "mode=755")) < 0)

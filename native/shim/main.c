@@ -332,6 +332,14 @@ static void handle_request (struct client *cl, const char *line, size_t len)
     }
   else if (strcmp (op, "start") == 0)
     handle_start (cl->fd, id, json_get (req, "container"));
+  else if (strcmp (op, "probe-overlay") == 0)
+    {
+      struct pr_error err = { 0 };
+      if (probe_overlay (req, &err) < 0)
+        reply_error (cl->fd, id, &err, "overlay cannot be mounted here");
+      else
+        send_line (cl->fd, ok);
+    }
   else if (strcmp (op, "signal") == 0)
     {
       struct container *c = find_running (json_str (req, "name", ""));

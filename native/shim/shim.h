@@ -40,6 +40,9 @@ struct container
  * (an ephemeral container's targetContainerName) it joins that process's PID namespace. */
 int container_spawn (const struct json *plan, struct container *c, int target_pidfd, struct pr_error *err, char *msg,
                      size_t msglen);
+/* container.c: mounts an overlay as a container root would be ({lower, upper, work, userxattr}
+ * at `target`) and unmounts it: whether overlayfs works in this pod's namespaces. */
+int probe_overlay (const struct json *op, struct pr_error *err);
 /* main.c: output of a container also goes to the clients attached to it. */
 void attach_forward (struct container *c, const char *data, size_t len);
 /* logs.c */

@@ -26,6 +26,8 @@ import type { ApplyResult, IdMapping } from '../types';
 import { prepareVolumes, type PreparedVolume } from '../volume/volumes';
 import { KUBELET_BACKOFF, type BackoffPolicy } from './backoff';
 import { resolveImage } from './image-pull';
+import { copyLayers } from '../image/copy-layers';
+import type { ShimClient } from '../runtime/shim-client';
 import { parseRemoteRef } from '../image/remote-ref';
 import { detectCgroupV2, wantsLimits, type CgroupSupport } from './cgroups';
 import { EventRecorder } from './events';
@@ -112,6 +114,8 @@ export class Engine {
       hostIP: hostIP(),
       log,
       image: (ref, field) => this.image(ref, field),
+      rootfsDriver: (shim, image, scratch, rootless) => this.rootfsDriver(shim, image, scratch, rootless),
+      copyLayers: (image, dest) => copyLayers(this.opts.images.layers, image.layers ?? [], dest),
       resolveImage: (pod, c, event) => resolveImage(pod, c, { images: this.opts.images, secret: (ns, name) => this.objects.secret(ns, name), event }),
       envSources: (pod, container) => this.envSources(pod, container),
       event: (pod, type, reason, message, fieldPath) => this.recordEvent(pod, type, reason, message, fieldPath),
@@ -121,6 +125,37 @@ export class Engine {
   }
 
   private cgroups?: CgroupSupport;
+  private driver?: Promise<'overlay' | 'copy'>;
+
+  /**
+   * overlayfs, unless it cannot be mounted in a pod here (tried once, in the first pod that runs
+   * a layered image, by its shim), then copies of the layers; said once. PODRUN_ROOTFS=copy or
+   * =overlay decides without trying.
+   */
+  private rootfsDriver(shim: ShimClient, image: ImageRecord, scratch: string, rootless: boolean): Promise<'overlay' | 'copy'> {
+    const forced = process.env.PODRUN_ROOTFS;
+    if (forced === 'copy' || forced === 'overlay') return Promise.resolve(forced);
+    this.driver ??= (async () => {
+      for (const d of ['upper', 'work', 'mnt']) fs.mkdirSync(`${scratch}/${d}`, { recursive: true, mode: 0o700 });
+      let why: string | undefined;
+      try {
+        why = await shim.probeOverlay({ lower: [...(image.layers ?? [])].reverse(), upper: `${scratch}/upper`, work: `${scratch}/work`, target: `${scratch}/mnt`, userxattr: rootless });
+      } catch {
+        this.driver = undefined; // the shim went away: no verdict, ask again next time
+        return 'overlay' as const;
+      } finally {
+        try {
+          fs.rmSync(scratch, { recursive: true, force: true });
+        } catch {
+          /* overlay's work dir may be unreadable to us rootless: the pod's removal takes it */
+        }
+      }
+      if (!why) return 'overlay' as const;
+      this.notice(`overlayfs cannot be mounted here (${why}): container roots of layered images are copies of their layers (slower, more disk)`);
+      return 'copy' as const;
+    })();
+    return this.driver;
+  }
 
   private recordEvent(pod: Pod, type: 'Normal' | 'Warning', reason: string, message: string, fieldPath?: string): void {
     this.events.record(pod, type, reason, message, fieldPath);

@@ -30,6 +30,10 @@ export interface WorkerContext {
   backoff: BackoffPolicy;
   hostIP: string;
   image(ref: string, field: string): ImageRecord;
+  /** How layered images become container roots here: overlayfs, or copies where it cannot mount (decided once). */
+  rootfsDriver(shim: ShimClient, image: ImageRecord, scratch: string, rootless: boolean): Promise<'overlay' | 'copy'>;
+  /** The copy driver's work: the image's layers applied into dest. */
+  copyLayers(image: ImageRecord, dest: string): void;
   /** The image for a container start: present, or pulled per its imagePullPolicy (with the kubelet's events). */
   resolveImage(pod: Pod, c: Container, event: (type: 'Normal' | 'Warning', reason: string, message: string) => void): Promise<ImageResolution>;
   envSources(pod: Pod, container?: string): EnvSources;
@@ -436,9 +440,11 @@ export class PodWorker {
     const hint = (this.state.containers[c.name] ??= {});
     const image = await this.pullStep(c, hint);
     if (!image) return;
+    const driver = image.layers && this.shim ? await this.ctx.rootfsDriver(this.shim, image, `${this.paths.dir}/overlay-probe`, !!this.sandbox.idmap) : 'overlay';
     let plan;
     try {
       plan = buildContainerPlan({
+        rootfsDriver: driver,
         pod: this.pod,
         container: c,
         field,
@@ -464,6 +470,8 @@ export class PodWorker {
     if (plan.ops[0].type === 'overlay') {
       fs.mkdirSync(plan.ops[0].upper, { recursive: true });
       fs.mkdirSync(plan.ops[0].work, { recursive: true });
+    } else if (image.layers && plan.ops[0].type === 'bind') {
+      this.ctx.copyLayers(image, plan.ops[0].source);
     }
     writeStateFile(`${dir}/exec.json`, JSON.stringify(execIdentity(plan)) + '\n');
     if (!this.shim) return;

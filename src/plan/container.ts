@@ -65,6 +65,8 @@ export interface ContainerPlanInput {
   paths: PodPaths;
   idmap: IdMapPlan | null;
   envSources: EnvSources;
+  /** Layered images: overlayfs over the layers (the default), or a copy of them (the fallback). */
+  rootfsDriver?: 'overlay' | 'copy';
 }
 
 /** The image's `User` ("uid", "uid:gid"); names would need the image's /etc/passwd. */
@@ -79,7 +81,7 @@ function imageUser(user: string | undefined, field: string): { uid?: number; gid
   return { uid, gid };
 }
 
-export function rootOps(image: ImageRecord, paths: PodPaths, name: string, attempt: number, rootless: boolean): MountOp[] {
+export function rootOps(image: ImageRecord, paths: PodPaths, name: string, attempt: number, rootless: boolean, driver: 'overlay' | 'copy' = 'overlay'): MountOp[] {
   if (image.builtin) {
     // The host's system directories read-only, with private scratch space (the `host` image).
     const ops: MountOp[] = [{ type: 'tmpfs', target: '/', options: 'mode=755' }];
@@ -92,6 +94,8 @@ export function rootOps(image: ImageRecord, paths: PodPaths, name: string, attem
     return ops;
   }
   const layer = paths.upper(name, attempt);
+  // The copy driver's root: the layers copied by the worker (copyLayers) before the start.
+  if (image.layers && driver === 'copy') return [{ type: 'bind', target: '/', source: `${layer}/copy`, readonly: false }];
   // overlayfs lists lower directories top first; a layered image keeps its layers bottom first.
   const lower = image.layers ? [...image.layers].reverse() : [image.rootfs];
   return [{ type: 'overlay', target: '/', lower, upper: `${layer}/upper`, work: `${layer}/work`, userxattr: rootless }];
@@ -120,7 +124,7 @@ export function buildContainerPlan(i: ContainerPlanInput): ContainerPlan {
   if (!env.some((e) => e.name === 'HOSTNAME')) env.push({ name: 'HOSTNAME', value: hostnameOf(pod) });
   const argv = resolveCommand({ command: c.command, args: c.args }, { entrypoint: i.image.config.entrypoint, cmd: i.image.config.cmd }, env);
 
-  const ops: MountOp[] = rootOps(i.image, paths, c.name, i.attempt, !!i.idmap);
+  const ops: MountOp[] = rootOps(i.image, paths, c.name, i.attempt, !!i.idmap, i.rootfsDriver);
   ops.push({ type: 'proc', target: '/proc' });
   ops.push({ type: 'dev', target: '/dev' });
   ops.push({ type: 'bind', target: '/dev/shm', source: paths.shm, readonly: false });

@@ -88,6 +88,17 @@ export class ShimClient extends EventEmitter {
     return { pid: Number(r.pid), startTime: Number(r.startTime), startedAt: String(r.startedAt) };
   }
 
+  /** Whether overlayfs mounts in the pod's namespaces, tried on the given directories; the error when not. */
+  async probeOverlay(o: { lower: string[]; upper: string; work: string; target: string; userxattr: boolean }): Promise<string | undefined> {
+    try {
+      await this.request({ op: 'probe-overlay', ...o });
+      return undefined;
+    } catch (e) {
+      if (e instanceof ShimRequestError) return e.message;
+      throw e;
+    }
+  }
+
   /** false when the container is not running. */
   async signal(name: string, signal: number): Promise<boolean> {
     try {

@@ -213,3 +213,25 @@ t.test('image prune removes what no pod uses, and keeps what one does', async (t
   t.ok(env.podrun.images.get('oci/used:1'), 'the one a pod uses stays');
   t.notOk(fs.existsSync(path.join(env.dataRoot, 'layers', unused.diffIds[0]!.slice(7))), "and the removed image's own layer is gone");
 });
+
+t.test('the copy driver (where overlayfs cannot mount): the same tree, private to the container', async (t) => {
+  process.env.PODRUN_ROOTFS = 'copy';
+  t.teardown(() => delete process.env.PODRUN_ROOTFS);
+  const env = await setup(t, { image: false });
+  const dir = tempDir(t, 'podrun-oci-');
+  const layout = await writeOciLayout(path.join(dir, 'layout'), '1', spec(dir));
+  await env.podrun.images.importImage(layout.dir, 'oci/test:1');
+  for (const name of ['c1', 'c2']) await env.podrun.createPod(pod(name, { containers: [{ name: 'c', image: 'oci/test:1', command: ['/payload', 'sleep', '600'] }] }));
+  await env.podrun.waitFor('c1', isRunning, { timeoutMs: 10_000 });
+  await env.podrun.waitFor('c2', isRunning, { timeoutMs: 10_000 });
+  const tree = (await execOut(env.podrun, 'c1', ['/payload', 'tree', '/data', '--then', 'tree', '/opq'])).stdout.split('\n').filter(Boolean).sort();
+  t.same(
+    tree,
+    ['changed f 600 4 1', 'file f 644 13 2', 'hardlink f 644 13 2', 'keep f 644 5 1', 'new f 644 10 1', 'symlink l 777 -> /data/file'].sort(),
+    'whiteouts, the opaque directory and hard links applied as overlay (and umoci) would',
+  );
+  t.notMatch((await execOut(env.podrun, 'c1', ['/bin/cat', '/proc/self/mountinfo'])).stdout.split('\n').find((l) => / \/ \/ /.test(l)) ?? '', /overlay/, 'the root is not an overlay');
+  await execOut(env.podrun, 'c1', ['/bin/sh', '-c', 'echo copy-driver-write-1b2c > /data/keep']);
+  t.equal((await execOut(env.podrun, 'c2', ['/bin/cat', '/data/keep'])).stdout, 'kept\n', 'a write in one container is not seen in the other');
+  t.equal(spawnSync('grep', ['-rl', 'copy-driver-write-1b2c', path.join(env.dataRoot, 'layers')], { encoding: 'utf8' }).stdout, '', 'nor in the layers');
+});
