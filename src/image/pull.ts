@@ -1,9 +1,11 @@
 // Pulling an image from a registry into the store: manifest (this platform's, from an index),
 // config, then the layers not stored yet, downloaded side by side into the data root's blob
 // folder and unpacked once each. Two pulls of one image in this process share the work.
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PodrunError } from '../errors';
+import { native } from '../native';
 import { imageConfigOf, selectManifest, type ImageSource } from './oci-archive';
 import { MANIFEST_TYPES, PullError, RegistryClient, type Credentials } from './registry';
 import { loadRegistriesConf, registryEntry } from './registries-conf';
@@ -37,10 +39,30 @@ export function pullImage(store: ImageStore, ref: string, opts: PullOptions = {}
   const key = `${store.dir}\0${formatRemoteRef(r)}`;
   let p = inFlight.get(key);
   if (!p) {
-    p = pullSearching(store, r, opts).finally(() => inFlight.delete(key));
+    p = underPullLock(store, formatRemoteRef(r), () => pullSearching(store, r, opts)).finally(() => inFlight.delete(key));
     inFlight.set(key, p);
   }
   return p;
+}
+
+/**
+ * One pull of a reference at a time per data root, across processes (a flock on a file named
+ * for it): the second one waits, then finds the layers stored and downloads only what changed.
+ */
+async function underPullLock<T>(store: ImageStore, name: string, fn: () => Promise<T>): Promise<T> {
+  const dir = path.join(path.dirname(store.dir), 'pulls');
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const file = path.join(dir, `${crypto.createHash('sha256').update(name).digest('hex').slice(0, 32)}.lock`);
+  let fd = native.lockFile(file);
+  while (fd < 0) {
+    await new Promise((r) => setTimeout(r, 50));
+    fd = native.lockFile(file);
+  }
+  try {
+    return await fn();
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /**

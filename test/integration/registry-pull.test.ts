@@ -3,7 +3,7 @@
 // pulled image runs; a missing tag, a registry that wants credentials, and a blob whose bytes
 // do not match its digest fail with the registry's words and leave nothing stored.
 import t from 'tap';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BUSYBOX, PAYLOAD, isDone, logs, missingBusybox, missingFeature, pod, setup, tempDir } from './harness';
@@ -221,4 +221,22 @@ t.test("short names go to registries.conf's unqualified-search-registries, in or
   t.equal(img.name, `${reg.host}/team/app`, 'the first registry without it is passed over; the image keeps its full name');
   t.equal(env.podrun.images.get('team/app:1')?.id, layout.configDigest, 'and the short name finds it');
   await t.rejects(env.podrun.pull('team/none:1'), /not found in any of the search registries/, 'a name no search registry has');
+});
+
+t.test('two podrun processes pulling one image: the second waits and reuses what the first stored', async (t) => {
+  const dir = tempDir(t, 'podrun-reg-');
+  const layout = await writeOciLayout(path.join(dir, 'layout'), '1', image(dir));
+  const reg = await startRegistry(t, path.join(dir, 'registry'));
+  await reg.push(layout.dir, '1', 'shared/app:1');
+  const cliPull = () =>
+    new Promise<string>((resolve) => {
+      const c = spawn(process.execPath, [path.join(__dirname, '..', '..', 'bin', 'podrun'), '--root', path.join(dir, 'state'), '--data-root', path.join(dir, 'data'), 'pull', `${reg.host}/shared/app:1`], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      c.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+      c.on('close', () => resolve(out));
+    });
+  const outs = await Promise.all([cliPull(), cliPull()]);
+  t.ok(outs.every((o) => o.includes(layout.configDigest)), 'both succeed');
+  const cached = outs.map((o) => (o.match(/already stored/g) ?? []).length);
+  t.same(cached.sort(), [0, 2], 'one downloaded both layers; the other found them stored');
 });
