@@ -14,6 +14,23 @@ export interface TreeDigest {
   size: number;
 }
 
+/** Feeds a file's bytes into `hash` (blobs being verified, partial downloads being resumed). */
+export function hashFileInto(hash: crypto.Hash, file: string): crypto.Hash {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(1 << 20);
+    for (let n; (n = fs.readSync(fd, buf, 0, buf.length, null)) > 0; ) hash.update(buf.subarray(0, n));
+  } finally {
+    fs.closeSync(fd);
+  }
+  return hash;
+}
+
+/** `sha256:<hex>` of a file. */
+export function sha256File(file: string): string {
+  return `sha256:${hashFileInto(crypto.createHash('sha256'), file).digest('hex')}`;
+}
+
 async function fileSha256(file: string): Promise<string> {
   const h = crypto.createHash('sha256');
   for await (const chunk of fs.createReadStream(file)) h.update(chunk as Buffer);

@@ -2,10 +2,10 @@
 // `index.json` and `blobs/`) and a `docker save` archive (`manifest.json` plus the config and
 // layer tars), each already unpacked into a directory. Every blob is checked against its digest
 // (and size, where the descriptor gives one) before it is used.
-import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PodrunError } from '../errors';
+import { sha256File } from './digest';
 import type { ImageConfig } from './types';
 
 export interface ImageLayerSource {
@@ -37,18 +37,6 @@ const REF_NAME = 'org.opencontainers.image.ref.name';
 
 function corrupt(what: string, why: string): PodrunError {
   return new PodrunError('Invalid', `${what}: ${why}`, 'the image archive is incomplete or was tampered with');
-}
-
-function sha256File(file: string): string {
-  const h = crypto.createHash('sha256');
-  const fd = fs.openSync(file, 'r');
-  try {
-    const buf = Buffer.allocUnsafe(1 << 20);
-    for (let n; (n = fs.readSync(fd, buf, 0, buf.length, null)) > 0; ) h.update(buf.subarray(0, n));
-  } finally {
-    fs.closeSync(fd);
-  }
-  return `sha256:${h.digest('hex')}`;
 }
 
 /** A blob of the layout, its digest and size verified. */

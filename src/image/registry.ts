@@ -10,6 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { pipeline, type Readable, Transform } from 'node:stream';
 import { PodrunError } from '../errors';
+import { hashFileInto, sha256File } from './digest';
 import { isLoopbackRegistry, type RemoteRef } from './remote-ref';
 
 export const MANIFEST_TYPES = [
@@ -290,15 +291,7 @@ export class RegistryClient {
     }
     if (size !== undefined && have === size) {
       // All of it arrived before (the pull stopped after the download): check it, no request.
-      const hash = crypto.createHash('sha256');
-      const fd = fs.openSync(partial, 'r');
-      try {
-        const buf = Buffer.allocUnsafe(1 << 20);
-        for (let n; (n = fs.readSync(fd, buf, 0, buf.length, null)) > 0; ) hash.update(buf.subarray(0, n));
-      } finally {
-        fs.closeSync(fd);
-      }
-      if (`sha256:${hash.digest('hex')}` === digest) {
+      if (sha256File(partial) === digest) {
         fs.renameSync(partial, dest);
         return;
       }
@@ -309,15 +302,7 @@ export class RegistryClient {
     if (!res.ok) throw new PullError(`${what}: ${await errorText(res)}`, res.status);
     if (have && res.status !== 206) have = 0; // the registry ignored the range: start over
     const hash = crypto.createHash('sha256');
-    if (have) {
-      const fd = fs.openSync(partial, 'r');
-      try {
-        const buf = Buffer.allocUnsafe(1 << 20);
-        for (let n; (n = fs.readSync(fd, buf, 0, buf.length, null)) > 0; ) hash.update(buf.subarray(0, n));
-      } finally {
-        fs.closeSync(fd);
-      }
-    }
+    if (have) hashFileInto(hash, partial);
     const out = fs.openSync(partial, have ? 'a' : 'w', 0o600);
     let total = have;
     try {

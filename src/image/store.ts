@@ -169,23 +169,10 @@ export class ImageStore {
       const stored: StoredImage = { id, config: cfg, created: new Date().toISOString(), size };
       writeFileAtomicSync(path.join(tmp, 'image.json'), JSON.stringify(stored, null, 2) + '\n');
 
-      const key = formatImageRef(r);
-      const record = withLockSync(this.lockDir, () => {
-        const final = this.idDir(id);
-        if (fs.existsSync(path.join(final, 'image.json'))) {
-          reused = true; // same content already stored: keep the first copy and its creation time
-        } else {
-          fs.renameSync(tmp, final);
-        }
-        const index = this.readIndex();
-        const old = index.refs[key];
-        index.refs[key] = id;
-        this.writeIndex(index);
-        if (old && old !== id) trash = this.detachIfUnreferenced(index, old);
-        return this.load(r.name, r.tag, id);
-      });
-      if (!record) throw new PodrunError('Internal', `image ${id} vanished right after its import`);
-      return record;
+      const done = this.publish(id, r, tmp);
+      reused = done.reused;
+      trash = done.trash;
+      return done.record;
     } catch (err) {
       removeTree(tmp);
       throw asPodrunError(err);
@@ -229,32 +216,49 @@ export class ImageStore {
       : source.configDigest;
     const diffIds = source.layers.map((l) => l.diffId);
     const size = diffIds.reduce((n, d) => n + this.layers.sizeOf(d), 0);
-    const key = formatImageRef(r);
+    const tmp = fs.mkdtempSync(path.join(this.dir, `.tmp-${process.pid}-`));
     let trash: string | undefined;
+    let reused = false;
     try {
-      const record = withLockSync(this.lockDir, () => {
-        const final = this.idDir(id);
-        if (!fs.existsSync(path.join(final, 'image.json'))) {
-          const tmp = fs.mkdtempSync(path.join(this.dir, `.tmp-${process.pid}-`));
-          const stored: StoredImage = { id, config, created: new Date().toISOString(), size, layers: diffIds };
-          writeFileAtomicSync(path.join(tmp, 'image.json'), JSON.stringify(stored, null, 2) + '\n');
-          fs.renameSync(tmp, final);
-        }
-        const index = this.readIndex();
-        const old = index.refs[key];
-        index.refs[key] = id;
-        this.writeIndex(index);
-        if (old && old !== id) trash = this.detachIfUnreferenced(index, old);
-        return this.load(r.name, r.tag, id);
-      });
-      if (!record) throw new PodrunError('Internal', `image ${id} vanished right after its import`);
-      return record;
+      const stored: StoredImage = { id, config, created: new Date().toISOString(), size, layers: diffIds };
+      writeFileAtomicSync(path.join(tmp, 'image.json'), JSON.stringify(stored, null, 2) + '\n');
+      const done = this.publish(id, r, tmp);
+      reused = done.reused;
+      trash = done.trash;
+      return done.record;
     } catch (err) {
+      removeTree(tmp);
       throw asPodrunError(err);
     } finally {
+      if (reused) removeTree(tmp);
       this.layers.unpin(diffIds);
       if (trash) this.dropDetached(trash);
     }
+  }
+
+  /**
+   * Under the lock: the prepared image dir `tmp` becomes <id>/ unless that id is stored already
+   * (then the first copy and its creation time stay: `reused`, and the caller removes `tmp`),
+   * and `r` names the id. `trash` is an image dir no name refers to any more, for the caller to
+   * delete outside the lock.
+   */
+  private publish(id: string, r: { name: string; tag: string }, tmp: string): { record: ImageRecord; reused: boolean; trash?: string } {
+    const key = formatImageRef(r);
+    let reused = false;
+    let trash: string | undefined;
+    const record = withLockSync(this.lockDir, () => {
+      const final = this.idDir(id);
+      if (fs.existsSync(path.join(final, 'image.json'))) reused = true;
+      else fs.renameSync(tmp, final);
+      const index = this.readIndex();
+      const old = index.refs[key];
+      index.refs[key] = id;
+      this.writeIndex(index);
+      if (old && old !== id) trash = this.detachIfUnreferenced(index, old);
+      return this.load(r.name, r.tag, id);
+    });
+    if (!record) throw new PodrunError('Internal', `image ${id} vanished right after its import`);
+    return { record, reused, trash };
   }
 
   list(): ImageRecord[] {

@@ -47,6 +47,7 @@ export interface ExtractOptions {
 
 const WHITEOUT = '.wh.';
 const OPAQUE = '.wh..wh..opq';
+const GZIP_MAGIC = [0x1f, 0x8b];
 const ZSTD_MAGIC = [0x28, 0xb5, 0x2f, 0xfd];
 
 function magic(file: string, bytes: number[]): boolean {
@@ -115,17 +116,6 @@ function unreadable(archive: string, err: unknown): PodrunError {
   return new PodrunError('Invalid', `cannot read archive \`${archive}\`: ${msg}`, 'the file must be a tar archive, plain or gzip-compressed');
 }
 
-const GZIP_MAGIC = [0x1f, 0x8b];
-
-export function isGzip(file: string): boolean {
-  const fd = fs.openSync(file, 'r');
-  try {
-    const b = Buffer.alloc(2);
-    return fs.readSync(fd, b, 0, 2, 0) === 2 && b[0] === GZIP_MAGIC[0] && b[1] === GZIP_MAGIC[1];
-  } finally {
-    fs.closeSync(fd);
-  }
-}
 
 /** Split an archive name into components; '' or '.' is the root itself ([]). */
 function components(raw: string, entry: string, what = 'name'): string[] {

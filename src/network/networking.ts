@@ -55,7 +55,7 @@ export function readPorts(paths: PodPaths): PortsRecord | undefined {
  * Rootless pods reach beyond the network host only through a user-mode stack (pasta or
  * slirp4netns), and both need /dev/net/tun. Said once when that cannot work here.
  */
-function outboundNotice(): string | undefined {
+function outboundNotice(): string {
   try {
     fs.accessSync('/dev/net/tun', fs.constants.R_OK | fs.constants.W_OK);
     return 'rootless pods have no outbound network yet: podrun does not start pasta for them; pod IPs, localhost, hostPort and port-forward work';
@@ -69,6 +69,8 @@ export class Networking {
   private readonly host: NetworkHost;
   private readonly rootless = (process.getuid?.() ?? 0) !== 0;
   private table?: NftablesPorts | null;
+  /** The rootless outbound notice is worked out (a stat of /dev/net/tun) and said once. */
+  private outboundSaid = false;
 
   constructor(
     stateDir: string,
@@ -99,8 +101,10 @@ export class Networking {
       try {
         prepared.join = await this.host.get(idmap);
         prepared.idmap = prepared.join.idmap;
-        const outbound = outboundNotice();
-        if (outbound) this.notice(outbound);
+        if (!this.outboundSaid) {
+          this.outboundSaid = true;
+          this.notice(outboundNotice());
+        }
       } catch (e) {
         this.notice(`rootless pods get no pod IP: the network host could not start (${(e as Error).message})`);
       }
