@@ -418,7 +418,8 @@ export class Engine {
     const records = this.net.records(w.paths);
     try {
       await w.terminate(grace * 1000);
-      this.net.release(w.id, records, [...this.workers.values()].filter((o) => o !== w).map((o) => o.paths));
+      const uid = w.pod.metadata!.uid!;
+      this.net.release(w.id, records, [...this.podIPs.keys()].some((other) => other !== uid));
     } finally {
       this.podIPs.delete(w.pod.metadata!.uid!);
       this.workers.delete(w.key);

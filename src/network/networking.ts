@@ -183,14 +183,14 @@ export class Networking {
   }
 
   /** A deleted pod: its address and publications (its veth went with its namespace). */
-  release(id: string, records: PodNetworkRecords, remaining: PodPaths[]): void {
+  release(id: string, records: PodNetworkRecords, othersHaveAddresses: boolean): void {
     this.network.release(id, records.address);
     const ports = records.ports;
     if (ports?.driver === 'nftables' && ports.publications.length) this.nftTable()?.withdraw(ports.publications);
     // The last pod with an address gone: so is the table (nothing of podrun's stays in the
     // ruleset), after a short linger, so that deleting one pod and making the next does not pay
     // two nft runs (about 10 ms) on the way. The engine's close removes it at once.
-    if (records.address && !this.rootless && !remaining.some((p) => readAddress(p.network))) this.scheduleTableRemoval();
+    if (records.address && !this.rootless && !othersHaveAddresses) this.scheduleTableRemoval();
   }
 
   private tableRemoval?: NodeJS.Timeout;
