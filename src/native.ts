@@ -84,6 +84,28 @@ export interface WritableWatch {
   close(): void;
 }
 
+/** What a LayerDecoder saw, once the last push is done. */
+export interface LayerDecodeResult {
+  /** `sha256:` of the bytes pushed: the blob's digest. */
+  digest: string;
+  /** `sha256:` of the tar: the layer's DiffID (the same as digest when it was not compressed). */
+  diffId: string;
+  /** Bytes pushed, and bytes of tar. */
+  size: number;
+  bytes: number;
+  /** The gzip stream was broken or cut short. */
+  error?: string;
+}
+
+export interface LayerDecoder {
+  /**
+   * Hands `chunks` to the threadpool: hashed, copied to the partial file, gunzipped when the
+   * blob is gzip (told by its first byte). `outputs` is the tar that came out, or undefined
+   * when the blob is a plain tar (the chunks themselves are). One push at a time.
+   */
+  push(chunks: Buffer[], end: boolean, done: (err: Error | null, outputs?: Buffer[], result?: LayerDecodeResult) => void): void;
+}
+
 export interface CloneFlags {
   user: number;
   net: number;
@@ -140,6 +162,8 @@ interface Addon {
   socketError(fd: number): number;
   /** Calls back once when fd is writable; the watch is stopped before the callback. */
   WritableWatch: new (fd: number, onWritable: () => void) => WritableWatch;
+  /** partialFd: where the pushed bytes are also written (-1: nowhere). */
+  LayerDecoder: new (partialFd: number) => LayerDecoder;
   cloneFlags: CloneFlags;
 }
 

@@ -5,6 +5,8 @@
 #include <napi.h>
 #include <uv.h>
 
+#include "layer-decoder.h"
+
 extern "C" {
 #include "../core/netconnect.h"
 #include "../core/spawn.h"
@@ -531,6 +533,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("listenSocket", Napi::Function::New(env, ListenSocket));
   exports.Set("socketError", Napi::Function::New(env, SocketError));
   exports.Set("WritableWatch", WritableWatch::Init(env, "WritableWatch"));
+  exports.Set("LayerDecoder", LayerDecoderClass(env));
   Napi::Object flags = Napi::Object::New(env);
   flags.Set("user", Napi::Number::New(env, CLONE_NEWUSER));
   flags.Set("net", Napi::Number::New(env, CLONE_NEWNET));

@@ -12,8 +12,8 @@ import { PodrunError } from '../errors';
 import { writeFileAtomicSync } from '../state/atomic-file';
 import { removeTree } from './remove-tree';
 import { isRoot } from './special-files';
-import type { Readable } from 'node:stream';
-import { extractTar, extractTarStream, type Compression, type ExtractOptions, type ExtractStats } from './untar';
+import type { LayerDecodeStream } from './layer-decode';
+import { extractLayerStream, extractTar, type ExtractOptions, type ExtractStats } from './untar';
 
 export interface LayerRecord {
   diffId: string;
@@ -74,9 +74,9 @@ export class LayerStore {
     return this.unpackWith((root, opts) => extractTar(blob, root, opts), digest, diffId);
   }
 
-  /** The same from a download as it arrives (the stream errors if its bytes are not `digest`). */
-  unpackStream(raw: Readable, compression: Compression, digest: string, diffId: string): Promise<string> {
-    return this.unpackWith((root, opts) => extractTarStream(raw, compression, digest, root, opts), digest, diffId);
+  /** The same from a download as it is decoded (the stream errors if its bytes are not `digest`). */
+  unpackStream(decoded: LayerDecodeStream, zstd: boolean, digest: string, diffId: string): Promise<string> {
+    return this.unpackWith((root, opts) => extractLayerStream(decoded, zstd, digest, root, opts), digest, diffId);
   }
 
   private async unpackWith(extract: (root: string, opts: ExtractOptions) => Promise<ExtractStats>, digest: string, diffId: string): Promise<string> {

@@ -4,8 +4,10 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { pipeline } from 'node:stream';
 import { PodrunError } from '../errors';
 import { native } from '../native';
+import { LayerDecodeStream } from './layer-decode';
 import { imageConfigOf, selectManifest, type ImageSource } from './oci-archive';
 import { MANIFEST_TYPES, PullError, RegistryClient, type Credentials } from './registry';
 import { loadRegistriesConf, registryEntry } from './registries-conf';
@@ -132,10 +134,16 @@ async function pull(store: ImageStore, asked: RemoteRef, opts: PullOptions): Pro
         await client.blob(l.digest, l.size, file, progress);
         downloaded.push(file);
       } else {
-        // Unpacked as it arrives; kept only if its bytes match the digest.
-        const mt = l.mediaType ?? '';
-        const compression = mt.includes('zstd') ? 'zstd' : mt.includes('gzip') || mt === '' ? 'gzip' : 'none';
-        await store.layers.unpackStream(await client.blobStream(l.digest, l.size, file, progress), compression, l.digest, l.diffId);
+        // Unpacked as it arrives, its bytes also kept in a partial file until the end (so an
+        // interrupted pull resumes); the layer is kept only if they match the digest.
+        const layer = l;
+        const decoded = new LayerDecodeStream({
+          partial: `${file}.partial`,
+          onBytes: progress,
+          check: (r) => client.blobMismatch(layer.digest, layer.size, r.digest, r.size),
+        });
+        pipeline(await client.blobBody(l.digest), decoded, () => undefined);
+        await store.layers.unpackStream(decoded, (l.mediaType ?? '').includes('zstd'), l.digest, l.diffId);
       }
       opts.progress?.layer(l.digest, 'done', l.size ?? 0, l.size);
     }

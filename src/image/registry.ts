@@ -8,7 +8,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { pipeline, type Readable, Transform } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { PodrunError } from '../errors';
 import { hashFileInto, sha256File } from './digest';
 import { isLoopbackRegistry, type RemoteRef } from './remote-ref';
@@ -116,6 +116,8 @@ async function errorText(res: Response): Promise<string> {
 export class RegistryClient {
   private readonly base: string;
   private authorization?: string;
+  /** Whether a request has gone through (anonymously or with `authorization`): no challenge is pending. */
+  private admitted = false;
   private readonly creds?: Credentials;
 
   constructor(
@@ -137,13 +139,17 @@ export class RegistryClient {
     } catch (e) {
       throw new PullError(`${what}: cannot reach ${this.base}: ${(e as Error & { cause?: Error }).cause?.message ?? (e as Error).message}`);
     }
-    if (res.status !== 401) return res;
+    if (res.status !== 401) {
+      this.admitted = true;
+      return res;
+    }
     const challenge = res.headers.get('www-authenticate');
     await res.arrayBuffer().catch(() => undefined);
     if (!challenge) throw new PullError(`${what}: the registry answered 401 without a challenge`, 401);
     await this.authenticate(challenge, what);
     res = await send();
     if (res.status === 401) throw new PullError(`${what}: ${await errorText(res)}`, 401);
+    this.admitted = true;
     return res;
   }
 
@@ -198,46 +204,18 @@ export class RegistryClient {
   }
 
   /**
-   * A blob as a stream, for unpacking while it downloads: the bytes also go to `dest.partial`
-   * (so an interrupted download resumes), and the stream fails at its end when they are not
-   * `digest` (or not `size` bytes), so nothing made from them may be kept. At a good end the
-   * partial file is removed: the unpacked layer is what is kept.
+   * A blob's body as it arrives, for unpacking while it downloads. Nothing here checks it: the
+   * caller hashes it on the way (LayerDecodeStream) and keeps nothing made from it unless it
+   * matches the digest.
    */
-  async blobStream(digest: string, size: number | undefined, dest: string, onProgress?: (bytes: number) => void): Promise<Readable> {
-    const what = `${this.ref.registry}/${this.ref.repository}@${digest}`;
-    const body = await this.rawGet(`${this.base}/v2/${this.ref.repository}/blobs/${digest}`, what);
-    const partial = `${dest}.partial`;
-    // The copy for resuming is written off the main thread (a write stream), which keeps the
-    // hashing and unpacking of the same bytes going meanwhile.
-    const keep = fs.createWriteStream(partial, { mode: 0o600 });
-    const closed = new Promise<void>((resolve) => keep.on('close', () => resolve()));
-    keep.on('error', () => undefined);
-    const hash = crypto.createHash('sha256');
-    let total = 0;
-    const check = new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        hash.update(chunk);
-        total += chunk.length;
-        onProgress?.(total);
-        // Backpressure from the disk holds the download, not memory.
-        if (keep.write(chunk)) done(null, chunk);
-        else keep.once('drain', () => done(null, chunk));
-      },
-      flush(done) {
-        keep.end();
-        const actual = `sha256:${hash.digest('hex')}`;
-        void closed.then(() => fs.rmSync(partial, { force: true }));
-        // Said at once, before the decompressor downstream can report the same bad bytes its way.
-        if (actual !== digest || (size !== undefined && total !== size)) {
-          done(new PullError(`${what}: the blob has digest ${actual} and ${total} bytes${size !== undefined ? ` (want ${size})` : ''}: refused`));
-        } else void closed.then(() => done());
-      },
-    });
-    // A broken download keeps what arrived in the partial file, for the next pull to resume.
-    check.on('error', () => keep.end());
-    // pipeline: a connection that breaks mid-way fails `check` too (pipe would leave it waiting).
-    pipeline(body, check, () => undefined);
-    return check;
+  blobBody(digest: string): Promise<Readable> {
+    return this.rawGet(`${this.base}/v2/${this.ref.repository}/blobs/${digest}`, `${this.ref.registry}/${this.ref.repository}@${digest}`);
+  }
+
+  /** The refusal of a blob whose bytes are not what the manifest says, or undefined when they are. */
+  blobMismatch(digest: string, size: number | undefined, actual: string, total: number): PullError | undefined {
+    if (actual === digest && (size === undefined || total === size)) return undefined;
+    return new PullError(`${this.ref.registry}/${this.ref.repository}@${digest}: the blob has digest ${actual} and ${total} bytes${size !== undefined ? ` (want ${size})` : ''}: refused`);
   }
 
   /**
@@ -246,8 +224,8 @@ export class RegistryClient {
    * redirects (registries send blobs to their storage), without our credentials off-host.
    */
   private async rawGet(url: string, what: string, hops = 0): Promise<http.IncomingMessage> {
-    if (!this.authorization) {
-      // No challenge answered yet (a blob before any manifest): let fetch do the dance once.
+    if (!this.admitted) {
+      // No request has gone through yet (a blob before any manifest): let fetch do the dance once.
       const res = await this.request(url, { method: 'HEAD' }, what);
       await res.arrayBuffer().catch(() => undefined);
     }
@@ -316,10 +294,10 @@ export class RegistryClient {
     } finally {
       fs.closeSync(out);
     }
-    const actual = `sha256:${hash.digest('hex')}`;
-    if (actual !== digest || (size !== undefined && total !== size)) {
+    const refused = this.blobMismatch(digest, size, `sha256:${hash.digest('hex')}`, total);
+    if (refused) {
       fs.rmSync(partial, { force: true });
-      throw new PullError(`${what}: the blob has digest ${actual} and ${total} bytes${size !== undefined ? ` (want ${size})` : ''}: refused`);
+      throw refused;
     }
     fs.renameSync(partial, dest);
   }

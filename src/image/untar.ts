@@ -16,10 +16,10 @@ import { spawn } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import { PassThrough, pipeline as pipelineCb, type Readable, Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import * as zlib from 'node:zlib';
 import * as tar from 'tar-stream';
 import { PodrunError } from '../errors';
 import { native } from '../native';
+import { LayerDecodeStream } from './layer-decode';
 import { isRoot, makeSpecial } from './special-files';
 
 export interface ExtractStats {
@@ -47,7 +47,6 @@ export interface ExtractOptions {
 
 const WHITEOUT = '.wh.';
 const OPAQUE = '.wh..wh..opq';
-const GZIP_MAGIC = [0x1f, 0x8b];
 const ZSTD_MAGIC = [0x28, 0xb5, 0x2f, 0xfd];
 
 function magic(file: string, bytes: number[]): boolean {
@@ -73,35 +72,26 @@ function unzstd(start: (stdin: NodeJS.WritableStream | null) => string[]): Reada
   return out;
 }
 
-/** The archive's bytes, decompressed (gzip in process; zstd through the zstd command). */
-function openArchive(archive: string): Readable {
-  if (magic(archive, ZSTD_MAGIC)) {
-    return unzstd((stdin) => {
-      stdin?.end();
-      return ['-dcq', '--', archive];
-    });
-  }
-  // Large chunks all the way: each chunk costs a trip through every stream and promise below.
-  const input = fs.createReadStream(archive, { highWaterMark: 1 << 20 });
-  return magic(archive, GZIP_MAGIC) ? input.pipe(zlib.createGunzip({ chunkSize: 1 << 18 })) : input;
+/** A tar to unpack, and (when something else hashes it on the way) where its digest comes from. */
+interface TarInput {
+  stream: Readable;
+  diffId?: () => string;
 }
 
-export type Compression = 'gzip' | 'zstd' | 'none';
-
-/** A stream's bytes decompressed; an error of the source reaches the returned stream. */
-function decompress(raw: Readable, compression: Compression): Readable {
-  if (compression === 'none') return raw;
-  if (compression === 'gzip') {
-    const g = zlib.createGunzip({ chunkSize: 1 << 18 });
-    pipelineCb(raw, g, () => undefined);
-    return g;
+/** The archive's bytes, decompressed: gzip and plain on the threadpool, zstd by the zstd command. */
+function openArchive(archive: string): TarInput {
+  if (magic(archive, ZSTD_MAGIC)) {
+    return {
+      stream: unzstd((stdin) => {
+        stdin?.end();
+        return ['-dcq', '--', archive];
+      }),
+    };
   }
-  let out: Readable | undefined;
-  out = unzstd((stdin) => {
-    if (stdin) pipelineCb(raw, stdin as NodeJS.WritableStream & Writable, (err) => err && out?.destroy(err));
-    return ['-dcq'];
-  });
-  return out;
+  // Large chunks all the way: each chunk costs a trip through every stream and promise below.
+  const decoded = new LayerDecodeStream();
+  pipelineCb(fs.createReadStream(archive, { highWaterMark: 1 << 20 }), decoded, () => undefined);
+  return { stream: decoded, diffId: () => decoded.result!.diffId };
 }
 
 class UnsafeEntryError extends PodrunError {
@@ -176,12 +166,22 @@ export function extractTar(archive: string, root: string, opts: ExtractOptions =
   return extract(openArchive(archive), archive, root, opts);
 }
 
-/** The same from a stream (a download), compressed as its media type says. */
-export function extractTarStream(raw: Readable, compression: Compression, label: string, root: string, opts: ExtractOptions = {}): Promise<ExtractStats> {
-  return extract(decompress(raw, compression), label, root, opts);
+/**
+ * The same from a blob being decoded as it downloads; a zstd blob comes out of the decoder as
+ * it went in (only hashed and kept), and the zstd command unpacks it.
+ */
+export function extractLayerStream(decoded: LayerDecodeStream, zstd: boolean, label: string, root: string, opts: ExtractOptions = {}): Promise<ExtractStats> {
+  if (!zstd) return extract({ stream: decoded, diffId: () => decoded.result!.diffId }, label, root, opts);
+  let out: Readable | undefined;
+  out = unzstd((stdin) => {
+    if (stdin) pipelineCb(decoded, stdin as NodeJS.WritableStream & Writable, (err) => err && out?.destroy(err));
+    return ['-dcq'];
+  });
+  return extract({ stream: out }, label, root, opts);
 }
 
-async function extract(input: Readable, archive: string, root: string, opts: ExtractOptions): Promise<ExtractStats> {
+async function extract(tar_: TarInput, archive: string, root: string, opts: ExtractOptions): Promise<ExtractStats> {
+  const input = tar_.stream;
   const asRoot = isRoot();
   const stats: ExtractStats = { entries: 0, skipped: [], diffId: '', bytes: 0, whiteouts: [], opaque: [] };
   // directory path -> mode to apply at the end
@@ -190,14 +190,15 @@ async function extract(input: Readable, archive: string, root: string, opts: Ext
   const linkable = new Set<string>();
 
   const ex = tar.extract();
-  const hash = crypto.createHash('sha256');
+  // The DiffID: hashed here unless the decoder already hashes the tar on the threadpool.
+  const hash = tar_.diffId ? undefined : crypto.createHash('sha256');
   const hasher = new Transform({
     transform(chunk: Buffer, _enc, done) {
-      hash.update(chunk);
+      hash!.update(chunk);
       done(null, chunk);
     },
   });
-  const feeding = pipeline(input, hasher, ex).then(
+  const feeding = (hash ? pipeline(input, hasher, ex) : pipeline(input, ex)).then(
     () => undefined,
     (err: unknown) => err,
   );
@@ -341,7 +342,7 @@ async function extract(input: Readable, archive: string, root: string, opts: Ext
   }
   const feedErr = await feeding;
   if (feedErr) throw feedErr instanceof PodrunError ? feedErr : unreadable(archive, feedErr);
-  stats.diffId = `sha256:${hash.digest('hex')}`;
+  stats.diffId = hash ? `sha256:${hash.digest('hex')}` : tar_.diffId!();
 
   // Deepest first, so that making a parent read-only cannot block fixing a child.
   const dirs = [...dirModes.entries()].sort((a, b) => b[0].length - a[0].length);

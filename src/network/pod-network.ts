@@ -5,7 +5,6 @@
 // host (network-host.ts), whose user namespace owns every pod's namespaces.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Pod } from 'kubernetes-types/core/v1';
 import { PodrunError } from '../errors';
 import { native } from '../native';
 import { writeStateFile } from '../state/atomic-file';

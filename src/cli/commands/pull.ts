@@ -1,12 +1,13 @@
 // podrun pull REF (also `image pull`): from the image's registry into the local store. On a
-// terminal, one line per layer rewritten in place with its progress; otherwise one line per
-// finished layer, as skopeo prints.
+// terminal, a progress bar per layer, redrawn in place; otherwise one line per finished layer,
+// as skopeo prints.
 import type { Command } from '../context';
 import { write } from '../context';
+import { progressLine } from '../progress-bar';
 import { usageError } from '../report-error';
 
-const short = (digest: string) => digest.replace(/^sha256:/, '').slice(0, 12);
-const mib = (n: number) => `${(n / 1048576).toFixed(1)} MiB`;
+/** How often the bars are redrawn while bytes arrive (a start or an end is drawn at once). */
+const REDRAW_MS = 100;
 
 export const pullCommand: Command = {
   path: ['pull'],
@@ -23,19 +24,20 @@ export const pullCommand: Command = {
     const quiet = ctx.flags.bool('quiet');
     const tty = !quiet && (out as NodeJS.WriteStream).isTTY === true;
     const lines = new Map<string, string>();
+    let drawn = 0;
     const redraw = () => {
-      if (!tty) return;
+      drawn = Date.now();
       (out as NodeJS.WriteStream).write(`\x1b[${lines.size}A` + [...lines.values()].map((l) => `\x1b[2K${l}\n`).join(''));
     };
     const img = await ctx.podrun().pull(ref, {
       progress: {
         layer(digest, event, bytes, size) {
           if (quiet) return;
-          const text = event === 'cached' ? `${short(digest)}: already stored` : event === 'done' ? `${short(digest)}: done ${size ? mib(size) : ''}` : `${short(digest)}: ${mib(bytes)}${size ? ` / ${mib(size)}` : ''}`;
+          const text = progressLine(digest, event, bytes, size);
           if (tty) {
             if (!lines.has(digest)) (out as NodeJS.WriteStream).write('\n');
             lines.set(digest, text);
-            redraw();
+            if (event !== 'bytes' || Date.now() - drawn >= REDRAW_MS) redraw();
           } else if (event === 'done' || event === 'cached') void write(out, `Copying blob ${text}\n`);
         },
       },
