@@ -33,6 +33,8 @@ export class LayerDecodeStream extends Transform {
   /** A write held back until its batch is taken. */
   private waiting?: TransformCallback;
   private flushing?: TransformCallback;
+  private closing = false;
+  private readonly settleWaiters: (() => void)[] = [];
 
   constructor(private readonly opts: LayerDecodeOptions = {}) {
     super({ readableHighWaterMark: 4 << 20, writableHighWaterMark: 1 << 20 });
@@ -94,12 +96,26 @@ export class LayerDecodeStream extends Transform {
     waiting?.();
   }
 
+  /**
+   * Resolves once no push runs and the partial file is closed: after a failure, what it holds
+   * is all there will be (a retry may read its size to resume from).
+   */
+  settled(): Promise<void> {
+    if (!this.running && this.fd < 0 && !this.closing) return Promise.resolve();
+    return new Promise((resolve) => this.settleWaiters.push(resolve));
+  }
+
   /** Closes the partial file; `remove`: the blob was whole (right or wrong), nothing to resume. */
   private closePartial(remove: boolean, then?: () => void): void {
-    if (this.fd < 0) return then?.();
-    fs.close(this.fd, () => undefined);
+    const done = () => {
+      this.closing = false;
+      then?.();
+      for (const w of this.settleWaiters.splice(0)) w();
+    };
+    if (this.fd < 0) return done();
+    const fd = this.fd;
     this.fd = -1;
-    if (remove && this.opts.partial) fs.rm(this.opts.partial, { force: true }, () => then?.());
-    else then?.();
+    this.closing = true;
+    fs.close(fd, () => (remove && this.opts.partial ? fs.rm(this.opts.partial, { force: true }, done) : done()));
   }
 }

@@ -134,22 +134,24 @@ async function pull(store: ImageStore, asked: RemoteRef, opts: PullOptions): Pro
         await client.blob(l.digest, l.size, file, progress);
         downloaded.push(file);
       } else {
-        // Unpacked as it arrives, its bytes also kept in a partial file until the end (so an
-        // interrupted pull resumes); the layer is kept only if they match the digest.
-        const layer = l;
-        const decoded = new LayerDecodeStream({
-          partial: `${file}.partial`,
-          onBytes: progress,
-          check: (r) => client.blobMismatch(layer.digest, layer.size, r.digest, r.size),
-        });
-        pipeline(await client.blobBody(l.digest), decoded, () => undefined);
-        await store.layers.unpackStream(decoded, (l.mediaType ?? '').includes('zstd'), l.digest, l.diffId);
+        await streamLayer(store, client, l, file, progress, formatRemoteRef(r));
       }
       opts.progress?.layer(l.digest, 'done', l.size ?? 0, l.size);
     }
   };
   try {
-    await Promise.all(Array.from({ length: Math.min(PARALLEL, queue.length) }, worker));
+    // On a failure the other layers finish (or fail) first: the pull returns only once no
+    // unpack is in progress, and no new one starts.
+    const settled = await Promise.allSettled(
+      Array.from({ length: Math.min(PARALLEL, queue.length) }, () =>
+        worker().catch((e: unknown) => {
+          queue.length = 0;
+          throw e;
+        }),
+      ),
+    );
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
     const source: ImageSource = {
       configDigest: manifest.config.digest,
       config: imageConfigOf(config),
@@ -162,5 +164,30 @@ async function pull(store: ImageStore, asked: RemoteRef, opts: PullOptions): Pro
   } finally {
     // Unpacked layers keep nothing of their blobs; a failed pull keeps only `.partial` files to resume.
     for (const f of downloaded) fs.rmSync(f, { force: true });
+  }
+}
+
+/**
+ * A layer unpacked as it downloads, its bytes also kept in `file.partial` until the end (so
+ * an interrupted pull resumes); the layer is kept only if they match the digest.
+ */
+async function streamLayer(store: ImageStore, client: RegistryClient, l: { digest: string; size?: number; mediaType?: string; diffId: string }, file: string, progress: (n: number) => void, what: string): Promise<void> {
+  let got = 0;
+  const decoded = new LayerDecodeStream({
+    partial: `${file}.partial`,
+    onBytes: (n) => progress((got = n)),
+    check: (result) => client.blobMismatch(l.digest, l.size, result.digest, result.size),
+  });
+  let broke: Error | undefined;
+  pipeline(await client.blobBody(l.digest), decoded, (err) => {
+    if (err && !(err instanceof PodrunError)) broke = err;
+  });
+  try {
+    await store.layers.unpackStream(decoded, (l.mediaType ?? '').includes('zstd'), l.digest, l.diffId);
+  } catch (e) {
+    // Nothing of the layer is kept; what arrived stays in the partial file once it is closed.
+    await decoded.settled();
+    if (!broke) throw e;
+    throw new PullError(`${what}: layer ${l.digest}: the download broke off after ${got}${l.size !== undefined ? ` of ${l.size}` : ''} bytes (${broke.message}); pulling again resumes from there`);
   }
 }

@@ -120,3 +120,49 @@ export async function startRegistry(t: Test, dir: string, auth?: { user: string;
     },
   };
 }
+
+export interface CuttingProxy {
+  /** `127.0.0.1:PORT`: a registry name of its own, so the store names what it pulls by it. */
+  host: string;
+  /** Response bytes (over all connections) after which every connection is cut; Infinity: none. */
+  cutAfter: number;
+  /** The requests that went through, head lines and headers as sent. */
+  requests: string[];
+}
+
+/** A TCP relay to `target` that can break the network mid-download, as a flaky link does. */
+export async function startCuttingProxy(t: Test, target: string): Promise<CuttingProxy> {
+  const [host, port] = target.split(':');
+  const sockets = new Set<net.Socket>();
+  let relayed = 0;
+  const proxy: CuttingProxy = { host: '', cutAfter: Infinity, requests: [] };
+  const server = net.createServer((client) => {
+    const upstream = net.connect(Number(port), host);
+    sockets.add(client).add(upstream);
+    const cut = () => {
+      for (const s of sockets) s.destroy();
+      sockets.clear();
+    };
+    client.on('data', (d: Buffer) => {
+      proxy.requests.push(d.toString('latin1'));
+      upstream.write(d);
+    });
+    upstream.on('data', (d: Buffer) => {
+      relayed += d.length;
+      if (relayed > proxy.cutAfter) return cut();
+      client.write(d);
+    });
+    for (const [a, b] of [[client, upstream], [upstream, client]] as const) {
+      a.on('end', () => b.end());
+      a.on('error', () => b.destroy());
+      a.on('close', () => sockets.delete(a));
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  proxy.host = `127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+  t.teardown(() => {
+    for (const s of sockets) s.destroy();
+    server.close();
+  });
+  return proxy;
+}

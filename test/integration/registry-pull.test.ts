@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BUSYBOX, PAYLOAD, isDone, logs, missingBusybox, missingFeature, pod, setup, tempDir } from './harness';
 import { entriesOf, writeOciLayout, type ImageSpec } from './oci-harness';
-import { missingRegistryTools, startRegistry } from './registry-harness';
+import { missingRegistryTools, startCuttingProxy, startRegistry } from './registry-harness';
 
 const missing = missingFeature() ?? missingBusybox() ?? missingRegistryTools();
 if (missing) {
@@ -135,6 +135,26 @@ t.test("the kubelet's image pulls: pulled at start, ErrImagePull then ImagePullB
   t.match(never.status!.containerStatuses![0]!.state!.waiting!.message!, /is not present with pull policy of Never/, 'imagePullPolicy Never and no image: ErrImageNeverPull');
 });
 
+t.test('a pod whose image is a digest reference: pulled by digest, kept under sha256-<hex>, imageID set', async (t) => {
+  const dir = tempDir(t, 'podrun-reg-');
+  const layout = await writeOciLayout(path.join(dir, 'layout'), '1', image(dir));
+  const reg = await startRegistry(t, path.join(dir, 'registry'));
+  await reg.push(layout.dir, '1', 'test/bydigest:1', 'oci');
+  const head = await fetch(`http://${reg.host}/v2/test/bydigest/manifests/1`, { method: 'HEAD', headers: { accept: 'application/vnd.oci.image.manifest.v1+json' } });
+  const digest = head.headers.get('docker-content-digest')!;
+  t.match(digest, /^sha256:[0-9a-f]{64}$/, "the registry's digest of the manifest");
+  const env = await setup(t, { image: false });
+  const ref = `${reg.host}/test/bydigest@${digest}`;
+  await env.podrun.createPod(pod('bydigest', { restartPolicy: 'Never', containers: [{ name: 'c', image: ref }] }));
+  const p = await env.podrun.waitFor('bydigest', isDone, { timeoutMs: 15_000 });
+  t.equal(p.status?.phase, 'Succeeded', 'pulled and ran');
+  t.equal(p.status?.containerStatuses?.[0]?.imageID, layout.configDigest, 'imageID is the config digest');
+  const stored = env.podrun.images.list().find((i) => i.name === `${reg.host}/test/bydigest`);
+  t.equal(stored?.tag, `sha256-${digest.slice(7)}`, 'stored under the tag sha256-<hex>, as podman names digest pulls');
+  t.equal(env.podrun.images.get(ref)?.id, layout.configDigest, 'and found again by the digest reference');
+  await t.rejects(env.podrun.pull(`${reg.host}/test/bydigest@sha256:${'0'.repeat(64)}`), /MANIFEST_UNKNOWN|manifest unknown/i, 'a digest the registry does not have');
+});
+
 t.test('an interrupted download resumes from its partial file; a bad partial is refused, then fetched afresh', async (t) => {
   const dir = tempDir(t, 'podrun-reg-');
   const layout = await writeOciLayout(path.join(dir, 'layout'), '1', image(dir));
@@ -159,6 +179,38 @@ t.test('an interrupted download resumes from its partial file; a bad partial is 
   await t.rejects(other.podrun.pull(`${reg.host}/test/resume:1`), /has digest .*refused/, 'a partial file with wrong bytes: the blob is refused');
   t.notOk(fs.existsSync(bad), 'and dropped');
   t.equal((await other.podrun.pull(`${reg.host}/test/resume:1`)).id, layout.configDigest, 'the next pull fetches it afresh');
+});
+
+t.test('the network breaks mid-download: no layer is half there; the next pull resumes with Range', async (t) => {
+  const dir = tempDir(t, 'podrun-reg-');
+  const layout = await writeOciLayout(path.join(dir, 'layout'), '1', image(dir));
+  const reg = await startRegistry(t, path.join(dir, 'registry'));
+  await reg.push(layout.dir, '1', 'test/flaky:1');
+  const proxy = await startCuttingProxy(t, reg.host);
+  const base = layout.layerDigests[0]!;
+  const size = fs.statSync(path.join(layout.dir, 'blobs', 'sha256', base.slice(7))).size;
+  t.ok(size > 400_000, `the base layer is big enough to cut (${size} bytes)`);
+  proxy.cutAfter = 200_000;
+
+  const env = await setup(t, { image: false });
+  const ref = `${proxy.host}/test/flaky:1`;
+  await t.rejects(env.podrun.pull(ref), /test\/flaky.*the download broke off after \d+ of \d+ bytes.*resumes/, 'the pull fails, saying where the download stopped');
+  const layersDir = path.join(env.dataRoot, 'layers');
+  const left = fs.existsSync(layersDir) ? fs.readdirSync(layersDir).filter((n) => n !== '.pins') : [];
+  t.same(left.filter((n) => !/^[0-9a-f]{64}$/.test(n)), [], 'no unpack in progress is left');
+  for (const n of left) t.ok(fs.existsSync(path.join(layersDir, n, 'layer.json')), `layer ${n.slice(0, 12)} is complete`);
+  t.notOk(left.includes(layout.diffIds[0]!.slice(7)), 'the cut layer is not stored');
+  t.equal(env.podrun.images.get(ref), undefined, 'no image is recorded');
+  const partial = path.join(env.dataRoot, 'blobs', 'sha256', `${base.slice(7)}.partial`);
+  const kept = fs.statSync(partial).size;
+  t.ok(kept > 0 && kept < size, `what arrived is kept for the next pull (${kept} of ${size} bytes)`);
+
+  proxy.cutAfter = Infinity;
+  proxy.requests.length = 0;
+  const img = await env.podrun.pull(ref);
+  t.equal(img.id, layout.configDigest, 'the next pull completes');
+  t.ok(proxy.requests.some((r) => r.includes(`/blobs/${base}`) && new RegExp(`range: bytes=${kept}-`, 'i').test(r)), 'asking only for the rest (Range)');
+  t.notOk(fs.existsSync(partial), 'and the partial file is gone');
 });
 
 t.test('podrun login / pull / logout from the CLI', { skip: spawnSyncOk('htpasswd') ? false : 'needs htpasswd (apache2-utils)' }, async (t) => {
