@@ -4,6 +4,7 @@
 import type { Container, Pod } from 'kubernetes-types/core/v1';
 import { PodrunError } from '../errors';
 import { hostRootLayout } from '../image/host';
+import { resolveUser } from '../image/image-user';
 import type { ImageRecord } from '../image/types';
 import type { IdMapPlan } from '../runtime/idmap';
 import type { PodPaths } from '../state/paths';
@@ -69,18 +70,6 @@ export interface ContainerPlanInput {
   rootfsDriver?: 'overlay' | 'copy';
 }
 
-/** The image's `User` ("uid", "uid:gid"); names would need the image's /etc/passwd. */
-function imageUser(user: string | undefined, field: string): { uid?: number; gid?: number } {
-  if (!user) return {};
-  const [u, g] = user.split(':');
-  const uid = /^\d+$/.test(u) ? Number(u) : u === 'root' ? 0 : NaN;
-  const gid = g === undefined ? undefined : /^\d+$/.test(g) ? Number(g) : g === 'root' ? 0 : NaN;
-  if (Number.isNaN(uid) || (gid !== undefined && Number.isNaN(gid))) {
-    throw new PodrunError('Invalid', `${field}: image user "${user}" is not numeric`, 'set securityContext.runAsUser');
-  }
-  return { uid, gid };
-}
-
 export function rootOps(image: ImageRecord, paths: PodPaths, name: string, attempt: number, rootless: boolean, driver: 'overlay' | 'copy' = 'overlay'): MountOp[] {
   if (image.builtin) {
     // The host's system directories read-only, with private scratch space (the `host` image).
@@ -106,10 +95,18 @@ export function buildContainerPlan(i: ContainerPlanInput): ContainerPlan {
   const spec = pod.spec!;
   const psc = spec.securityContext ?? {};
   const sc = c.securityContext ?? {};
-  const imgUser = imageUser(i.image.config.user, `${field}.image`);
-  const uid = sc.runAsUser ?? psc.runAsUser ?? imgUser.uid ?? 0;
-  const gid = sc.runAsGroup ?? psc.runAsGroup ?? imgUser.gid ?? 0;
+  // As containerd: runAsUser[:runAsGroup] when set, else the image's User; a uid alone takes
+  // its group from the image's /etc/passwd (0 when not listed there).
+  const runAsUser = sc.runAsUser ?? psc.runAsUser;
+  const runAsGroup = sc.runAsGroup ?? psc.runAsGroup;
+  const user = resolveUser(i.image, runAsUser !== undefined ? `${runAsUser}${runAsGroup !== undefined ? `:${runAsGroup}` : ''}` : i.image.config.user, `${field}.image`);
+  const uid = user?.uid ?? 0;
+  const gid = runAsGroup ?? user?.gid ?? 0;
   if (sc.runAsNonRoot ?? psc.runAsNonRoot) {
+    // As the kubelet's verifyRunAsNonRoot: a user name cannot be verified.
+    if (user?.named) {
+      throw new PodrunError('Invalid', `${field}: container has runAsNonRoot and image has non-numeric user (${i.image.config.user}), cannot verify user is non-root`);
+    }
     if (uid === 0) throw new PodrunError('Invalid', `${field}: container has runAsNonRoot and image will run as root`);
   }
   const groups = [...(psc.supplementalGroups ?? []), ...(psc.fsGroup !== undefined ? [psc.fsGroup] : [])];

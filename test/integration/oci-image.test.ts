@@ -6,7 +6,7 @@ import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { BUSYBOX, PAYLOAD, execOut, isDone, isRunning, logs, missingBusybox, missingFeature, pod, setup, tempDir } from './harness';
+import { BUSYBOX, PAYLOAD, execOut, idMapping, isDone, isRunning, logs, missingBusybox, missingFeature, mode, pod, setup, tempDir } from './harness';
 import { entriesOf, writeDockerArchive, writeOciLayout, type Entry, type ImageSpec } from './oci-harness';
 
 const missing = missingFeature() ?? missingBusybox();
@@ -147,6 +147,29 @@ t.test('zstd-compressed layers', { skip: spawnSync('sh', ['-c', 'command -v zstd
   await env.podrun.createPod(pod('z', { restartPolicy: 'Never', containers: [{ name: 'c', image: 'oci/zstd:1', command: ['/payload', 'cat', '/opq/new'] }] }));
   await env.podrun.waitFor('z', isDone, { timeoutMs: 15_000 });
   t.same(await logs(env.podrun, 'z', { container: 'c' }), ['only this'], 'the top layer is there');
+});
+
+t.test("an image's USER by name, from its own /etc/passwd and /etc/group", { skip: mode === 'rootless' && idMapping !== 'subid' ? 'needs more than one mapped id (PODRUN_ID_MAPPING=subid)' : false }, async (t) => {
+  const env = await setup(t, { image: false });
+  const dir = tempDir(t, 'podrun-oci-');
+  const s = spec(dir);
+  s.layers.push([
+    { name: 'etc/', type: 'directory' },
+    { name: 'etc/passwd', body: 'root:x:0:0::/root:/bin/sh\nweb:x:101:102::/srv:/bin/sh\n' },
+    { name: 'etc/group', body: 'root:x:0:\nweb:x:102:\nstaff:x:50:\n' },
+  ]);
+  s.config = { ...s.config, User: 'web' };
+  const layout = await writeOciLayout(path.join(dir, 'layout'), '1', s);
+  await env.podrun.images.importImage(layout.dir, 'oci/user:1');
+  const run = async (name: string, extra: object) => {
+    await env.podrun.createPod(pod(name, { restartPolicy: 'Never', containers: [{ name: 'c', image: 'oci/user:1', command: ['/payload', 'id'], ...extra }] }));
+    const p = await env.podrun.waitFor(name, (p) => isDone(p) || !!p.status?.containerStatuses?.[0]?.state?.waiting?.message, { timeoutMs: 15_000 });
+    return { p, out: isDone(p) ? (await logs(env.podrun, name, { container: 'c' }))[0] : undefined };
+  };
+  t.match((await run('named', {})).out, /^uid=101 gid=102 /, 'USER web runs as 101:102');
+  t.match((await run('overridden', { securityContext: { runAsUser: 0 } })).out, /^uid=0 gid=0 /, 'runAsUser wins');
+  const nonRoot = await run('nonroot', { securityContext: { runAsNonRoot: true } });
+  t.match(nonRoot.p.status?.containerStatuses?.[0]?.state?.waiting?.message, /image has non-numeric user \(web\), cannot verify user is non-root/, "runAsNonRoot cannot vouch for a name, as the kubelet says");
 });
 
 t.test('a docker save archive imports the same way', async (t) => {
