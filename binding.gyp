@@ -31,7 +31,8 @@
         "native/shim/container.c",
         "native/shim/logs.c",
         "native/shim/records.c",
-        "native/shim/ports.c"
+        "native/shim/ports.c",
+        "native/shim/fuse-root.c"
       ],
       "cflags": ["<@(warnings)", "-std=gnu11", "-O2"],
       # Static: no shared libraries to map, so an idle pod costs less resident memory.

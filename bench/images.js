@@ -146,25 +146,35 @@ async function imageRows(ctx) {
     while (!fs.existsSync(paths.startRecord('c', 0))) await sleep(5);
     const sandbox = JSON.parse(fs.readFileSync(paths.sandbox, 'utf8'));
     const shim = await ShimClient.connect(paths.shimSocket);
-    const starts = [];
-    for (let i = -1; i < ctx.runs; i++) {
-      const plan = buildContainerPlan({
-        pod: idle, container: { name: `x${i + 1}`, image: `${host}/bench/img:1`, command: ['/bin/true'] }, field: 'bench', attempt: 0, image: img,
-        volumes: new Map(), paths, idmap: sandbox.idmap, envSources: { configMap: () => undefined, secret: () => undefined, fieldRef: () => undefined },
-      });
-      fs.mkdirSync(plan.ops[0].upper, { recursive: true });
-      fs.mkdirSync(plan.ops[0].work, { recursive: true });
-      fs.mkdirSync(plan.root, { recursive: true });
-      const t0 = process.hrtime.bigint();
-      await shim.start(plan);
-      while (!fs.existsSync(plan.exitPath)) await new Promise((r) => setImmediate(r));
-      if (i >= 0) starts.push(Number(process.hrtime.bigint() - t0) / 1e6);
-    }
+    const startsWith = async (prefix, rootfsDriver) => {
+      const starts = [];
+      for (let i = -1; i < ctx.runs; i++) {
+        const plan = buildContainerPlan({
+          pod: idle, container: { name: `${prefix}${i + 1}`, image: `${host}/bench/img:1`, command: ['/bin/true'] }, field: 'bench', attempt: 0, image: img, rootfsDriver,
+          volumes: new Map(), paths, idmap: sandbox.idmap, envSources: { configMap: () => undefined, secret: () => undefined, fieldRef: () => undefined },
+        });
+        fs.mkdirSync(plan.ops[0].upper, { recursive: true });
+        fs.mkdirSync(plan.ops[0].work, { recursive: true });
+        fs.mkdirSync(plan.root, { recursive: true });
+        const t0 = process.hrtime.bigint();
+        await shim.start(plan);
+        while (!fs.existsSync(plan.exitPath)) await new Promise((r) => setImmediate(r));
+        if (i >= 0) starts.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      }
+      return starts;
+    };
+    const starts = await startsWith('x', 'overlay');
+    // fuse-overlayfs, the middle fallback: needs /dev/fuse, which is root's only here.
+    const fuse = ctx.lib.which('fuse-overlayfs');
+    let fuseRow = { name: 'podrun container start on the layers (fuse-overlayfs)', unit: 'rootfs ms', skipped: 'fuse-overlayfs is not installed (Debian package fuse-overlayfs)' };
+    if (fuse && !ctx.asRoot) fuseRow.skipped = '/dev/fuse is not open to this user';
+    else if (fuse) fuseRow = { ...ctx.stats(fuseRow.name, await startsWith('f', { fuseOverlayfs: fuse }), 'fuse mount + pivot_root + /bin/true'), unit: 'rootfs ms' };
     shim.close();
     await podrun.deletePod('idle', { gracePeriodSeconds: 0 });
     await podrun.close();
     rows.push({ ...ctx.stats('cp -a of the image (a copied rootfs)', copies, `${mib} MiB`), unit: 'rootfs ms' });
     rows.push({ ...ctx.stats('podrun container start on the layers (overlay)', starts, 'overlay of 2 layers + pivot_root + /bin/true'), unit: 'rootfs ms' });
+    rows.push(fuseRow);
   } finally {
     registry.kill('SIGKILL');
   }

@@ -16,6 +16,8 @@
 #include <sys/socket.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <linux/magic.h>
 
 static const char *const default_path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
@@ -76,17 +78,23 @@ static int op_dev (int rootfd, const char *target, struct pr_error *err)
   return shm < 0 ? -1 : 0;
 }
 
+int overlay_data (const struct json *op, char *data, size_t size, bool userxattr)
+{
+  const struct json *lower = json_get (op, "lower");
+  size_t n = 0;
+  n += (size_t) snprintf (data + n, size - n, "lowerdir=");
+  for (const struct json *l = lower ? lower->child : NULL; l && n < size; l = l->next)
+    n += (size_t) snprintf (data + n, size - n, "%s%s", l == lower->child ? "" : ":", l->string);
+  if (n < size)
+    n += (size_t) snprintf (data + n, size - n, ",upperdir=%s,workdir=%s%s", json_str (op, "upper", ""),
+                            json_str (op, "work", ""), userxattr ? ",userxattr" : "");
+  return n < size ? 0 : -1;
+}
+
 static int mount_overlay (const struct json *op, const char *root, struct pr_error *err)
 {
   char data[8192];
-  const struct json *lower = json_get (op, "lower");
-  size_t n = 0;
-  n += (size_t) snprintf (data + n, sizeof data - n, "lowerdir=");
-  for (const struct json *l = lower ? lower->child : NULL; l && n < sizeof data; l = l->next)
-    n += (size_t) snprintf (data + n, sizeof data - n, "%s%s", l == lower->child ? "" : ":", l->string);
-  n += (size_t) snprintf (data + n, sizeof data - n, ",upperdir=%s,workdir=%s%s", json_str (op, "upper", ""),
-                          json_str (op, "work", ""), json_bool (op, "userxattr", false) ? ",userxattr" : "");
-  if (n >= sizeof data)
+  if (overlay_data (op, data, sizeof data, json_bool (op, "userxattr", false)) < 0)
     return pr_fail (err, ENAMETOOLONG, "mount overlay", root);
   if (mount ("overlay", root, "overlay", 0, data) < 0)
     return pr_fail (err, errno, "mount overlay", root);
@@ -107,6 +115,16 @@ static int op_root (const struct json *op, const char *root, struct pr_error *er
   const char *type = json_str (op, "type", "");
   if (strcmp (type, "overlay") == 0)
     return mount_overlay (op, root, err);
+  if (strcmp (type, "fuse-overlayfs") == 0)
+    {
+      /* Mounted by the shim before the clone (fuse-root.c): this mount namespace has a copy. */
+      struct statfs st;
+      if (statfs (root, &st) < 0)
+        return pr_fail (err, errno, "statfs", root);
+      if (st.f_type != FUSE_SUPER_MAGIC)
+        return pr_fail (err, ENOENT, "fuse-overlayfs root is not mounted", root);
+      return 0;
+    }
   if (strcmp (type, "tmpfs") == 0)
     {
       if (mount ("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, json_str (op, "options", "mode=755")) < 0)

@@ -96,8 +96,20 @@ static pid_t host_pid_of_pidfd (int pidfd)
 
 static void client_close (struct client *cl);
 
+/* The container's fuse-overlayfs root goes at its exit (fuse-overlayfs then ends); the next
+ * attempt mounts its own. */
+static void release_fuse_root (struct container *c)
+{
+  if (!c->fuse_root)
+    return;
+  umount2 (c->fuse_root, MNT_DETACH);
+  free (c->fuse_root);
+  c->fuse_root = NULL;
+}
+
 static void container_free (struct container *c)
 {
+  release_fuse_root (c);
   /* Attached clients end with the container's output. */
   for (struct client *cl = clients, *next; cl; cl = next)
     {
@@ -164,6 +176,7 @@ static void container_exited (struct container *c, const siginfo_t *si)
   log_stream_read (c, &c->err, true);
   pr_rfc3339_now (finished);
   c->running = false;
+  release_fuse_root (c);
   write_exit_record (c->exit_path, c, code, sig, NULL, NULL, finished);
   emit_exit_event (c, code, sig, finished);
 }
@@ -244,6 +257,22 @@ static void handle_start (int fd, long long id, const struct json *plan)
       return;
     }
   pr_rfc3339_now (c->started_at);
+  const struct json *ops = json_get (plan, "ops");
+  const struct json *root_op = ops ? ops->child : NULL;
+  if (root_op && strcmp (json_str (root_op, "type", ""), "fuse-overlayfs") == 0)
+    {
+      const char *root = json_str (plan, "root", "");
+      if (fuse_overlay_mount (root_op, root, &err, msg, sizeof msg) < 0)
+        {
+          char finished[40];
+          pr_rfc3339_now (finished);
+          write_exit_record (exit_path, c, 128, 0, "StartError", msg, finished);
+          reply_error (fd, id, &err, msg);
+          container_free (c);
+          return;
+        }
+      c->fuse_root = strdup (root);
+    }
   int r = container_spawn (plan, c, tc ? tc->pidfd : -1, &err, msg, sizeof msg);
   if (c->pid > 0)
     {
@@ -332,6 +361,18 @@ static void handle_request (struct client *cl, const char *line, size_t len)
     }
   else if (strcmp (op, "start") == 0)
     handle_start (cl->fd, id, json_get (req, "container"));
+  else if (strcmp (op, "probe-fuse-overlayfs") == 0)
+    {
+      char msg[1024];
+      struct pr_error err = { 0 };
+      if (probe_fuse_overlay (req, msg, sizeof msg) < 0)
+        {
+          pr_fail (&err, EIO, "fuse-overlayfs", json_str (req, "target", ""));
+          reply_error (cl->fd, id, &err, msg);
+        }
+      else
+        send_line (cl->fd, ok);
+    }
   else if (strcmp (op, "probe-overlay") == 0)
     {
       struct pr_error err = { 0 };

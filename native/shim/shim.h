@@ -34,6 +34,7 @@ struct container
   int stdin_fd;                 /* where attached clients' input goes: a pipe, or the tty master; -1 */
   bool tty;
   char *exit_path;
+  char *fuse_root;              /* a fuse-overlayfs root mounted for this container; unmounted at its exit */
 };
 
 /* container.c: clone the container into its namespaces and exec it. With target_pidfd >= 0
@@ -43,6 +44,13 @@ int container_spawn (const struct json *plan, struct container *c, int target_pi
 /* container.c: mounts an overlay as a container root would be ({lower, upper, work, userxattr}
  * at `target`) and unmounts it: whether overlayfs works in this pod's namespaces. */
 int probe_overlay (const struct json *op, struct pr_error *err);
+/* container.c: overlayfs's mount data for {lower, upper, work}: -1 when it does not fit. */
+int overlay_data (const struct json *op, char *data, size_t size, bool userxattr);
+/* fuse-root.c: fuse-overlayfs of {program, lower, upper, work} at `target`, in our mount
+ * namespace; on failure `msg` has what fuse-overlayfs said. */
+int fuse_overlay_mount (const struct json *op, const char *target, struct pr_error *err, char *msg, size_t msglen);
+/* fuse-root.c: the same at {target}, then unmounted: whether fuse-overlayfs works in this pod. */
+int probe_fuse_overlay (const struct json *op, char *msg, size_t msglen);
 /* main.c: output of a container also goes to the clients attached to it. */
 void attach_forward (struct container *c, const char *data, size_t len);
 /* logs.c */

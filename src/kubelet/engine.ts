@@ -10,7 +10,7 @@ import { validateManifestSet } from '../api/validate';
 import { AlreadyExistsError, NotFoundError, PodrunError, ValidationError } from '../errors';
 import type { ImageStore } from '../image/store';
 import type { ImageRecord } from '../image/types';
-import { hostnameOf } from '../plan/container';
+import { hostnameOf, type RootfsDriver } from '../plan/container';
 import { hostnameFile, hostsFile, resolvConf } from '../network/etc-files';
 import { Networking, type PreparedNetwork } from '../network/networking';
 import { networkOptions, readAddress, type NetworkOptions } from '../network/pod-network';
@@ -29,6 +29,7 @@ import { resolveImage } from './image-pull';
 import { copyLayers } from '../image/copy-layers';
 import type { ShimClient } from '../runtime/shim-client';
 import { parseRemoteRef } from '../image/remote-ref';
+import { which } from '../which';
 import { detectCgroupV2, wantsLimits, type CgroupSupport } from './cgroups';
 import { EventRecorder } from './events';
 import { newPodState, type PodState } from './pod-state';
@@ -125,21 +126,33 @@ export class Engine {
   }
 
   private cgroups?: CgroupSupport;
-  private driver?: Promise<'overlay' | 'copy'>;
+  private driver?: Promise<RootfsDriver>;
 
   /**
    * overlayfs, unless it cannot be mounted in a pod here (tried once, in the first pod that runs
-   * a layered image, by its shim), then copies of the layers; said once. PODRUN_ROOTFS=copy or
-   * =overlay decides without trying.
+   * a layered image, by its shim); then fuse-overlayfs, when installed and it mounts; then copies
+   * of the layers. Said once. PODRUN_ROOTFS=overlay, =fuse-overlayfs or =copy decides without trying.
    */
-  private rootfsDriver(shim: ShimClient, image: ImageRecord, scratch: string, rootless: boolean): Promise<'overlay' | 'copy'> {
+  private rootfsDriver(shim: ShimClient, image: ImageRecord, scratch: string, rootless: boolean): Promise<RootfsDriver> {
     const forced = process.env.PODRUN_ROOTFS;
     if (forced === 'copy' || forced === 'overlay') return Promise.resolve(forced);
+    // Without the program, the container fails to start saying so: the choice was explicit.
+    if (forced === 'fuse-overlayfs') return Promise.resolve({ fuseOverlayfs: which('fuse-overlayfs') ?? 'fuse-overlayfs' });
     this.driver ??= (async () => {
-      for (const d of ['upper', 'work', 'mnt']) fs.mkdirSync(`${scratch}/${d}`, { recursive: true, mode: 0o700 });
-      let why: string | undefined;
+      for (const d of ['upper', 'work', 'fuse-upper', 'fuse-work', 'mnt']) fs.mkdirSync(`${scratch}/${d}`, { recursive: true, mode: 0o700 });
+      const lower = [...(image.layers ?? [])].reverse();
+      const target = `${scratch}/mnt`;
       try {
-        why = await shim.probeOverlay({ lower: [...(image.layers ?? [])].reverse(), upper: `${scratch}/upper`, work: `${scratch}/work`, target: `${scratch}/mnt`, userxattr: rootless });
+        const why = await shim.probeOverlay({ lower, upper: `${scratch}/upper`, work: `${scratch}/work`, target, userxattr: rootless });
+        if (!why) return 'overlay' as const;
+        const program = which('fuse-overlayfs');
+        const fuseWhy = program ? await shim.probeFuseOverlay({ program, lower, upper: `${scratch}/fuse-upper`, work: `${scratch}/fuse-work`, target }) : 'not installed: Debian package fuse-overlayfs';
+        if (program && !fuseWhy) {
+          this.notice(`overlayfs cannot be mounted here (${why}): container roots of layered images are fuse-overlayfs mounts (slower than the kernel's overlayfs)`);
+          return { fuseOverlayfs: program };
+        }
+        this.notice(`overlayfs cannot be mounted here (${why}), nor fuse-overlayfs (${fuseWhy}): container roots of layered images are copies of their layers (slower, more disk)`);
+        return 'copy' as const;
       } catch {
         this.driver = undefined; // the shim went away: no verdict, ask again next time
         return 'overlay' as const;
@@ -150,9 +163,6 @@ export class Engine {
           /* overlay's work dir may be unreadable to us rootless: the pod's removal takes it */
         }
       }
-      if (!why) return 'overlay' as const;
-      this.notice(`overlayfs cannot be mounted here (${why}): container roots of layered images are copies of their layers (slower, more disk)`);
-      return 'copy' as const;
     })();
     return this.driver;
   }

@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import type { Container, Pod, PodStatus } from 'kubernetes-types/core/v1';
 import { PodrunError } from '../errors';
 import type { ImageRecord } from '../image/types';
-import { buildContainerPlan, execIdentity, type ExecIdentity } from '../plan/container';
+import { buildContainerPlan, execIdentity, type ExecIdentity, type RootfsDriver } from '../plan/container';
 import type { EnvSources } from '../plan/env';
 import { native } from '../native';
 import { openRecorded, reapChild, type SandboxRecord } from '../runtime/sandbox';
@@ -31,7 +31,7 @@ export interface WorkerContext {
   hostIP: string;
   image(ref: string, field: string): ImageRecord;
   /** How layered images become container roots here: overlayfs, or copies where it cannot mount (decided once). */
-  rootfsDriver(shim: ShimClient, image: ImageRecord, scratch: string, rootless: boolean): Promise<'overlay' | 'copy'>;
+  rootfsDriver(shim: ShimClient, image: ImageRecord, scratch: string, rootless: boolean): Promise<RootfsDriver>;
   /** The copy driver's work: the image's layers applied into dest. */
   copyLayers(image: ImageRecord, dest: string): void;
   /** The image for a container start: present, or pulled per its imagePullPolicy (with the kubelet's events). */
@@ -467,7 +467,7 @@ export class PodWorker {
     const dir = this.paths.containerDir(c.name);
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     fs.mkdirSync(this.paths.rootfs(c.name), { recursive: true });
-    if (plan.ops[0].type === 'overlay') {
+    if (plan.ops[0].type === 'overlay' || plan.ops[0].type === 'fuse-overlayfs') {
       fs.mkdirSync(plan.ops[0].upper, { recursive: true });
       fs.mkdirSync(plan.ops[0].work, { recursive: true });
     } else if (image.layers && plan.ops[0].type === 'bind') {

@@ -15,6 +15,8 @@ import { buildEnv, expand, type EnvSources } from './env';
 
 export type MountOp =
   | { type: 'overlay'; target: '/'; lower: string[]; upper: string; work: string; userxattr: boolean }
+  /** Mounted by the shim (fuse-root.c) before the clone; the container's mount namespace inherits it. */
+  | { type: 'fuse-overlayfs'; target: '/'; program: string; lower: string[]; upper: string; work: string }
   | { type: 'tmpfs'; target: string; options: string; readonly?: boolean }
   | { type: 'bind'; target: string; source: string; sub?: string; readonly: boolean; recursive?: boolean; file?: boolean }
   | { type: 'symlink'; target: string; link: string }
@@ -66,11 +68,14 @@ export interface ContainerPlanInput {
   paths: PodPaths;
   idmap: IdMapPlan | null;
   envSources: EnvSources;
-  /** Layered images: overlayfs over the layers (the default), or a copy of them (the fallback). */
-  rootfsDriver?: 'overlay' | 'copy';
+  /** Layered images: overlayfs over the layers (the default), else fuse-overlayfs, else a copy of them. */
+  rootfsDriver?: RootfsDriver;
 }
 
-export function rootOps(image: ImageRecord, paths: PodPaths, name: string, attempt: number, rootless: boolean, driver: 'overlay' | 'copy' = 'overlay'): MountOp[] {
+/** How a layered image becomes a container root; fuse-overlayfs names its program. */
+export type RootfsDriver = 'overlay' | 'copy' | { fuseOverlayfs: string };
+
+export function rootOps(image: ImageRecord, paths: PodPaths, name: string, attempt: number, rootless: boolean, driver: RootfsDriver = 'overlay'): MountOp[] {
   if (image.builtin) {
     // The host's system directories read-only, with private scratch space (the `host` image).
     const ops: MountOp[] = [{ type: 'tmpfs', target: '/', options: 'mode=755' }];
@@ -87,6 +92,7 @@ export function rootOps(image: ImageRecord, paths: PodPaths, name: string, attem
   if (image.layers && driver === 'copy') return [{ type: 'bind', target: '/', source: `${layer}/copy`, readonly: false }];
   // overlayfs lists lower directories top first; a layered image keeps its layers bottom first.
   const lower = image.layers ? [...image.layers].reverse() : [image.rootfs];
+  if (image.layers && typeof driver === 'object') return [{ type: 'fuse-overlayfs', target: '/', program: driver.fuseOverlayfs, lower, upper: `${layer}/upper`, work: `${layer}/work` }];
   return [{ type: 'overlay', target: '/', lower, upper: `${layer}/upper`, work: `${layer}/work`, userxattr: rootless }];
 }
 

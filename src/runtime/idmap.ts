@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import type { IdMapping } from '../types';
 import { PodrunError } from '../errors';
+import { which } from '../which';
 
 export interface IdMapLine {
   inside: number;
@@ -81,19 +82,6 @@ export function planIdMap(i: IdMapInputs): IdMapPlan {
     ],
     setgroups: true,
   };
-}
-
-function which(name: string): string | undefined {
-  for (const dir of (process.env.PATH || '/usr/sbin:/usr/bin:/sbin:/bin').split(':').concat(['/usr/bin', '/usr/sbin'])) {
-    const p = `${dir}/${name}`;
-    try {
-      fs.accessSync(p, fs.constants.X_OK);
-      return p;
-    } catch {
-      /* keep looking */
-    }
-  }
-  return undefined;
 }
 
 function readOr(file: string): string {

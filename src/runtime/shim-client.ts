@@ -99,6 +99,17 @@ export class ShimClient extends EventEmitter {
     }
   }
 
+  /** The same through fuse-overlayfs (`program`): undefined when it mounts here. */
+  async probeFuseOverlay(o: { program: string; lower: string[]; upper: string; work: string; target: string }): Promise<string | undefined> {
+    try {
+      await this.request({ op: 'probe-fuse-overlayfs', ...o });
+      return undefined;
+    } catch (e) {
+      if (e instanceof ShimRequestError) return e.message;
+      throw e;
+    }
+  }
+
   /** false when the container is not running. */
   async signal(name: string, signal: number): Promise<boolean> {
     try {

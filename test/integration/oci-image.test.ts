@@ -262,3 +262,55 @@ t.test('the copy driver (where overlayfs cannot mount): the same tree, private t
   t.equal((await execOut(env.podrun, 'c2', ['/bin/cat', '/data/keep'])).stdout, 'kept\n', 'a write in one container is not seen in the other');
   t.equal(spawnSync('grep', ['-rl', 'copy-driver-write-1b2c', path.join(env.dataRoot, 'layers')], { encoding: 'utf8' }).stdout, '', 'nor in the layers');
 });
+
+function fuseUnavailable(): string | false {
+  if (spawnSync('sh', ['-c', 'command -v fuse-overlayfs']).status !== 0) return 'needs fuse-overlayfs (Debian package fuse-overlayfs)';
+  try {
+    fs.accessSync('/dev/fuse', fs.constants.R_OK | fs.constants.W_OK);
+  } catch {
+    return '/dev/fuse cannot be opened by this user';
+  }
+  return mode === 'root' ? false : 'rootless: fuse mounts need /dev/fuse in the user namespace';
+}
+
+/** fuse-overlayfs processes whose mount options mention `dir`. */
+const fuseDaemons = (dir: string) =>
+  fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+    try {
+      const argv = fs.readFileSync(`/proc/${p}/cmdline`, 'utf8');
+      return argv.includes('fuse-overlayfs') && argv.includes(dir);
+    } catch {
+      return false;
+    }
+  });
+
+t.test('the fuse-overlayfs driver (where the kernel overlay cannot mount): the same tree, private writes, nothing left', { skip: fuseUnavailable() }, async (t) => {
+  process.env.PODRUN_ROOTFS = 'fuse-overlayfs';
+  t.teardown(() => delete process.env.PODRUN_ROOTFS);
+  const env = await setup(t, { image: false });
+  const dir = tempDir(t, 'podrun-oci-');
+  const layout = await writeOciLayout(path.join(dir, 'layout'), '1', spec(dir));
+  await env.podrun.images.importImage(layout.dir, 'oci/test:1');
+  for (const name of ['f1', 'f2']) await env.podrun.createPod(pod(name, { containers: [{ name: 'c', image: 'oci/test:1', command: ['/payload', 'sleep', '600'] }] }));
+  await env.podrun.waitFor('f1', isRunning, { timeoutMs: 10_000 });
+  await env.podrun.waitFor('f2', isRunning, { timeoutMs: 10_000 });
+  const tree = (await execOut(env.podrun, 'f1', ['/payload', 'tree', '/data', '--then', 'tree', '/opq'])).stdout.split('\n').filter(Boolean).sort();
+  t.same(tree, MERGED_TREE, 'whiteouts, the opaque directory and hard links as overlay (and umoci) show them');
+  t.match((await execOut(env.podrun, 'f1', ['/bin/cat', '/proc/self/mountinfo'])).stdout.split('\n').find((l) => / \/ \/ /.test(l)) ?? '', /fuse\.fuse-overlayfs/, 'the root is a fuse-overlayfs mount');
+  await execOut(env.podrun, 'f1', ['/bin/sh', '-c', 'echo fuse-driver-write-7d1e > /data/keep']);
+  t.equal((await execOut(env.podrun, 'f2', ['/bin/cat', '/data/keep'])).stdout, 'kept\n', 'a write in one container is not seen in the other');
+  t.equal(spawnSync('grep', ['-rl', 'fuse-driver-write-7d1e', path.join(env.dataRoot, 'layers')], { encoding: 'utf8' }).stdout, '', 'nor in the layers');
+  t.equal(fuseDaemons(env.root).length, 2, 'one fuse-overlayfs per running container');
+
+  await env.podrun.createPod(pod('once', { restartPolicy: 'Never', containers: [{ name: 'c', image: 'oci/test:1', command: ['/payload', 'echo', 'ran'] }] }));
+  const once = await env.podrun.waitFor('once', isDone, { timeoutMs: 10_000 });
+  t.equal(once.status?.phase, 'Succeeded');
+  t.same(await logs(env.podrun, 'once', { container: 'c' }), ['ran']);
+  for (let i = 0; i < 100 && fuseDaemons(env.root).length > 2; i++) await new Promise((r) => setTimeout(r, 20));
+  t.equal(fuseDaemons(env.root).length, 2, "an exited container's fuse-overlayfs is gone");
+
+  for (const name of ['f1', 'f2', 'once']) await env.podrun.deletePod(name, { gracePeriodSeconds: 0 });
+  for (let i = 0; i < 100 && fuseDaemons(env.root).length; i++) await new Promise((r) => setTimeout(r, 20));
+  t.same(fuseDaemons(env.root), [], 'deleting the pods leaves no fuse-overlayfs behind');
+  t.notMatch(fs.readFileSync('/proc/self/mountinfo', 'utf8'), new RegExp(env.root.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') + '.*fuse'), 'and no mount on the host');
+});

@@ -84,3 +84,13 @@ t.test('the host image: the host system read-only, scratch dirs private', async 
   t.ok(plan.ops.some((o) => o.type === 'tmpfs' && o.target === '/tmp'));
   t.same(plan.argv, ['sh']);
 });
+
+t.test('a layered image: overlay (top layer first), fuse-overlayfs with its program, or a bind of the copy', async (t) => {
+  const layered: ImageRecord = { ...image, rootfs: '', layers: ['/layers/a/root', '/layers/b/root'] };
+  const paths = new PodPaths('/state/pods/p1');
+  const plan = (rootfsDriver?: Parameters<typeof buildContainerPlan>[0]['rootfsDriver']) =>
+    buildContainerPlan({ pod: pod({}), container: { name: 'c', image: 'app:1' }, field: 'spec.containers[0]', attempt: 2, image: layered, volumes: new Map(), paths, idmap: null, envSources: noSources, rootfsDriver }).ops[0];
+  t.match(plan(), { type: 'overlay', lower: ['/layers/b/root', '/layers/a/root'], upper: /upper$/, work: /work$/ });
+  t.match(plan({ fuseOverlayfs: '/usr/bin/fuse-overlayfs' }), { type: 'fuse-overlayfs', program: '/usr/bin/fuse-overlayfs', lower: ['/layers/b/root', '/layers/a/root'], upper: /upper$/ });
+  t.match(plan('copy'), { type: 'bind', target: '/', source: /copy$/ });
+});
