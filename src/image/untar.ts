@@ -115,17 +115,31 @@ function components(raw: string, entry: string, what = 'name'): string[] {
   return parts;
 }
 
+/**
+ * Directories of the tree being unpacked that are known to be real directories (made or checked
+ * by this extraction), so that each entry does not lstat every parent again. Only this
+ * extraction writes under its root, and a replaced directory is forgotten with all below it.
+ */
+class KnownDirs {
+  private readonly dirs = new Set<string>();
+  has(p: string): boolean {
+    return this.dirs.has(p);
+  }
+  add(p: string): void {
+    this.dirs.add(p);
+  }
+  forget(p: string): void {
+    for (const d of this.dirs) if (d === p || d.startsWith(`${p}/`)) this.dirs.delete(d);
+  }
+}
+
 /** Walk down from root creating missing directories, refusing symlinks and non-directories. */
-function ensureParents(root: string, parts: string[], entry: string, owned: Map<string, number>): string {
+function ensureParents(root: string, parts: string[], entry: string, owned: Map<string, number>, known: KnownDirs): string {
   let cur = root;
   for (let i = 0; i < parts.length - 1; i++) {
     cur = path.join(cur, parts[i]!);
-    let st: fs.Stats | undefined;
-    try {
-      st = fs.lstatSync(cur);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    }
+    if (known.has(cur)) continue;
+    const st = fs.lstatSync(cur, { throwIfNoEntry: false });
     if (!st) {
       fs.mkdirSync(cur, { mode: 0o700 });
       owned.set(cur, 0o755); // implied directory: tar's default mode
@@ -134,22 +148,19 @@ function ensureParents(root: string, parts: string[], entry: string, owned: Map<
     } else if (!st.isDirectory()) {
       throw new UnsafeEntryError(entry, `parent "${parts.slice(0, i + 1).join('/')}" is not a directory`);
     }
+    known.add(cur);
   }
   return path.join(root, ...parts);
 }
 
 /** Make room for a new entry at `target` (tar semantics: a later entry replaces an earlier one). */
-function clearTarget(target: string, keepDir: boolean): 'dir' | 'none' {
-  let st: fs.Stats;
-  try {
-    st = fs.lstatSync(target);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'none';
-    throw err;
-  }
+function clearTarget(target: string, keepDir: boolean, known: KnownDirs): 'dir' | 'none' {
+  const st = fs.lstatSync(target, { throwIfNoEntry: false });
+  if (!st) return 'none';
   if (st.isDirectory()) {
     if (keepDir) return 'dir';
     fs.rmSync(target, { recursive: true, force: true });
+    known.forget(target);
   } else {
     fs.unlinkSync(target);
   }
@@ -188,6 +199,7 @@ async function extract(tar_: TarInput, archive: string, root: string, opts: Extr
   const dirModes = new Map<string, number>();
   // archive paths of earlier non-directory entries: the only legal hard-link targets
   const linkable = new Set<string>();
+  const known = new KnownDirs();
 
   const ex = tar.extract();
   // The DiffID: hashed here unless the decoder already hashes the tar on the threadpool.
@@ -222,13 +234,13 @@ async function extract(tar_: TarInput, archive: string, root: string, opts: Extr
         await drain(entry);
         continue;
       }
-      const target = ensureParents(root, parts, h.name, dirModes);
+      const target = ensureParents(root, parts, h.name, dirModes, known);
       const base = parts[parts.length - 1]!;
       if (opts.layer && base.startsWith(WHITEOUT)) {
         if (base === OPAQUE) {
           // The directory itself: made if this layer did not list it first (tar order allows that).
           const dir = path.dirname(target);
-          if (dir !== root && clearTarget(dir, true) === 'none') {
+          if (dir !== root && clearTarget(dir, true, known) === 'none') {
             fs.mkdirSync(dir, { mode: 0o700 });
             dirModes.set(dir, 0o755);
           }
@@ -237,7 +249,7 @@ async function extract(tar_: TarInput, archive: string, root: string, opts: Extr
         } else {
           const hidden = path.join(path.dirname(target), base.slice(WHITEOUT.length));
           if (base.length === WHITEOUT.length) throw new UnsafeEntryError(h.name, 'whiteout without a name');
-          clearTarget(hidden, false);
+          clearTarget(hidden, false, known);
           makeSpecial(hidden, 'char', 0, 0, 0);
           stats.whiteouts.push(parts.slice(0, -1).concat(base.slice(WHITEOUT.length)).join('/'));
           linkable.delete(parts.slice(0, -1).concat(base.slice(WHITEOUT.length)).join('/'));
@@ -248,7 +260,7 @@ async function extract(tar_: TarInput, archive: string, root: string, opts: Extr
 
       switch (h.type) {
         case 'directory': {
-          if (clearTarget(target, true) === 'none') fs.mkdirSync(target, { mode: 0o700 });
+          if (clearTarget(target, true, known) === 'none') fs.mkdirSync(target, { mode: 0o700 });
           chown(target);
           dirModes.set(target, mode);
           linkable.delete(rel);
@@ -259,7 +271,7 @@ async function extract(tar_: TarInput, archive: string, root: string, opts: Extr
         case 'contiguous-file':
         case undefined:
         case null: {
-          clearTarget(target, false);
+          clearTarget(target, false, known);
           const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = fs.constants;
           const fd = fs.openSync(target, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
           try {
@@ -289,7 +301,7 @@ async function extract(tar_: TarInput, archive: string, root: string, opts: Extr
         }
         case 'symlink': {
           if (!h.linkname) throw new UnsafeEntryError(h.name, 'symlink without a target');
-          clearTarget(target, false);
+          clearTarget(target, false, known);
           // The target is stored as written: it is interpreted inside the container, never here.
           fs.symlinkSync(h.linkname, target);
           stats.bytes += Buffer.byteLength(h.linkname);
@@ -305,9 +317,9 @@ async function extract(tar_: TarInput, archive: string, root: string, opts: Extr
             throw new UnsafeEntryError(h.name, `hard link target "${h.linkname ?? ''}" is not an earlier entry of the archive`);
           }
           // The target's parents may have been replaced by symlinks since it was written.
-          const srcPath = ensureParents(root, src, h.name, dirModes);
+          const srcPath = ensureParents(root, src, h.name, dirModes, known);
           if (srcRel === rel) throw new UnsafeEntryError(h.name, 'hard link to itself');
-          clearTarget(target, false);
+          clearTarget(target, false, known);
           // link(2) does not follow a final symlink: it links the symlink itself.
           fs.linkSync(srcPath, target);
           linkable.add(rel);
@@ -320,7 +332,7 @@ async function extract(tar_: TarInput, archive: string, root: string, opts: Extr
           if (h.type !== 'fifo' && !asRoot) {
             stats.skipped.push(`${rel}: device node, needs root`);
           } else {
-            clearTarget(target, false);
+            clearTarget(target, false, known);
             const kind = h.type === 'fifo' ? 'fifo' : h.type === 'character-device' ? 'char' : 'block';
             makeSpecial(target, kind, mode, h.devmajor ?? 0, h.devminor ?? 0);
             chown(target);

@@ -332,6 +332,16 @@ t.test('hostile tars are refused and leave nothing behind', async (t) => {
       ],
       /not an earlier entry|parent "d" is a symlink/,
     ],
+    [
+      'a directory used, then replaced by a symlink, then written through',
+      [
+        { header: { name: 'd/', type: 'directory' } },
+        { header: { name: 'd/a', type: 'file' }, body: 'a' },
+        { header: { name: 'd', type: 'symlink', linkname: sentinel } },
+        { header: { name: 'd/x', type: 'file' }, body: 'x' },
+      ],
+      /parent "d" is a symlink/,
+    ],
     ['symlink replacing the root', [{ header: { name: './', type: 'symlink', linkname: '/' } }], /cannot replace the image root/],
   ];
 
