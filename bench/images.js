@@ -45,15 +45,19 @@ async function buildLayout(ctx, dir) {
   const data = path.join(dir, 'data');
   fs.mkdirSync(path.join(data, 'srv'), { recursive: true });
   fs.writeFileSync(path.join(data, 'srv', 'blob'), crypto.randomBytes(32 << 20));
-  const raws = [await tarOfDir(ctx.rootfs), await tarOfDir(data)];
-  const blobs = path.join(dir, 'layout', 'blobs', 'sha256');
+  return writeLayout(path.join(dir, 'layout'), [await tarOfDir(ctx.rootfs), await tarOfDir(data)], 1);
+}
+
+/** An OCI layout at `dir` of these uncompressed layers, gzip at `level`, tagged `1`. */
+function writeLayout(dir, raws, level) {
+  const blobs = path.join(dir, 'blobs', 'sha256');
   fs.mkdirSync(blobs, { recursive: true });
   const put = (b) => {
     const d = sha(b);
     fs.writeFileSync(path.join(blobs, d.slice(7)), b);
     return d;
   };
-  const gz = raws.map((r) => zlib.gzipSync(r, { level: 1 }));
+  const gz = raws.map((r) => zlib.gzipSync(r, { level }));
   const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Cmd: ['/bin/true'] }, rootfs: { type: 'layers', diff_ids: raws.map(sha) } }));
   const manifest = Buffer.from(JSON.stringify({
     schemaVersion: 2,
@@ -62,9 +66,27 @@ async function buildLayout(ctx, dir) {
     layers: gz.map((g) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: put(g), size: g.length })),
   }));
   const md = put(manifest);
-  fs.writeFileSync(path.join(dir, 'layout', 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
-  fs.writeFileSync(path.join(dir, 'layout', 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: md, size: manifest.length, annotations: { 'org.opencontainers.image.ref.name': '1' } }] }));
-  return { layout: path.join(dir, 'layout'), bytes: gz.reduce((n, g) => n + g.length, 0) };
+  fs.writeFileSync(path.join(dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
+  fs.writeFileSync(path.join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: md, size: manifest.length, annotations: { 'org.opencontainers.image.ref.name': '1' } }] }));
+  return { layout: dir, bytes: gz.reduce((n, g) => n + g.length, 0) };
+}
+
+/**
+ * An image of many small files, as real images are (a distribution's /usr): 4000 files of
+ * 1-8 KiB of half-compressible text in 200 directories, in one gzip layer over busybox.
+ */
+async function buildManyFilesLayout(ctx, dir) {
+  const data = path.join(dir, 'many');
+  for (let d = 0; d < 200; d++) {
+    const sub = path.join(data, 'usr', 'share', `pkg${d}`);
+    fs.mkdirSync(sub, { recursive: true });
+    for (let f = 0; f < 20; f++) {
+      const n = 1024 + ((d * 20 + f) * 2654435761) % 7168;
+      const text = Buffer.from(`package ${d} file ${f} `.repeat(Math.ceil(n / 40))).subarray(0, n >> 1);
+      fs.writeFileSync(path.join(sub, `file${f}.txt`), Buffer.concat([text, crypto.randomBytes(n - text.length)]));
+    }
+  }
+  return writeLayout(path.join(dir, 'many-layout'), [await tarOfDir(ctx.rootfs), await tarOfDir(data)], 6);
 }
 
 function freePort() {
@@ -97,34 +119,61 @@ async function imageRows(ctx) {
     const push = spawnSync('skopeo', ['--policy', policy, 'copy', '--quiet', '--dest-tls-verify=false', `oci:${layout}:1`, `docker://${host}/bench/img:1`], { encoding: 'utf8' });
     if (push.status !== 0) throw new Error(`skopeo copy (push): ${push.stderr.trim()}`);
     const mib = (bytes / 1048576).toFixed(1);
-
     const runs = Math.max(3, Math.min(ctx.runs, 10));
-    const skopeo = [];
-    for (let i = -1; i < runs; i++) {
-      const dest = path.join(dir, `skopeo-${i + 1}`);
-      const t0 = process.hrtime.bigint();
-      const r = spawnSync('skopeo', ['--policy', policy, 'copy', '--quiet', '--src-tls-verify=false', `docker://${host}/bench/img:1`, `oci:${dest}:1`], { encoding: 'utf8' });
-      if (r.status !== 0) throw new Error(`skopeo copy: ${r.stderr.trim()}`);
-      if (i >= 0) skopeo.push(Number(process.hrtime.bigint() - t0) / 1e6);
-      fs.rmSync(dest, { recursive: true, force: true });
-    }
     const { Podrun } = require(dist);
-    const pulls = [];
-    for (let i = -1; i < runs; i++) {
-      const d = path.join(dir, `podrun-${i + 1}`);
-      const podrun = new Podrun({ root: path.join(d, 'state'), dataRoot: path.join(d, 'data') });
-      const t0 = process.hrtime.bigint();
-      await podrun.pull(`${host}/bench/img:1`);
-      if (i >= 0) pulls.push(Number(process.hrtime.bigint() - t0) / 1e6);
-      await podrun.close();
-      if (i < runs - 1) fs.rmSync(d, { recursive: true, force: true });
-    }
-    rows.push({ ...ctx.stats('skopeo copy docker:// -> oci: (blobs only)', skopeo, `${mib} MiB in 2 layers`), unit: 'pull ms' });
-    rows.push({ ...ctx.stats('podrun pull (blobs verified + layers unpacked)', pulls, `${mib} MiB in 2 layers`), unit: 'pull ms' });
+    // podrun, skopeo (blobs only) and podman (pull into containers-storage, layers unpacked as
+    // podrun does) pulling `ref` `n` times each, after one warm-up. podrun's last pull stays in
+    // `podrun-<tag>` when `keep` (the root filesystem rows start containers from it).
+    const pullRows = async (ref, n, unit, note, tag, keep) => {
+      const skopeo = [];
+      const podman = [];
+      const pulls = [];
+      for (let i = -1; i < n; i++) {
+        const dest = path.join(dir, `skopeo-${i + 1}`);
+        const t0 = process.hrtime.bigint();
+        const r = spawnSync('skopeo', ['--policy', policy, 'copy', '--quiet', '--src-tls-verify=false', `docker://${ref}`, `oci:${dest}:1`], { encoding: 'utf8' });
+        if (r.status !== 0) throw new Error(`skopeo copy: ${r.stderr.trim()}`);
+        if (i >= 0) skopeo.push(Number(process.hrtime.bigint() - t0) / 1e6);
+        fs.rmSync(dest, { recursive: true, force: true });
+      }
+      const podmanBin = ctx.lib.which('podman');
+      for (let i = -1; podmanBin && ctx.asRoot && i < n; i++) {
+        const store = path.join(dir, `podman-${i + 1}`);
+        const t0 = process.hrtime.bigint();
+        const r = spawnSync(podmanBin, ['--root', `${store}/root`, '--runroot', `${store}/run`, '--storage-driver', 'overlay', 'pull', '-q', '--tls-verify=false', ref], { encoding: 'utf8', env: { ...process.env, CONTAINERS_REGISTRIES_CONF: regConf } });
+        if (r.status !== 0) throw new Error(`podman pull: ${r.stderr.trim()}`);
+        if (i >= 0) podman.push(Number(process.hrtime.bigint() - t0) / 1e6);
+        spawnSync(podmanBin, ['--root', `${store}/root`, '--runroot', `${store}/run`, '--storage-driver', 'overlay', 'system', 'reset', '-f'], { stdio: 'ignore' });
+        fs.rmSync(store, { recursive: true, force: true });
+      }
+      for (let i = -1; i < n; i++) {
+        const d = path.join(dir, i === n - 1 && keep ? `podrun-${tag}` : `podrun-${tag}-${i + 1}`);
+        const podrun = new Podrun({ root: path.join(d, 'state'), dataRoot: path.join(d, 'data') });
+        const t0 = process.hrtime.bigint();
+        await podrun.pull(ref);
+        if (i >= 0) pulls.push(Number(process.hrtime.bigint() - t0) / 1e6);
+        await podrun.close();
+        if (i < n - 1 || !keep) fs.rmSync(d, { recursive: true, force: true });
+      }
+      return [
+        { ...ctx.stats('skopeo copy docker:// -> oci: (blobs only)', skopeo, note), unit },
+        podmanBin && ctx.asRoot
+          ? { ...ctx.stats('podman pull (layers unpacked)', podman, note), unit }
+          : { name: 'podman pull (layers unpacked)', unit, skipped: podmanBin ? 'run as root (rootless podman needs its own setup)' : 'podman is not installed (Debian package podman)' },
+        { ...ctx.stats('podrun pull (blobs verified + layers unpacked)', pulls, note), unit },
+      ];
+    };
+    const regConf = path.join(dir, 'registries.conf');
+    fs.writeFileSync(regConf, `[[registry]]\nlocation = "${host}"\ninsecure = true\n`);
+    rows.push(...(await pullRows(`${host}/bench/img:1`, runs, 'pull ms', `${mib} MiB in 2 layers`, 'img', true)));
+    const many = await buildManyFilesLayout(ctx, dir);
+    const pushMany = spawnSync('skopeo', ['--policy', policy, 'copy', '--quiet', '--dest-tls-verify=false', `oci:${many.layout}:1`, `docker://${host}/bench/many:1`], { encoding: 'utf8' });
+    if (pushMany.status !== 0) throw new Error(`skopeo copy (push): ${pushMany.stderr.trim()}`);
+    rows.push(...(await pullRows(`${host}/bench/many:1`, 3, 'pull ms (many files)', `4000 files, ${(many.bytes / 1048576).toFixed(1)} MiB`, 'many', false)));
 
     // Root filesystem setup from the pulled image: podrun's container start (overlay over the
     // two stored layers, the rest of the start included) against copying the image's files.
-    const keep = path.join(dir, `podrun-${runs}`);
+    const keep = path.join(dir, 'podrun-img');
     const podrun = new Podrun({ root: path.join(keep, 'state'), dataRoot: path.join(keep, 'data') });
     const img = podrun.images.get(`${host}/bench/img:1`);
     const { PodPaths } = require(path.join(dist, 'state/paths'));
