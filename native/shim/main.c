@@ -207,6 +207,17 @@ static struct container *find_running (const char *name)
   return NULL;
 }
 
+/* A start that failed before the container ran: recorded as the kubelet shows it (reason
+ * StartError, exit code 128), answered, and the container forgotten. */
+static void start_failed (int fd, long long id, struct container *c, const struct pr_error *err, const char *msg)
+{
+  char finished[40];
+  pr_rfc3339_now (finished);
+  write_exit_record (c->exit_path, c, 128, 0, "StartError", msg, finished);
+  reply_error (fd, id, err, msg);
+  container_free (c);
+}
+
 static void handle_start (int fd, long long id, const struct json *plan)
 {
   const char *name = json_str (plan, "name", NULL);
@@ -248,12 +259,8 @@ static void handle_start (int fd, long long id, const struct json *plan)
     {
       pr_fail (&err, ESRCH, "targetContainerName", target);
       snprintf (msg, sizeof msg, "target container \"%s\" is not running", target);
-      char finished[40];
       pr_rfc3339_now (c->started_at);
-      pr_rfc3339_now (finished);
-      write_exit_record (exit_path, c, 128, 0, "StartError", msg, finished);
-      reply_error (fd, id, &err, msg);
-      container_free (c);
+      start_failed (fd, id, c, &err, msg);
       return;
     }
   pr_rfc3339_now (c->started_at);
@@ -264,11 +271,7 @@ static void handle_start (int fd, long long id, const struct json *plan)
       const char *root = json_str (plan, "root", "");
       if (fuse_overlay_mount (root_op, root, &err, msg, sizeof msg) < 0)
         {
-          char finished[40];
-          pr_rfc3339_now (finished);
-          write_exit_record (exit_path, c, 128, 0, "StartError", msg, finished);
-          reply_error (fd, id, &err, msg);
-          container_free (c);
+          start_failed (fd, id, c, &err, msg);
           return;
         }
       c->fuse_root = strdup (root);
@@ -281,18 +284,13 @@ static void handle_start (int fd, long long id, const struct json *plan)
     }
   if (r < 0)
     {
-      /* The child failed before execve: collect it here and record the failure the way the
-       * kubelet shows it (reason StartError, exit code 128). */
+      /* The child failed before execve: collect it here. */
       if (c->pid > 0)
         {
           siginfo_t si;
           waitid (P_PID, (id_t) c->pid, &si, WEXITED);
         }
-      char finished[40];
-      pr_rfc3339_now (finished);
-      write_exit_record (exit_path, c, 128, 0, "StartError", msg, finished);
-      reply_error (fd, id, &err, msg);
-      container_free (c);
+      start_failed (fd, id, c, &err, msg);
       return;
     }
   fcntl (c->out.fd, F_SETFL, O_NONBLOCK);
