@@ -276,11 +276,24 @@ export class ImageStore {
     if (!ref.includes('@')) {
       const r = parseImageRef(ref);
       if (r.name === HOST_IMAGE) return r.tag === 'latest' ? hostRecord() : undefined;
-      const id = this.readIndex().refs[formatImageRef(r)];
-      if (id) return this.load(r.name, r.tag, id);
     }
-    // As pulled: under the full name (`busybox` is docker.io/library/busybox:latest), or for a
-    // short name, under each search registry's (registries.conf), in order.
+    const index = this.readIndex();
+    const key = this.keyOf(ref, index);
+    if (!key) return undefined;
+    const { name, tag } = parseImageRef(key);
+    return this.load(name, tag, index.refs[key]!);
+  }
+
+  /**
+   * The index key a reference names: as written (`local/app:v1`), else as pulled, under the full
+   * name (`busybox` is docker.io/library/busybox:latest; a digest is the tag `sha256-<hex>`), or
+   * for a short name under each search registry's (registries.conf), in order.
+   */
+  private keyOf(ref: string, index: IndexFile): string | undefined {
+    if (!ref.includes('@')) {
+      const key = formatImageRef(parseImageRef(ref));
+      if (index.refs[key]) return key;
+    }
     let remote: RemoteRef;
     try {
       remote = parseRemoteRef(ref);
@@ -288,29 +301,27 @@ export class ImageStore {
       return undefined;
     }
     const candidates = remote.qualified ? [remote] : [...loadRegistriesConf().unqualifiedSearch.map((reg) => withRegistry(remote, reg)), remote];
-    const index = this.readIndex();
     for (const c of candidates) {
-      const full = { name: `${c.registry}/${c.repository}`, tag: c.tag ?? `sha256-${c.digest!.slice(7)}` };
-      const id = index.refs[formatImageRef(full)];
-      if (id) return this.load(full.name, full.tag, id);
+      const key = formatImageRef({ name: `${c.registry}/${c.repository}`, tag: c.tag ?? `sha256-${c.digest!.slice(7)}` });
+      if (index.refs[key]) return key;
     }
     return undefined;
   }
 
-  /** Remove a ref; its content goes too once no other ref names it. */
+  /** Remove a ref (any form get() takes); its content goes too once no other ref names it. */
   remove(ref: string): void {
-    const r = parseImageRef(ref);
-    if (r.name === HOST_IMAGE) {
+    if (!ref.includes('@') && parseImageRef(ref).name === HOST_IMAGE) {
       throw new PodrunError('Conflict', `image "${HOST_IMAGE}" is built in and cannot be removed`);
     }
-    const key = formatImageRef(r);
-    if (!fs.existsSync(this.indexFile)) throw new NotFoundError('image', key);
+    const shown = ref.includes('@') ? ref : formatImageRef(parseImageRef(ref));
+    if (!fs.existsSync(this.indexFile)) throw new NotFoundError('image', shown);
     let trash: string | undefined;
     try {
       withLockSync(this.lockDir, () => {
         const index = this.readIndex();
-        const id = index.refs[key];
-        if (!id) throw new NotFoundError('image', key);
+        const key = this.keyOf(ref, index);
+        if (!key) throw new NotFoundError('image', shown);
+        const id = index.refs[key]!;
         delete index.refs[key];
         this.writeIndex(index);
         trash = this.detachIfUnreferenced(index, id);

@@ -152,6 +152,9 @@ t.test('a pod whose image is a digest reference: pulled by digest, kept under sh
   const stored = env.podrun.images.list().find((i) => i.name === `${reg.host}/test/bydigest`);
   t.equal(stored?.tag, `sha256-${digest.slice(7)}`, 'stored under the tag sha256-<hex>, as podman names digest pulls');
   t.equal(env.podrun.images.get(ref)?.id, layout.configDigest, 'and found again by the digest reference');
+  await env.podrun.deletePod('bydigest', { gracePeriodSeconds: 0 });
+  env.podrun.images.remove(ref);
+  t.equal(env.podrun.images.get(ref), undefined, 'removed by the digest reference too');
   await t.rejects(env.podrun.pull(`${reg.host}/test/bydigest@sha256:${'0'.repeat(64)}`), /MANIFEST_UNKNOWN|manifest unknown/i, 'a digest the registry does not have');
 });
 

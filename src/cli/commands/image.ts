@@ -1,7 +1,6 @@
 // podrun image import|ls|rm: the local image store, podman's way of showing it.
 
 import type { ImageConfig } from '../../image/types';
-import { formatImageRef, parseImageRef } from '../../image/reference';
 import type { Command } from '../context';
 import { write } from '../context';
 import { imageTable } from '../format-images';
@@ -95,7 +94,7 @@ export const imageRemoveCommand: Command = {
         const img = ctx.podrun().images.get(ref);
         if (img && inUse.has(img.id)) throw new PodrunError('Conflict', `image "${ref}" is in use by a pod`, 'delete the pod first, or use --force');
         ctx.podrun().images.remove(ref);
-        await write(ctx.io.stdout, `Untagged: ${formatImageRef(parseImageRef(ref))}\n`);
+        await write(ctx.io.stdout, `Untagged: ${img ? `${img.name}:${img.tag}` : ref}\n`);
       } catch (err) {
         // One missing image does not stop the others, as with podman rmi.
         await write(ctx.io.stderr, formatError(err, ctx.debug));
