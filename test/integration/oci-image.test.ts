@@ -2,7 +2,7 @@
 // archive, imported into the layer store (each layer unpacked once, digests checked) and run
 // as overlayfs over the layers. Whiteouts, an opaque directory and hard links must come out as
 // `umoci unpack` makes them; hostile and corrupt archives are refused with nothing left behind.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -241,26 +241,34 @@ t.test('image prune removes what no pod uses, and keeps what one does', async (t
   t.notOk(fs.existsSync(path.join(env.dataRoot, 'layers', unused.diffIds[0]!.slice(7))), "and the removed image's own layer is gone");
 });
 
-t.test('the copy driver (where overlayfs cannot mount): the same tree, private to the container', async (t) => {
-  process.env.PODRUN_ROOTFS = 'copy';
+/**
+ * Two pods of the test image with PODRUN_ROOTFS=`driver`: the merged tree as overlay (and umoci)
+ * shows it, and a write in one seen neither in the other nor in the layers. Returns the
+ * mountinfo line of the first one's root.
+ */
+async function twoPodsWithDriver(t: Test, driver: string, names: [string, string]) {
+  process.env.PODRUN_ROOTFS = driver;
   t.teardown(() => delete process.env.PODRUN_ROOTFS);
   const env = await setup(t, { image: false });
   const dir = tempDir(t, 'podrun-oci-');
   const layout = await writeOciLayout(path.join(dir, 'layout'), '1', spec(dir));
   await env.podrun.images.importImage(layout.dir, 'oci/test:1');
-  for (const name of ['c1', 'c2']) await env.podrun.createPod(pod(name, { containers: [{ name: 'c', image: 'oci/test:1', command: ['/payload', 'sleep', '600'] }] }));
-  await env.podrun.waitFor('c1', isRunning, { timeoutMs: 10_000 });
-  await env.podrun.waitFor('c2', isRunning, { timeoutMs: 10_000 });
-  const tree = (await execOut(env.podrun, 'c1', ['/payload', 'tree', '/data', '--then', 'tree', '/opq'])).stdout.split('\n').filter(Boolean).sort();
-  t.same(
-    tree,
-    MERGED_TREE,
-    'whiteouts, the opaque directory and hard links applied as overlay (and umoci) would',
-  );
-  t.notMatch((await execOut(env.podrun, 'c1', ['/bin/cat', '/proc/self/mountinfo'])).stdout.split('\n').find((l) => / \/ \/ /.test(l)) ?? '', /overlay/, 'the root is not an overlay');
-  await execOut(env.podrun, 'c1', ['/bin/sh', '-c', 'echo copy-driver-write-1b2c > /data/keep']);
-  t.equal((await execOut(env.podrun, 'c2', ['/bin/cat', '/data/keep'])).stdout, 'kept\n', 'a write in one container is not seen in the other');
-  t.equal(spawnSync('grep', ['-rl', 'copy-driver-write-1b2c', path.join(env.dataRoot, 'layers')], { encoding: 'utf8' }).stdout, '', 'nor in the layers');
+  for (const name of names) await env.podrun.createPod(pod(name, { containers: [{ name: 'c', image: 'oci/test:1', command: ['/payload', 'sleep', '600'] }] }));
+  for (const name of names) await env.podrun.waitFor(name, isRunning, { timeoutMs: 10_000 });
+  const [a, b] = names;
+  const tree = (await execOut(env.podrun, a, ['/payload', 'tree', '/data', '--then', 'tree', '/opq'])).stdout.split('\n').filter(Boolean).sort();
+  t.same(tree, MERGED_TREE, 'whiteouts, the opaque directory and hard links as overlay (and umoci) show them');
+  const marker = `${driver}-driver-write-1b2c`;
+  await execOut(env.podrun, a, ['/bin/sh', '-c', `echo ${marker} > /data/keep`]);
+  t.equal((await execOut(env.podrun, b, ['/bin/cat', '/data/keep'])).stdout, 'kept\n', 'a write in one container is not seen in the other');
+  t.equal(spawnSync('grep', ['-rl', marker, path.join(env.dataRoot, 'layers')], { encoding: 'utf8' }).stdout, '', 'nor in the layers');
+  const rootLine = (await execOut(env.podrun, a, ['/bin/cat', '/proc/self/mountinfo'])).stdout.split('\n').find((l) => / \/ \/ /.test(l)) ?? '';
+  return { env, rootLine };
+}
+
+t.test('the copy driver (where overlayfs cannot mount): the same tree, private to the container', async (t) => {
+  const { rootLine } = await twoPodsWithDriver(t, 'copy', ['c1', 'c2']);
+  t.notMatch(rootLine, /overlay/, 'the root is not an overlay');
 });
 
 function fuseUnavailable(): string | false {
@@ -285,27 +293,14 @@ const fuseDaemons = (dir: string) =>
   });
 
 t.test('the fuse-overlayfs driver (where the kernel overlay cannot mount): the same tree, private writes, nothing left', { skip: fuseUnavailable() }, async (t) => {
-  process.env.PODRUN_ROOTFS = 'fuse-overlayfs';
-  t.teardown(() => delete process.env.PODRUN_ROOTFS);
-  const env = await setup(t, { image: false });
-  const dir = tempDir(t, 'podrun-oci-');
-  const layout = await writeOciLayout(path.join(dir, 'layout'), '1', spec(dir));
-  await env.podrun.images.importImage(layout.dir, 'oci/test:1');
-  for (const name of ['f1', 'f2']) await env.podrun.createPod(pod(name, { containers: [{ name: 'c', image: 'oci/test:1', command: ['/payload', 'sleep', '600'] }] }));
-  await env.podrun.waitFor('f1', isRunning, { timeoutMs: 10_000 });
-  await env.podrun.waitFor('f2', isRunning, { timeoutMs: 10_000 });
-  const tree = (await execOut(env.podrun, 'f1', ['/payload', 'tree', '/data', '--then', 'tree', '/opq'])).stdout.split('\n').filter(Boolean).sort();
-  t.same(tree, MERGED_TREE, 'whiteouts, the opaque directory and hard links as overlay (and umoci) show them');
-  t.match((await execOut(env.podrun, 'f1', ['/bin/cat', '/proc/self/mountinfo'])).stdout.split('\n').find((l) => / \/ \/ /.test(l)) ?? '', /fuse\.fuse-overlayfs/, 'the root is a fuse-overlayfs mount');
-  await execOut(env.podrun, 'f1', ['/bin/sh', '-c', 'echo fuse-driver-write-7d1e > /data/keep']);
-  t.equal((await execOut(env.podrun, 'f2', ['/bin/cat', '/data/keep'])).stdout, 'kept\n', 'a write in one container is not seen in the other');
-  t.equal(spawnSync('grep', ['-rl', 'fuse-driver-write-7d1e', path.join(env.dataRoot, 'layers')], { encoding: 'utf8' }).stdout, '', 'nor in the layers');
+  const { env, rootLine } = await twoPodsWithDriver(t, 'fuse-overlayfs', ['f1', 'f2']);
+  t.match(rootLine, /fuse\.fuse-overlayfs/, 'the root is a fuse-overlayfs mount');
   t.equal(fuseDaemons(env.root).length, 2, 'one fuse-overlayfs per running container');
 
   await env.podrun.createPod(pod('once', { restartPolicy: 'Never', containers: [{ name: 'c', image: 'oci/test:1', command: ['/payload', 'echo', 'ran'] }] }));
   const once = await env.podrun.waitFor('once', isDone, { timeoutMs: 10_000 });
-  t.equal(once.status?.phase, 'Succeeded');
-  t.same(await logs(env.podrun, 'once', { container: 'c' }), ['ran']);
+  t.equal(once.status?.phase, 'Succeeded', 'a container that runs to its end');
+  t.same(await logs(env.podrun, 'once', { container: 'c' }), ['ran'], 'with its output');
   for (let i = 0; i < 100 && fuseDaemons(env.root).length > 2; i++) await new Promise((r) => setTimeout(r, 20));
   t.equal(fuseDaemons(env.root).length, 2, "an exited container's fuse-overlayfs is gone");
 
