@@ -149,8 +149,7 @@ export class ImageStore {
     this.sweepAbandoned();
     if (srcSt.isDirectory() && (isOciLayout(src) || isDockerArchive(src))) return this.importLayered(src, r, config);
     const tmp = fs.mkdtempSync(path.join(this.dir, `.tmp-${process.pid}-`));
-    let trash: string | undefined;
-    let reused = false;
+    let stored: StoredImage;
     try {
       const rootfs = path.join(tmp, 'rootfs');
       if (srcSt.isDirectory()) {
@@ -161,25 +160,38 @@ export class ImageStore {
         await extractTar(src, rootfs);
         // A tar of an OCI layout or a `docker save` archive: an image with layers, not a rootfs.
         if (isOciLayout(rootfs) || isDockerArchive(rootfs)) {
-          reused = true; // the temp dir goes in `finally`
-          return await this.importLayered(rootfs, r, config);
+          try {
+            return await this.importLayered(rootfs, r, config);
+          } finally {
+            removeTree(tmp);
+          }
         }
       }
       const { id, size } = await digestTree(rootfs, cfg);
-      const stored: StoredImage = { id, config: cfg, created: new Date().toISOString(), size };
-      writeFileAtomicSync(path.join(tmp, 'image.json'), JSON.stringify(stored, null, 2) + '\n');
-
-      const done = this.publish(id, r, tmp);
-      reused = done.reused;
-      trash = done.trash;
-      return done.record;
+      stored = { id, config: cfg, created: new Date().toISOString(), size };
     } catch (err) {
       removeTree(tmp);
       throw asPodrunError(err);
-    } finally {
-      if (reused) removeTree(tmp);
-      if (trash) this.dropDetached(trash);
     }
+    return this.record(tmp, stored, r);
+  }
+
+  /**
+   * Writes `stored` into the prepared image dir `tmp` and publishes it as `r`. Afterwards `tmp`
+   * is gone either way: moved into place, or removed (on failure, or when the id was stored).
+   */
+  private record(tmp: string, stored: StoredImage, r: { name: string; tag: string }): ImageRecord {
+    let done: ReturnType<ImageStore['publish']>;
+    try {
+      writeFileAtomicSync(path.join(tmp, 'image.json'), JSON.stringify(stored, null, 2) + '\n');
+      done = this.publish(stored.id, r, tmp);
+    } catch (err) {
+      removeTree(tmp);
+      throw asPodrunError(err);
+    }
+    if (done.reused) removeTree(tmp);
+    if (done.trash) this.dropDetached(done.trash);
+    return done.record;
   }
 
   /**
@@ -217,22 +229,10 @@ export class ImageStore {
     const diffIds = source.layers.map((l) => l.diffId);
     const size = diffIds.reduce((n, d) => n + this.layers.sizeOf(d), 0);
     const tmp = fs.mkdtempSync(path.join(this.dir, `.tmp-${process.pid}-`));
-    let trash: string | undefined;
-    let reused = false;
     try {
-      const stored: StoredImage = { id, config, created: new Date().toISOString(), size, layers: diffIds };
-      writeFileAtomicSync(path.join(tmp, 'image.json'), JSON.stringify(stored, null, 2) + '\n');
-      const done = this.publish(id, r, tmp);
-      reused = done.reused;
-      trash = done.trash;
-      return done.record;
-    } catch (err) {
-      removeTree(tmp);
-      throw asPodrunError(err);
+      return this.record(tmp, { id, config, created: new Date().toISOString(), size, layers: diffIds }, r);
     } finally {
-      if (reused) removeTree(tmp);
       this.layers.unpin(diffIds);
-      if (trash) this.dropDetached(trash);
     }
   }
 
