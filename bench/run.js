@@ -255,7 +255,7 @@ async function imageSection(ctx) {
   }
   console.log('# images: one image (busybox + 32 MiB of random data) from a docker-registry on 127.0.0.1');
   console.log(lib.table(rows.filter((r) => r.unit === 'pull ms'), 'skopeo copy docker:// -> oci: (blobs only)'));
-  console.log('# images: busybox + 4000 small files (creating files dominates; 3 runs each)');
+  console.log('# images: busybox + 4000 small files (creating files dominates; 5 runs each)');
   console.log(lib.table(rows.filter((r) => r.unit === 'pull ms (many files)'), 'skopeo copy docker:// -> oci: (blobs only)'));
   console.log(lib.table(rows.filter((r) => r.unit === 'rootfs ms'), 'cp -a of the image (a copied rootfs)'));
 }
