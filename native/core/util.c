@@ -148,6 +148,13 @@ int pr_move_mount (int from_dirfd, const char *from_path, int to_dirfd, const ch
   return (int) syscall (SYS_move_mount, from_dirfd, from_path, to_dirfd, to_path, flags);
 }
 
+int pr_fsopen (const char *fstype, unsigned flags) { return (int) syscall (SYS_fsopen, fstype, flags); }
+int pr_fsconfig (int fd, unsigned cmd, const char *key, const void *value, int aux)
+{
+  return (int) syscall (SYS_fsconfig, fd, cmd, key, value, aux);
+}
+int pr_fsmount (int fd, unsigned flags, unsigned attr_flags) { return (int) syscall (SYS_fsmount, fd, flags, attr_flags); }
+
 int pr_mount_setattr (int dirfd, const char *path, unsigned flags, uint64_t attr_set, uint64_t attr_clr)
 {
   struct mount_attr attr = { .attr_set = attr_set, .attr_clr = attr_clr };

@@ -59,6 +59,9 @@ int pr_pivot_root (const char *new_root, const char *put_old);
 int pr_open_tree (int dirfd, const char *path, unsigned flags);
 int pr_move_mount (int from_dirfd, const char *from_path, int to_dirfd, const char *to_path, unsigned flags);
 int pr_mount_setattr (int dirfd, const char *path, unsigned flags, uint64_t attr_set, uint64_t attr_clr);
+int pr_fsopen (const char *fstype, unsigned flags);
+int pr_fsconfig (int fd, unsigned cmd, const char *key, const void *value, int aux);
+int pr_fsmount (int fd, unsigned flags, unsigned attr_flags);
 int pr_openat2 (int dirfd, const char *path, uint64_t flags, uint64_t mode, uint64_t resolve);
 
 #ifndef CLOSE_RANGE_CLOEXEC

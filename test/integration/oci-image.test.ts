@@ -126,7 +126,12 @@ t.test('two pods of one image share its layers; what one writes, nobody else see
   }
   await env.podrun.waitFor('one', isRunning, { timeoutMs: 10_000 });
   await env.podrun.waitFor('two', isRunning, { timeoutMs: 10_000 });
-  const lowers = async (name: string) => /lowerdir=([^,]+)/.exec((await execOut(env.podrun, name, ['/bin/cat', '/proc/self/mountinfo'])).stdout)?.[1] ?? '';
+  // The root's lower layers as mountinfo lists them: `lowerdir=a:b` from mount(2), or one
+  // `lowerdir+=` option per layer from the new mount API.
+  const lowers = async (name: string) => {
+    const root = (await execOut(env.podrun, name, ['/bin/cat', '/proc/self/mountinfo'])).stdout.split('\n').find((l) => / \/ \/ /.test(l)) ?? '';
+    return [...root.matchAll(/lowerdir\+?=([^,\s]+)/g)].map((m) => m[1]).join(':');
+  };
   const [l1, l2] = [await lowers('one'), await lowers('two')];
   t.ok(l1.split(':').length === 2 && l1.split(':').every((d) => d.startsWith(layersDir)), 'the overlay stacks the two stored layers');
   t.equal(l1, l2, 'both containers stack the same layer directories');
@@ -170,6 +175,24 @@ t.test("an image's USER by name, from its own /etc/passwd and /etc/group", { ski
   t.match((await run('overridden', { securityContext: { runAsUser: 0 } })).out, /^uid=0 gid=0 /, 'runAsUser wins');
   const nonRoot = await run('nonroot', { securityContext: { runAsNonRoot: true } });
   t.match(nonRoot.p.status?.containerStatuses?.[0]?.state?.waiting?.message, /image has non-numeric user \(web\), cannot verify user is non-root/, "runAsNonRoot cannot vouch for a name, as the kubelet says");
+});
+
+t.test('an image of 60 layers: more than one page of overlay options, mounted a layer at a time', async (t) => {
+  const env = await setup(t, { image: false });
+  const dir = tempDir(t, 'podrun-oci-');
+  const s = spec(dir);
+  // Each layer adds a file and replaces /stack/top, so the top layer must win.
+  for (let i = 1; i <= 58; i++) s.layers.push([{ name: 'stack/', type: 'directory' }, { name: `stack/l${i}`, body: `${i}\n` }, { name: 'stack/top', body: `${i}\n` }]);
+  const layout = await writeOciLayout(path.join(dir, 'layout'), '1', s);
+  const img = await env.podrun.images.importImage(layout.dir, 'oci/deep:1');
+  t.equal(img.layers?.length, 60, 'sixty layers');
+  t.ok(img.layers!.join(':').length > 4096, `their paths (${img.layers!.join(':').length} bytes) do not fit in mount(2)'s one page`);
+  await env.podrun.createPod(pod('deep', { restartPolicy: 'Never', containers: [{ name: 'c', image: 'oci/deep:1', command: ['/bin/sh', '-c', 'cat /stack/l1 /stack/l58 /stack/top /data/keep; grep " / / " /proc/self/mountinfo'] }] }));
+  const p = await env.podrun.waitFor('deep', isDone, { timeoutMs: 15_000 });
+  t.equal(p.status?.phase, 'Succeeded', 'the container ran on them');
+  const out = await logs(env.podrun, 'deep', { container: 'c' });
+  t.same(out.slice(0, 4), ['1', '58', '58', 'kept'], 'every layer is there, the top one wins');
+  t.match(out[4], / - overlay overlay /, 'through overlayfs (not the copy fallback)');
 });
 
 t.test('a docker save archive imports the same way', async (t) => {
