@@ -95,7 +95,7 @@ async function pull(store: ImageStore, asked: RemoteRef, opts: PullOptions): Pro
     const slash = full.indexOf('/');
     r = { ...asked, registry: full.slice(0, slash), repository: full.slice(slash + 1) };
   }
-  const client = new RegistryClient(r, { insecure: opts.insecure ?? (entry?.insecure || undefined), credentials: opts.credentials });
+  const client = new RegistryClient(r, { insecure: opts.insecure ?? entry?.insecure, credentials: opts.credentials });
   let m = await client.manifest(r.digest ?? r.tag!);
   if (INDEX_TYPES.has(m.mediaType)) {
     const index = JSON.parse(m.body.toString('utf8')) as { manifests?: { digest: string; platform?: { os?: string; architecture?: string } }[] };

@@ -10,7 +10,8 @@ import * as path from 'node:path';
 export interface RegistryEntry {
   prefix: string;
   location: string;
-  insecure: boolean;
+  /** Plain HTTP (and no TLS verification); unset: the default, plain HTTP only for loopback registries. */
+  insecure?: boolean;
   blocked: boolean;
 }
 
@@ -36,7 +37,7 @@ export function parseRegistriesConf(text: string): RegistriesConf {
   let inOther = false;
   const flush = () => {
     if (table && (table.location || table.prefix)) {
-      conf.registries.push({ prefix: table.prefix ?? table.location!, location: table.location ?? table.prefix!, insecure: !!table.insecure, blocked: !!table.blocked });
+      conf.registries.push({ prefix: table.prefix ?? table.location!, location: table.location ?? table.prefix!, insecure: table.insecure, blocked: !!table.blocked });
     }
     table = undefined;
   };

@@ -73,7 +73,43 @@ async function startTokenServer(t: Test, dir: string, service: string, user: { u
   return { realm: `http://127.0.0.1:${port}/token`, cert };
 }
 
-export async function startRegistry(t: Test, dir: string, auth?: { user: string; password: string; bearer?: boolean }): Promise<Registry> {
+/** A test CA, a server certificate for 127.0.0.1 and a client certificate, all by openssl. */
+export interface TestPki {
+  caCrt: string;
+  serverCrt: string;
+  serverKey: string;
+  clientCert: string;
+  clientKey: string;
+}
+
+export function makeTestPki(dir: string): TestPki {
+  fs.mkdirSync(dir, { recursive: true });
+  const f = (name: string) => path.join(dir, name);
+  const openssl = (...args: string[]) => {
+    const r = spawnSync('openssl', args, { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`openssl ${args[0]}: ${r.stderr}`);
+  };
+  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', f('ca.key'), '-out', f('ca.crt'), '-days', '2', '-subj', '/CN=podrun-test-ca');
+  fs.writeFileSync(f('server.ext'), 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
+  fs.writeFileSync(f('client.ext'), 'extendedKeyUsage=clientAuth\n');
+  for (const [who, cn] of [['server', '127.0.0.1'], ['client', 'podrun-test-client']] as const) {
+    openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', f(`${who}.key`), '-out', f(`${who}.csr`), '-subj', `/CN=${cn}`);
+    openssl('x509', '-req', '-in', f(`${who}.csr`), '-CA', f('ca.crt'), '-CAkey', f('ca.key'), '-CAcreateserial', '-out', f(`${who}.crt`), '-days', '2', '-extfile', f(`${who}.ext`));
+  }
+  return { caCrt: f('ca.crt'), serverCrt: f('server.crt'), serverKey: f('server.key'), clientCert: f('client.crt'), clientKey: f('client.key') };
+}
+
+/** skopeo's --cert-dir for a TLS registry: the CA and our client certificate, named as certs.d names them. */
+function skopeoCertDir(dir: string, pki: TestPki): string {
+  const certs = path.join(dir, 'skopeo-certs');
+  fs.mkdirSync(certs, { recursive: true });
+  fs.copyFileSync(pki.caCrt, path.join(certs, 'ca.crt'));
+  fs.copyFileSync(pki.clientCert, path.join(certs, 'client.cert'));
+  fs.copyFileSync(pki.clientKey, path.join(certs, 'client.key'));
+  return certs;
+}
+
+export async function startRegistry(t: Test, dir: string, auth?: { user: string; password: string; bearer?: boolean }, opts: { tls?: TestPki } = {}): Promise<Registry> {
   const port = await freePort();
   const storage = path.join(dir, 'storage');
   fs.mkdirSync(storage, { recursive: true });
@@ -88,18 +124,28 @@ export async function startRegistry(t: Test, dir: string, auth?: { user: string;
     fs.writeFileSync(path.join(dir, 'htpasswd'), h.stdout);
     authConfig = `auth:\n  htpasswd:\n    realm: podrun-test\n    path: ${path.join(dir, 'htpasswd')}\n`;
   }
+  // HTTPS with a client certificate required, when asked.
+  const tlsConfig = opts.tls ? `  tls:\n    certificate: ${opts.tls.serverCrt}\n    key: ${opts.tls.serverKey}\n    clientcas:\n      - ${opts.tls.caCrt}\n` : '';
   const config = path.join(dir, 'config.yml');
-  fs.writeFileSync(config, `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${storage}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\n${authConfig}`);
+  fs.writeFileSync(config, `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${storage}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\n${tlsConfig}${authConfig}`);
   const child: ChildProcess = spawn('docker-registry', ['serve', config], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   t.teardown(() => child.kill('SIGKILL'));
   const host = `127.0.0.1:${port}`;
+  // Up: it answers over HTTP, or (TLS) it accepts a connection.
+  const up = () =>
+    opts.tls
+      ? new Promise<boolean>((resolve) => {
+          const c = net.connect(port, '127.0.0.1', () => (c.destroy(), resolve(true)));
+          c.on('error', () => resolve(false));
+        })
+      : fetch(`http://${host}/v2/`).then(
+          (r) => r.status === 200 || r.status === 401,
+          () => false,
+        );
   for (let i = 0; ; i++) {
-    const ok = await fetch(`http://${host}/v2/`).then(
-      (r) => r.status === 200 || r.status === 401,
-      () => false,
-    );
+    const ok = await up();
     if (ok) break;
     if (i > 100 || child.exitCode !== null) throw new Error(`docker-registry did not start: ${stderr}`);
     await sleep(50);
@@ -112,6 +158,7 @@ export async function startRegistry(t: Test, dir: string, auth?: { user: string;
     // Asynchronous: the token service answers from this very process while skopeo runs.
     async push(layout, tag, repo, format = 'oci') {
       const creds = auth ? ['--dest-creds', `${auth.user}:${auth.password}`] : [];
+      if (opts.tls) creds.push('--dest-cert-dir', skopeoCertDir(dir, opts.tls));
       const child = spawn('skopeo', ['--policy', policy, 'copy', '--quiet', '--dest-tls-verify=false', '--format', format, ...creds, `oci:${layout}:${tag}`, `docker://${host}/${repo}`], { stdio: ['ignore', 'ignore', 'pipe'] });
       let err = '';
       child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));

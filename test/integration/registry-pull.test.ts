@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BUSYBOX, PAYLOAD, isDone, logs, missingBusybox, missingFeature, pod, setup, tempDir } from './harness';
 import { entriesOf, writeOciLayout, type ImageSpec } from './oci-harness';
-import { missingRegistryTools, startCuttingProxy, startRegistry } from './registry-harness';
+import { makeTestPki, missingRegistryTools, startCuttingProxy, startRegistry } from './registry-harness';
 
 const missing = missingFeature() ?? missingBusybox() ?? missingRegistryTools();
 if (missing) {
@@ -214,6 +214,33 @@ t.test('the network breaks mid-download: no layer is half there; the next pull r
   t.equal(img.id, layout.configDigest, 'the next pull completes');
   t.ok(proxy.requests.some((r) => r.includes(`/blobs/${base}`) && new RegExp(`range: bytes=${kept}-`, 'i').test(r)), 'asking only for the rest (Range)');
   t.notOk(fs.existsSync(partial), 'and the partial file is gone');
+});
+
+t.test("an HTTPS registry: its CA and our client certificate come from certs.d, as podman's do", { skip: spawnSyncOk('openssl') ? false : 'needs openssl' }, async (t) => {
+  const dir = tempDir(t, 'podrun-reg-');
+  const pki = makeTestPki(path.join(dir, 'pki'));
+  const layout = await writeOciLayout(path.join(dir, 'layout'), '1', image(dir));
+  const reg = await startRegistry(t, path.join(dir, 'registry'), undefined, { tls: pki });
+  await reg.push(layout.dir, '1', 'test/tls:1');
+  // Loopback registries are plain HTTP unless registries.conf says otherwise.
+  const conf = path.join(dir, 'registries.conf');
+  fs.writeFileSync(conf, `[[registry]]\nlocation = "${reg.host}"\ninsecure = false\n`);
+  const config = path.join(dir, 'config');
+  for (const [k, v] of [['CONTAINERS_REGISTRIES_CONF', conf], ['XDG_CONFIG_HOME', config]] as const) {
+    const saved = process.env[k];
+    process.env[k] = v;
+    t.teardown(() => (saved === undefined ? delete process.env[k] : (process.env[k] = saved)));
+  }
+  const env = await setup(t, { image: false });
+  const ref = `${reg.host}/test/tls:1`;
+  await t.rejects(env.podrun.pull(ref), /unable to verify the first certificate \(no certs\.d directory for 127\.0\.0\.1:\d+ in .*certs\.d/, "without the registry's CA, its certificate is not trusted, and the error says where certs.d is looked for");
+  const certs = path.join(config, 'containers', 'certs.d', reg.host);
+  fs.mkdirSync(certs, { recursive: true });
+  fs.copyFileSync(pki.caCrt, path.join(certs, 'ca.crt'));
+  await t.rejects(env.podrun.pull(ref), /bad certificate|certificate required|alert|socket hang up|ECONNRESET|EPIPE/i, 'trusted, but without a client certificate the registry refuses us');
+  fs.copyFileSync(pki.clientCert, path.join(certs, 'client.cert'));
+  fs.copyFileSync(pki.clientKey, path.join(certs, 'client.key'));
+  t.equal((await env.podrun.pull(ref)).id, layout.configDigest, 'with both from certs.d, the pull works');
 });
 
 t.test('podrun login / pull / logout from the CLI', { skip: spawnSyncOk('htpasswd') ? false : 'needs htpasswd (apache2-utils)' }, async (t) => {

@@ -26,8 +26,8 @@ blocked = true
   t.same(conf.unqualifiedSearch, ['docker.io', 'quay.io']);
   t.same(conf.registries, [
     { prefix: 'reg.example:5000', location: 'reg.example:5000', insecure: true, blocked: false },
-    { prefix: 'example.com/team', location: 'mirror.example/team', insecure: false, blocked: false },
-    { prefix: 'evil.example', location: 'evil.example', insecure: false, blocked: true },
+    { prefix: 'example.com/team', location: 'mirror.example/team', insecure: undefined, blocked: false },
+    { prefix: 'evil.example', location: 'evil.example', insecure: undefined, blocked: true },
   ]);
   t.equal(registryEntry(conf, 'reg.example:5000', 'a/b')?.insecure, true);
   t.equal(registryEntry(conf, 'example.com', 'team/app')?.location, 'mirror.example/team');
@@ -56,4 +56,29 @@ t.test('WWW-Authenticate challenges', async (t) => {
     params: { realm: 'https://auth.example/token', service: 'registry.example', scope: 'repository:a/b:pull' },
   });
   t.same(parseChallenge('Basic realm="podrun-test"'), { scheme: 'basic', params: { realm: 'podrun-test' } });
+});
+
+t.test("certs.d: the user's directory first, CAs beside the system's, a client certificate needs its key", async (t) => {
+  const fs = await import('node:fs');
+  const os = await import('node:os');
+  const path = await import('node:path');
+  const tls = await import('node:tls');
+  const { registryTls, certsDirs } = await import('../../src/image/registry-tls');
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'podrun-certs-'));
+  t.teardown(() => fs.rmSync(home, { recursive: true, force: true }));
+  const env = { HOME: home };
+  t.equal(certsDirs(env)[0], path.join(home, '.config', 'containers', 'certs.d'), 'the user directory comes first');
+  t.same(certsDirs(env).slice(1), ['/etc/containers/certs.d', '/etc/docker/certs.d']);
+  t.equal(registryTls('reg.test:5000', env), undefined, 'no directory: the defaults');
+  const dir = path.join(home, '.config', 'containers', 'certs.d', 'reg.test:5000');
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'ca.crt'), 'CA-PEM');
+  const r = registryTls('reg.test:5000', env)!;
+  t.equal(r.ca.length, tls.rootCertificates.length + 1, "the registry's CA is added to the system roots");
+  t.equal(r.ca[r.ca.length - 1], 'CA-PEM');
+  t.equal(r.cert, undefined, 'no client certificate');
+  fs.writeFileSync(path.join(dir, 'me.cert'), 'CERT');
+  t.throws(() => registryTls('reg.test:5000', env), /me\.cert: a client certificate needs me\.key beside it/);
+  fs.writeFileSync(path.join(dir, 'me.key'), 'KEY');
+  t.same([registryTls('reg.test:5000', env)!.cert?.toString(), registryTls('reg.test:5000', env)!.key?.toString()], ['CERT', 'KEY'], 'the pair');
 });
