@@ -85,7 +85,25 @@ async function pullSearching(store: ImageStore, r: RemoteRef, opts: PullOptions)
   throw new PullError(`${formatRemoteRef(r).replace(/^docker\.io\/(library\/)?/, '')}: not found in any of the search registries (${search.join(', ')}): ${failures.join('; ')}`);
 }
 
+/** Attempts of one pull when the network fails or the registry is overloaded, as podman retries. */
+const ATTEMPTS = 3;
+
+/**
+ * A pull, tried again (after 0.5 s, then 1 s) when it failed on the network or on a 429/5xx:
+ * layers stored by the failed attempt stay, and a broken download resumes from its partial file.
+ */
 async function pull(store: ImageStore, asked: RemoteRef, opts: PullOptions): Promise<ImageRecord> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await pullOnce(store, asked, opts);
+    } catch (e) {
+      if (!(e instanceof PullError) || !e.transient || attempt >= ATTEMPTS) throw e;
+      await new Promise((r) => setTimeout(r, 500 * attempt));
+    }
+  }
+}
+
+async function pullOnce(store: ImageStore, asked: RemoteRef, opts: PullOptions): Promise<ImageRecord> {
   // registries.conf: where the registry really is, whether it is plain HTTP, whether it is blocked.
   const entry = registryEntry(loadRegistriesConf(), asked.registry, asked.repository);
   if (entry?.blocked) throw new PullError(`${formatRemoteRef(asked)}: registry ${entry.prefix} is blocked in registries.conf`);
@@ -188,6 +206,6 @@ async function streamLayer(store: ImageStore, client: RegistryClient, l: { diges
     // Nothing of the layer is kept; what arrived stays in the partial file once it is closed.
     await decoded.settled();
     if (!broke) throw e;
-    throw new PullError(`${what}: layer ${l.digest}: the download broke off after ${got}${l.size !== undefined ? ` of ${l.size}` : ''} bytes (${broke.message}); pulling again resumes from there`);
+    throw new PullError(`${what}: layer ${l.digest}: the download broke off after ${got}${l.size !== undefined ? ` of ${l.size}` : ''} bytes (${broke.message}); pulling again resumes from there`, undefined, true);
   }
 }

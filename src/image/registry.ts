@@ -26,9 +26,16 @@ export class PullError extends PodrunError {
   constructor(
     message: string,
     readonly status?: number,
+    /** The network failed (no answer, or the answer broke off), rather than the registry saying no. */
+    readonly network = false,
   ) {
     super('Invalid', message);
     this.name = 'PullError';
+  }
+
+  /** Worth trying again shortly: the network, or a registry that is overloaded or failing (429, 5xx). */
+  get transient(): boolean {
+    return this.network || this.status === 429 || (this.status !== undefined && this.status >= 500);
   }
 }
 
@@ -184,7 +191,7 @@ export class RegistryClient {
         // A TLS failure says where certificates would come from: the usual fix is a certs.d file.
         const tlsFailure = secure && (/CERT|^ERR_SSL|^ERR_TLS/.test(e.code ?? '') || /certificate|SSL|TLS/.test(e.message));
         const hint = !tlsFailure ? '' : this.tls ? ` (certificates from ${this.tls.dir})` : ` (no certs.d directory for ${u.host} in ${certsDirs().join(', ')})`;
-        reject(new PullError(`${what}: cannot reach ${u.origin}: ${e.message}${hint}`));
+        reject(new PullError(`${what}: cannot reach ${u.origin}: ${e.message}${hint}`, undefined, !tlsFailure));
       });
       req.end();
     });
@@ -320,6 +327,9 @@ export class RegistryClient {
         total += (chunk as Buffer).length;
         onProgress?.(total);
       }
+    } catch (e) {
+      // What arrived stays in the partial file for the next attempt.
+      throw new PullError(`${what}: the download broke off after ${total}${size !== undefined ? ` of ${size}` : ''} bytes (${(e as Error).message}); pulling again resumes from there`, undefined, true);
     } finally {
       fs.closeSync(out);
     }

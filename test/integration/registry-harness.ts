@@ -171,7 +171,7 @@ export async function startRegistry(t: Test, dir: string, auth?: { user: string;
 export interface CuttingProxy {
   /** `127.0.0.1:PORT`: a registry name of its own, so the store names what it pulls by it. */
   host: string;
-  /** Response bytes (over all connections) after which every connection is cut; Infinity: none. */
+  /** Response bytes a connection carries before it is cut, as a flaky link does; Infinity: none. */
   cutAfter: number;
   /** The requests that went through, head lines and headers as sent. */
   requests: string[];
@@ -181,14 +181,14 @@ export interface CuttingProxy {
 export async function startCuttingProxy(t: Test, target: string): Promise<CuttingProxy> {
   const [host, port] = target.split(':');
   const sockets = new Set<net.Socket>();
-  let relayed = 0;
   const proxy: CuttingProxy = { host: '', cutAfter: Infinity, requests: [] };
   const server = net.createServer((client) => {
     const upstream = net.connect(Number(port), host);
     sockets.add(client).add(upstream);
+    let relayed = 0;
     const cut = () => {
-      for (const s of sockets) s.destroy();
-      sockets.clear();
+      client.destroy();
+      upstream.destroy();
     };
     client.on('data', (d: Buffer) => {
       proxy.requests.push(d.toString('latin1'));
