@@ -1,7 +1,8 @@
 // A client of the OCI distribution API, enough to pull: the /v2/ ping, the WWW-Authenticate
 // challenge (anonymous or basic bearer tokens, or basic auth), manifests with content
 // negotiation (OCI and Docker schema 2, images and indexes), and blobs written to a file with
-// their digest and size checked, resuming a partial download with a Range request.
+// their digest and size checked, resuming a partial download with a Range request. HTTPS
+// trusts the system's CAs plus the registry's certs.d ones, with its client certificate if any.
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
