@@ -18,6 +18,8 @@ import type { ImageRecord } from './types';
 export interface PullProgress {
   /** A layer's blob: `start` (size known), `bytes` so far, `done` (or `cached`: already stored). */
   layer(digest: string, event: 'start' | 'bytes' | 'done' | 'cached', bytes: number, size?: number): void;
+  /** A try failed on the network (or a 429/5xx); the next of `of` starts in `delayMs`. */
+  retry?(attempt: number, of: number, delayMs: number, error: Error): void;
 }
 
 export interface PullOptions {
@@ -98,6 +100,7 @@ async function pull(store: ImageStore, asked: RemoteRef, opts: PullOptions): Pro
       return await pullOnce(store, asked, opts);
     } catch (e) {
       if (!(e instanceof PullError) || !e.transient || attempt >= ATTEMPTS) throw e;
+      opts.progress?.retry?.(attempt, ATTEMPTS, 500 * attempt, e);
       await new Promise((r) => setTimeout(r, 500 * attempt));
     }
   }

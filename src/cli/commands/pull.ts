@@ -40,6 +40,12 @@ export const pullCommand: Command = {
             if (event !== 'bytes' || Date.now() - drawn >= REDRAW_MS) redraw();
           } else if (event === 'done' || event === 'cached') void write(out, `Copying blob ${text}\n`);
         },
+        // As podman says it, on stderr: the bars (or lines) go on below.
+        retry(attempt, of, delayMs, error) {
+          if (quiet) return;
+          void write(ctx.io.stderr, `Retrying in ${delayMs / 1000}s ... (${attempt}/${of}): ${error.message}\n`);
+          if (tty) lines.clear();
+        },
       },
     });
     await write(out, quiet ? `${img.id}\n` : `Pulled ${img.name}:${img.tag} ${img.id}\n`);
