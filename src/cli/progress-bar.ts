@@ -3,7 +3,7 @@
 
 const mib = (n: number) => `${(n / 1048576).toFixed(1)} MiB`;
 
-export const shortDigest = (digest: string) => digest.replace(/^sha256:/, '').slice(0, 12);
+const shortDigest = (digest: string) => digest.replace(/^sha256:/, '').slice(0, 12);
 
 /** A bar of `width` cells for `bytes` of `size`; without a size, only the count. */
 export function progressLine(digest: string, event: 'start' | 'bytes' | 'done' | 'cached', bytes: number, size: number | undefined, width = 30): string {

@@ -11,7 +11,7 @@ import { LayerDecodeStream } from './layer-decode';
 import { imageConfigOf, selectManifest, type ImageSource } from './oci-archive';
 import { MANIFEST_TYPES, PullError, RegistryClient, type Credentials } from './registry';
 import { loadRegistriesConf, registryEntry } from './registries-conf';
-import { formatRemoteRef, parseRemoteRef, withRegistry, type RemoteRef } from './remote-ref';
+import { formatRemoteRef, localName, parseRemoteRef, searchCandidates, type RemoteRef } from './remote-ref';
 import type { ImageStore } from './store';
 import type { ImageRecord } from './types';
 
@@ -30,11 +30,6 @@ export interface PullOptions {
 
 const INDEX_TYPES = new Set(MANIFEST_TYPES.slice(0, 2));
 const PARALLEL = 3;
-
-/** The local store's name for a pulled reference: `registry/repository:tag` (a digest becomes the tag `sha256-<hex>`). */
-export function localName(r: RemoteRef): { name: string; tag: string } {
-  return { name: `${r.registry}/${r.repository}`, tag: r.tag ?? `sha256-${r.digest!.slice(7)}` };
-}
 
 const inFlight = new Map<string, Promise<ImageRecord>>();
 
@@ -74,17 +69,17 @@ async function underPullLock<T>(store: ImageStore, name: string, fn: () => Promi
  * permissive short-name mode), and the first that has it wins; without that list, docker.io.
  */
 async function pullSearching(store: ImageStore, r: RemoteRef, opts: PullOptions): Promise<ImageRecord> {
-  const search = r.qualified ? [] : loadRegistriesConf().unqualifiedSearch;
-  if (!search.length) return pull(store, r, opts);
+  const candidates = searchCandidates(r, loadRegistriesConf().unqualifiedSearch);
+  if (candidates.length === 1) return pull(store, candidates[0]!, opts);
   const failures: string[] = [];
-  for (const registry of search) {
+  for (const c of candidates) {
     try {
-      return await pull(store, withRegistry(r, registry), opts);
+      return await pull(store, c, opts);
     } catch (e) {
       failures.push((e as Error).message);
     }
   }
-  throw new PullError(`${formatRemoteRef(r).replace(/^docker\.io\/(library\/)?/, '')}: not found in any of the search registries (${search.join(', ')}): ${failures.join('; ')}`);
+  throw new PullError(`${formatRemoteRef(r).replace(/^docker\.io\/(library\/)?/, '')}: not found in any of the search registries (${candidates.map((c) => c.registry).join(', ')}): ${failures.join('; ')}`);
 }
 
 /** Attempts of one pull when the network fails or the registry is overloaded, as podman retries. */

@@ -80,3 +80,17 @@ export function isLoopbackRegistry(registry: string): boolean {
   const host = registry.replace(/:[0-9]+$/, '').replace(/^\[|\]$/g, '');
   return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
+
+/** The local store's name for a pulled reference: `registry/repository:tag` (a digest becomes the tag `sha256-<hex>`, as podman names it). */
+export function localName(r: RemoteRef): { name: string; tag: string } {
+  return { name: `${r.registry}/${r.repository}`, tag: r.tag ?? `sha256-${r.digest!.slice(7)}` };
+}
+
+/**
+ * Where a reference may be: itself when it names its registry; a short name in each of
+ * registries.conf's unqualified-search-registries in order (podman's permissive mode), or on
+ * docker.io when there are none.
+ */
+export function searchCandidates(r: RemoteRef, search: string[]): RemoteRef[] {
+  return r.qualified || !search.length ? [r] : search.map((registry) => withRegistry(r, registry));
+}

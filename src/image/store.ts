@@ -23,7 +23,7 @@ import { digestTree } from './digest';
 import { withLockSync } from './lock';
 import { formatImageRef, parseImageRef } from './reference';
 import { loadRegistriesConf } from './registries-conf';
-import { parseRemoteRef, withRegistry, type RemoteRef } from './remote-ref';
+import { localName, parseRemoteRef, searchCandidates, type RemoteRef } from './remote-ref';
 import { removeTree } from './remove-tree';
 import type { ImageConfig, ImageRecord } from './types';
 import { LayerStore } from './layers';
@@ -300,9 +300,9 @@ export class ImageStore {
     } catch {
       return undefined;
     }
-    const candidates = remote.qualified ? [remote] : [...loadRegistriesConf().unqualifiedSearch.map((reg) => withRegistry(remote, reg)), remote];
-    for (const c of candidates) {
-      const key = formatImageRef({ name: `${c.registry}/${c.repository}`, tag: c.tag ?? `sha256-${c.digest!.slice(7)}` });
+    // Where a pull of it would have stored it.
+    for (const c of searchCandidates(remote, loadRegistriesConf().unqualifiedSearch)) {
+      const key = formatImageRef(localName(c));
       if (index.refs[key]) return key;
     }
     return undefined;

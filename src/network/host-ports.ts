@@ -90,11 +90,6 @@ function element(p: Publication, withValue: boolean): string {
   return `element ip ${TABLE} ${mapName(p)} { ${key}${withValue ? ` : ${p.podIP} . ${p.containerPort}` : ''} }`;
 }
 
-export function findNft(): string | undefined {
-  for (const p of ['/usr/sbin/nft', '/sbin/nft', '/usr/bin/nft']) if (fs.existsSync(p)) return p;
-  return undefined;
-}
-
 export class NftablesPorts {
   constructor(
     private readonly nft: string,

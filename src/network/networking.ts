@@ -10,7 +10,8 @@ import type { IdMapPlan } from '../runtime/idmap';
 import type { ShimPort } from '../runtime/sandbox';
 import { writeStateFile } from '../state/atomic-file';
 import type { PodPaths } from '../state/paths';
-import { bindHostPorts, findNft, hostPortsOf, NftablesPorts, type Publication } from './host-ports';
+import { bindHostPorts, hostPortsOf, NftablesPorts, type Publication } from './host-ports';
+import { which } from '../which';
 import { NetworkHost, networkHostDir, type NetworkHostHandle } from './network-host';
 import { PodNetwork, readAddress, type NetworkOptions, type PodAddress } from './pod-network';
 
@@ -84,7 +85,7 @@ export class Networking {
   /** podrun's nftables table, as root when `nft` exists: outbound NAT, and DNAT for hostPorts. */
   private nftTable(): NftablesPorts | null {
     if (this.table === undefined) {
-      const nft = this.rootless ? undefined : findNft();
+      const nft = this.rootless ? undefined : which('nft');
       this.table = nft ? new NftablesPorts(nft, this.network.opts.cidr, this.network.opts.hostPid) : null;
     }
     return this.table;

@@ -89,20 +89,19 @@ export class ShimClient extends EventEmitter {
   }
 
   /** Whether overlayfs mounts in the pod's namespaces, tried on the given directories; the error when not. */
-  async probeOverlay(o: { lower: string[]; upper: string; work: string; target: string; userxattr: boolean }): Promise<string | undefined> {
-    try {
-      await this.request({ op: 'probe-overlay', ...o });
-      return undefined;
-    } catch (e) {
-      if (e instanceof ShimRequestError) return e.message;
-      throw e;
-    }
+  probeOverlay(o: { lower: string[]; upper: string; work: string; target: string; userxattr: boolean }): Promise<string | undefined> {
+    return this.probe({ op: 'probe-overlay', ...o });
   }
 
   /** The same through fuse-overlayfs (`program`): undefined when it mounts here. */
-  async probeFuseOverlay(o: { program: string; lower: string[]; upper: string; work: string; target: string }): Promise<string | undefined> {
+  probeFuseOverlay(o: { program: string; lower: string[]; upper: string; work: string; target: string }): Promise<string | undefined> {
+    return this.probe({ op: 'probe-fuse-overlayfs', ...o });
+  }
+
+  /** A probe request: undefined when the shim did it, else the shim's reason. */
+  private async probe(req: Record<string, unknown>): Promise<string | undefined> {
     try {
-      await this.request({ op: 'probe-fuse-overlayfs', ...o });
+      await this.request(req);
       return undefined;
     } catch (e) {
       if (e instanceof ShimRequestError) return e.message;

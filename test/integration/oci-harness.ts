@@ -112,3 +112,9 @@ export async function writeDockerArchive(dir: string, repoTag: string, spec: Ima
   fs.writeFileSync(path.join(dir, configName), config);
   fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify([{ Config: configName, RepoTags: [repoTag], Layers: layerFiles }]));
 }
+
+/** The stored layers of a data root: the names (DiffID hex) of its complete layer directories. */
+export function storedLayers(dataRoot: string): string[] {
+  const dir = path.join(dataRoot, 'layers');
+  return fs.existsSync(dir) ? fs.readdirSync(dir).filter((n) => /^[0-9a-f]{64}$/.test(n)).sort() : [];
+}

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BUSYBOX, PAYLOAD, execOut, idMapping, isDone, isRunning, logs, missingBusybox, missingFeature, mode, pod, setup, tempDir } from './harness';
-import { entriesOf, writeDockerArchive, writeOciLayout, type Entry, type ImageSpec } from './oci-harness';
+import { entriesOf, storedLayers, writeDockerArchive, writeOciLayout, type Entry, type ImageSpec } from './oci-harness';
 
 const missing = missingFeature() ?? missingBusybox();
 if (missing) {
@@ -60,11 +60,19 @@ function spec(dir: string): ImageSpec {
   };
 }
 
-t.test('an OCI layout: layers unpacked once, whiteouts and opaque dirs applied, config merged as Kubernetes does', async (t) => {
+/** A fresh engine with the test image (spec()) imported under each of `refs`. */
+async function withTestImage(t: Test, ...refs: string[]) {
   const env = await setup(t, { image: false });
   const dir = tempDir(t, 'podrun-oci-');
   const layout = await writeOciLayout(path.join(dir, 'layout'), '1', spec(dir));
-  const img = await env.podrun.images.importImage(layout.dir, 'oci/test:1');
+  const images = [];
+  for (const ref of refs) images.push(await env.podrun.images.importImage(layout.dir, ref));
+  return { env, dir, layout, images };
+}
+
+t.test('an OCI layout: layers unpacked once, whiteouts and opaque dirs applied, config merged as Kubernetes does', async (t) => {
+  const { env, dir, layout, images } = await withTestImage(t, 'oci/test:1');
+  const img = images[0]!;
   t.equal(img.id, layout.configDigest, 'the image id is the config digest');
   t.equal(img.layers?.length, 2, 'two layers');
   t.same(img.config.exposedPorts, ['8080/tcp'], 'ExposedPorts kept');
@@ -114,13 +122,9 @@ t.test('an OCI layout: layers unpacked once, whiteouts and opaque dirs applied, 
 });
 
 t.test('two pods of one image share its layers; what one writes, nobody else sees', async (t) => {
-  const env = await setup(t, { image: false });
-  const dir = tempDir(t, 'podrun-oci-');
-  const layout = await writeOciLayout(path.join(dir, 'layout'), '1', spec(dir));
-  await env.podrun.images.importImage(layout.dir, 'oci/test:1');
-  await env.podrun.images.importImage(layout.dir, 'oci/again:2');
+  const { env, layout } = await withTestImage(t, 'oci/test:1', 'oci/again:2');
   const layersDir = path.join(env.dataRoot, 'layers');
-  t.same(fs.readdirSync(layersDir).filter((n) => /^[0-9a-f]{64}$/.test(n)).sort(), layout.diffIds.map((d) => d.slice(7)).sort(), 'each layer stored once, by DiffID');
+  t.same(storedLayers(env.dataRoot), layout.diffIds.map((d) => d.slice(7)).sort(), 'each layer stored once, by DiffID');
   for (const name of ['one', 'two']) {
     await env.podrun.createPod(pod(name, { containers: [{ name: 'c', image: name === 'one' ? 'oci/test:1' : 'oci/again:2', command: ['/payload', 'sleep', '600'] }] }));
   }
@@ -237,13 +241,8 @@ t.test('corrupt and hostile archives are refused, and leave nothing behind', asy
 });
 
 t.test('removing the last image that uses a layer removes the layer', async (t) => {
-  const env = await setup(t, { image: false });
-  const dir = tempDir(t, 'podrun-oci-');
-  const layout = await writeOciLayout(path.join(dir, 'layout'), '1', spec(dir));
-  await env.podrun.images.importImage(layout.dir, 'oci/test:1');
-  await env.podrun.images.importImage(layout.dir, 'oci/again:2');
-  const layersDir = path.join(env.dataRoot, 'layers');
-  const count = () => fs.readdirSync(layersDir).filter((n) => /^[0-9a-f]{64}$/.test(n)).length;
+  const { env } = await withTestImage(t, 'oci/test:1', 'oci/again:2');
+  const count = () => storedLayers(env.dataRoot).length;
   env.podrun.images.remove('oci/test:1');
   t.equal(count(), 2, 'another tag still names the image');
   env.podrun.images.remove('oci/again:2');
@@ -272,10 +271,7 @@ t.test('image prune removes what no pod uses, and keeps what one does', async (t
 async function twoPodsWithDriver(t: Test, driver: string, names: [string, string]) {
   process.env.PODRUN_ROOTFS = driver;
   t.teardown(() => delete process.env.PODRUN_ROOTFS);
-  const env = await setup(t, { image: false });
-  const dir = tempDir(t, 'podrun-oci-');
-  const layout = await writeOciLayout(path.join(dir, 'layout'), '1', spec(dir));
-  await env.podrun.images.importImage(layout.dir, 'oci/test:1');
+  const { env } = await withTestImage(t, 'oci/test:1');
   for (const name of names) await env.podrun.createPod(pod(name, { containers: [{ name: 'c', image: 'oci/test:1', command: ['/payload', 'sleep', '600'] }] }));
   for (const name of names) await env.podrun.waitFor(name, isRunning, { timeoutMs: 10_000 });
   const [a, b] = names;

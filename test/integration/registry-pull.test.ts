@@ -7,7 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BUSYBOX, PAYLOAD, isDone, logs, missingBusybox, missingFeature, pod, setup, tempDir } from './harness';
-import { entriesOf, writeOciLayout, type ImageSpec } from './oci-harness';
+import { entriesOf, storedLayers, writeOciLayout, type ImageSpec } from './oci-harness';
 import { makeTestPki, missingRegistryTools, startCuttingProxy, startRegistry } from './registry-harness';
 
 const missing = missingFeature() ?? missingBusybox() ?? missingRegistryTools();
@@ -46,8 +46,7 @@ t.test('pull (OCI and Docker schema 2) and run; missing tags and corrupt blobs f
   t.equal(a.id, layout.configDigest, 'the image id is the config digest');
   const docker = await env.podrun.pull(`${reg.host}/test/busybox-docker:1`);
   t.equal(docker.layers?.length, 2, 'the Docker-format image has its two layers');
-  const layersDir = path.join(env.dataRoot, 'layers');
-  t.equal(fs.readdirSync(layersDir).filter((n) => /^[0-9a-f]{64}$/.test(n)).length, 2, 'both formats share the same unpacked layers');
+  t.equal(storedLayers(env.dataRoot).length, 2, 'both formats share the same unpacked layers');
   t.same(fs.readdirSync(path.join(env.dataRoot, 'blobs', 'sha256')).filter((n) => n.endsWith('.partial')), [], 'no partial download is left');
 
   await env.podrun.createPod(pod('pulled', { restartPolicy: 'Never', containers: [{ name: 'c', image: ref }] }));
