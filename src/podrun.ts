@@ -14,7 +14,9 @@ import { pullImage, type PullOptions } from './image/pull';
 import { ImageStore } from './image/store';
 import type { ImageConfig, ImageRecord } from './image/types';
 import { Engine, podDirId } from './kubelet/engine';
+import { KUBELET_BACKOFF } from './kubelet/backoff';
 import { native } from './native';
+import { envNumber, withDefaults } from './options';
 import type { ExecIdentity } from './plan/container';
 import { execInContainer } from './runtime/exec';
 import { portForward, type PortForwardEvents, type PortForwardSession, type PortMapping } from './runtime/port-forward';
@@ -85,11 +87,6 @@ class LocalEngine implements Backend {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function envNumber(name: string): number | undefined {
-  const v = process.env[name];
-  return v === undefined || v === '' ? undefined : Number(v);
-}
-
 export class Podrun {
   readonly root: StateRoot;
   readonly dataRoot: string;
@@ -112,10 +109,8 @@ export class Podrun {
         root: this.root,
         images: this.images,
         idMapping: this.opts.idMapping ?? ((process.env.PODRUN_ID_MAPPING as PodrunOptions['idMapping']) || 'auto'),
-        backoff: {
-          initialMs: this.opts.backoff?.initialMs ?? envNumber('PODRUN_BACKOFF_INITIAL_MS'),
-          maxMs: this.opts.backoff?.maxMs ?? envNumber('PODRUN_BACKOFF_MAX_MS'),
-        },
+        // The environment is read under the options: an option given wins, and neither erases a default.
+        backoff: withDefaults(KUBELET_BACKOFF, { initialMs: envNumber('PODRUN_BACKOFF_INITIAL_MS'), maxMs: envNumber('PODRUN_BACKOFF_MAX_MS') }, this.opts.backoff),
       });
       await engine.load();
       const server = await serveEngine(engine, this.root.serveSocket);

@@ -30,6 +30,7 @@ import { copyLayers } from '../image/copy-layers';
 import type { ShimClient } from '../runtime/shim-client';
 import { parseRemoteRef } from '../image/remote-ref';
 import { which } from '../which';
+import { withDefaults } from '../options';
 import { detectCgroupV2, wantsLimits, type CgroupSupport } from './cgroups';
 import { EventRecorder } from './events';
 import { newPodState, type PodState } from './pod-state';
@@ -111,7 +112,7 @@ export class Engine {
     this.net = new Networking(opts.root.dir, opts.network ?? networkOptions(), (text) => this.notice(text));
     this.events = new EventRecorder({ dirOf: (pod) => opts.root.podDir(podDirId(pod.metadata!.uid!)), log });
     this.ctx = {
-      backoff: { ...KUBELET_BACKOFF, ...opts.backoff },
+      backoff: withDefaults(KUBELET_BACKOFF, opts.backoff),
       hostIP: hostIP(),
       log,
       image: (ref, field) => this.image(ref, field),
