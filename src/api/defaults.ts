@@ -13,6 +13,8 @@ export function applyPodDefaults(pod: Pod): Pod {
   const spec = (out.spec ??= { containers: [] });
   spec.restartPolicy ||= 'Always';
   spec.terminationGracePeriodSeconds ??= 30;
+  // The API server turns a negative grace period into 1 (since 1.27): -1 once meant "now" to some clients.
+  if (spec.terminationGracePeriodSeconds < 0) spec.terminationGracePeriodSeconds = 1;
   spec.dnsPolicy ||= 'ClusterFirst';
   spec.schedulerName ||= 'default-scheduler';
   spec.securityContext ??= {};

@@ -179,6 +179,7 @@ const containerFields: Record<string, Schema> = {
   resources: resourceRequirements,
   resizePolicy: list(struct({ resourceName: S, restartPolicy: S })),
   restartPolicy: S,
+  restartPolicyRules: list(struct({ action: S, exitCodes: struct({ operator: S, values: list(I) }) })),
   volumeMounts: list(volumeMount),
   volumeDevices: list(volumeDevice),
   livenessProbe: probe,

@@ -10,7 +10,6 @@ import {
   index,
   invalid,
   notFound,
-  NON_NEGATIVE,
   required,
   unsupported,
   type ErrorList,
@@ -30,6 +29,7 @@ import {
   type PodContext,
 } from './validate-container';
 import { validateVolumes } from './validate-volumes';
+import type { ContainerWithRules } from './newer-fields';
 
 export const RESTART_POLICIES = ['Always', 'OnFailure', 'Never'];
 const DNS_POLICIES = ['ClusterFirst', 'ClusterFirstWithHostNet', 'Default', 'None'];
@@ -87,8 +87,7 @@ export function validatePodSpec(spec: PodSpec, path: string, errs: ErrorList): v
   }
   const ads = spec.activeDeadlineSeconds;
   if (ads !== undefined && (ads < 1 || ads > MAX_INT32)) errs.push(invalid(child(path, 'activeDeadlineSeconds'), ads, inclusiveRange(1, MAX_INT32)));
-  const tgps = spec.terminationGracePeriodSeconds;
-  if (tgps !== undefined && tgps < 0) errs.push(invalid(child(path, 'terminationGracePeriodSeconds'), tgps, NON_NEGATIVE));
+  // A negative terminationGracePeriodSeconds is no error: the API server makes it 1 (applyPodDefaults).
   for (const f of ['hostname', 'subdomain'] as const) {
     const v = spec[f];
     if (v) for (const msg of dns1123Label(v)) errs.push(invalid(child(path, f), v, msg));
@@ -138,7 +137,7 @@ function validateAppContainers(containers: Container[], path: string, ctx: PodCo
       const probe = c[kind];
       if (probe) validateProbe(probe, kind, child(p, kind), ctx, errs);
     }
-    if (c.restartPolicy !== undefined) errs.push(forbidden(child(p, 'restartPolicy'), 'may not be set for non-init containers'));
+    validateContainerRestart(c as ContainerWithRules, p, errs);
     // App containers run together, so they may not publish the same host port.
     accumulateHostPorts(c, p, hostPorts, errs);
     if (hostNetwork) {
@@ -148,6 +147,27 @@ function validateAppContainers(containers: Container[], path: string, ctx: PodCo
         }
       });
     }
+  });
+}
+
+/** Per-container restartPolicy and restartPolicyRules of an app container (ContainerRestartRules, beta in 1.35). */
+function validateContainerRestart(c: ContainerWithRules, p: string, errs: ErrorList): void {
+  if (c.restartPolicy !== undefined && !RESTART_POLICIES.includes(c.restartPolicy)) errs.push(unsupported(child(p, 'restartPolicy'), c.restartPolicy, RESTART_POLICIES));
+  const rules = c.restartPolicyRules;
+  if (!rules) return;
+  if (c.restartPolicy === undefined) errs.push(required(child(p, 'restartPolicy'), 'must be set when restartPolicyRules are'));
+  rules.forEach((r, k) => {
+    const rp = index(child(p, 'restartPolicyRules'), k);
+    if (r.action !== 'Restart') errs.push(unsupported(child(rp, 'action'), r.action, ['Restart']));
+    if (!r.exitCodes) {
+      errs.push(required(child(rp, 'exitCodes')));
+      return;
+    }
+    const ep = child(rp, 'exitCodes');
+    if (!['In', 'NotIn'].includes(r.exitCodes.operator)) errs.push(unsupported(child(ep, 'operator'), r.exitCodes.operator, ['In', 'NotIn']));
+    (r.exitCodes.values ?? []).forEach((v, j) => {
+      if (v < 0 || v > 255) errs.push(invalid(index(child(ep, 'values'), j), v, 'must be between 0 and 255, inclusive'));
+    });
   });
 }
 

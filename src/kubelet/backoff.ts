@@ -1,5 +1,6 @@
 // Restart back-off as the kubelet applies it: the first restart is immediate, then 10 s,
 // doubling to a 5 min cap; a container that ran for 10 min starts over.
+import type { ContainerWithRules } from '../api/newer-fields';
 export interface BackoffPolicy {
   initialMs: number;
   maxMs: number;
@@ -12,6 +13,21 @@ export const BACKOFF_RESET_MS = 600_000;
 export function backoffDelay(policy: BackoffPolicy, restarts: number): number {
   if (restarts <= 0) return 0;
   return Math.min(policy.initialMs * 2 ** (restarts - 1), policy.maxMs);
+}
+
+
+/**
+ * Whether an app container restarts after this exit: its first matching restartPolicyRules
+ * entry, else its own restartPolicy, else the pod's.
+ */
+export function restartsAfter(podPolicy: string | undefined, c: ContainerWithRules, exitCode: number): boolean {
+  for (const rule of c.restartPolicyRules ?? []) {
+    const codes = rule.exitCodes;
+    if (!codes) continue;
+    const hit = codes.operator === 'In' ? codes.values.includes(exitCode) : !codes.values.includes(exitCode);
+    if (hit) return rule.action === 'Restart';
+  }
+  return shouldRestart(c.restartPolicy ?? podPolicy, exitCode);
 }
 
 /** How a restart policy answers an exit (native sidecars always restart). */

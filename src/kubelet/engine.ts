@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import type { ConfigMap, EphemeralContainer, Event, Pod, Secret } from 'kubernetes-types/core/v1';
 import { applyPodDefaults } from '../api/defaults';
+import { updatePod } from '../api/pod-update';
 import type { KubeObject } from '../api/manifest';
 import { validateManifestSet } from '../api/validate';
 import { AlreadyExistsError, NotFoundError, PodrunError, ValidationError } from '../errors';
@@ -121,6 +122,7 @@ export class Engine {
       resolveImage: (pod, c, event) => resolveImage(pod, c, { images: this.opts.images, secret: (ns, name) => this.objects.secret(ns, name), event }),
       envSources: (pod, container) => this.envSources(pod, container),
       event: (pod, type, reason, message, fieldPath) => this.recordEvent(pod, type, reason, message, fieldPath),
+      recreateSandbox: (w) => this.recreateSandbox(w),
       // hostNetwork pods have the node's address, as on the kubelet.
       podIP: (pod) => (pod.spec?.hostNetwork ? this.ctx.hostIP : this.podIPs.get(pod.metadata?.uid ?? '')),
     };
@@ -274,11 +276,9 @@ export class Engine {
       } else if (o.kind === 'Pod') {
         const existing = this.workers.get(`${base.namespace}/${base.name}`);
         if (existing) {
-          const same = JSON.stringify(applyPodDefaults(o as unknown as Pod).spec) === JSON.stringify(existing.pod.spec);
-          if (!same) {
-            throw new PodrunError('Invalid', `Pod "${base.name}" is invalid: spec: Forbidden: pod updates may not change fields other than \`spec.containers[*].image\`, \`spec.initContainers[*].image\`, \`spec.activeDeadlineSeconds\`, \`spec.tolerations\` (only additions to existing tolerations), \`spec.terminationGracePeriodSeconds\` (allow it to be set to 1 if it was previously negative)`);
-          }
-          results.push({ ...base, action: 'unchanged' });
+          const update = updatePod(existing.pod, o as unknown as Pod);
+          if (update.action === 'configured') existing.update(update.pod);
+          results.push({ ...base, action: update.action });
         } else {
           await this.createPod(o as unknown as Pod);
           results.push({ ...base, action: 'created' });
@@ -318,7 +318,7 @@ export class Engine {
       ...defaulted,
       apiVersion: 'v1',
       kind: 'Pod',
-      metadata: { ...defaulted.metadata, uid, creationTimestamp: rfc3339(), resourceVersion: '1' },
+      metadata: { ...defaulted.metadata, uid, creationTimestamp: rfc3339(), resourceVersion: '1', generation: 1 },
       spec: { ...defaulted.spec!, nodeName: defaulted.spec!.nodeName ?? os.hostname() },
     };
     delete (pod as { status?: unknown }).status;
@@ -346,20 +346,7 @@ export class Engine {
         throw new PodrunError('Unsupported', 'spec.hostPID: not supported by podrun: the pod shim is PID 1 of the pod', 'use shareProcessNamespace to share processes within the pod');
       }
       net = await this.net.prepare(id, pod, idmap);
-      const sandbox = await createSandbox(paths, {
-        hostNetwork: !!pod.spec!.hostNetwork,
-        hostIPC: !!pod.spec!.hostIPC,
-        hostname: hostnameOf(pod),
-        idmap: net.idmap,
-        joinUserPidfd: net.join?.pidfd,
-        ports: net.shimPorts,
-        tmpfs: [{ target: paths.shm, options: 'mode=1777,size=65536k' }, ...tmpfs],
-      });
-      writeStateFile(paths.sandbox, JSON.stringify(sandbox) + '\n');
-      const podIPs = this.net.attach(id, net, sandbox.pid, paths);
-      if (podIPs.length) this.podIPs.set(uid, podIPs[0]);
-      // Written before any container starts, so /etc/hosts names the pod's own address.
-      writePodEtc(paths, pod, podIPs);
+      const sandbox = await this.makeSandbox(id, pod, paths, net, tmpfs);
       const w = new PodWorker(this.ctx, id, paths, pod, state, sandbox, volumes);
       if (!(await w.attach())) throw new PodrunError('Internal', 'the pod shim did not accept a connection');
       this.workers.set(w.key, w);
@@ -378,6 +365,48 @@ export class Engine {
       this.events.forget(`${ns}/${name}`);
       throw e;
     }
+  }
+
+  /** The pod's sandbox on its prepared network: the shim in new namespaces, the address attached, /etc files written. */
+  private async makeSandbox(id: string, pod: Pod, paths: PodPaths, net: PreparedNetwork, tmpfs: { target: string; options: string }[]): Promise<SandboxRecord> {
+    const sandbox = await createSandbox(paths, {
+      hostNetwork: !!pod.spec!.hostNetwork,
+      hostIPC: !!pod.spec!.hostIPC,
+      hostname: hostnameOf(pod),
+      idmap: net.idmap,
+      joinUserPidfd: net.join?.pidfd,
+      ports: net.shimPorts,
+      tmpfs: [{ target: paths.shm, options: 'mode=1777,size=65536k' }, ...tmpfs],
+    });
+    writeStateFile(paths.sandbox, JSON.stringify(sandbox) + '\n');
+    const podIPs = this.net.attach(id, net, sandbox.pid, paths);
+    if (podIPs.length) this.podIPs.set(pod.metadata!.uid!, podIPs[0]);
+    // Written before any container starts, so /etc/hosts names the pod's own address.
+    writePodEtc(paths, pod, podIPs);
+    return sandbox;
+  }
+
+  /**
+   * A pod whose sandbox died (its shim killed) and whose restart policy wants it back: the old
+   * sandbox's address and ports are released and a new sandbox is made; volumes stay.
+   */
+  private async recreateSandbox(w: PodWorker): Promise<boolean> {
+    const uid = w.pod.metadata!.uid!;
+    await this.killSandboxAt(w.paths);
+    this.net.release(w.id, this.net.records(w.paths), [...this.podIPs.keys()].some((other) => other !== uid));
+    this.podIPs.delete(uid);
+    const { tmpfs } = prepareVolumes(w.pod, w.paths, this.objects, this.envSources(w.pod));
+    const idmap = this.rootless ? detectIdMap(this.opts.idMapping) : null;
+    const net = await this.net.prepare(w.id, w.pod, idmap);
+    try {
+      if (await w.adopt(await this.makeSandbox(w.id, w.pod, w.paths, net, tmpfs))) return true;
+      await this.killSandboxAt(w.paths);
+    } catch (e) {
+      this.net.undo(w.id, net, w.paths);
+      throw e;
+    }
+    this.net.undo(w.id, net, w.paths);
+    return false;
   }
 
   private async killSandboxAt(paths: PodPaths): Promise<void> {

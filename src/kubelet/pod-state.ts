@@ -6,6 +6,12 @@ export interface ContainerHint {
   waiting?: { reason: string; message: string };
   /** RFC 3339 time before which the container must not be restarted. */
   backoffUntil?: string;
+  /** The spec hash the attempt `hashAttempt` was started from, and the attempt its back-off counts from. */
+  hash?: string;
+  hashAttempt?: number;
+  backoffFrom?: number;
+  /** Attempts below this one belong to an earlier sandbox of the pod. */
+  sandboxFrom?: number;
   /** Image pulls that failed in a row, the last one's error, and when the next may be tried. */
   pullFailures?: number;
   pullError?: string;

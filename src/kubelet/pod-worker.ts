@@ -3,7 +3,6 @@
 // restartPolicy with back-off; a terminal phase once nothing will run again. Every decision is
 // persisted (state.json) before it is acted on, so a new podrun process carries on from disk.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import type { Container, Pod, PodStatus } from 'kubernetes-types/core/v1';
 import { PodrunError } from '../errors';
 import type { ImageRecord } from '../image/types';
@@ -17,13 +16,14 @@ import { writeStateFile } from '../state/atomic-file';
 import type { PodPaths } from '../state/paths';
 import { notYetReaped } from '../state/process';
 import type { PreparedVolume } from '../volume/volumes';
-import { backoffDelay, BACKOFF_RESET_MS, goDuration, shouldRestart, type BackoffPolicy } from './backoff';
+import { backoffDelay, goDuration, type BackoffPolicy } from './backoff';
 import type { ContainerHint, PodState } from './pod-state';
-import { computeStatus, isSidecar } from './status';
+import { computeStatus } from './status';
 import { runHook } from './hooks';
-import { Deadline } from './deadline';
 import type { ImageResolution } from './image-pull';
-import { Prober } from './prober';
+import { killContainer, type KillHost } from './kill-container';
+import { computePodActions, isSidecar, type BackOffWait, type ContainerStart, type ObservedContainer } from './pod-actions';
+import { Prober, type ProbeKind } from './prober';
 import { podRef, runProbe, type ProbeTarget } from './probes';
 
 export interface WorkerContext {
@@ -42,6 +42,14 @@ export interface WorkerContext {
   podIP(pod: Pod): string | undefined;
   /** Records a kubelet event about the pod (fieldPath: `spec.containers{web}`). */
   event(pod: Pod, type: 'Normal' | 'Warning', reason: string, message: string, fieldPath?: string): void;
+  /** Makes the lost sandbox of this pod again and attaches the worker to it; false when it cannot be. */
+  recreateSandbox(w: PodWorker): Promise<boolean>;
+}
+
+/** Init, app and ephemeral containers of a pod. */
+export function allContainers(pod: Pod): Container[] {
+  const spec = pod.spec!;
+  return [...(spec.initContainers ?? []), ...spec.containers, ...((spec.ephemeralContainers ?? []) as Container[])];
 }
 
 export class PodWorker {
@@ -49,15 +57,21 @@ export class PodWorker {
   private chain: Promise<void> = Promise.resolve();
   private readonly timers = new Set<NodeJS.Timeout>();
   private deleting = false;
-  private readonly deadline = new Deadline(() => this.schedule());
+  private wake?: NodeJS.Timeout;
+  /** Containers whose liveness or startup probe failed, by name: for which attempt, and which probe. */
+  private readonly probeFailed = new Map<string, { attempt: number; kind: 'liveness' | 'startup' }>();
+  /** Waiters for a container's exit, woken by the shim's exit events (or its going away). */
+  private readonly exitWaiters = new Set<() => void>();
   private readonly prober = new Prober({
     run: (c, probe, timeoutMs) => {
       const target = this.probeTarget(c);
       if (!target) return Promise.resolve({ result: 'unknown' as const, output: 'container is not running' });
       return runProbe(probe, target, timeoutMs);
     },
-    restart: (c, _kind, graceMs) => {
-      void this.stopContainer(c, graceMs ?? this.graceMs()).then(() => this.schedule());
+    failed: (c, kind: ProbeKind) => {
+      const a = this.latest(c.name);
+      if (a && kind !== 'readiness') this.probeFailed.set(c.name, { attempt: a.attempt, kind });
+      this.schedule();
     },
     changed: () => this.schedule(),
     event: (type, reason, message, c) => this.event(type, reason, message, c),
@@ -69,9 +83,43 @@ export class PodWorker {
     readonly paths: PodPaths,
     public pod: Pod,
     public state: PodState,
-    readonly sandbox: SandboxRecord,
+    public sandbox: SandboxRecord,
     private readonly volumes: Map<string, PreparedVolume>,
   ) {}
+
+  /** How killContainer reaches this pod's containers. */
+  private readonly killHost: KillHost = {
+    shim: () => this.shim,
+    running: (c) => this.isRunning(this.latest(c.name)),
+    exited: (c, timeoutMs) => this.exited(c, timeoutMs),
+    target: (c) => this.probeTarget(c),
+    imageStopSignal: (c) => {
+      try {
+        return this.ctx.image(c.image ?? '', '').config.stopSignal;
+      } catch {
+        return undefined;
+      }
+    },
+    event: (type, reason, message, c) => this.event(type, reason, message, c),
+  };
+
+  /** Resolves once the container no longer runs (an exit event, or the shim gone), or after timeoutMs. */
+  private exited(c: Container, timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const check = () => {
+        if (this.isRunning(this.latest(c.name))) return;
+        done();
+      };
+      const done = () => {
+        clearTimeout(timer);
+        this.exitWaiters.delete(check);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.exitWaiters.add(check);
+      check();
+    });
+  }
 
   get key(): string {
     return `${this.pod.metadata!.namespace}/${this.pod.metadata!.name}`;
@@ -83,6 +131,12 @@ export class PodWorker {
     if (fd === undefined) return false;
     fs.closeSync(fd);
     return true;
+  }
+
+  /** A new sandbox for this pod (the old one was lost): attach to its shim. */
+  adopt(sandbox: SandboxRecord): Promise<boolean> {
+    this.sandbox = sandbox;
+    return this.attach();
   }
 
   async attach(): Promise<boolean> {
@@ -100,9 +154,13 @@ export class PodWorker {
         await sleep(50 * (tries + 1));
       }
     }
-    this.shim.on('exit', () => this.schedule());
+    this.shim.on('exit', () => {
+      for (const w of [...this.exitWaiters]) w();
+      this.schedule();
+    });
     this.shim.on('close', () => {
       this.shim = undefined;
+      for (const w of [...this.exitWaiters]) w();
       this.schedule();
     });
     return true;
@@ -230,168 +288,153 @@ export class PodWorker {
     }
   }
 
+  /** What the records and probes show of each container's latest attempt in the current sandbox. */
+  private observe(): Record<string, ObservedContainer | undefined> {
+    const out: Record<string, ObservedContainer | undefined> = {};
+    for (const c of allContainers(this.pod)) {
+      const a = this.latest(c.name);
+      const hint = this.state.containers[c.name];
+      if (!a || a.attempt < (hint?.sandboxFrom ?? 0)) {
+        out[c.name] = undefined;
+        continue;
+      }
+      const failed = this.probeFailed.get(c.name);
+      out[c.name] = {
+        attempt: a.attempt,
+        running: this.isRunning(a),
+        ...(a.exit ? { exit: { exitCode: a.exit.exitCode, startedAt: a.exit.startedAt, finishedAt: a.exit.finishedAt } } : {}),
+        ...(hint?.hash !== undefined && hint.hashAttempt === a.attempt ? { hash: hint.hash } : {}),
+        ...(hint?.backoffFrom !== undefined ? { backoffFrom: hint.backoffFrom } : {}),
+        started: this.prober.state(c.name)?.started ?? true,
+        ...(failed?.attempt === a.attempt ? { probeFailed: failed.kind } : {}),
+      };
+    }
+    return out;
+  }
+
+  /** Decides (computePodActions) and carries the decision out: kills, then starts, then back-offs. */
   private async decide(): Promise<void> {
     if (this.deleting) return;
-    const spec = this.pod.spec!;
-    if (!this.state.phase && !this.shim) {
-      this.state.phase = 'Failed';
-      this.state.reason = 'SandboxLost';
-      this.state.message = 'the pod sandbox (podrun shim) is gone';
+    const actions = computePodActions({
+      spec: this.pod.spec!,
+      initialized: this.state.initialized,
+      phase: this.state.phase,
+      sandboxAlive: !!this.shim,
+      containers: this.observe(),
+      backoff: this.ctx.backoff,
+      startTime: Date.parse(this.state.startTime),
+      now: Date.now(),
+    });
+    if (actions.terminal) {
+      const t = actions.terminal;
+      if (t.reason) this.state.reason = t.reason;
+      if (t.message) this.state.message = t.message;
+      this.finish(t.phase, t.stopAll);
+      return;
     }
     if (this.state.phase) {
       this.status();
       this.persist();
       return;
     }
-    if (this.deadlineExceeded()) return;
-    const init = spec.initContainers ?? [];
-    if (!this.state.initialized) {
-      for (const [k, c] of init.entries()) {
-        const field = `spec.initContainers[${k}]`;
-        const a = this.latest(c.name);
-        if (isSidecar(c)) {
-          // A native sidecar only has to be started for the next init container to go.
-          if (!a) await this.start(c, field, 0);
-          else if (a.exit) await this.restartLater(c, field, a);
-          // The next init container waits until this sidecar has started (its startup probe passed).
-          this.trackProbes();
-          const latest = this.latest(c.name);
-          if (!latest || latest.exit || this.prober.state(c.name)?.started === false) {
-            this.persist();
-            return;
-          }
-          continue;
-        }
-        if (!a) {
-          await this.start(c, field, 0);
-          this.persist();
-          return;
-        }
-        if (!a.exit) return;
-        if (a.exit.exitCode === 0) continue;
-        if (spec.restartPolicy === 'Never') {
-          this.finish('Failed');
-          return;
-        }
-        await this.restartLater(c, field, a);
-        this.persist();
-        return;
-      }
-      this.state.initialized = true;
-    } else {
-      for (const [k, c] of init.entries()) {
-        const a = this.latest(c.name);
-        if (isSidecar(c) && a?.exit) await this.restartLater(c, `spec.initContainers[${k}]`, a);
-      }
-    }
-    for (const [k, c] of spec.containers.entries()) {
-      const field = `spec.containers[${k}]`;
-      const a = this.latest(c.name);
-      if (!a) await this.start(c, field, 0);
-      else if (a.exit && shouldRestart(spec.restartPolicy, a.exit.exitCode)) await this.restartLater(c, field, a);
-    }
-    // Ephemeral containers run once, when added, and never restart.
-    for (const [k, c] of (spec.ephemeralContainers ?? []).entries()) {
-      if (!this.latest(c.name)) await this.start(c as Container, `spec.ephemeralContainers[${k}]`, 0);
-    }
-    const done = spec.containers.map((c) => this.latest(c.name));
-    if (done.every((a) => a?.exit && !shouldRestart(spec.restartPolicy, a.exit.exitCode))) {
-      this.finish(done.every((a) => a!.exit!.exitCode === 0) ? 'Succeeded' : 'Failed');
+    if (actions.createSandbox) {
+      await this.recreateSandbox();
       return;
     }
+    this.wakeAt(actions.wakeAt);
+    for (const k of actions.kill) await killContainer(this.killHost, k.container, k.graceMs ?? this.graceMs(), { message: k.message });
+    if (actions.initialized && !this.state.initialized) {
+      this.state.initialized = true;
+      this.persist();
+    }
+    let startedInit = false;
+    for (const s of actions.start) {
+      if (this.deleting) return;
+      if ((await this.start(s)) && (s.kind === 'init' || s.kind === 'sidecar')) startedInit = true;
+    }
+    for (const b of actions.backOff) this.backOff(b);
     this.status();
     this.persist();
+    // The next init container (or the app containers) may go once this one runs: decide again.
+    if (startedInit) this.schedule();
   }
 
-  /** activeDeadlineSeconds: past it, the pod fails and every container is stopped. */
-  private deadlineExceeded(): boolean {
-    const seconds = this.pod.spec!.activeDeadlineSeconds;
-    if (!seconds) return false;
-    if (!this.deadline.passed(Date.parse(this.state.startTime) + seconds * 1000)) return false;
-    this.state.reason = 'DeadlineExceeded';
-    this.state.message = 'Pod was active on the node longer than the specified deadline';
-    this.finish('Failed', true);
-    return true;
+  /**
+   * The sandbox is gone and the restart policy wants the pod back (the kubelet's KillPod +
+   * CreateSandbox): a new sandbox, and the init containers run again in it.
+   */
+  private async recreateSandbox(): Promise<void> {
+    const lost = 'the pod sandbox (podrun shim) is gone';
+    const made = await this.ctx.recreateSandbox(this).catch((e: Error) => {
+      this.ctx.log(`pod ${this.key}: a new sandbox could not be made: ${e.message}`);
+      this.event('Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${e.message}`);
+      return false;
+    });
+    if (!made) {
+      this.state.reason = 'SandboxLost';
+      this.state.message = lost;
+      this.finish('Failed');
+      return;
+    }
+    this.event('Normal', 'SandboxChanged', 'Pod sandbox changed, it will be killed and re-created.');
+    for (const c of allContainers(this.pod)) {
+      const a = this.latest(c.name);
+      (this.state.containers[c.name] ??= {}).sandboxFrom = a ? a.attempt + 1 : 0;
+    }
+    this.state.initialized = false;
+    this.persist();
+    this.schedule();
+  }
+
+  /** One wake-up for the earliest time the decision can change on its own (back-off, deadline). */
+  private wakeAt(at: number | undefined): void {
+    if (this.wake) clearTimeout(this.wake);
+    this.wake = undefined;
+    if (at === undefined) return;
+    // setTimeout holds at most 2^31-1 ms; a later time is reached by waking early and deciding again.
+    this.wake = setTimeout(() => this.schedule(), Math.min(Math.max(at - Date.now(), 0), 2 ** 31 - 1));
+    this.wake.unref?.();
+  }
+
+  /** A restart waiting out its back-off: CrashLoopBackOff, with one BackOff event per wait. */
+  private backOff(b: BackOffWait): void {
+    const c = b.container;
+    const hint = (this.state.containers[c.name] ??= {});
+    const meta = this.pod.metadata!;
+    const until = new Date(b.until).toISOString();
+    if (hint.backoffUntil !== until) this.event('Warning', 'BackOff', `Back-off restarting failed container ${c.name} in pod ${meta.name}_${meta.namespace}(${meta.uid})`, c);
+    hint.waiting = {
+      reason: 'CrashLoopBackOff',
+      message: `back-off ${goDuration(b.delayMs)} restarting failed container=${c.name} pod=${meta.name}_${meta.namespace}(${meta.uid})`,
+    };
+    hint.backoffUntil = until;
+  }
+
+  private stopTimers(): void {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    this.wakeAt(undefined);
   }
 
   /** A terminal phase: sidecars are stopped (they never block completion), nothing restarts. */
   private finish(phase: 'Succeeded' | 'Failed', stopAll = false): void {
     this.state.phase = phase;
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
+    this.stopTimers();
     for (const c of this.state.containers ? Object.values(this.state.containers) : []) delete c.waiting;
     this.status();
     this.persist();
-    // Native sidecars stop after the app containers, in reverse order, each with the pod's grace period.
-    const grace = (this.pod.spec!.terminationGracePeriodSeconds ?? 30) * 1000;
-    void (async () => {
-      if (stopAll) await Promise.all(this.pod.spec!.containers.map((c) => this.stopContainer(c, grace)));
-      for (const c of [...(this.pod.spec!.initContainers ?? [])].reverse()) await this.stopContainer(c, grace);
-    })().catch((e: Error) => this.ctx.log(`pod ${this.key}: stopping sidecars: ${e.message}`));
-  }
-
-  /** The stop signal: the image's STOPSIGNAL, else SIGTERM. */
-  private stopSignal(c: Container): number {
-    let sig: string | undefined;
-    try {
-      sig = this.ctx.image(c.image ?? '', '').config.stopSignal;
-    } catch {
-      sig = undefined;
-    }
-    if (!sig) return 15;
-    if (/^\d+$/.test(sig)) return Number(sig);
-    const name = (sig.startsWith('SIG') ? sig : `SIG${sig}`).toUpperCase() as keyof typeof os.constants.signals;
-    return os.constants.signals[name] ?? 15;
+    void this.stopAll(this.graceMs(), stopAll).catch((e: Error) => this.ctx.log(`pod ${this.key}: stopping containers: ${e.message}`));
   }
 
   /**
-   * The kubelet's killContainer: preStop hook, then the stop signal, then SIGKILL once the grace
-   * period (shared by the hook and the signal) has passed. Resolves when the container is gone.
+   * App (and ephemeral) containers stop together, then the native sidecars together, within
+   * what is left of the one grace period (their preStop hooks run side by side, not one grace each).
    */
-  private async stopContainer(c: Container, graceMs: number, skipPreStop = false): Promise<void> {
-    if (!this.shim || !this.isRunning(this.latest(c.name))) return;
+  private async stopAll(graceMs: number, apps = true): Promise<void> {
+    const spec = this.pod.spec!;
     const deadline = Date.now() + graceMs;
-    this.event('Normal', 'Killing', `Stopping container ${c.name}`, c);
-    const preStop = c.lifecycle?.preStop;
-    if (preStop && !skipPreStop && graceMs > 0) {
-      // The hook and the stop signal share the grace period.
-      const target = this.probeTarget(c);
-      const r = target ? await runHook(preStop, target, graceMs) : { ok: true, message: '' };
-      if (!r.ok) this.event('Warning', 'FailedPreStopHook', r.message, c);
-    }
-    if (deadline - Date.now() > 0) {
-      await this.shim.signal(c.name, this.stopSignal(c)).catch(() => false);
-      while (Date.now() < deadline && this.isRunning(this.latest(c.name))) await sleep(20);
-    }
-    if (this.isRunning(this.latest(c.name))) {
-      await this.shim.signal(c.name, 9).catch(() => false);
-      const until = Date.now() + 10_000;
-      while (Date.now() < until && this.isRunning(this.latest(c.name))) await sleep(10);
-    }
-  }
-
-  private async restartLater(c: Container, field: string, a: AttemptRecord): Promise<void> {
-    const hint = (this.state.containers[c.name] ??= {});
-    const ranMs = Date.parse(a.exit!.finishedAt) - Date.parse(a.exit!.startedAt || a.exit!.finishedAt);
-    // The kubelet forgets the back-off of a container that ran long enough.
-    const restarts = ranMs >= BACKOFF_RESET_MS ? 0 : a.attempt;
-    const delay = backoffDelay(this.ctx.backoff, restarts);
-    const until = Date.parse(a.exit!.finishedAt) + delay;
-    const wait = until - Date.now();
-    if (wait <= 0) {
-      delete hint.waiting;
-      await this.start(c, field, a.attempt + 1);
-      return;
-    }
-    const meta = this.pod.metadata!;
-    const fresh = hint.backoffUntil !== new Date(until).toISOString();
-    if (fresh) this.event('Warning', 'BackOff', `Back-off restarting failed container ${c.name} in pod ${meta.name}_${meta.namespace}(${meta.uid})`, c);
-    hint.waiting = {
-      reason: 'CrashLoopBackOff',
-      message: `back-off ${goDuration(delay)} restarting failed container=${c.name} pod=${meta.name}_${meta.namespace}(${meta.uid})`,
-    };
-    hint.backoffUntil = new Date(until).toISOString();
-    this.timerAt(wait);
+    if (apps) await Promise.all([...spec.containers, ...((spec.ephemeralContainers ?? []) as Container[])].map((c) => killContainer(this.killHost, c, graceMs)));
+    await Promise.all((spec.initContainers ?? []).map((c) => killContainer(this.killHost, c, Math.max(0, deadline - Date.now()))));
   }
 
   private timerAt(ms: number): void {
@@ -436,10 +479,12 @@ export class PodWorker {
     return undefined;
   }
 
-  private async start(c: Container, field: string, attempt: number): Promise<void> {
+  /** Starts one container (pulling its image as its policy says); true once it runs. */
+  private async start(s: ContainerStart): Promise<boolean> {
+    const { container: c, field, attempt } = s;
     const hint = (this.state.containers[c.name] ??= {});
     const image = await this.pullStep(c, hint);
-    if (!image) return;
+    if (!image) return false;
     const driver = image.layers && this.shim ? await this.ctx.rootfsDriver(this.shim, image, `${this.paths.dir}/overlay-probe`, !!this.sandbox.idmap) : 'overlay';
     let plan;
     try {
@@ -460,10 +505,16 @@ export class PodWorker {
       hint.waiting = { reason: 'CreateContainerConfigError', message: (e as Error).message };
       this.event('Warning', 'Failed', `Error: ${(e as Error).message}`, c);
       this.timerAt(this.ctx.backoff.initialMs);
-      return;
+      return false;
     }
     delete hint.waiting;
     delete hint.backoffUntil;
+    // Which spec this attempt runs, persisted before it starts: an update is told from it.
+    hint.hash = s.hash;
+    hint.hashAttempt = attempt;
+    hint.backoffFrom = s.backoffFrom;
+    this.probeFailed.delete(c.name);
+    this.persist();
     const dir = this.paths.containerDir(c.name);
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     fs.mkdirSync(this.paths.rootfs(c.name), { recursive: true });
@@ -474,7 +525,7 @@ export class PodWorker {
       this.ctx.copyLayers(image, plan.ops[0].source);
     }
     writeStateFile(`${dir}/exec.json`, JSON.stringify(execIdentity(plan)) + '\n');
-    if (!this.shim) return;
+    if (!this.shim) return false;
     this.event('Normal', 'Created', `Created container: ${c.name}`, c);
     try {
       await this.shim.start(plan);
@@ -483,7 +534,7 @@ export class PodWorker {
       // The shim recorded the failure as an exit (StartError, 128): the restart policy decides.
       this.event('Warning', 'Failed', `Error: ${e.message}`, c);
       this.schedule();
-      return;
+      return false;
     }
     this.event('Normal', 'Started', `Started container ${c.name}`, c);
     const postStart = c.lifecycle?.postStart;
@@ -493,9 +544,20 @@ export class PodWorker {
       const r = target ? await runHook(postStart, target, this.graceMs()) : { ok: false, message: 'container exited before postStart ran' };
       if (!r.ok) {
         this.event('Warning', 'FailedPostStartHook', r.message, c);
-        await this.stopContainer(c, this.graceMs(), true);
+        await killContainer(this.killHost, c, this.graceMs(), { skipPreStop: true });
       }
     }
+    return true;
+  }
+
+  /**
+   * An allowed update of the pod (api/pod-update): stored first, then carried out by the next
+   * decision (a container whose spec changed is restarted, a new deadline is kept).
+   */
+  update(pod: Pod): void {
+    writeStateFile(this.paths.pod, JSON.stringify(pod) + '\n');
+    this.pod = pod;
+    this.schedule();
   }
 
   /** Adds an ephemeral container to the running pod and starts it. */
@@ -513,17 +575,11 @@ export class PodWorker {
   async terminate(graceMs: number): Promise<void> {
     this.deleting = true;
     this.prober.stopAll();
-    this.deadline.cancel();
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
+    this.stopTimers();
     await this.chain.catch(() => undefined);
     this.state.deletionTimestamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
     this.persist();
-    const spec = this.pod.spec!;
-    // App containers stop together; then native sidecars, in reverse order, within what is left.
-    const deadline = Date.now() + graceMs;
-    await Promise.all([...spec.containers, ...((spec.ephemeralContainers ?? []) as Container[])].map((c) => this.stopContainer(c, graceMs)));
-    for (const c of [...(spec.initContainers ?? [])].reverse()) await this.stopContainer(c, Math.max(0, deadline - Date.now()));
+    await this.stopAll(graceMs);
     const sandboxFd = openRecorded(this.sandbox);
     if (this.shim) {
       await this.shim.shutdown({ remove: [this.paths.volumesDir, `${this.paths.dir}/containers`] }).catch(() => undefined);
@@ -542,9 +598,7 @@ export class PodWorker {
   /** Lets go of the pod without stopping it (the process is going away; the shim stays). */
   dispose(): void {
     this.prober.stopAll();
-    this.deadline.cancel();
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
+    this.stopTimers();
     this.shim?.removeAllListeners('close');
     this.shim?.close();
   }

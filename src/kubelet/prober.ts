@@ -15,8 +15,8 @@ export interface ProbeOutcome {
 export interface ProbeHost {
   /** Runs one probe of the container's current attempt. */
   run(container: Container, probe: Probe, timeoutMs: number): Promise<ProbeOutcome>;
-  /** A failed liveness or startup probe: stop the container (the restart policy decides the rest). */
-  restart(container: Container, kind: ProbeKind, graceMs: number | undefined): void;
+  /** A liveness or startup probe failed past its threshold: the pod's decisions kill the container. */
+  failed(container: Container, kind: ProbeKind): void;
   /** `ready` or `started` changed. */
   changed(): void;
   event(type: 'Normal' | 'Warning', reason: string, message: string, container: Container): void;
@@ -82,12 +82,8 @@ class Worker {
 
   private settle(ok: boolean): void {
     this.result = ok;
-    if (!ok && this.kind !== 'readiness') {
-      const grace = this.probe.terminationGracePeriodSeconds;
-      this.owner.host.event('Normal', 'Killing', `Container ${this.owner.container.name} failed ${this.kind} probe, will be restarted`, this.owner.container);
-      this.owner.host.restart(this.owner.container, this.kind, grace === undefined || grace === null ? undefined : grace * 1000);
-    }
-    this.owner.host.changed();
+    if (!ok && this.kind !== 'readiness') this.owner.host.failed(this.owner.container, this.kind);
+    else this.owner.host.changed();
   }
 
   stop(): void {

@@ -3,6 +3,7 @@
 import type { Container, ContainerState, ContainerStatus, Pod, PodCondition, PodStatus } from 'kubernetes-types/core/v1';
 import type { AttemptRecord, ExitRecord } from '../runtime/records';
 import type { PodState } from './pod-state';
+import { isSidecar } from './pod-actions';
 import { qosClass } from './qos';
 
 export interface StatusInputs {
@@ -51,9 +52,6 @@ function lost(podId: string, name: string, a: AttemptRecord, now: string): Conta
   };
 }
 
-export function isSidecar(c: Container): boolean {
-  return c.restartPolicy === 'Always';
-}
 
 function containerStatus(i: StatusInputs, c: Container, kind: 'init' | 'app' | 'ephemeral'): ContainerStatus {
   const attempts = i.attempts.get(c.name) ?? [];
@@ -78,10 +76,13 @@ function containerStatus(i: StatusInputs, c: Container, kind: 'init' | 'app' | '
   }
   const running = !!state.running;
   const probed = running ? i.probes?.(c.name) : undefined;
+  // A pod being deleted is taken out of service at once, as the kubelet marks it not ready.
+  const deleting = !!i.state.deletionTimestamp;
   return {
     ...base,
     containerID: containerId(i.podId, c.name, latest.attempt),
-    ready: running && (kind === 'app' || isSidecar(c)) && (probed?.ready ?? true),
+    // A completed init container reports ready, as the kubelet has since 1.27.
+    ready: (kind === 'init' && !isSidecar(c) && state.terminated?.exitCode === 0) || (running && !deleting && (kind === 'app' || isSidecar(c)) && (probed?.ready ?? true)),
     started: running && (probed?.started ?? true),
     restartCount: latest.attempt,
     state,
@@ -93,7 +94,16 @@ function condition(i: StatusInputs, type: string, ok: boolean, reason?: string, 
   const status = ok ? 'True' : 'False';
   const prev = i.state.conditions[type];
   const lastTransitionTime = prev && prev.status === status ? prev.lastTransitionTime : i.now;
-  return { type, status, lastProbeTime: null as unknown as string, lastTransitionTime, ...(reason ? { reason } : {}), ...(message ? { message } : {}) };
+  const observedGeneration = i.pod.metadata?.generation;
+  return {
+    type,
+    ...(observedGeneration !== undefined ? { observedGeneration } : {}),
+    status,
+    lastProbeTime: null as unknown as string,
+    lastTransitionTime,
+    ...(reason ? { reason } : {}),
+    ...(message ? { message } : {}),
+  } as PodCondition;
 }
 
 export function computeStatus(i: StatusInputs): PodStatus {
@@ -122,7 +132,10 @@ export function computeStatus(i: StatusInputs): PodStatus {
     condition(i, 'ContainersReady', !terminal && unready.length === 0, !terminal && unready.length === 0 ? undefined : readyReason, terminal || unready.length === 0 ? undefined : `containers with unready status: [${unready.join(' ')}]`),
     condition(i, 'PodScheduled', true),
   ];
+  const observedGeneration = i.pod.metadata?.generation;
   return {
+    // The kubelet echoes the generation it has acted on (PodObservedGenerationTracking, GA in 1.35).
+    ...(observedGeneration !== undefined ? { observedGeneration } : {}),
     phase,
     ...(i.state.reason ? { reason: i.state.reason } : {}),
     ...(i.state.message ? { message: i.state.message } : {}),

@@ -204,7 +204,21 @@ t.test('restart policies', async (t) => {
     podError((p) => (p.spec.initContainers = [{ name: 'i', image: 'x', restartPolicy: 'OnFailure' }])),
     'spec.initContainers[0].restartPolicy: Unsupported value: "OnFailure": supported values: "Always"',
   );
-  t.equal(podError((p) => (p.spec.containers[0].restartPolicy = 'Always')), 'spec.containers[0].restartPolicy: Forbidden: may not be set for non-init containers');
+  // Kubernetes 1.35 (ContainerRestartRules, beta): app containers may carry their own policy and rules.
+  t.equal(podError((p) => (p.spec.containers[0].restartPolicy = 'Never')), '');
+  t.equal(podError((p) => (p.spec.containers[0].restartPolicy = 'Sometimes')), 'spec.containers[0].restartPolicy: Unsupported value: "Sometimes": supported values: "Always", "OnFailure", "Never"');
+  t.equal(
+    podError((p) => Object.assign(p.spec.containers[0], { restartPolicy: 'Never', restartPolicyRules: [{ action: 'Restart', exitCodes: { operator: 'In', values: [42] } }] })),
+    '',
+  );
+  t.equal(
+    podError((p) => Object.assign(p.spec.containers[0], { restartPolicyRules: [{ action: 'Restart', exitCodes: { operator: 'In', values: [42] } }] })),
+    'spec.containers[0].restartPolicy: Required value: must be set when restartPolicyRules are',
+  );
+  t.equal(
+    podError((p) => Object.assign(p.spec.containers[0], { restartPolicy: 'Never', restartPolicyRules: [{ action: 'Restart', exitCodes: { operator: 'Maybe', values: [300] } }] })),
+    'spec.containers[0].restartPolicyRules[0].exitCodes.operator: Unsupported value: "Maybe": supported values: "In", "NotIn"',
+  );
 });
 
 t.test('init containers and sidecars: hooks and probes', async (t) => {
@@ -577,7 +591,7 @@ t.test('ephemeral containers', async (t) => {
 });
 
 t.test('pod-wide settings', async (t) => {
-  t.equal(podError((p) => (p.spec.terminationGracePeriodSeconds = -1)), 'spec.terminationGracePeriodSeconds: Invalid value: -1: must be greater than or equal to 0');
+  t.equal(podError((p) => (p.spec.terminationGracePeriodSeconds = -1)), '', 'negative is made 1 by the defaults, as the API server does');
   t.equal(podError((p) => (p.spec.terminationGracePeriodSeconds = 0)), '');
   t.equal(podError((p) => (p.spec.activeDeadlineSeconds = 0)), 'spec.activeDeadlineSeconds: Invalid value: 0: must be between 1 and 2147483647, inclusive');
   t.equal(podError((p) => (p.spec.activeDeadlineSeconds = 1)), '');
