@@ -674,6 +674,12 @@ int main (int argc, char **argv)
               while (read (sig_fd, &si, sizeof si) == sizeof si)
                 if (si.ssi_signo == SIGCHLD)
                   reap ();
+                /* A sender we can see by pid is inside the pod (a root container sharing our PID
+                   namespace): only the engine, outside, may end the pod. The kernel drops such
+                   signals to a namespace's init only while they are not blocked or caught, and
+                   signalfd needs them blocked, so the check is ours. */
+                else if (si.ssi_pid != 0)
+                  continue;
                 else
                   {
                     kill_all (SIGKILL);

@@ -36,6 +36,8 @@ export interface PodActionsInput {
   sandboxAlive: boolean;
   /** Latest attempt by container name (of the current sandbox); absent when never started. */
   containers: Record<string, ObservedContainer | undefined>;
+  /** The attempt number of a container's first start in this sandbox, when earlier sandboxes ran it (default 0). */
+  firstAttempt?: Record<string, number>;
   backoff: BackoffPolicy;
   /** When the pod started (ms since the epoch), for activeDeadlineSeconds. */
   startTime: number;
@@ -153,7 +155,8 @@ export function computePodActions(i: PodActionsInput): PodActions {
     const o = i.containers[c.name];
     const hash = containerHash(c);
     if (!o) {
-      out.start.push({ container: c, kind, field, attempt: 0, hash, backoffFrom: 0 });
+      const attempt = i.firstAttempt?.[c.name] ?? 0;
+      out.start.push({ container: c, kind, field, attempt, hash, backoffFrom: attempt });
       return 'started';
     }
     if (changed.has(c.name)) {

@@ -321,6 +321,7 @@ export class PodWorker {
       phase: this.state.phase,
       sandboxAlive: !!this.shim,
       containers: this.observe(),
+      firstAttempt: Object.fromEntries(Object.entries(this.state.containers).flatMap(([name, h]) => (h.sandboxFrom ? [[name, h.sandboxFrom]] : []))),
       backoff: this.ctx.backoff,
       startTime: Date.parse(this.state.startTime),
       now: Date.now(),

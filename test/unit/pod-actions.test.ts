@@ -167,6 +167,12 @@ t.test('a lost sandbox is made again unless the pod may not restart', async (t) 
   t.ok(computePodActions(input({ restartPolicy: 'OnFailure', containers: [app] }, { app: running(app) }, { sandboxAlive: false })).createSandbox, 'OnFailure');
   const never = computePodActions(input({ restartPolicy: 'Never', containers: [app] }, { app: running(app) }, { sandboxAlive: false }));
   t.notOk(never.createSandbox);
+  const again = computePodActions(input({ initContainers: [c('init')], containers: [app] }, {}, { firstAttempt: { init: 3, app: 5 } }));
+  t.same(
+    again.start.map((s) => [s.container.name, s.attempt]),
+    [['init', 3]],
+    'in the new sandbox the init container runs first again, numbered after its earlier attempts',
+  );
   t.equal(never.terminal?.reason, 'SandboxLost', 'Never: the pod fails');
 });
 
