@@ -5,7 +5,8 @@
 // namespaces as a pod (user when rootless, pid, net, ipc, uts, mount). Figures are printed
 // only; nothing asserts on them.
 //
-// Env: BENCH_RUNS (default 20); BENCH_ONLY=network|images; BENCH_NET_MIB (bulk transfer size, default 512).
+// Env: BENCH_RUNS (default 20); BENCH_ONLY=network|images|pods; BENCH_NET_MIB (bulk transfer size, default 512);
+// BENCH_PODS (how many pods the many-pods section makes, default 200).
 'use strict';
 
 const { spawnSync } = require('node:child_process');
@@ -16,6 +17,7 @@ const lib = require('./lib');
 const { imageRows } = require('./images');
 const { networkRows } = require('./network');
 const { podrunRows, stats } = require('./podrun');
+const { podRows } = require('./pods');
 
 const BASELINES = ['crun', 'runc', 'bwrap'];
 const POD_NAMESPACES = ['pid', 'network', 'ipc', 'uts', 'mount'];
@@ -232,8 +234,9 @@ async function main() {
   if (!process.env.BENCH_ONLY) await startupSection(ctx);
 
   const withStats = { ...ctx, stats: (name, samples, note) => ({ ...stats(name, samples), note }) };
-  // BENCH_ONLY=images runs only the image section.
+  // BENCH_ONLY=images or =pods runs only that section.
   if (process.env.BENCH_ONLY === 'images') return imageSection(withStats);
+  if (process.env.BENCH_ONLY === 'pods') return podSection(withStats);
   // Network (issue 4): traffic compared with host loopback; setup compared with podrun's own.
   const net = await networkRows(withStats);
   console.log('# network: the same client and server (podrun-payload bench-tcp / serve-bench) on every path;');
@@ -243,6 +246,14 @@ async function main() {
   console.log('# time to set up one pod\'s network');
   console.log(lib.table(setup, setup.find((r) => !r.skipped)?.name ?? ''));
   await imageSection(withStats);
+  await podSection(withStats);
+}
+
+/** Many pods (issue 12): creating and deleting N at once, beside runc doing the same one by one. */
+async function podSection(ctx) {
+  const rows = await podRows(ctx);
+  console.log('# many pods: one apply of N idle pods until all Running, then one delete of them all (the CLI)');
+  console.log(lib.table(rows, rows.find((r) => !r.skipped)?.name ?? ''));
 }
 
 /** Images (issue 5): a pull against skopeo copy; a root filesystem on layers against a copy. */

@@ -243,8 +243,8 @@ export class Podrun {
 
   async deleteObjects(objs: KubeObject[], opts: DeleteOptions = {}): Promise<{ kind: string; namespace: string; name: string; found: boolean }[]> {
     const b = await this.backendFor();
-    const out = [];
-    for (const o of objs) {
+    // Every deletion at once (a pod's grace period runs beside the others'), answered in order.
+    const deletions = objs.map(async (o) => {
       const namespace = o.metadata?.namespace ?? opts.namespace ?? 'default';
       const name = o.metadata?.name ?? '';
       let found = true;
@@ -255,9 +255,12 @@ export class Podrun {
         if (!(e instanceof NotFoundError)) throw e;
         found = false;
       }
-      out.push({ kind: o.kind, namespace, name, found });
-    }
-    return out;
+      return { kind: o.kind, namespace, name, found };
+    });
+    const settled = await Promise.allSettled(deletions);
+    const failed = settled.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    return settled.map((r) => (r as PromiseFulfilledResult<{ kind: string; namespace: string; name: string; found: boolean }>).value);
   }
 
   async waitFor(name: string, predicate: (pod: Pod) => boolean, opts: WaitOptions = {}): Promise<Pod> {

@@ -86,9 +86,12 @@ export const deleteCommand: Command = {
       throw usageError('resource(s) were provided, but no name was specified');
     }
     let code = 0;
-    for (const name of names) {
+    // As kubectl does: every deletion is asked for at once, then each is waited for (in order).
+    const deletions = names.map((name) => client.deletePod(name, opts));
+    for (const d of deletions) d.catch(() => undefined);
+    for (const [k, name] of names.entries()) {
       try {
-        await client.deletePod(name, opts);
+        await deletions[k];
         await write(ctx.io.stdout, `pod "${name}" ${verb}\n`);
       } catch (err) {
         if (!(err instanceof PodrunError) || err.code !== 'NotFound' || !notFoundText(err.message)) throw err;
