@@ -7,7 +7,7 @@ import { PassThrough } from 'node:stream';
 import * as fs from 'node:fs';
 import type * as http from 'node:http';
 import * as path from 'node:path';
-import type { EphemeralContainer, Event, Pod } from 'kubernetes-types/core/v1';
+import type { EphemeralContainer, Event, Node, Pod } from 'kubernetes-types/core/v1';
 import { parseManifests, type KubeObject } from './api/manifest';
 import { NotFoundError, PodrunError } from './errors';
 import { pullImage, type PullOptions } from './image/pull';
@@ -38,6 +38,7 @@ interface Backend {
   addEphemeralContainer(namespace: string, name: string, container: EphemeralContainer): Promise<Pod>;
   deleteObject(kind: string, namespace: string, name: string): Promise<boolean>;
   listEvents(namespace?: string, pod?: string): Promise<Event[]>;
+  listNodes(): Promise<Node[]>;
   reset(): Promise<string[]>;
 }
 
@@ -71,6 +72,9 @@ class LocalEngine implements Backend {
   }
   async listEvents(namespace?: string, pod?: string) {
     return this.engine.listEvents(namespace, pod);
+  }
+  async listNodes() {
+    return this.engine.listNodes();
   }
   reset() {
     return this.engine.reset();
@@ -212,6 +216,11 @@ export class Podrun {
    */
   async addEphemeralContainer(name: string, container: EphemeralContainer, opts: { namespace?: string } = {}): Promise<Pod> {
     return (await this.backendFor()).addEphemeralContainer(opts.namespace ?? 'default', name, container);
+  }
+
+  /** The nodes pods run on: this host, with its labels, capacity and allocatable resources. */
+  async listNodes(): Promise<Node[]> {
+    return (await this.backendFor()).listNodes();
   }
 
   /** Events about pods (core/v1 Event), oldest first by lastTimestamp. */

@@ -1,6 +1,7 @@
 // A pod update as the API server judges it (ValidatePodUpdate in pkg/apis/core/validation): of
 // the spec only container and init container images, activeDeadlineSeconds (set or lowered),
-// terminationGracePeriodSeconds (from negative to 1) and tolerations (additions) may change;
+// terminationGracePeriodSeconds (from negative to 1), tolerations (additions) and
+// schedulingGates (removals) may change;
 // labels and annotations may change freely. Fields the server set (nodeName, the defaults,
 // ephemeral containers) are kept from the stored pod, so re-applying the same manifest is no
 // change. `generation` counts spec changes.
@@ -31,6 +32,7 @@ function munged(next: PodSpec, old: PodSpec): PodSpec {
   m.activeDeadlineSeconds = old.activeDeadlineSeconds;
   m.tolerations = old.tolerations;
   m.terminationGracePeriodSeconds = old.terminationGracePeriodSeconds;
+  m.schedulingGates = old.schedulingGates;
   return m;
 }
 
@@ -54,6 +56,9 @@ export function updatePod(old: Pod, incoming: Pod): PodUpdate {
   for (const t of oldSpec.tolerations ?? []) {
     if (!(next.tolerations ?? []).some((n) => sameToleration(n, t))) throw invalid(name, FORBIDDEN);
   }
+  // Scheduling gates may only be removed (then the scheduler takes the pod).
+  const oldGates = new Set((oldSpec.schedulingGates ?? []).map((g) => g.name));
+  if ((next.schedulingGates ?? []).some((g) => !oldGates.has(g.name))) throw invalid(name, 'spec.schedulingGates: Forbidden: only deletion is allowed, but found new scheduling gate');
   // The stored grace period was made non-negative on create, so it may only stay as it is.
   if (next.terminationGracePeriodSeconds !== oldSpec.terminationGracePeriodSeconds) throw invalid(name, FORBIDDEN);
 

@@ -60,7 +60,7 @@ export function formatRFC1123Z(timestamp: string | undefined): string {
 }
 
 /** kubectl's PrefixWriter: lines indented by level, aligned at tabs, flushed in sections. */
-class DescribeWriter {
+export class DescribeWriter {
   private buf = '';
   private readonly done: string[] = [];
   line(level: number, text: string): void {
@@ -79,7 +79,7 @@ class DescribeWriter {
 const orNone = (s: string | undefined): string => (s ? s : '<none>');
 const bool = (b: boolean | undefined): string => (b ? 'True' : 'False');
 
-function writeMap(w: DescribeWriter, title: string, map: Record<string, string> | undefined, sep: '=' | ': '): void {
+export function writeMap(w: DescribeWriter, title: string, map: Record<string, string> | undefined, sep: '=' | ': '): void {
   const keys = Object.keys(map ?? {})
     .filter((k) => k !== LAST_APPLIED || sep === '=')
     .sort();

@@ -5,6 +5,18 @@
 import { usageError } from './report-error';
 
 const POD_WORDS = new Set(['pod', 'pods', 'po']);
+const NODE_WORDS = new Set(['node', 'nodes', 'no']);
+
+/** `get nodes`, `describe node`: the word, or its resource/name form (`node/host1`). */
+export function isNodeType(word: string | undefined): boolean {
+  return word !== undefined && NODE_WORDS.has(word.split('/')[0]!.toLowerCase());
+}
+
+/** The node names in args that start with a node type word (`nodes a b`, `node/a`). */
+export function nodeNames(args: string[]): string[] {
+  if (args[0]?.includes('/')) return args.map((a) => a.slice(a.indexOf('/') + 1));
+  return args.slice(1);
+}
 
 export function isPodType(word: string): boolean {
   return POD_WORDS.has(word.toLowerCase());

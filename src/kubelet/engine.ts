@@ -3,7 +3,8 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import type { ConfigMap, EphemeralContainer, Event, Pod, Secret } from 'kubernetes-types/core/v1';
+import * as path from 'node:path';
+import type { ConfigMap, EphemeralContainer, Event, Node, Pod, Secret } from 'kubernetes-types/core/v1';
 import { applyPodDefaults } from '../api/defaults';
 import { updatePod } from '../api/pod-update';
 import type { KubeObject } from '../api/manifest';
@@ -11,7 +12,7 @@ import { validateManifestSet } from '../api/validate';
 import { AlreadyExistsError, NotFoundError, PodrunError, ValidationError } from '../errors';
 import type { ImageStore } from '../image/store';
 import type { ImageRecord } from '../image/types';
-import { hostnameOf, type RootfsDriver } from '../plan/container';
+import { kernelHostname, type RootfsDriver } from '../plan/container';
 import { hostnameFile, hostsFile, resolvConf } from '../network/etc-files';
 import { Networking, type PreparedNetwork } from '../network/networking';
 import { networkOptions, readAddress, type NetworkOptions } from '../network/pod-network';
@@ -31,6 +32,10 @@ import { copyLayers } from '../image/copy-layers';
 import type { ShimClient } from '../runtime/shim-client';
 import { parseRemoteRef } from '../image/remote-ref';
 import { which } from '../which';
+import { localNode } from '../scheduler/node';
+import { scheduleOnto } from '../scheduler/fit';
+import { PendingPods } from '../scheduler/pending';
+import { packageVersion } from '../version';
 import { withDefaults } from '../options';
 import { detectCgroupV2, wantsLimits, type CgroupSupport } from './cgroups';
 import { EventRecorder } from './events';
@@ -106,9 +111,18 @@ export class Engine {
   private readonly net: Networking;
   /** Missing optional features are reported once per engine. */
   private readonly noticed = new Set<string>();
+  /** This host, the one node pods are scheduled onto. */
+  readonly node: Node;
+  /** Pods the scheduler has not placed (yet). */
+  private readonly pending = new PendingPods();
+  /** Scheduling decisions, one at a time. */
+  private scheduling: Promise<unknown> = Promise.resolve();
+  /** Pods bound to this node whose worker does not exist yet: they hold resources too. */
+  private readonly binding = new Map<string, Pod>();
 
   constructor(private readonly opts: EngineOptions) {
     this.objects = new ObjectStore(opts.root.objectsDir);
+    this.node = localNode({ dataRoot: path.dirname(opts.images.dir), since: rfc3339(), version: packageVersion() });
     const log = opts.log ?? ((m: string) => process.stderr.write(`podrun: ${m}\n`));
     this.net = new Networking(opts.root.dir, opts.network ?? networkOptions(), (text) => this.notice(text));
     this.events = new EventRecorder({ dirOf: (pod) => opts.root.podDir(podDirId(pod.metadata!.uid!)), log });
@@ -234,6 +248,7 @@ export class Engine {
       /* a new root */
     }
     for (const id of ids) {
+      if (this.pending.load(this.opts.root.podDir(id))) continue;
       const paths = new PodPaths(this.opts.root.podDir(id));
       let pod: Pod, state: PodState, sandbox: SandboxRecord, volumes: PreparedVolume[];
       try {
@@ -274,8 +289,17 @@ export class Engine {
       if (ObjectStore.handles(o.kind)) {
         results.push({ ...base, action: this.objects.put(o) });
       } else if (o.kind === 'Pod') {
-        const existing = this.workers.get(`${base.namespace}/${base.name}`);
-        if (existing) {
+        const key = `${base.namespace}/${base.name}`;
+        const existing = this.workers.get(key);
+        const waiting = this.pending.get(key);
+        if (waiting) {
+          const update = updatePod(waiting.pod, o as unknown as Pod);
+          if (update.action === 'configured') {
+            this.pending.replace({ ...waiting, pod: update.pod });
+            await this.retryScheduling();
+          }
+          results.push({ ...base, action: update.action });
+        } else if (existing) {
           const update = updatePod(existing.pod, o as unknown as Pod);
           if (update.action === 'configured') existing.update(update.pod);
           results.push({ ...base, action: update.action });
@@ -294,6 +318,8 @@ export class Engine {
     // A reference must be well formed; whether the image is there is the kubelet's business at
     // container start (pulled then, or ErrImagePull / ErrImageNeverPull in the status).
     for (const [c, field] of all) checkImageRef(c.image ?? '', `${field}.image`);
+    // The sandbox's hostname must fit the kernel's (setHostnameAsFQDN): said before anything is made.
+    kernelHostname(pod);
     const ns = pod.metadata?.namespace ?? 'default';
     const inBatch = (kind: string, name: string) => batch.some((o) => o.kind === kind && (o.metadata?.namespace ?? 'default') === ns && o.metadata?.name === name);
     (pod.spec?.volumes ?? []).forEach((v, i) => {
@@ -311,7 +337,7 @@ export class Engine {
     const defaulted = applyPodDefaults(input);
     const ns = defaulted.metadata!.namespace!;
     const name = defaulted.metadata!.name!;
-    if (this.workers.has(`${ns}/${name}`)) throw new AlreadyExistsError('pods', name);
+    if (this.workers.has(`${ns}/${name}`) || this.pending.has(`${ns}/${name}`)) throw new AlreadyExistsError('pods', name);
     this.precheckPod(defaulted, []);
     const uid = crypto.randomUUID();
     const pod: Pod = {
@@ -319,12 +345,71 @@ export class Engine {
       apiVersion: 'v1',
       kind: 'Pod',
       metadata: { ...defaulted.metadata, uid, creationTimestamp: rfc3339(), resourceVersion: '1', generation: 1 },
-      spec: { ...defaulted.spec!, nodeName: defaulted.spec!.nodeName ?? os.hostname() },
+      spec: { ...defaulted.spec! },
     };
     delete (pod as { status?: unknown }).status;
+    const paths = new PodPaths(this.opts.root.podDir(podDirId(uid)));
+    const placed = await this.schedule(pod, paths);
+    return placed ? this.runPod(placed) : this.getPod(ns, name);
+  }
+
+  /**
+   * The scheduler's turn: the pod is bound to this node (returned, nodeName set), or kept
+   * Pending with its reason (FailedScheduling) until a change lets it fit.
+   */
+  private schedule(pod: Pod, paths: PodPaths): Promise<Pod | undefined> {
+    const turn = this.scheduling.then(() => {
+      const verdict = scheduleOnto(pod, this.node, this.podsOnNode());
+      if (verdict.ok) return this.bind(pod);
+      this.pending.add(pod, paths, verdict, rfc3339());
+      if (verdict.reason === 'Unschedulable') this.events.record(pod, 'Warning', 'FailedScheduling', verdict.message, undefined, { component: 'default-scheduler' });
+      return undefined;
+    });
+    this.scheduling = turn.catch(() => undefined);
+    return turn;
+  }
+
+  /** The pod, bound to this node: it counts against the node until runPod is done with it. */
+  private bind(pod: Pod): Pod {
+    const bound = { ...pod, spec: { ...pod.spec!, nodeName: this.node.metadata!.name } };
+    this.binding.set(PendingPods.keyOf(pod), bound);
+    return bound;
+  }
+
+  /** The pods that hold this node's resources: every one bound and not yet finished. */
+  private podsOnNode(): Pod[] {
+    return [...[...this.workers.values()].filter((w) => !w.state.phase).map((w) => w.pod), ...this.binding.values()];
+  }
+
+  /** Pending pods that fit now (after a delete, an update) are bound and run, oldest first. */
+  private async retryScheduling(): Promise<void> {
+    for (const p of this.pending.list()) {
+      const key = PendingPods.keyOf(p.pod);
+      const placed = await this.scheduling.then(() => {
+        const verdict = scheduleOnto(p.pod, this.node, this.podsOnNode());
+        if (!verdict.ok) {
+          if (verdict.message !== p.verdict.message) {
+            this.pending.replace({ ...p, verdict });
+            if (verdict.reason === 'Unschedulable') this.events.record(p.pod, 'Warning', 'FailedScheduling', verdict.message, undefined, { component: 'default-scheduler' });
+          }
+          return undefined;
+        }
+        this.pending.take(key);
+        return this.bind(p.pod);
+      });
+      if (!placed) continue;
+      await this.runPod(placed).catch((e: Error) => this.ctx.log(`pod ${key}: ${e.message}`));
+    }
+  }
+
+  /** A scheduled pod: its sandbox made and its worker started. Anything made is undone on failure. */
+  private async runPod(pod: Pod): Promise<Pod> {
+    const ns = pod.metadata!.namespace!;
+    const name = pod.metadata!.name!;
+    const uid = pod.metadata!.uid!;
     const id = podDirId(uid);
     const paths = new PodPaths(this.opts.root.podDir(id));
-    fs.mkdirSync(paths.dir, { mode: 0o700 });
+    fs.mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
     let net: PreparedNetwork | undefined;
     try {
       const { volumes, tmpfs } = prepareVolumes(pod, paths, this.objects, this.envSources(pod));
@@ -350,6 +435,7 @@ export class Engine {
       const w = new PodWorker(this.ctx, id, paths, pod, state, sandbox, volumes);
       if (!(await w.attach())) throw new PodrunError('Internal', 'the pod shim did not accept a connection');
       this.workers.set(w.key, w);
+      this.binding.delete(w.key);
       w.schedule();
       await w.settled();
       return w.toObject();
@@ -364,6 +450,8 @@ export class Engine {
       fs.rmSync(paths.dir, { recursive: true, force: true });
       this.events.forget(`${ns}/${name}`);
       throw e;
+    } finally {
+      this.binding.delete(`${ns}/${name}`);
     }
   }
 
@@ -372,7 +460,7 @@ export class Engine {
     const sandbox = await createSandbox(paths, {
       hostNetwork: !!pod.spec!.hostNetwork,
       hostIPC: !!pod.spec!.hostIPC,
-      hostname: hostnameOf(pod),
+      hostname: kernelHostname(pod),
       idmap: net.idmap,
       joinUserPidfd: net.join?.pidfd,
       ports: net.shimPorts,
@@ -429,14 +517,21 @@ export class Engine {
   }
 
   getPod(namespace: string, name: string): Pod {
-    return this.worker(namespace, name).toObject();
+    const waiting = this.pending.get(`${namespace}/${name}`);
+    return waiting ? PendingPods.toObject(waiting) : this.worker(namespace, name).toObject();
   }
 
   listPods(namespace?: string): Pod[] {
-    return [...this.workers.values()]
-      .filter((w) => namespace === undefined || w.pod.metadata!.namespace === namespace)
+    const all = [...[...this.workers.values()].map((w) => ({ key: w.key, get: () => w.toObject() })), ...this.pending.list().map((p) => ({ key: PendingPods.keyOf(p.pod), get: () => PendingPods.toObject(p) }))];
+    return all
+      .filter((x) => namespace === undefined || x.key.startsWith(`${namespace}/`))
       .sort((a, b) => a.key.localeCompare(b.key))
-      .map((w) => w.toObject());
+      .map((x) => x.get());
+  }
+
+  /** The nodes of this cluster: this host. */
+  listNodes(): Node[] {
+    return [this.node];
   }
 
   /** `kubectl debug`: an ephemeral container joins a running pod (and a container's PID namespace). */
@@ -453,6 +548,10 @@ export class Engine {
   }
 
   async deletePod(namespace: string, name: string, gracePeriodSeconds?: number): Promise<void> {
+    if (this.pending.remove(`${namespace}/${name}`)) {
+      this.events.forget(`${namespace}/${name}`);
+      return;
+    }
     const w = this.worker(namespace, name);
     const grace = gracePeriodSeconds ?? w.pod.spec?.terminationGracePeriodSeconds ?? 30;
     const records = this.net.records(w.paths);
@@ -465,6 +564,8 @@ export class Engine {
       this.workers.delete(w.key);
       this.events.forget(w.key);
     }
+    // What it held is free: a pending pod may fit now.
+    if (this.pending.list().length) void this.retryScheduling();
   }
 
   /** Events, oldest first (by lastTimestamp), optionally of one namespace and one pod. */
@@ -489,6 +590,7 @@ export class Engine {
 
   /** `podrun system reset`: every pod at once (no grace), then everything of podrun's network. */
   async reset(): Promise<string[]> {
+    for (const p of this.pending.list()) this.pending.remove(PendingPods.keyOf(p.pod));
     const pods = [...this.workers.values()];
     await Promise.all(pods.map((w) => this.deletePod(w.pod.metadata!.namespace!, w.pod.metadata!.name!, 0)));
     const objects = this.objects.clear();

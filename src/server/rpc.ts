@@ -2,7 +2,7 @@
 // owner-only. The CLI and any Node program that does not own the root talk to the engine here.
 import * as fs from 'node:fs';
 import * as http from 'node:http';
-import type { EphemeralContainer, Event, Pod } from 'kubernetes-types/core/v1';
+import type { EphemeralContainer, Event, Node, Pod } from 'kubernetes-types/core/v1';
 import type { KubeObject } from '../api/manifest';
 import { PodrunError, ValidationError, NotFoundError, type ErrorCode } from '../errors';
 import type { Engine } from '../kubelet/engine';
@@ -73,6 +73,8 @@ export function serveEngine(engine: Engine, socketPath: string): Promise<http.Se
           body = {};
         } else if (req.method === 'DELETE' && resource === 'objects') {
           body = { found: engine.deleteObject(a, b, c) };
+        } else if (req.method === 'GET' && resource === 'nodes' && a === undefined) {
+          body = engine.listNodes();
         } else if (req.method === 'GET' && resource === 'events' && a === undefined) {
           body = engine.listEvents(url.searchParams.get('namespace') || undefined, url.searchParams.get('pod') || undefined);
         } else if (req.method === 'POST' && resource === 'system' && a === 'reset') {
@@ -161,6 +163,10 @@ export class EngineClient {
     const query = q.toString();
     return this.call('GET', `/v1/events${query ? `?${query}` : ''}`);
   }
+  listNodes(): Promise<Node[]> {
+    return this.call('GET', '/v1/nodes');
+  }
+
   async reset(): Promise<string[]> {
     return (await this.call<{ removed: string[] }>('POST', '/v1/system/reset')).removed;
   }

@@ -82,3 +82,14 @@ t.test('anything else is forbidden, naming the rule', async (t) => {
     t.throws(() => updatePod(stored(), m), { message: /^Pod "web" is invalid: spec: Forbidden: pod updates may not change fields other than `spec.containers\[\*\].image`/ }, what);
   }
 });
+
+t.test('scheduling gates may be removed, not added', async (t) => {
+  const gated = stored();
+  gated.spec!.schedulingGates = [{ name: 'a' }, { name: 'b' }];
+  const fewer = manifest();
+  fewer.spec!.schedulingGates = [{ name: 'b' }];
+  t.equal(updatePod(gated, fewer).action, 'configured');
+  const more = manifest();
+  more.spec!.schedulingGates = [{ name: 'a' }, { name: 'b' }, { name: 'c' }];
+  t.throws(() => updatePod(gated, more), { message: 'Pod "web" is invalid: spec.schedulingGates: Forbidden: only deletion is allowed, but found new scheduling gate' });
+});

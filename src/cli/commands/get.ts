@@ -7,10 +7,11 @@ import { podFingerprint } from '../../watch';
 import type { Command, CommandContext } from '../context';
 import { write } from '../context';
 import { eventCells, eventHeader, parseEventFieldSelector, renderEvents } from '../format-events';
+import { nodeTable } from '../format-nodes';
 import { podTable, sortPods } from '../format-pods';
-import { parseOutputFormat, renderPods, type OutputFormat } from '../pod-output';
+import { parseOutputFormat, renderDocument, renderPods, type OutputFormat } from '../pod-output';
 import { formatError, usageError } from '../report-error';
-import { podNames } from '../resources';
+import { isNodeType, nodeNames, podNames } from '../resources';
 import { renderTable } from '../table';
 
 const EVENT_WORDS = new Set(['events', 'event', 'ev']);
@@ -103,9 +104,33 @@ async function getEvents(ctx: CommandContext): Promise<number> {
   return code;
 }
 
+/** `get nodes [NAME...]`: this host, the one node. */
+async function getNodes(ctx: CommandContext): Promise<number> {
+  const names = nodeNames(ctx.args);
+  const format = parseOutputFormat(ctx.flags.string('output'));
+  const all = await ctx.podrun().listNodes();
+  const nodes = names.length ? all.filter((n) => names.includes(n.metadata?.name ?? '')) : all;
+  let code = 0;
+  for (const name of names) {
+    if (nodes.some((n) => n.metadata?.name === name)) continue;
+    await write(ctx.io.stderr, `Error from server (NotFound): nodes "${name}" not found\n`);
+    code = 1;
+  }
+  if (nodes.length === 0) return code;
+  if (format.kind === 'table') {
+    let table = nodeTable(nodes, { wide: format.wide, now: ctx.io.now() });
+    if (ctx.flags.bool('no-headers')) table = table.slice(table.indexOf('\n') + 1);
+    await write(ctx.io.stdout, table);
+    return code;
+  }
+  const doc = names.length === 1 ? nodes[0] : { apiVersion: 'v1', kind: 'List', items: nodes, metadata: { resourceVersion: '' } };
+  await write(ctx.io.stdout, renderDocument(doc, format, nodes.map((n) => `node/${n.metadata?.name ?? ''}`)));
+  return code;
+}
+
 export const getCommand: Command = {
   path: ['get'],
-  usage: 'get pods [NAME...] [-o wide|json|yaml|name|jsonpath=TEMPLATE] [-w] | get events [--field-selector SELECTOR]',
+  usage: 'get pods [NAME...] [-o wide|json|yaml|name|jsonpath=TEMPLATE] [-w] | get events [--field-selector SELECTOR] | get nodes',
   summary: 'List pods, or show some by name',
   details: [
     'Examples:',
@@ -115,6 +140,7 @@ export const getCommand: Command = {
     '  podrun get pods -A -o wide',
     '  podrun get pods -w',
     '  podrun get events --field-selector involvedObject.name=web',
+    '  podrun get nodes -o wide',
   ].join('\n'),
   flags: [
     { name: 'output', short: 'o', kind: 'string', value: 'FORMAT', help: 'wide, json, yaml, name or jsonpath=TEMPLATE' },
@@ -126,6 +152,7 @@ export const getCommand: Command = {
   engine: 'spawn',
   async run(ctx) {
     if (ctx.args[0] !== undefined && EVENT_WORDS.has(ctx.args[0].toLowerCase())) return getEvents(ctx);
+    if (isNodeType(ctx.args[0])) return getNodes(ctx);
     if (ctx.flags.has('field-selector')) throw usageError('--field-selector is supported for events only');
     const names = podNames(ctx.args);
     const format = parseOutputFormat(ctx.flags.string('output'));

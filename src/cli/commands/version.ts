@@ -1,19 +1,10 @@
-// podrun version: the package version, read from package.json next to src/ and dist/.
+// podrun version: the package version.
 
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { Command } from '../context';
 import { write } from '../context';
+import { packageVersion } from '../../version';
 
-export function packageVersion(): string {
-  try {
-    // src/cli/commands/ and dist/cli/commands/ both sit three levels below the package root.
-    const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as { version?: unknown };
-    return typeof pkg.version === 'string' ? pkg.version : 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}
+export { packageVersion };
 
 export const versionCommand: Command = {
   path: ['version'],
