@@ -2,7 +2,7 @@
 // /etc/hosts (localhost, the pod's own name, hostAliases), /etc/hostname and /etc/resolv.conf
 // (the host's, or the pod's dnsConfig; dnsPolicy None uses dnsConfig alone).
 import type { Pod } from 'kubernetes-types/core/v1';
-import { hostnameOf } from '../plan/container';
+import { hostnameOf, kernelHostname } from '../plan/container';
 
 const HEADER = '# Kubernetes-managed hosts file.\n';
 const LOCAL = [
@@ -32,7 +32,7 @@ export function hostsFile(pod: Pod, podIPs: string[], clusterDomain = 'cluster.l
 }
 
 export function hostnameFile(pod: Pod): string {
-  return hostnameOf(pod) + '\n';
+  return kernelHostname(pod) + '\n';
 }
 
 interface Resolv {

@@ -96,10 +96,13 @@ export class NftablesPorts {
     private readonly cidr: string,
     /** The network namespace to program: a process in it; undefined: ours. */
     private readonly nsPid?: number,
+    /** Throws when nsPid is no longer that namespace's process. */
+    private readonly checkHost: () => void = () => undefined,
   ) {}
 
   /** One nft transaction: all of it applies, or none. */
   private run(script: string): { ok: boolean; stderr: string } {
+    this.checkHost();
     const cmd = this.nsPid === undefined ? this.nft : 'nsenter';
     const args = this.nsPid === undefined ? ['-f', '-'] : ['-t', String(this.nsPid), '-n', this.nft, '-f', '-'];
     const r = spawnSync(cmd, args, { input: script, encoding: 'utf8' });

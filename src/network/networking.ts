@@ -13,7 +13,7 @@ import type { PodPaths } from '../state/paths';
 import { bindHostPorts, hostPortsOf, NftablesPorts, type Publication } from './host-ports';
 import { which } from '../which';
 import { NetworkHost, networkHostDir, type NetworkHostHandle } from './network-host';
-import { PodNetwork, readAddress, type NetworkOptions, type PodAddress } from './pod-network';
+import { checkNetworkHost, PodNetwork, readAddress, type NetworkOptions, type PodAddress } from './pod-network';
 
 export type PortDriver = 'nftables' | 'forwarder';
 
@@ -26,6 +26,8 @@ export interface PreparedNetwork {
   alloc?: { ip: string; prefix: number; gateway: string };
   driver: PortDriver;
   publications: Publication[];
+  /** The nftables elements are in place (attach got that far): undo withdraws them. */
+  published?: boolean;
   /** Host sockets for the shim (forwarder driver); closed by attach or undo. */
   shimPorts: ShimPort[];
 }
@@ -86,7 +88,7 @@ export class Networking {
   private nftTable(): NftablesPorts | null {
     if (this.table === undefined) {
       const nft = this.rootless ? undefined : which('nft');
-      this.table = nft ? new NftablesPorts(nft, this.network.opts.cidr, this.network.opts.hostPid) : null;
+      this.table = nft ? new NftablesPorts(nft, this.network.opts.cidr, this.network.opts.hostPid, () => checkNetworkHost(this.network.opts)) : null;
     }
     return this.table;
   }
@@ -125,6 +127,7 @@ export class Networking {
       if (!nft) {
         const nsPidfd = this.rootless || this.network.opts.hostPid === undefined ? undefined : native.pidfdOpen(this.network.opts.hostPid);
         try {
+          if (nsPidfd !== undefined) checkNetworkHost(this.network.opts);
           const fds = bindHostPorts(ports, nsPidfd);
           prepared.shimPorts = ports.map((p, i) => ({ fd: fds[i], protocol: p.protocol, ip: target, port: p.containerPort }));
         } finally {
@@ -148,7 +151,10 @@ export class Networking {
       ips.push(this.network.attach(id, prepared.alloc, shimPid, paths.network, host).ip);
       if (!prepared.join) this.outboundNat();
     }
-    if (prepared.driver === 'nftables') this.nft()?.publish(prepared.publications);
+    if (prepared.driver === 'nftables') {
+      this.nft()?.publish(prepared.publications);
+      prepared.published = true;
+    }
     return ips;
   }
 
@@ -175,7 +181,8 @@ export class Networking {
     if (!prepared) return;
     this.closeShimPorts(prepared);
     if (prepared.alloc) this.network.releaseIp(id, prepared.alloc.ip);
-    if (readPorts(paths)?.driver === 'nftables') this.nftTable()?.withdraw(prepared.publications);
+    // Only what this pod published: a refused duplicate's elements are another pod's.
+    if (prepared.published) this.nftTable()?.withdraw(prepared.publications);
   }
 
   /** What release needs, read while the pod's folder still exists. */

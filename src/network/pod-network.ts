@@ -17,6 +17,8 @@ export interface NetworkOptions {
   mtu: number;
   /** A process whose network namespace holds the bridge; undefined: ours (the host's). */
   hostPid?: number;
+  /** The start time hostPid had when the options were read: a reused pid is not that namespace. */
+  hostStartTime?: string;
 }
 
 export interface PodAddress {
@@ -33,7 +35,19 @@ export function networkOptions(env: NodeJS.ProcessEnv = process.env): NetworkOpt
     bridge: env.PODRUN_BRIDGE || 'podrun0',
     mtu: Number(env.PODRUN_MTU) || 1500,
     hostPid: pid ? Number(pid) : undefined,
+    hostStartTime: pid ? processStartTime(Number(pid)) : undefined,
   };
+}
+
+/**
+ * Throws unless opts.hostPid is still the process it was when the options were read: a gone
+ * holder's pid may be reused by a process in the machine's own namespace, which podrun must
+ * never program.
+ */
+export function checkNetworkHost(opts: NetworkOptions): void {
+  if (opts.hostPid === undefined) return;
+  const now = processStartTime(opts.hostPid);
+  if (now === undefined || now !== opts.hostStartTime) throw new PodrunError('Conflict', `the network namespace holder ${opts.hostPid} (PODRUN_NETWORK_NAMESPACE_PID) is gone`);
 }
 
 /** Where the bridge is: a process in that namespace (and whether to join its user namespace). */
@@ -69,7 +83,8 @@ export class PodNetwork {
       if (!host && this.opts.hostPid !== undefined) {
         hostPidfd = native.pidfdOpen(this.opts.hostPid);
         ownHostFd = true;
-        if (processStartTime(this.opts.hostPid) === undefined) throw new PodrunError('Conflict', `the network namespace holder ${this.opts.hostPid} is gone`);
+        // Checked after the pidfd is open: then the pidfd is the process we checked.
+        checkNetworkHost(this.opts);
       }
       native.configurePodNetwork({ hostPidfd, hostJoinUser: !!host?.joinUser, forwarding: !host, podPidfd, bridge: this.opts.bridge, hostVeth: veth, ip: a.ip, gateway: a.gateway, prefix: a.prefix, mtu: this.opts.mtu });
     } catch (e) {

@@ -86,6 +86,7 @@ for (const driver of drivers) {
     );
     t.match(clash, /^spec\.containers\[0\]\.ports\[0\]\.hostPort: Invalid value: 18080: .*already allocated/, 'a second pod cannot take the port, and the error names the field');
     t.same((await podrun.listPods()).map((p) => p.metadata!.name), ['pub'], 'nothing of the refused pod remains');
+    t.equal(client('tcp', 18080), 'published hello', "the refusal left the first pod's publication in place");
 
     await podrun.deletePod('pub', { gracePeriodSeconds: 0 });
     t.ok(await portFree(18080), 'after delete the port is free again');
