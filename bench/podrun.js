@@ -87,6 +87,7 @@ async function podrunRows(ctx) {
       fs.mkdirSync(plan.ops[0].upper, { recursive: true });
       fs.mkdirSync(plan.ops[0].work, { recursive: true });
       fs.mkdirSync(plan.root, { recursive: true });
+      fs.writeFileSync(paths.terminationLog(name, 0), '');
       const t0 = now();
       await shim.start(plan);
       await until(() => fs.existsSync(plan.exitPath));

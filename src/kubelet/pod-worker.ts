@@ -10,7 +10,8 @@ import { buildContainerPlan, execIdentity, type ExecIdentity, type RootfsDriver 
 import type { EnvSources } from '../plan/env';
 import { native } from '../native';
 import { openRecorded, reapChild, type SandboxRecord } from '../runtime/sandbox';
-import { readAttempts, type AttemptRecord } from '../runtime/records';
+import { readAttempts, type AttemptRecord, type ExitRecord } from '../runtime/records';
+import { MAX_MESSAGE_BYTES, MAX_POD_MESSAGE_BYTES, terminationMessage } from '../runtime/termination-message';
 import { ShimClient, ShimRequestError } from '../runtime/shim-client';
 import { writeStateFile } from '../state/atomic-file';
 import type { PodPaths } from '../state/paths';
@@ -62,6 +63,8 @@ export class PodWorker {
   private readonly probeFailed = new Map<string, { attempt: number; kind: 'liveness' | 'startup' }>();
   /** Waiters for a container's exit, woken by the shim's exit events (or its going away). */
   private readonly exitWaiters = new Set<() => void>();
+  /** Termination messages of finished attempts, by name/attempt. */
+  private readonly messages = new Map<string, string>();
   private readonly prober = new Prober({
     run: (c, probe, timeoutMs) => {
       const target = this.probeTarget(c);
@@ -261,6 +264,7 @@ export class PodWorker {
       isRunning: (_name, a) => this.isRunning(a),
       probes: (name) => this.prober.state(name),
       imageIds,
+      terminationMessage: (name, exit) => this.terminationMessage(name, exit),
       hostIP: this.ctx.hostIP,
       podIP: this.ctx.podIP(this.pod),
       now: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
@@ -270,6 +274,25 @@ export class PodWorker {
       if (!prev || prev.status !== c.status) this.state.conditions[c.type] = { status: c.status as 'True' | 'False', lastTransitionTime: c.lastTransitionTime! };
     }
     return status;
+  }
+
+  /** A finished attempt's message, read once (the file and the log no longer change). */
+  private terminationMessage(name: string, exit: ExitRecord): string {
+    const key = `${name}/${exit.attempt}`;
+    let m = this.messages.get(key);
+    if (m === undefined) {
+      const c = allContainers(this.pod).find((x) => x.name === name);
+      const count = allContainers(this.pod).length;
+      m = terminationMessage({
+        file: this.paths.terminationLog(name, exit.attempt),
+        log: this.paths.log(name, exit.attempt),
+        policy: c?.terminationMessagePolicy,
+        exitCode: exit.exitCode,
+        maxBytes: Math.min(MAX_MESSAGE_BYTES, Math.floor(MAX_POD_MESSAGE_BYTES / Math.max(count, 1))),
+      });
+      this.messages.set(key, m);
+    }
+    return m;
   }
 
   toObject(): Pod {
@@ -526,6 +549,10 @@ export class PodWorker {
       this.ctx.copyLayers(image, plan.ops[0].source);
     }
     writeStateFile(`${dir}/exec.json`, JSON.stringify(execIdentity(plan)) + '\n');
+    // The termination message file: any uid in the container may write it, as on the kubelet.
+    const tlog = this.paths.terminationLog(c.name, attempt);
+    fs.writeFileSync(tlog, '');
+    fs.chmodSync(tlog, 0o666);
     if (!this.shim) return false;
     this.event('Normal', 'Created', `Created container: ${c.name}`, c);
     try {

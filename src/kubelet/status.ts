@@ -14,6 +14,8 @@ export interface StatusInputs {
   /** Whether the process of a start record is still running (the shim is alive and it has not exited). */
   isRunning(name: string, a: AttemptRecord): boolean;
   imageIds: Map<string, string>;
+  /** The termination message of a finished attempt ('' when none). */
+  terminationMessage?(name: string, exit: ExitRecord): string;
   /** Probe results of running containers; undefined for a container without probes. */
   probes?(name: string): { started: boolean; ready: boolean } | undefined;
   hostIP: string;
@@ -25,13 +27,15 @@ export function containerId(podId: string, name: string, attempt: number): strin
   return `podrun://${podId}-${name}-${attempt}`;
 }
 
-function terminated(podId: string, e: ExitRecord): ContainerState {
+function terminated(podId: string, e: ExitRecord, written: string | undefined): ContainerState {
+  // The shim's own message (StartError) wins over what the container wrote.
+  const message = e.message || written;
   return {
     terminated: {
       exitCode: e.exitCode,
       ...(e.signal ? { signal: e.signal } : {}),
       reason: e.reason ?? (e.exitCode === 0 ? 'Completed' : 'Error'),
-      ...(e.message ? { message: e.message } : {}),
+      ...(message ? { message } : {}),
       startedAt: e.startedAt,
       finishedAt: e.finishedAt,
       containerID: containerId(podId, e.name, e.attempt),
@@ -60,7 +64,7 @@ function containerStatus(i: StatusInputs, c: Container, kind: 'init' | 'app' | '
   const hint = i.state.containers[c.name];
   const base = { name: c.name, image: c.image ?? '', imageID: i.imageIds.get(c.name) ?? '' };
   const stateOf = (a: AttemptRecord): ContainerState =>
-    a.exit ? terminated(i.podId, a.exit) : a.start && i.isRunning(c.name, a) ? { running: { startedAt: a.start.startedAt } } : lost(i.podId, c.name, a, i.now);
+    a.exit ? terminated(i.podId, a.exit, i.terminationMessage?.(c.name, a.exit)) : a.start && i.isRunning(c.name, a) ? { running: { startedAt: a.start.startedAt } } : lost(i.podId, c.name, a, i.now);
 
   if (!latest) {
     // Never started: why it waits (ErrImagePull, ImagePullBackOff, CreateContainerConfigError), else where it is in line.

@@ -124,7 +124,7 @@ export function buildContainerPlan(i: ContainerPlanInput): ContainerPlan {
 
   const env = buildEnv(c.env ?? [], i.image.config.env ?? [], i.envSources, c.envFrom ?? []);
   if (!env.some((e) => e.name === 'PATH')) env.unshift({ name: 'PATH', value: DEFAULT_PATH });
-  if (!env.some((e) => e.name === 'HOSTNAME')) env.push({ name: 'HOSTNAME', value: hostnameOf(pod) });
+  if (!env.some((e) => e.name === 'HOSTNAME')) env.push({ name: 'HOSTNAME', value: kernelHostname(pod) });
   const argv = resolveCommand({ command: c.command, args: c.args }, { entrypoint: i.image.config.entrypoint, cmd: i.image.config.cmd }, env);
 
   const ops: MountOp[] = rootOps(i.image, paths, c.name, i.attempt, !!i.idmap, i.rootfsDriver);
@@ -148,6 +148,8 @@ export function buildContainerPlan(i: ContainerPlanInput): ContainerPlan {
     }
     ops.push({ type: 'bind', target: m.mountPath, source: v.source, sub: sub || undefined, readonly: !!m.readOnly || v.forceReadOnly });
   });
+  // The termination message file, writable whatever the container's uid (made 0666 by the engine).
+  ops.push({ type: 'bind', target: c.terminationMessagePath || '/dev/termination-log', source: paths.terminationLog(c.name, i.attempt), readonly: false, file: true, recursive: false });
 
   return {
     name: c.name,
@@ -177,6 +179,25 @@ export function buildContainerPlan(i: ContainerPlanInput): ContainerPlan {
 
 export function hostnameOf(pod: Pod): string {
   return (pod.spec?.hostname || pod.metadata?.name || 'pod').slice(0, 63);
+}
+
+/** The longest hostname the kernel takes (HOST_NAME_MAX). */
+const HOST_NAME_MAX = 64;
+
+/**
+ * The pod's kernel hostname (uname, /etc/hostname, $HOSTNAME): its hostname, or with
+ * setHostnameAsFQDN and a subdomain the FQDN, as the kubelet's GeneratePodHostNameAndDomain.
+ * Throws the kubelet's sandbox error when the FQDN is longer than the kernel allows.
+ */
+export function kernelHostname(pod: Pod, clusterDomain = 'cluster.local'): string {
+  const host = hostnameOf(pod);
+  const sub = pod.spec?.subdomain;
+  if (!pod.spec?.setHostnameAsFQDN || !sub) return host;
+  const fqdn = `${host}.${sub}.${pod.metadata?.namespace ?? 'default'}.svc.${clusterDomain}`;
+  if (fqdn.length > HOST_NAME_MAX) {
+    throw new PodrunError('Invalid', `failed to construct FQDN from pod hostname and cluster domain, FQDN ${fqdn} is too long (${HOST_NAME_MAX} characters is the max, ${fqdn.length} characters requested)`);
+  }
+  return fqdn;
 }
 
 export function execIdentity(p: ContainerPlan): ExecIdentity {

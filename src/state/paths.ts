@@ -104,6 +104,11 @@ export class PodPaths {
   containerDir(name: string): string {
     return path.join(this.dir, 'containers', name);
   }
+  /** The file bind-mounted at the container's terminationMessagePath for one attempt. */
+  terminationLog(name: string, attempt: number): string {
+    return path.join(this.containerDir(name), `${attempt}.termination-log`);
+  }
+
   log(name: string, attempt: number): string {
     return path.join(this.containerDir(name), `${attempt}.log`);
   }
