@@ -83,6 +83,7 @@ async function podrunRows(ctx) {
         paths,
         idmap: sandbox.idmap,
         envSources: { configMap: () => undefined, secret: () => undefined, fieldRef: () => undefined },
+        logs: { maxSize: 10 * 1024 * 1024, maxFiles: 5 },
       });
       fs.mkdirSync(plan.ops[0].upper, { recursive: true });
       fs.mkdirSync(plan.ops[0].work, { recursive: true });

@@ -114,6 +114,7 @@ export class Podrun {
         images: this.images,
         idMapping: this.opts.idMapping ?? ((process.env.PODRUN_ID_MAPPING as PodrunOptions['idMapping']) || 'auto'),
         // The environment is read under the options: an option given wins, and neither erases a default.
+        logs: this.opts.logs,
         backoff: withDefaults(KUBELET_BACKOFF, { initialMs: envNumber('PODRUN_BACKOFF_INITIAL_MS'), maxMs: envNumber('PODRUN_BACKOFF_MAX_MS') }, this.opts.backoff),
       });
       await engine.load();

@@ -18,6 +18,8 @@ export interface PodrunOptions {
    * else through that serve. 'spawn': start `podrun serve` in the background when none runs (the CLI's way).
    */
   engine?: 'auto' | 'spawn';
+  /** Container log rotation: rotate at maxSize bytes, keep maxFiles files (kubelet defaults: 10 MiB, 5). */
+  logs?: { maxSize?: number; maxFiles?: number };
   /** Restart back-off (kubelet defaults: 10 s doubling to 300 s). */
   backoff?: { initialMs?: number; maxMs?: number };
 }

@@ -3,9 +3,38 @@
  * A line longer than LOG_LINE_MAX is split into partial ("P") records. */
 #include "shim.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/uio.h>
+#include <unistd.h>
+
+/* The kubelet's log rotation, done where the bytes are written, so no writer outruns it: before
+ * a record would take the file past log_max_size, the file becomes LOG.N (N counting up) and a
+ * new LOG is opened; of the rotated files only the newest log_max_files - 1 are kept. Readers
+ * (`logs`) read LOG.1, LOG.2, ... then LOG. A failure to rotate keeps writing to the same file:
+ * losing the cap is better than losing output. */
+static void rotate (struct container *c)
+{
+  char to[4096];
+  if (snprintf (to, sizeof to, "%s.%ld", c->log_path, c->log_seq) >= (int) sizeof to)
+    return;
+  if (rename (c->log_path, to) < 0)
+    return;
+  int fd = open (c->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0)
+    {
+      (void) rename (to, c->log_path);
+      return;
+    }
+  close (c->log_fd);
+  c->log_fd = fd;
+  c->log_size = 0;
+  long gone = c->log_seq - (c->log_max_files - 1);
+  c->log_seq++;
+  if (gone >= 1 && snprintf (to, sizeof to, "%s.%ld", c->log_path, gone) < (int) sizeof to)
+    (void) unlink (to);
+}
 
 static void emit (struct container *c, struct log_stream *s, const char *data, size_t len, char tag)
 {
@@ -13,6 +42,9 @@ static void emit (struct container *c, struct log_stream *s, const char *data, s
   pr_rfc3339_now (ts);
   int n = snprintf (head, sizeof head, "%s %s %c ", ts, s->tag, tag);
   struct iovec iov[3] = { { head, (size_t) n }, { (void *) data, len }, { "\n", 1 } };
+  long long record = (long long) n + (long long) len + 1;
+  if (c->log_fd >= 0 && c->log_max_size > 0 && c->log_size > 0 && c->log_size + record > c->log_max_size)
+    rotate (c);
   if (c->log_fd >= 0)
     {
       /* One writev per record, on an O_APPEND fd, so readers never see half a record. */
@@ -20,6 +52,8 @@ static void emit (struct container *c, struct log_stream *s, const char *data, s
       do
         r = writev (c->log_fd, iov, 3);
       while (r < 0 && errno == EINTR);
+      if (r > 0)
+        c->log_size += r;
     }
 }
 

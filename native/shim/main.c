@@ -124,6 +124,7 @@ static void container_free (struct container *c)
   if (c->log_fd >= 0) close (c->log_fd);
   free (c->name);
   free (c->exit_path);
+  free (c->log_path);
   free (c);
 }
 
@@ -230,6 +231,12 @@ static void handle_start (int fd, long long id, const struct json *plan)
       reply_error (fd, id, NULL, "start: name, logPath, startPath and exitPath are required");
       return;
     }
+  const struct json *max_size = json_get (plan, "logMaxSize"), *max_files = json_get (plan, "logMaxFiles");
+  if (!max_size || max_size->type != JSON_NUMBER || max_size->number < 0 || !max_files || max_files->type != JSON_NUMBER || max_files->number < 1)
+    {
+      reply_error (fd, id, NULL, "start: logMaxSize (bytes, 0 for no rotation) and logMaxFiles (at least 1) are required numbers");
+      return;
+    }
   if (find_running (name))
     {
       pr_fail (&err, EEXIST, "start", name);
@@ -243,7 +250,14 @@ static void handle_start (int fd, long long id, const struct json *plan)
   c->pidfd = c->out.fd = c->err.fd = c->stdin_fd = -1;
   c->out.tag = "stdout";
   c->err.tag = "stderr";
+  c->log_path = strdup (log_path);
+  c->log_max_size = (long long) max_size->number;
+  c->log_max_files = (long) max_files->number;
+  c->log_seq = 1;
   c->log_fd = open (log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  struct stat log_st;
+  if (c->log_fd >= 0 && fstat (c->log_fd, &log_st) == 0)
+    c->log_size = log_st.st_size;
   if (c->log_fd < 0)
     {
       pr_fail (&err, errno, "open", log_path);

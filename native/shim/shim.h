@@ -30,6 +30,11 @@ struct container
   char started_at[40];
   bool running;
   int log_fd;
+  char *log_path;               /* the current log file; rotated ones are log_path.1, .2, ... */
+  long long log_size;           /* bytes in the current file */
+  long long log_max_size;       /* rotate before a record would take the file past this (0: never) */
+  long log_max_files;           /* files kept, the current one included */
+  long log_seq;                 /* the number the next rotated file takes */
   struct log_stream out, err;   /* with a tty, `out` reads the terminal's master and `err` is unused */
   int stdin_fd;                 /* where attached clients' input goes: a pipe, or the tty master; -1 */
   bool tty;

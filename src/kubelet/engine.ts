@@ -12,7 +12,7 @@ import { validateManifestSet } from '../api/validate';
 import { AlreadyExistsError, NotFoundError, PodrunError, ValidationError } from '../errors';
 import type { ImageStore } from '../image/store';
 import type { ImageRecord } from '../image/types';
-import { kernelHostname, type RootfsDriver } from '../plan/container';
+import { KUBELET_LOG_LIMITS, kernelHostname, type LogLimits, type RootfsDriver } from '../plan/container';
 import { hostnameFile, hostsFile, resolvConf } from '../network/etc-files';
 import { Networking, type PreparedNetwork } from '../network/networking';
 import { networkOptions, readAddress, type NetworkOptions } from '../network/pod-network';
@@ -47,6 +47,8 @@ export interface EngineOptions {
   images: ImageStore;
   idMapping: IdMapping;
   backoff?: Partial<BackoffPolicy>;
+  /** containerLogMaxSize (bytes) and containerLogMaxFiles; the kubelet's 10 MiB and 5 by default. */
+  logs?: Partial<LogLimits>;
   network?: NetworkOptions;
   log?: (message: string) => void;
 }
@@ -128,6 +130,7 @@ export class Engine {
     this.events = new EventRecorder({ dirOf: (pod) => opts.root.podDir(podDirId(pod.metadata!.uid!)), log });
     this.ctx = {
       backoff: withDefaults(KUBELET_BACKOFF, opts.backoff),
+      logs: withDefaults(KUBELET_LOG_LIMITS, opts.logs),
       hostIP: hostIP(),
       log,
       image: (ref, field) => this.image(ref, field),

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import type { Container, Pod, PodStatus } from 'kubernetes-types/core/v1';
 import { PodrunError } from '../errors';
 import type { ImageRecord } from '../image/types';
-import { buildContainerPlan, execIdentity, type ExecIdentity, type RootfsDriver } from '../plan/container';
+import { buildContainerPlan, execIdentity, type ExecIdentity, type LogLimits, type RootfsDriver } from '../plan/container';
 import type { EnvSources } from '../plan/env';
 import { native } from '../native';
 import { openRecorded, reapChild, type SandboxRecord } from '../runtime/sandbox';
@@ -29,6 +29,7 @@ import { podRef, runProbe, type ProbeTarget } from './probes';
 
 export interface WorkerContext {
   backoff: BackoffPolicy;
+  logs: LogLimits;
   hostIP: string;
   image(ref: string, field: string): ImageRecord;
   /** How layered images become container roots here: overlayfs, or copies where it cannot mount (decided once). */
@@ -523,6 +524,7 @@ export class PodWorker {
         paths: this.paths,
         idmap: this.sandbox.idmap,
         envSources: this.ctx.envSources(this.pod, c.name),
+        logs: this.ctx.logs,
       });
     } catch (e) {
       // The kubelet keeps such a container waiting and retries, as the config may appear later.

@@ -42,6 +42,9 @@ export interface ContainerPlan {
   argv: string[];
   env: string[];
   logPath: string;
+  /** Rotate the log before it passes this many bytes (0: never); keep this many files. */
+  logMaxSize: number;
+  logMaxFiles: number;
   startPath: string;
   exitPath: string;
   /** An ephemeral container's targetContainerName: it joins that container's PID namespace. */
@@ -68,9 +71,18 @@ export interface ContainerPlanInput {
   paths: PodPaths;
   idmap: IdMapPlan | null;
   envSources: EnvSources;
+  /** Log rotation (the kubelet's containerLogMaxSize and containerLogMaxFiles). */
+  logs: LogLimits;
   /** Layered images: overlayfs over the layers (the default), else fuse-overlayfs, else a copy of them. */
   rootfsDriver?: RootfsDriver;
 }
+
+/** The kubelet's defaults: rotate at 10 MiB, keep 5 files (the current one included). */
+export interface LogLimits {
+  maxSize: number;
+  maxFiles: number;
+}
+export const KUBELET_LOG_LIMITS: LogLimits = { maxSize: 10 * 1024 * 1024, maxFiles: 5 };
 
 /** How a layered image becomes a container root; fuse-overlayfs names its program. */
 export type RootfsDriver = 'overlay' | 'copy' | { fuseOverlayfs: string };
@@ -169,6 +181,8 @@ export function buildContainerPlan(i: ContainerPlanInput): ContainerPlan {
     argv,
     env: env.map((e) => `${e.name}=${e.value}`),
     logPath: paths.log(c.name, i.attempt),
+    logMaxSize: i.logs.maxSize,
+    logMaxFiles: i.logs.maxFiles,
     startPath: paths.startRecord(c.name, i.attempt),
     exitPath: paths.exitRecord(c.name, i.attempt),
     ...(c.targetContainerName ? { targetContainer: c.targetContainerName } : {}),

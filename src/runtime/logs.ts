@@ -2,6 +2,7 @@
 //   <RFC 3339 time> <stdout|stderr> <F|P> <text>
 // Partial records (P) are joined with what follows, as the kubelet does.
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 
 export interface LogLine {
   time: string;
@@ -44,20 +45,57 @@ export interface FollowOptions {
   pollMs?: number;
 }
 
-/** Lines of one log file; with follow, keeps reading until the container has exited. */
+/** The rotated files of a log (LOG.1, LOG.2, ...), oldest first. */
+export function rotatedLogs(file: string): string[] {
+  const dir = path.dirname(file);
+  const base = path.basename(file) + '.';
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names
+    .filter((n) => n.startsWith(base) && /^\d+$/.test(n.slice(base.length)))
+    .sort((a, b) => Number(a.slice(base.length)) - Number(b.slice(base.length)))
+    .map((n) => path.join(dir, n));
+}
+
+function openOr(file: string): number | undefined {
+  try {
+    return fs.openSync(file, 'r');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Lines of one container attempt's log: its rotated files, then the current one; with follow,
+ * keeps reading until the container has exited, and crosses over to the new file when the shim
+ * rotates the one being read.
+ */
 export async function* readLog(file: string, opts: FollowOptions): AsyncGenerator<LogLine> {
   const parser = new CriLogParser();
-  let fd: number | undefined;
-  let pos = 0;
   const buf = Buffer.alloc(65536);
-  for (;;) {
-    if (fd === undefined) {
-      try {
-        fd = fs.openSync(file, 'r');
-      } catch {
-        fd = undefined;
+  // The current file first, so that a rotation from here on leaves it in our hands (read to
+  // its end below); the rotated files listed after it that are not it come before it.
+  let fd = openOr(file);
+  const current = fd !== undefined ? fs.fstatSync(fd).ino : undefined;
+  for (const old of rotatedLogs(file)) {
+    const ofd = openOr(old);
+    if (ofd === undefined) continue; // removed by a rotation meanwhile: past the cap
+    try {
+      if (fs.fstatSync(ofd).ino === current) continue;
+      for (let pos = 0, n; (n = fs.readSync(ofd, buf, 0, buf.length, pos)) > 0; pos += n) {
+        for (const l of parser.push(buf.subarray(0, n).toString('utf8'))) yield l;
       }
+    } finally {
+      fs.closeSync(ofd);
     }
+  }
+  let pos = 0;
+  for (;;) {
+    fd ??= openOr(file);
     // Decide before reading: everything written before the exit record is then read below.
     const done = !opts.follow || opts.finished();
     if (fd !== undefined) {
@@ -66,6 +104,19 @@ export async function* readLog(file: string, opts: FollowOptions): AsyncGenerato
         if (n <= 0) break;
         pos += n;
         for (const l of parser.push(buf.subarray(0, n).toString('utf8'))) yield l;
+      }
+      // Rotated under us: what we hold is LOG.N now, read to its end; go on with the new LOG.
+      let now: number | undefined;
+      try {
+        now = fs.statSync(file).ino;
+      } catch {
+        now = undefined;
+      }
+      if (now !== undefined && now !== fs.fstatSync(fd).ino) {
+        fs.closeSync(fd);
+        fd = undefined;
+        pos = 0;
+        continue;
       }
     }
     if (done) break;

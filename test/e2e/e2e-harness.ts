@@ -48,7 +48,7 @@ export async function e2e(t: Test): Promise<E2e> {
   const dataRoot = path.join(dir, 'data');
   const env = userEnv();
   const base = [CLI, '--root', root, '--data-root', dataRoot];
-  const run = (args: string[], input?: string) => spawnSync(process.execPath, [...base, ...args], { encoding: 'utf8', input, env, timeout: 120_000 });
+  const run = (args: string[], input?: string) => spawnSync(process.execPath, [...base, ...args], { encoding: 'utf8', input, env, timeout: 120_000, maxBuffer: 256 << 20 });
   const ok = (args: string[], input?: string) => {
     const r = run(args, input);
     if (r.status !== 0) t.fail(`podrun ${args.join(' ')}: exit ${r.status}: ${r.stderr}`);

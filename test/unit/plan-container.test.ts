@@ -2,7 +2,7 @@ import t from 'tap';
 import type { Pod } from 'kubernetes-types/core/v1';
 import { applyPodDefaults } from '../../src/api/defaults';
 import { capabilityMask, containerCapabilities, DEFAULT_CAPABILITIES } from '../../src/plan/capabilities';
-import { buildContainerPlan } from '../../src/plan/container';
+import { buildContainerPlan, KUBELET_LOG_LIMITS } from '../../src/plan/container';
 import type { ImageRecord } from '../../src/image/types';
 import { PodPaths } from '../../src/state/paths';
 
@@ -45,6 +45,7 @@ t.test('a container plan: overlay root, standard mounts, volumes, identity', asy
     paths,
     idmap: null,
     envSources: noSources,
+    logs: KUBELET_LOG_LIMITS,
   });
   t.same(plan.argv, ['/entry', '--port', '80'], 'args replace CMD, ENTRYPOINT stays, $(PORT) expands');
   t.same(plan.ops[0], { type: 'overlay', target: '/', lower: ['/images/app/rootfs'], upper: '/state/pods/abc/containers/c/layer-2/upper', work: '/state/pods/abc/containers/c/layer-2/work', userxattr: false });
@@ -61,11 +62,13 @@ t.test('a container plan: overlay root, standard mounts, volumes, identity', asy
   t.equal(plan.noNewPrivs, true);
   t.equal(plan.capEffective, 0xa80425fb);
   t.equal(plan.logPath, '/state/pods/abc/containers/c/2.log');
+  t.same([plan.logMaxSize, plan.logMaxFiles], [10 * 1024 * 1024, 5], "the kubelet's log rotation defaults");
+  t.same(plan.ops.at(-1), { type: 'bind', target: '/dev/termination-log', source: '/state/pods/abc/containers/c/2.termination-log', readonly: false, file: true, recursive: false }, 'the termination message file');
 });
 
 t.test('identity: runAsUser, shared pid namespace, single mapping forbids groups', async (t) => {
   const p = pod({ shareProcessNamespace: true, securityContext: { runAsUser: 1000, runAsGroup: 1000, supplementalGroups: [5] } });
-  const input = { pod: p, container: p.spec!.containers[0], field: 'spec.containers[0]', attempt: 0, image, volumes: new Map(), paths: new PodPaths('/s'), envSources: noSources };
+  const input = { pod: p, container: p.spec!.containers[0], field: 'spec.containers[0]', attempt: 0, image, volumes: new Map(), paths: new PodPaths('/s'), envSources: noSources, logs: KUBELET_LOG_LIMITS };
   const plan = buildContainerPlan({ ...input, idmap: null });
   t.equal(plan.uid, 1000);
   t.same(plan.groups, [5]);
@@ -78,7 +81,7 @@ t.test('identity: runAsUser, shared pid namespace, single mapping forbids groups
 t.test('the host image: the host system read-only, scratch dirs private', async (t) => {
   const p = pod({ containers: [{ name: 'c', image: 'host', command: ['sh'] }] });
   const host: ImageRecord = { ...image, name: 'host', builtin: true, rootfs: '', config: { env: ['PATH=/usr/bin:/bin'] } };
-  const plan = buildContainerPlan({ pod: p, container: p.spec!.containers[0], field: 'spec.containers[0]', attempt: 0, image: host, volumes: new Map(), paths: new PodPaths('/s'), idmap: null, envSources: noSources });
+  const plan = buildContainerPlan({ pod: p, container: p.spec!.containers[0], field: 'spec.containers[0]', attempt: 0, image: host, volumes: new Map(), paths: new PodPaths('/s'), idmap: null, envSources: noSources, logs: KUBELET_LOG_LIMITS });
   t.same(plan.ops[0], { type: 'tmpfs', target: '/', options: 'mode=755' });
   t.ok(plan.ops.some((o) => o.type === 'bind' && o.target === '/usr' && o.readonly));
   t.ok(plan.ops.some((o) => o.type === 'tmpfs' && o.target === '/tmp'));
@@ -89,7 +92,7 @@ t.test('a layered image: overlay (top layer first), fuse-overlayfs with its prog
   const layered: ImageRecord = { ...image, rootfs: '', layers: ['/layers/a/root', '/layers/b/root'] };
   const paths = new PodPaths('/state/pods/p1');
   const plan = (rootfsDriver?: Parameters<typeof buildContainerPlan>[0]['rootfsDriver']) =>
-    buildContainerPlan({ pod: pod({}), container: { name: 'c', image: 'app:1' }, field: 'spec.containers[0]', attempt: 2, image: layered, volumes: new Map(), paths, idmap: null, envSources: noSources, rootfsDriver }).ops[0];
+    buildContainerPlan({ pod: pod({}), container: { name: 'c', image: 'app:1' }, field: 'spec.containers[0]', attempt: 2, image: layered, volumes: new Map(), paths, idmap: null, envSources: noSources, logs: KUBELET_LOG_LIMITS, rootfsDriver }).ops[0];
   t.match(plan(), { type: 'overlay', lower: ['/layers/b/root', '/layers/a/root'], upper: /upper$/, work: /work$/ });
   t.match(plan({ fuseOverlayfs: '/usr/bin/fuse-overlayfs' }), { type: 'fuse-overlayfs', program: '/usr/bin/fuse-overlayfs', lower: ['/layers/b/root', '/layers/a/root'], upper: /upper$/ });
   t.match(plan('copy'), { type: 'bind', target: '/', source: /copy$/ });
