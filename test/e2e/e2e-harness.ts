@@ -6,7 +6,7 @@ import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1';
-import { CLI, missingCli, servePids } from '../integration/cli-harness';
+import { CLI, endRoot, missingCli } from '../integration/cli-harness';
 import { buildBusyboxRootfs, sleep, tempDir, type Test } from '../integration/harness';
 
 export { missingCli as missingE2e, sleep };
@@ -61,15 +61,7 @@ export async function e2e(t: Test): Promise<E2e> {
   const children = new Set<ReturnType<typeof spawn>>();
   t.teardown(async () => {
     for (const c of children) c.kill('SIGKILL');
-    run(['delete', 'pods', '--all', '--grace-period=0', '--force']);
-    for (const pid of servePids(root)) {
-      try {
-        process.kill(pid, 'SIGTERM');
-      } catch {
-        /* gone */
-      }
-    }
-    for (let i = 0; i < 100 && servePids(root).length; i++) await sleep(50);
+    await endRoot(root, run);
   });
   const rootfs = buildBusyboxRootfs(dir);
   ok(['image', 'import', rootfs, IMAGE]);
@@ -113,12 +105,15 @@ export async function e2e(t: Test): Promise<E2e> {
   };
 }
 
-/** A pod manifest of busybox:e2e containers (name: [command...]). */
-export function podYaml(name: string, containers: Record<string, string[]>, extra = ''): string {
+/**
+ * A pod manifest of busybox:e2e containers (name: [command...]); `extra` lines go into the
+ * spec, `containerExtra` lines into each container.
+ */
+export function podYaml(name: string, containers: Record<string, string[]>, extra = '', containerExtra = ''): string {
   const list = Object.entries(containers)
-    .map(([c, cmd]) => `  - name: ${c}\n    image: ${IMAGE}\n    command: ${JSON.stringify(cmd)}`)
-    .join('\n');
-  return `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${name}\nspec:\n${extra}  containers:\n${list}\n`;
+    .map(([c, cmd]) => `  - name: ${c}\n    image: ${IMAGE}\n    command: ${JSON.stringify(cmd)}\n${containerExtra}`)
+    .join('');
+  return `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${name}\nspec:\n${extra}  containers:\n${list}`;
 }
 
 /** A shell loop that ends at SIGTERM, as a well-behaved server does. */

@@ -2,7 +2,7 @@
 // subdomain, setHostnameAsFQDN making the kernel hostname the FQDN, and an FQDN too long for
 // the kernel refused with the kubelet's words.
 import t from 'tap';
-import { e2e, IMAGE, missingE2e, SERVE } from './e2e-harness';
+import { e2e, missingE2e, podYaml, SERVE } from './e2e-harness';
 
 const missing = missingE2e();
 if (missing) {
@@ -11,16 +11,7 @@ if (missing) {
   process.exit(0);
 }
 
-const pod = (name: string, extra: string) => `apiVersion: v1
-kind: Pod
-metadata:
-  name: ${name}
-spec:
-${extra}  containers:
-  - name: c
-    image: ${IMAGE}
-    command: ${JSON.stringify(SERVE)}
-`;
+const pod = (name: string, extra: string) => podYaml(name, { c: SERVE }, extra);
 
 t.test('setHostnameAsFQDN: uname, /etc/hostname and $HOSTNAME are the FQDN', async (t) => {
   const env = await e2e(t);

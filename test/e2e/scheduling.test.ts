@@ -4,7 +4,7 @@
 import * as os from 'node:os';
 import t from 'tap';
 import type { Pod } from 'kubernetes-types/core/v1';
-import { e2e, IMAGE, missingE2e, SERVE } from './e2e-harness';
+import { e2e, missingE2e, podYaml, SERVE } from './e2e-harness';
 
 const missing = missingE2e();
 if (missing) {
@@ -13,16 +13,7 @@ if (missing) {
   process.exit(0);
 }
 
-const pod = (name: string, extra: string, resources = '') => `apiVersion: v1
-kind: Pod
-metadata:
-  name: ${name}
-spec:
-${extra}  containers:
-  - name: c
-    image: ${IMAGE}
-    command: ${JSON.stringify(SERVE)}
-${resources}`;
+const pod = (name: string, extra: string, resources = '') => podYaml(name, { c: SERVE }, extra, resources);
 const cpu = (n: string) => `    resources: {requests: {cpu: "${n}"}}\n`;
 const scheduled = (p: Pod | undefined) => p?.status?.conditions?.find((c) => c.type === 'PodScheduled');
 

@@ -40,16 +40,19 @@ export async function cliEnv(t: Test, prefix = 'podrun-cli-'): Promise<CliEnv> {
   await new Podrun({ root, dataRoot }).images.importImage(buildBusyboxRootfs(dir), IMAGE);
   const run = (args: string[], input?: string) =>
     spawnSync(process.execPath, [CLI, '--root', root, '--data-root', dataRoot, ...args], { encoding: 'utf8', input, timeout: 30_000 });
-  t.teardown(async () => {
-    run(['delete', 'pods', '--all', '--grace-period=0', '--force']);
-    for (const pid of servePids(root)) {
-      try {
-        process.kill(pid, 'SIGTERM');
-      } catch {
-        /* gone */
-      }
-    }
-    for (let i = 0; i < 100 && servePids(root).length; i++) await sleep(50);
-  });
+  t.teardown(() => endRoot(root, run));
   return { root, dataRoot, dir, run };
+}
+
+/** A test's end: every pod of the root deleted at once, then its serve stopped. */
+export async function endRoot(root: string, run: (args: string[]) => unknown): Promise<void> {
+  run(['delete', 'pods', '--all', '--grace-period=0', '--force']);
+  for (const pid of servePids(root)) {
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      /* gone */
+    }
+  }
+  for (let i = 0; i < 100 && servePids(root).length; i++) await sleep(50);
 }
