@@ -339,6 +339,9 @@ export class PodWorker {
   /** Decides (computePodActions) and carries the decision out: kills, then starts, then back-offs. */
   private async decide(): Promise<void> {
     if (this.deleting) return;
+    // Probe workers for what runs now (after an engine restart there are none yet): a sidecar's
+    // startup probe must hold the next init container back from the first decision on.
+    this.trackProbes();
     const actions = computePodActions({
       spec: this.pod.spec!,
       initialized: this.state.initialized,
