@@ -1,6 +1,7 @@
-// Which container a pod command acts on when -c is not given. logs refuses to guess when there
-// are several (kubectl's message lists them); exec takes the default-container annotation or
-// the first container and says so, as kubectl exec does.
+// Which container a pod command acts on. -c names any container, ephemeral ones included.
+// Without -c, logs refuses to guess when there are several (kubectl's message lists them);
+// exec takes the default-container annotation or the first container and says so, as kubectl
+// exec does.
 
 import type { Pod } from 'kubernetes-types/core/v1';
 import { usageError } from './report-error';
@@ -8,16 +9,18 @@ import { usageError } from './report-error';
 /** Set on a pod to name the container kubectl (and podrun) picks by default. */
 export const DEFAULT_CONTAINER_ANNOTATION = 'kubectl.kubernetes.io/default-container';
 
-function names(pod: Pod): { main: string[]; init: string[] } {
+function names(pod: Pod): { main: string[]; init: string[]; ephemeral: string[] } {
   return {
     main: (pod.spec?.containers ?? []).map((c) => c.name),
     init: (pod.spec?.initContainers ?? []).map((c) => c.name),
+    ephemeral: (pod.spec?.ephemeralContainers ?? []).map((c) => c.name),
   };
 }
 
+/** A named container of any kind, ephemeral ones (debuggers) included, as kubectl takes -c. */
 function checkExists(pod: Pod, container: string): string {
-  const { main, init } = names(pod);
-  if (!main.includes(container) && !init.includes(container)) {
+  const { main, init, ephemeral } = names(pod);
+  if (!main.includes(container) && !init.includes(container) && !ephemeral.includes(container)) {
     throw usageError(`container ${container} is not valid for pod ${pod.metadata?.name ?? ''}`);
   }
   return container;

@@ -1,6 +1,7 @@
 // podrun debug NAME --image IMG [--target C] [-c NAME] -- CMD...: kubectl debug's ephemeral
-// container. It joins the pod's namespaces (and the target container's PID namespace), runs
-// once, and its output is in `podrun logs NAME -c DEBUGGER` (with -f here: followed until it exits).
+// container. It joins the pod's namespaces (and the target container's PID namespace) and runs
+// once. Without -i its output is printed until it exits, and its exit code is debug's; it stays
+// in `podrun logs NAME -c DEBUGGER`. With -i (and -t) debug attaches to it.
 import * as crypto from 'node:crypto';
 import type { EphemeralContainer } from 'kubernetes-types/core/v1';
 import type { Command } from '../context';
@@ -17,7 +18,7 @@ export const debugCommand: Command = {
     { name: 'image', kind: 'string', value: 'IMAGE', help: 'the image of the debug container' },
     { name: 'target', kind: 'string', value: 'CONTAINER', help: "share this container's PID namespace" },
     { name: 'container', short: 'c', kind: 'string', value: 'NAME', help: 'the debug container name (default debugger-xxxxx)' },
-    { name: 'follow', short: 'f', kind: 'bool', help: "print the debug container's output until it exits" },
+    { name: 'follow', short: 'f', kind: 'bool', help: 'accepted for compatibility: without -i the output is always followed' },
     { name: 'stdin', short: 'i', kind: 'bool', help: 'keep stdin open and attach to the debug container' },
     { name: 'tty', short: 't', kind: 'bool', help: 'give the debug container a terminal (with -i)' },
   ],
@@ -48,8 +49,14 @@ export const debugCommand: Command = {
     const client = ctx.podrun();
     await client.addEphemeralContainer(name, container, { namespace: ctx.namespace });
     if (interactive) return attachTo(ctx, name, cname, true, tty);
-    if (ctx.flags.bool('follow')) {
-      for await (const line of client.logs(name, { namespace: ctx.namespace, container: cname, follow: true })) await write(ctx.io.stdout, line + '\n');
+    // Its output until it exits (from the log, so a command that is already done is not missed),
+    // then its exit code as ours.
+    for await (const line of client.logs(name, { namespace: ctx.namespace, container: cname, follow: true })) await write(ctx.io.stdout, line + '\n');
+    for (let i = 0; i < 100; i++) {
+      const pod = await client.getPod(name, ctx.namespace);
+      const done = pod.status?.ephemeralContainerStatuses?.find((c) => c.name === cname)?.state?.terminated;
+      if (done) return done.exitCode;
+      await new Promise((r) => setTimeout(r, 50));
     }
     return 0;
   },
