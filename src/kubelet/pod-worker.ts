@@ -613,6 +613,14 @@ export class PodWorker {
     this.state.deletionTimestamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
     this.persist();
     await this.stopAll(graceMs);
+    // Its last status, as the kubelet publishes it before the pod goes: a terminal phase, from
+    // how the app containers ended (137 for one killed at the end of the grace period).
+    if (!this.state.phase) {
+      const exits = this.pod.spec!.containers.map((c) => this.latest(c.name)?.exit);
+      this.state.phase = exits.every((e) => e && e.exitCode === 0) ? 'Succeeded' : 'Failed';
+      this.status();
+      this.persist();
+    }
     const sandboxFd = openRecorded(this.sandbox);
     if (this.shim) {
       await this.shim.shutdown({ remove: [this.paths.volumesDir, `${this.paths.dir}/containers`] }).catch(() => undefined);
