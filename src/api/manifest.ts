@@ -4,7 +4,7 @@
 
 import { readFileSync } from 'node:fs';
 import type { ObjectMeta } from 'kubernetes-types/meta/v1';
-import { LineCounter, parseAllDocuments, type DocumentOptions, type ParseOptions, type SchemaOptions, type ToJSOptions } from 'yaml';
+import { LineCounter, parse, parseAllDocuments, visit, type Document, type DocumentOptions, type ParseOptions, type SchemaOptions, type ToJSOptions, type YAMLError } from 'yaml';
 import { ValidationError } from '../errors';
 import { child, invalid, required } from './field-errors';
 
@@ -48,6 +48,7 @@ export function parseManifests(text: string, source = '<input>'): KubeObject[] {
   // parseAllDocuments returns an empty list, not a document, for an empty stream.
   const values: unknown[] = [];
   for (const doc of Array.isArray(docs) ? docs : [docs]) {
+    acceptQuoteEscapes(doc, text);
     const err = doc.errors[0];
     if (err) {
       const { line } = lines.linePos(err.pos[0]);
@@ -63,6 +64,25 @@ export function parseManifests(text: string, source = '<input>'): KubeObject[] {
   for (const v of values) objects.push(...flattenList(v));
   const multi = objects.length > 1;
   return objects.map((o, i) => checkTypeMeta(o, multi ? `[${i}]` : ''));
+}
+
+/**
+ * `\'` in a double-quoted string: not a YAML escape, but go-yaml (libyaml's scanner) reads it as
+ * `'`, so kubectl accepts manifests that have it (the documentation's envars-file-container.yaml
+ * does). Those errors are dropped and the scalars holding one are decoded again with it as `'`.
+ */
+function acceptQuoteEscapes(doc: Document, text: string): void {
+  const quoteEscape = (e: YAMLError) => e.code === 'BAD_DQ_ESCAPE' && text.slice(e.pos[0], e.pos[0] + 2) === "\\'";
+  if (!doc.errors.some(quoteEscape)) return;
+  doc.errors = doc.errors.filter((e) => !quoteEscape(e));
+  visit(doc, {
+    Scalar(_, node) {
+      if (node.type !== 'QUOTE_DOUBLE' || !node.range) return;
+      const src = text.slice(node.range[0], node.range[1]);
+      // Escapes are read pairwise from the left, so `\\'` stays a backslash and a quote.
+      if (src.includes("\\'")) node.value = parse(src.replace(/\\(.)/gs, (m: string, c: string) => (c === "'" ? "'" : m)));
+    },
+  });
 }
 
 /** Reads and parses a manifest file; '-' reads standard input. */

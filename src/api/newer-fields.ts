@@ -8,3 +8,11 @@ export interface ContainerRestartRule {
 }
 
 export type ContainerWithRules = Container & { restartPolicyRules?: ContainerRestartRule[] };
+
+/** env[].valueFrom.fileKeyRef (EnvFiles, alpha in 1.34): a key of an env file in an emptyDir volume. */
+export interface FileKeySelector {
+  volumeName: string;
+  path: string;
+  key: string;
+  optional?: boolean;
+}

@@ -86,6 +86,7 @@ const envVar = struct({
     resourceFieldRef: resourceFieldSelector,
     configMapKeyRef: keySelector,
     secretKeyRef: keySelector,
+    fileKeyRef: struct({ volumeName: S, path: S, key: S, optional: B }),
   }),
 });
 

@@ -1,6 +1,7 @@
 // Rules for one container of a pod, after validateContainerCommon and its neighbours in
 // k8s.io/kubernetes/pkg/apis/core/validation. Messages and field paths are the API server's.
 
+import type { FileKeySelector } from './newer-fields';
 import type {
   Container,
   ContainerPort,
@@ -172,8 +173,18 @@ function validateEnvVarSource(ev: EnvVar, path: string, errs: ErrorList): void {
     sources++;
     validateKeySelector(from.secretKeyRef, child(path, 'secretKeyRef'), errs);
   }
+  const fileRef = (from as { fileKeyRef?: FileKeySelector }).fileKeyRef;
+  if (fileRef) {
+    sources++;
+    const fp = child(path, 'fileKeyRef');
+    if (!fileRef.volumeName) errs.push(required(child(fp, 'volumeName')));
+    if (!fileRef.path) errs.push(required(child(fp, 'path')));
+    else if (fileRef.path.startsWith('/') || fileRef.path.split('/').includes('..')) errs.push(invalid(child(fp, 'path'), fileRef.path, "must be a relative path without '..'"));
+    if (!fileRef.key) errs.push(required(child(fp, 'key')));
+    else for (const msg of envVarName(fileRef.key)) errs.push(invalid(child(fp, 'key'), fileRef.key, msg));
+  }
   if (sources === 0) {
-    errs.push(invalid(path, '', 'must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`'));
+    errs.push(invalid(path, '', 'must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef`, `secretKeyRef` or `fileKeyRef`'));
   } else if (ev.value) {
     errs.push(invalid(path, '', 'may not be specified when `value` is not empty'));
   } else if (sources > 1) {

@@ -217,6 +217,19 @@ export class Engine {
         return s ? secretData(s) : undefined;
       },
       resourceFieldRef: (ref) => resourceFieldValue(pod, container, ref),
+      // fileKeyRef: the file as the container starts (an init container may have written it).
+      volumeFile: (volumeName, file) => {
+        if (!(pod.spec?.volumes ?? []).some((v) => v.name === volumeName && v.emptyDir)) throw new PodrunError('Invalid', `fileKeyRef: volume "${volumeName}" is not an emptyDir volume of the pod`);
+        const dir = new PodPaths(this.opts.root.podDir(podDirId(meta.uid ?? ''))).volume(volumeName);
+        const target = path.resolve(dir, file);
+        if (!target.startsWith(dir + '/')) return undefined;
+        try {
+          // The kubelet reads at most 64 KiB of an env file.
+          return fs.readFileSync(target).subarray(0, 64 * 1024).toString('utf8');
+        } catch {
+          return undefined;
+        }
+      },
       fieldRef: (p) => {
         const label = /^metadata\.(labels|annotations)\['(.+)'\]$/.exec(p);
         if (label) return (label[1] === 'labels' ? meta.labels : meta.annotations)?.[label[2]] ?? '';

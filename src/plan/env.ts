@@ -2,6 +2,7 @@
 // expanded with Kubernetes' `$(VAR)` syntax (third_party/forked/golang/expansion).
 
 import type { EnvFromSource, EnvVar, ResourceFieldSelector } from 'kubernetes-types/core/v1';
+import type { FileKeySelector } from '../api/newer-fields';
 import { PodrunError } from '../errors';
 import { envVarName } from '../api/names';
 
@@ -59,6 +60,26 @@ export interface EnvSources {
   fieldRef(path: string): string | undefined;
   /** A container resource (`limits.memory`) already divided by its divisor; undefined if unsupported. */
   resourceFieldRef?(ref: ResourceFieldSelector): string | undefined;
+  /** The text of a file in one of the pod's emptyDir volumes; undefined when it does not exist. Throws for a volume that is not one. */
+  volumeFile?(volumeName: string, path: string): string | undefined;
+}
+
+/**
+ * An env file as EnvFiles reads it: `KEY=VALUE` lines, blank lines and `#` comments skipped,
+ * a value in single or double quotes taken without them.
+ */
+export function parseEnvFile(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) continue;
+    const eq = line.indexOf('=');
+    if (eq <= 0) continue;
+    let value = line.slice(eq + 1).trim();
+    if (value.length >= 2 && (value[0] === "'" || value[0] === '"') && value.endsWith(value[0]!)) value = value.slice(1, -1);
+    out.set(line.slice(0, eq).trim(), value);
+  }
+  return out;
 }
 
 /** The plain content of a Secret: `data` decoded from base64, with `stringData` over it as the API server merges them. */
@@ -135,6 +156,20 @@ function resolveValueFrom(ev: EnvVar, sources: EnvSources | undefined, ns: strin
     const v = sources?.resourceFieldRef?.(from.resourceFieldRef);
     if (v === undefined) throw new PodrunError('Invalid', `unsupported container resource: ${from.resourceFieldRef.resource}`);
     return v;
+  }
+  const fileRef = (from as { fileKeyRef?: FileKeySelector }).fileKeyRef;
+  if (fileRef) {
+    const text = sources?.volumeFile?.(fileRef.volumeName, fileRef.path);
+    if (text === undefined) {
+      if (fileRef.optional) return undefined;
+      throw new PodrunError('Invalid', `couldn't read env file ${fileRef.path} in volume ${fileRef.volumeName}: not found`);
+    }
+    const value = parseEnvFile(text).get(fileRef.key);
+    if (value === undefined) {
+      if (fileRef.optional) return undefined;
+      throw new PodrunError('Invalid', `couldn't find key ${fileRef.key} in env file ${fileRef.path} of volume ${fileRef.volumeName}`);
+    }
+    return value;
   }
   const keyRef = from.configMapKeyRef ?? from.secretKeyRef;
   if (!keyRef) return '';

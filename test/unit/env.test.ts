@@ -218,3 +218,13 @@ t.test('secretData decodes data and lays stringData over it', async (t) => {
   );
   t.same(secretData({}), {});
 });
+
+t.test('env files (fileKeyRef): KEY=VALUE lines, comments, quotes', async (t) => {
+  const { parseEnvFile } = await import('../../src/plan/env');
+  t.same([...parseEnvFile("# a comment\nA='one'\nB=\"two\"\n\nC=three=3\nnot a line\n D = spaced \n")], [
+    ['A', 'one'],
+    ['B', 'two'],
+    ['C', 'three=3'],
+    ['D', 'spaced'],
+  ]);
+});

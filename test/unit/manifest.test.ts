@@ -152,3 +152,10 @@ t.test('loadManifestFile reads a file and names it in errors', async (t) => {
   t.throws(() => loadManifestFile(bad), { message: `${bad}: line 2: Map keys must be unique` });
   t.throws(() => loadManifestFile(join(dir, 'missing.yaml')), { code: 'ENOENT' });
 });
+
+t.test("\\' in a double-quoted string reads as ' (go-yaml's scanner, so kubectl, accepts it)", async (t) => {
+  // As the documentation's envars-file-container.yaml writes it.
+  const [o] = parseManifests('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n  a: "it\\\'s"\n  b: "a \\\\\'quoted\\\\\' path"\n  c: "tab\\tand \\"dq\\""\n');
+  t.same((o as { data: Record<string, string> }).data, { a: "it's", b: "a \\'quoted\\' path", c: 'tab\tand "dq"' });
+  t.throws(() => parseManifests('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n  a: "bad \\q"\n'), /line 5: Invalid escape sequence \\q/, 'other unknown escapes are still errors');
+});

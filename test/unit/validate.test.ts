@@ -293,7 +293,7 @@ t.test('env and envFrom', async (t) => {
   t.match(env([{ name: 'tab\there' }]), /^spec\.containers\[0\]\.env\[0\]\.name: Invalid value: "tab\\there": a valid environment/);
   t.equal(
     env([{ name: 'A', valueFrom: {} }]),
-    'spec.containers[0].env[0].valueFrom: Invalid value: "": must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`',
+    'spec.containers[0].env[0].valueFrom: Invalid value: "": must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef`, `secretKeyRef` or `fileKeyRef`',
   );
   t.equal(
     env([{ name: 'A', value: 'x', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }]),
