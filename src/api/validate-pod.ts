@@ -337,8 +337,13 @@ function validateToleration(t: Toleration, path: string, errs: ErrorList): void 
     case 'Exists':
       if (t.value) errs.push(invalid(child(path, 'operator'), t, "value must be empty when `operator` is 'Exists'"));
       break;
+    // Numeric comparison with the taint's value (TaintTolerationComparisonOperators, 1.35).
+    case 'Lt':
+    case 'Gt':
+      if (!/^-?\d+$/.test(t.value ?? '')) errs.push(invalid(child(path, 'value'), t.value ?? '', `value must be an integer when \`operator\` is '${t.operator}'`));
+      break;
     default:
-      errs.push(unsupported(child(path, 'operator'), t.operator, ['Equal', 'Exists']));
+      errs.push(unsupported(child(path, 'operator'), t.operator, ['Equal', 'Exists', 'Lt', 'Gt']));
   }
   if (t.effect && !TAINT_EFFECTS.includes(t.effect)) errs.push(unsupported(child(path, 'effect'), t.effect, TAINT_EFFECTS));
 }

@@ -624,7 +624,9 @@ t.test('pod-wide settings', async (t) => {
   t.equal(podError((p) => (p.spec.hostAliases = [{ ip: 'nope', hostnames: ['foo'] }])), 'spec.hostAliases[0].ip: Invalid value: "nope": must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)');
   t.equal(podError((p) => (p.spec.os = { name: 'plan9' })), 'spec.os.name: Unsupported value: "plan9": supported values: "linux", "windows"');
   t.equal(podError((p) => (p.spec.tolerations = [{ key: 'k', operator: 'Exists', effect: 'NoSchedule' }, { operator: 'Exists' }])), '');
-  t.equal(podError((p) => (p.spec.tolerations = [{ key: 'k', operator: 'Maybe' }])), 'spec.tolerations[0].operator: Unsupported value: "Maybe": supported values: "Equal", "Exists"');
+  t.equal(podError((p) => (p.spec.tolerations = [{ key: 'k', operator: 'Maybe' }])), 'spec.tolerations[0].operator: Unsupported value: "Maybe": supported values: "Equal", "Exists", "Lt", "Gt"');
+  t.equal(podError((p) => (p.spec.tolerations = [{ key: 'k', operator: 'Gt', value: '100', effect: 'NoSchedule' }])), '', 'Gt with an integer (1.35)');
+  t.equal(podError((p) => (p.spec.tolerations = [{ key: 'k', operator: 'Lt', value: 'ten' }])), "spec.tolerations[0].value: Invalid value: \"ten\": value must be an integer when `operator` is 'Lt'");
   t.equal(podError((p) => (p.spec.tolerations = [{ key: 'k', effect: 'NoRun' }])), 'spec.tolerations[0].effect: Unsupported value: "NoRun": supported values: "NoSchedule", "PreferNoSchedule", "NoExecute"');
   t.equal(podError((p) => (p.spec.overhead = { cpu: '-1' })), 'spec.overhead[cpu]: Invalid value: "-1": must be greater than or equal to 0');
   t.equal(podError((p) => (p.spec.readinessGates = [{ conditionType: 'example.com/ready' }])), '');
