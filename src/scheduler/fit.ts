@@ -32,6 +32,15 @@ function maxInto(into: Record<string, number>, other: Record<string, number>): v
  * the sidecars started before it, whichever is more; plus the overhead.
  */
 export function podRequests(pod: Pod): Record<string, number> {
+  // A pod's spec does not change its resources once stored: each object is summed once.
+  let r = requestCache.get(pod);
+  if (!r) requestCache.set(pod, (r = sumRequests(pod)));
+  return r;
+}
+
+const requestCache = new WeakMap<Pod, Record<string, number>>();
+
+function sumRequests(pod: Pod): Record<string, number> {
   const spec = pod.spec!;
   const podLevel = (spec as { resources?: ResourceRequirements }).resources;
   let total: Record<string, number>;
@@ -143,6 +152,8 @@ function insufficient(pod: Pod, node: Node, others: Pod[]): string[] {
   const out: string[] = [];
   if (others.length + 1 > Number(alloc.pods ?? Infinity)) out.push('Too many pods');
   const want = podRequests(pod);
+  // Most pods ask for nothing: then what the others hold does not matter.
+  if (!Object.values(want).some((v) => v > 0)) return out;
   const used: Record<string, number> = {};
   for (const o of others) for (const [k, v] of Object.entries(podRequests(o))) used[k] = (used[k] ?? 0) + v;
   for (const [name, amount] of Object.entries(want)) {
