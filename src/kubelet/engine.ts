@@ -101,6 +101,27 @@ function checkImageRef(ref: string, field: string): void {
   }
 }
 
+/** How many pods of one apply are being made at once. */
+const APPLY_CONCURRENCY = 4;
+
+/** fn over items, at most `limit` at a time; every outcome, in the items' order. */
+async function eachLimited<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<PromiseSettledResult<R>[]> {
+  const out: PromiseSettledResult<R>[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const k = next++;
+      try {
+        out[k] = { status: 'fulfilled', value: await fn(items[k]!) };
+      } catch (reason) {
+        out[k] = { status: 'rejected', reason };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
 export class Engine {
   private readonly workers = new Map<string, PodWorker>();
   readonly objects: ObjectStore;
@@ -295,6 +316,7 @@ export class Engine {
   async apply(objs: KubeObject[]): Promise<ApplyResult[]> {
     validateManifestSet(objs);
     const results: ApplyResult[] = [];
+    const creations: { key: string; pod: Pod }[] = [];
     const nsOf = (o: KubeObject) => o.metadata?.namespace ?? 'default';
     // Referenced objects first, so pods in the same file find them.
     const ordered = [...objs.filter((o) => o.kind !== 'Pod'), ...objs.filter((o) => o.kind === 'Pod')];
@@ -320,11 +342,17 @@ export class Engine {
           if (update.action === 'configured') existing.update(update.pod);
           results.push({ ...base, action: update.action });
         } else {
-          await this.createPod(o as unknown as Pod);
+          if (creations.some((c) => c.key === key)) throw new AlreadyExistsError('pods', base.name);
+          creations.push({ key, pod: o as unknown as Pod });
           results.push({ ...base, action: 'created' });
         }
       }
     }
+    // New pods start side by side, a few at a time, as a kubelet starts the pods bound to it;
+    // the first failure is reported once all have finished (each failed pod undoes itself).
+    const outcomes = await eachLimited(creations, APPLY_CONCURRENCY, (c) => this.createPod(c.pod));
+    const failed = outcomes.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
     return results;
   }
 

@@ -4,7 +4,8 @@
 import * as os from 'node:os';
 import t from 'tap';
 import type { Pod } from 'kubernetes-types/core/v1';
-import { e2e, missingE2e, podYaml, SERVE } from './e2e-harness';
+import { servePids } from '../integration/cli-harness';
+import { e2e, missingE2e, podYaml, SERVE, sleep } from './e2e-harness';
 
 const missing = missingE2e();
 if (missing) {
@@ -57,6 +58,10 @@ t.test('nodeSelector that does not match, and 100 CPUs: Pending with FailedSched
   t.match(events, /Warning\s+FailedScheduling\s+pod\/big\s+0\/1 nodes are available: 1 Insufficient cpu/);
   t.match(env.ok(['get', 'pods']), /big\s+0\/1\s+Pending\s+0\s/);
   t.match(env.ok(['describe', 'pod', 'big']), /PodScheduled\s+False/);
+  // The engine goes away (as after a reboot of podrun serve): a new one finds the pending pods.
+  for (const pid of servePids(env.root)) process.kill(pid, 'SIGTERM');
+  for (let i = 0; i < 100 && servePids(env.root).length; i++) await sleep(50);
+  t.match(scheduled(env.pod('big'))?.message ?? '', /Insufficient cpu/, 'a new engine still has the pending pod and its reason');
   t.equal(env.ok(['delete', 'pod', 'big', 'sel']), 'pod "big" deleted\npod "sel" deleted\n', 'pending pods delete at once');
   t.equal(env.run(['get', 'pod', 'big']).status, 1);
 });
