@@ -456,7 +456,7 @@ export class Engine {
     fs.mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
     let net: PreparedNetwork | undefined;
     try {
-      const { volumes, tmpfs } = prepareVolumes(pod, paths, this.objects, this.envSources(pod));
+      const { volumes, tmpfs, warnings } = prepareVolumes(pod, paths, this.objects, this.envSources(pod));
       fs.mkdirSync(paths.shm, { mode: 0o1777 });
       fs.chmodSync(paths.shm, 0o1777);
       if (wantsLimits(pod)) {
@@ -468,6 +468,7 @@ export class Engine {
       writeStateFile(paths.pod, JSON.stringify(pod) + '\n');
       // In a cluster the scheduler says this when it binds the pod; here creating is binding.
       this.events.record(pod, 'Normal', 'Scheduled', `Successfully assigned ${ns}/${name} to ${pod.spec!.nodeName}`, undefined, { component: 'default-scheduler' });
+      for (const w of warnings) this.events.record(pod, 'Warning', 'UnsignedServiceAccountToken', w);
       writeStateFile(`${paths.dir}/volumes.json`, JSON.stringify([...volumes.values()]) + '\n');
       const state = newPodState(rfc3339());
       writeStateFile(paths.state, JSON.stringify(state) + '\n');

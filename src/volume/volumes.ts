@@ -2,11 +2,13 @@
 // pod's mount namespace) that containers bind-mount; all of it lives in the pod's folder, so
 // it outlives container restarts and goes with the pod.
 import * as fs from 'node:fs';
-import * as path from 'node:path';
-import type { ConfigMap, KeyToPath, Pod, Secret, Volume } from 'kubernetes-types/core/v1';
-import { PodrunError, ValidationError } from '../errors';
+import type { Pod, Volume } from 'kubernetes-types/core/v1';
+import { PodrunError } from '../errors';
 import { parseQuantity } from '../api/quantity';
-import { secretData, type EnvSources } from '../plan/env';
+import type { EnvSources } from '../plan/env';
+import { configMapEntries, downwardEntries, projectedEntries, secretEntries, writeEntries, type ObjectLookup } from './projection';
+
+export type { ObjectLookup };
 import type { PodPaths } from '../state/paths';
 
 export interface PreparedVolume {
@@ -22,38 +24,12 @@ export interface PodTmpfs {
   options: string;
 }
 
-export interface ObjectLookup {
-  configMap(namespace: string, name: string): ConfigMap | undefined;
-  secret(namespace: string, name: string): Secret | undefined;
-}
-
 export interface VolumeSetup {
   volumes: Map<string, PreparedVolume>;
   /** Mounted by the shim before any container starts. */
   tmpfs: PodTmpfs[];
-}
-
-function writeProjection(dir: string, data: Record<string, Buffer>, items: KeyToPath[] | undefined, defaultMode: number, field: string, optional: boolean): void {
-  const entries: [string, Buffer, number][] = [];
-  if (items && items.length) {
-    items.forEach((it, i) => {
-      const v = data[it.key];
-      if (v === undefined) {
-        if (optional) return;
-        throw new PodrunError('Invalid', `${field}.items[${i}].key: couldn't find key ${it.key}`);
-      }
-      entries.push([it.path, v, it.mode ?? defaultMode]);
-    });
-  } else {
-    for (const [k, v] of Object.entries(data)) entries.push([k, v, defaultMode]);
-  }
-  for (const [rel, content, mode] of entries) {
-    const file = path.join(dir, rel);
-    if (!file.startsWith(dir + path.sep)) throw new ValidationError(field, `Invalid value: "${rel}": must not escape the volume`);
-    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o755 });
-    fs.writeFileSync(file, content, { mode });
-    fs.chmodSync(file, mode);
-  }
+  /** What the pod's events should warn of (a placeholder token). */
+  warnings: string[];
 }
 
 function hostPathVolume(v: Volume, field: string): string {
@@ -99,22 +75,11 @@ function hostPathVolume(v: Volume, field: string): string {
   return p;
 }
 
-/** The downward API's text for a field: labels and annotations as sorted `key="value"` lines. */
-function downwardValue(pod: Pod, fieldPath: string, sources: EnvSources): string | undefined {
-  if (fieldPath === 'metadata.labels' || fieldPath === 'metadata.annotations') {
-    const map = (fieldPath === 'metadata.labels' ? pod.metadata?.labels : pod.metadata?.annotations) ?? {};
-    return Object.keys(map)
-      .sort()
-      .map((k) => `${k}=${JSON.stringify(map[k])}`)
-      .join('\n');
-  }
-  return sources.fieldRef(fieldPath);
-}
-
 export function prepareVolumes(pod: Pod, paths: PodPaths, objects: ObjectLookup, sources?: EnvSources): VolumeSetup {
   const ns = pod.metadata?.namespace ?? 'default';
   const volumes = new Map<string, PreparedVolume>();
   const tmpfs: PodTmpfs[] = [];
+  const warnings: string[] = [];
   fs.mkdirSync(paths.volumesDir, { recursive: true, mode: 0o755 });
   (pod.spec?.volumes ?? []).forEach((v, i) => {
     const field = `spec.volumes[${i}]`;
@@ -131,45 +96,25 @@ export function prepareVolumes(pod: Pod, paths: PodPaths, objects: ObjectLookup,
     } else if (v.hostPath) {
       volumes.set(v.name, { name: v.name, source: hostPathVolume(v, field), forceReadOnly: false });
     } else if (v.configMap) {
-      const cm = objects.configMap(ns, v.configMap.name ?? '');
-      const optional = !!v.configMap.optional;
-      if (!cm && !optional) throw new PodrunError('Invalid', `${field}.configMap.name: configmap "${v.configMap.name}" not found`);
-      fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
-      const data: Record<string, Buffer> = {};
-      for (const [k, val] of Object.entries(cm?.data ?? {})) data[k] = Buffer.from(val);
-      for (const [k, val] of Object.entries(cm?.binaryData ?? {})) data[k] = Buffer.from(val, 'base64');
-      writeProjection(dir, data, v.configMap.items, v.configMap.defaultMode ?? 0o644, `${field}.configMap`, optional);
+      writeEntries(dir, configMapEntries(ns, v.configMap, objects, v.configMap.defaultMode ?? 0o644, `${field}.configMap`), `${field}.configMap`);
       volumes.set(v.name, { name: v.name, source: dir, forceReadOnly: true });
     } else if (v.secret) {
-      const s = objects.secret(ns, v.secret.secretName ?? '');
-      const optional = !!v.secret.optional;
-      if (!s && !optional) throw new PodrunError('Invalid', `${field}.secret.secretName: secret "${v.secret.secretName}" not found`);
-      fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
-      const data: Record<string, Buffer> = {};
-      for (const [k, val] of Object.entries(s ? secretData(s) : {})) data[k] = Buffer.from(val, 'binary');
       // Secrets live in memory on the kubelet; here the pod folder is on the runtime dir.
-      writeProjection(dir, data, v.secret.items, v.secret.defaultMode ?? 0o644, `${field}.secret`, optional);
+      const name = v.secret.secretName ?? '';
+      writeEntries(dir, secretEntries(ns, name, v.secret, objects, v.secret.defaultMode ?? 0o644, `${field}.secret`, 'secretName'), `${field}.secret`);
       volumes.set(v.name, { name: v.name, source: dir, forceReadOnly: true });
     } else if (v.downwardAPI && sources) {
-      fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
-      const data: Record<string, Buffer> = {};
-      const items: KeyToPath[] = [];
-      (v.downwardAPI.items ?? []).forEach((it, k) => {
-        const value = it.fieldRef
-          ? downwardValue(pod, it.fieldRef.fieldPath, sources)
-          : it.resourceFieldRef
-            ? sources.resourceFieldRef?.(it.resourceFieldRef)
-            : undefined;
-        if (value === undefined) throw new PodrunError('Invalid', `${field}.downwardAPI.items[${k}]: unsupported field`);
-        data[it.path] = Buffer.from(value);
-        items.push({ key: it.path, path: it.path, ...(it.mode !== undefined ? { mode: it.mode } : {}) });
-      });
-      writeProjection(dir, data, items, v.downwardAPI.defaultMode ?? 0o644, `${field}.downwardAPI`, false);
+      writeEntries(dir, downwardEntries(pod, v.downwardAPI.items, sources, v.downwardAPI.defaultMode ?? 0o644, `${field}.downwardAPI`), `${field}.downwardAPI`);
+      volumes.set(v.name, { name: v.name, source: dir, forceReadOnly: true });
+    } else if (v.projected && sources) {
+      const p = projectedEntries(pod, v.projected.sources ?? [], objects, sources, v.projected.defaultMode ?? 0o644, `${field}.projected`);
+      writeEntries(dir, p.entries, `${field}.projected`);
+      warnings.push(...p.warnings);
       volumes.set(v.name, { name: v.name, source: dir, forceReadOnly: true });
     } else {
       const kind = Object.keys(v).find((k) => k !== 'name') ?? 'unknown';
-      throw new PodrunError('Unsupported', `${field}.${kind}: volume type not supported by podrun`, 'use emptyDir, hostPath, configMap or secret');
+      throw new PodrunError('Unsupported', `${field}.${kind}: volume type not supported by podrun`, 'use emptyDir, hostPath, configMap, secret, downwardAPI or projected');
     }
   });
-  return { volumes, tmpfs };
+  return { volumes, tmpfs, warnings };
 }
