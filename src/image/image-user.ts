@@ -71,6 +71,22 @@ export interface ImageUser {
   named: boolean;
 }
 
+/**
+ * The groups the image's /etc/group gives the user of `uid` (by its name in /etc/passwd) as a
+ * member: what supplementalGroupsPolicy Merge adds, as containerd's WithAdditionalGIDs.
+ */
+export function imageGroups(image: ImageRecord, uid: number): number[] {
+  const name = [...entries(readImageFile(image, 'etc/passwd')).entries()].find(([, [id]]) => id === uid)?.[0];
+  if (name === undefined) return [];
+  const out: number[] = [];
+  for (const line of (readImageFile(image, 'etc/group') ?? '').split('\n')) {
+    const f = line.split(':');
+    if (f.length < 4 || !/^\d+$/.test(f[2]!)) continue;
+    if (f[3]!.split(',').map((m) => m.trim()).includes(name)) out.push(Number(f[2]));
+  }
+  return out;
+}
+
 /** `user` (the image's User, or the pod's runAsUser[:runAsGroup]) against the image's files. */
 export function resolveUser(image: ImageRecord, user: string | undefined, field: string): ImageUser | undefined {
   if (!user) return undefined;

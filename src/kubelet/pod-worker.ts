@@ -266,6 +266,7 @@ export class PodWorker {
       probes: (name) => this.prober.state(name),
       imageIds,
       terminationMessage: (name, exit) => this.terminationMessage(name, exit),
+      user: (name) => this.identity(name),
       hostIP: this.ctx.hostIP,
       podIP: this.ctx.podIP(this.pod),
       now: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
@@ -275,6 +276,20 @@ export class PodWorker {
       if (!prev || prev.status !== c.status) this.state.conditions[c.type] = { status: c.status as 'True' | 'False', lastTransitionTime: c.lastTransitionTime! };
     }
     return status;
+  }
+
+  /**
+   * The ids a container's process has (supplementalGroupsPolicy's report), from its exec
+   * identity: the primary gid first, then the other groups, as `id -G` lists them.
+   */
+  private identity(name: string): { uid: number; gid: number; supplementalGroups: number[] } | undefined {
+    let id: ExecIdentity;
+    try {
+      id = JSON.parse(fs.readFileSync(`${this.paths.containerDir(name)}/exec.json`, 'utf8')) as ExecIdentity;
+    } catch {
+      return undefined;
+    }
+    return { uid: id.uid, gid: id.gid, supplementalGroups: [...new Set([id.gid, ...id.groups])] };
   }
 
   /** A finished attempt's message, read once (the file and the log no longer change). */

@@ -14,6 +14,8 @@ export interface StatusInputs {
   /** Whether the process of a start record is still running (the shim is alive and it has not exited). */
   isRunning(name: string, a: AttemptRecord): boolean;
   imageIds: Map<string, string>;
+  /** The ids the container's process runs with (containerStatuses[].user.linux), once it has started. */
+  user?(name: string): { uid: number; gid: number; supplementalGroups: number[] } | undefined;
   /** The termination message of a finished attempt ('' when none). */
   terminationMessage?(name: string, exit: ExitRecord): string;
   /** Probe results of running containers; undefined for a container without probes. */
@@ -82,8 +84,10 @@ function containerStatus(i: StatusInputs, c: Container, kind: 'init' | 'app' | '
   const probed = running ? i.probes?.(c.name) : undefined;
   // A pod being deleted is taken out of service at once, as the kubelet marks it not ready.
   const deleting = !!i.state.deletionTimestamp;
+  const user = latest.start ? i.user?.(c.name) : undefined;
   return {
     ...base,
+    ...(user ? { user: { linux: user } } : {}),
     containerID: containerId(i.podId, c.name, latest.attempt),
     // A completed init container reports ready, as the kubelet has since 1.27.
     ready: (kind === 'init' && !isSidecar(c) && state.terminated?.exitCode === 0) || (running && !deleting && (kind === 'app' || isSidecar(c)) && (probed?.ready ?? true)),

@@ -4,7 +4,7 @@
 import type { Container, Pod } from 'kubernetes-types/core/v1';
 import { PodrunError } from '../errors';
 import { hostRootLayout } from '../image/host';
-import { resolveUser } from '../image/image-user';
+import { imageGroups, resolveUser } from '../image/image-user';
 import type { ImageRecord } from '../image/types';
 import type { IdMapPlan } from '../runtime/idmap';
 import type { PodPaths } from '../state/paths';
@@ -127,9 +127,15 @@ export function buildContainerPlan(i: ContainerPlanInput): ContainerPlan {
     }
     if (uid === 0) throw new PodrunError('Invalid', `${field}: container has runAsNonRoot and image will run as root`);
   }
-  const groups = [...(psc.supplementalGroups ?? []), ...(psc.fsGroup !== undefined ? [psc.fsGroup] : [])];
+  // supplementalGroupsPolicy Merge (the default) adds the image's /etc/group memberships of the
+  // user; Strict only what the pod names.
+  const merge = (psc as { supplementalGroupsPolicy?: string }).supplementalGroupsPolicy !== 'Strict';
+  const named = [...(psc.supplementalGroups ?? []), ...(psc.fsGroup !== undefined ? [psc.fsGroup] : [])];
   const setGroups = !i.idmap || i.idmap.setgroups;
-  if (groups.length && !setGroups) {
+  // Where no group can be set (one id mapped), the image's memberships cannot be either: the
+  // container runs without them; groups the pod names are an error there.
+  const groups = [...new Set([...named, ...(merge && setGroups ? imageGroups(i.image, uid) : [])])];
+  if (named.length && !setGroups) {
     throw new PodrunError('Unsupported', `spec.securityContext.supplementalGroups: setgroups is denied with a single-id mapping`, 'install uidmap and give the user a /etc/subgid range');
   }
   const caps = containerCapabilities({ add: sc.capabilities?.add, drop: sc.capabilities?.drop, privileged: sc.privileged, uid, field: `${field}.securityContext.capabilities` });
