@@ -456,7 +456,8 @@ export class Engine {
     fs.mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
     let net: PreparedNetwork | undefined;
     try {
-      const { volumes, tmpfs, warnings } = prepareVolumes(pod, paths, this.objects, this.envSources(pod));
+      await this.pullImageVolumes(pod);
+      const { volumes, tmpfs, warnings } = prepareVolumes(pod, paths, this.objects, this.envSources(pod), (ref, dest, field) => this.imageVolume(ref, dest, field));
       fs.mkdirSync(paths.shm, { mode: 0o1777 });
       fs.chmodSync(paths.shm, 0o1777);
       if (wantsLimits(pod)) {
@@ -500,6 +501,31 @@ export class Engine {
     }
   }
 
+  /** The images of a pod's image volumes, present or pulled per their pullPolicy (with the kubelet's events). */
+  private async pullImageVolumes(pod: Pod): Promise<void> {
+    for (const [i, v] of (pod.spec?.volumes ?? []).entries()) {
+      const img = (v as { image?: { reference?: string; pullPolicy?: string } }).image;
+      if (!img) continue;
+      const as = { name: v.name, image: img.reference, imagePullPolicy: img.pullPolicy };
+      const r = await resolveImage(pod, as, { images: this.opts.images, secret: (ns, name) => this.objects.secret(ns, name), event: (type, reason, message) => this.recordEvent(pod, type, reason, message) });
+      if (!r.ok) throw new ValidationError(`spec.volumes[${i}].image.reference`, `${r.reason}: ${r.message}`);
+    }
+  }
+
+  /** An image volume: an imported root filesystem as it is, or the layers put together once per pod. */
+  private imageVolume(ref: string, dest: string, field: string): string {
+    const img = this.image(ref, field);
+    if (img.builtin) throw new ValidationError(field, `Invalid value: "${ref}": the built-in host image cannot be a volume`);
+    if (!img.layers) return img.rootfs;
+    if (!fs.existsSync(`${dest}/.complete`)) {
+      fs.rmSync(dest, { recursive: true, force: true });
+      fs.mkdirSync(`${dest}/root`, { recursive: true, mode: 0o755 });
+      copyLayers(this.opts.images.layers, img.layers, `${dest}/root`);
+      fs.writeFileSync(`${dest}/.complete`, '');
+    }
+    return `${dest}/root`;
+  }
+
   /** The pod's sandbox on its prepared network: the shim in new namespaces, the address attached, /etc files written. */
   private async makeSandbox(id: string, pod: Pod, paths: PodPaths, net: PreparedNetwork, tmpfs: { target: string; options: string }[]): Promise<SandboxRecord> {
     const sandbox = await createSandbox(paths, {
@@ -528,7 +554,7 @@ export class Engine {
     await this.killSandboxAt(w.paths);
     this.net.release(w.id, this.net.records(w.paths), [...this.podIPs.keys()].some((other) => other !== uid));
     this.podIPs.delete(uid);
-    const { tmpfs } = prepareVolumes(w.pod, w.paths, this.objects, this.envSources(w.pod));
+    const { tmpfs } = prepareVolumes(w.pod, w.paths, this.objects, this.envSources(w.pod), (ref, dest, field) => this.imageVolume(ref, dest, field));
     const idmap = this.rootless ? detectIdMap(this.opts.idMapping) : null;
     const net = await this.net.prepare(w.id, w.pod, idmap);
     try {

@@ -75,7 +75,13 @@ function hostPathVolume(v: Volume, field: string): string {
   return p;
 }
 
-export function prepareVolumes(pod: Pod, paths: PodPaths, objects: ObjectLookup, sources?: EnvSources): VolumeSetup {
+/**
+ * An image volume's content: the directory to bind read-only (made in `dest` when the image's
+ * layers must be put together there). Throws when the image cannot be had.
+ */
+export type ImageVolumeSource = (reference: string, dest: string, field: string) => string;
+
+export function prepareVolumes(pod: Pod, paths: PodPaths, objects: ObjectLookup, sources?: EnvSources, imageSource?: ImageVolumeSource): VolumeSetup {
   const ns = pod.metadata?.namespace ?? 'default';
   const volumes = new Map<string, PreparedVolume>();
   const tmpfs: PodTmpfs[] = [];
@@ -111,9 +117,13 @@ export function prepareVolumes(pod: Pod, paths: PodPaths, objects: ObjectLookup,
       writeEntries(dir, p.entries, `${field}.projected`);
       warnings.push(...p.warnings);
       volumes.set(v.name, { name: v.name, source: dir, forceReadOnly: true });
+    } else if ((v as { image?: { reference?: string } }).image && imageSource) {
+      // Image volumes (GA in 1.36): the image's files, read-only, subPath allowed.
+      const ref = (v as { image?: { reference?: string } }).image?.reference ?? '';
+      volumes.set(v.name, { name: v.name, source: imageSource(ref, dir, `${field}.image.reference`), forceReadOnly: true });
     } else {
       const kind = Object.keys(v).find((k) => k !== 'name') ?? 'unknown';
-      throw new PodrunError('Unsupported', `${field}.${kind}: volume type not supported by podrun`, 'use emptyDir, hostPath, configMap, secret, downwardAPI or projected');
+      throw new PodrunError('Unsupported', `${field}.${kind}: volume type not supported by podrun`, 'use emptyDir, hostPath, configMap, secret, downwardAPI, projected or image');
     }
   });
   return { volumes, tmpfs, warnings };

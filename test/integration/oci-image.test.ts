@@ -328,3 +328,18 @@ t.test('the fuse-overlayfs driver (where the kernel overlay cannot mount): the s
   t.same(fuseDaemons(env.root), [], 'deleting the pods leaves no fuse-overlayfs behind');
   t.notMatch(fs.readFileSync('/proc/self/mountinfo', 'utf8'), new RegExp(env.root.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') + '.*fuse'), 'and no mount on the host');
 });
+
+t.test('a layered image as an image volume: its layers put together, read-only, as the container root shows them', async (t) => {
+  const { env } = await withTestImage(t, 'oci/test:1');
+  const c = (name: string, command: string[]) => ({ name, image: 'oci/test:1', command });
+  await env.podrun.createPod(
+    pod('imgvol', {
+      containers: [{ ...c('c', ['/payload', 'sleep', '600']), volumeMounts: [{ name: 'img', mountPath: '/mnt/img' }] }],
+      volumes: [{ name: 'img', image: { reference: 'oci/test:1' } } as never],
+    }),
+  );
+  await env.podrun.waitFor('imgvol', isRunning, { timeoutMs: 10_000 });
+  const tree = (await execOut(env.podrun, 'imgvol', ['/payload', 'tree', '/mnt/img/data', '--then', 'tree', '/mnt/img/opq'])).stdout.split('\n').filter(Boolean).sort();
+  t.same(tree, MERGED_TREE, 'whiteouts, the opaque directory and hard links applied, as in the root');
+  t.not((await execOut(env.podrun, 'imgvol', ['/bin/sh', '-c', 'echo x > /mnt/img/data/keep'])).exitCode, 0, 'read-only');
+});
