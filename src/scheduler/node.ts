@@ -6,8 +6,6 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import type { Node } from 'kubernetes-types/core/v1';
 
-/** The pods a kubelet runs by default (--max-pods). */
-export const MAX_PODS = 110;
 const EVICTION_MEMORY = 100 * 1024 * 1024;
 
 /** Go's GOARCH for Node's process.arch. */
@@ -41,6 +39,12 @@ export interface NodeOptions {
   /** When this node (the engine) came up, RFC 3339. */
   since: string;
   version: string;
+  /**
+   * How many pods the node takes. The kubelet's default (--max-pods 110) guards a cluster's
+   * per-node address range and its control plane; here the bound is the pod network's own
+   * addresses, so one apply of a thousand pods is not cut at 110.
+   */
+  maxPods: number;
 }
 
 export function localNode(o: NodeOptions): Node {
@@ -65,8 +69,8 @@ export function localNode(o: NodeOptions): Node {
     },
     spec: {},
     status: {
-      capacity: { cpu: String(cpus), memory: ki(memory), 'ephemeral-storage': ki(disk), pods: String(MAX_PODS) },
-      allocatable: { cpu: String(cpus), memory: ki(Math.max(0, memory - EVICTION_MEMORY)), 'ephemeral-storage': String(Math.floor(disk * 0.9)), pods: String(MAX_PODS) },
+      capacity: { cpu: String(cpus), memory: ki(memory), 'ephemeral-storage': ki(disk), pods: String(o.maxPods) },
+      allocatable: { cpu: String(cpus), memory: ki(Math.max(0, memory - EVICTION_MEMORY)), 'ephemeral-storage': String(Math.floor(disk * 0.9)), pods: String(o.maxPods) },
       conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'podrun is posting ready status', lastHeartbeatTime: o.since, lastTransitionTime: o.since }],
       addresses: [
         { type: 'InternalIP', address: hostAddress() },

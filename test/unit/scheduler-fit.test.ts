@@ -92,3 +92,9 @@ t.test('topology spread: one domain always fits, unless the node lacks the key',
   t.ok(scheduleOnto(spread('kubernetes.io/hostname'), node, []).ok);
   t.match(scheduleOnto(spread('topology.kubernetes.io/zone'), node, []), { message: /missing required label/ });
 });
+
+t.test('a node full of pods', async (t) => {
+  const small: Node = { ...node, status: { allocatable: { ...node.status!.allocatable, pods: '2' } } };
+  t.match(scheduleOnto(pod(), small, [pod(), pod()]), { message: /^0\/1 nodes are available: 1 Too many pods\./ });
+  t.ok(scheduleOnto(pod(), small, [pod()]).ok);
+});
