@@ -82,13 +82,6 @@ export function podDirId(uid: string): string {
   return uid.replace(/-/g, '').slice(0, 16);
 }
 
-function hostIP(): string {
-  for (const list of Object.values(os.networkInterfaces())) {
-    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
-  }
-  return '127.0.0.1';
-}
-
 function rfc3339(d = new Date()): string {
   return d.toISOString().replace(/\.\d+Z$/, 'Z');
 }
@@ -155,7 +148,8 @@ export class Engine {
     this.ctx = {
       backoff: withDefaults(KUBELET_BACKOFF, opts.backoff),
       logs: withDefaults(KUBELET_LOG_LIMITS, opts.logs),
-      hostIP: hostIP(),
+      // The node's InternalIP: status.hostIP and the hostNetwork pods' address.
+      hostIP: this.node.status!.addresses!.find((a) => a.type === 'InternalIP')!.address,
       log,
       image: (ref, field) => this.image(ref, field),
       rootfsDriver: (shim, image, scratch, rootless) => this.rootfsDriver(shim, image, scratch, rootless),
