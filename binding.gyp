@@ -14,7 +14,7 @@
   "targets": [
     {
       "target_name": "podrun",
-      "sources": ["native/addon/addon.cc", "native/addon/layer-decoder.cc", "native/core/spawn.c", "native/core/netconnect.c", "native/core/podnet.c", "native/core/util.c", "native/core/identity.c"],
+      "sources": ["native/addon/addon.cc", "native/addon/layer-decoder.cc", "native/addon/sandbox-workers.cc", "native/core/spawn.c", "native/core/netconnect.c", "native/core/podnet.c", "native/core/util.c", "native/core/identity.c"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
       "cflags": ["<@(warnings)", "-fvisibility=hidden"],

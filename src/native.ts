@@ -9,10 +9,10 @@ export interface SandboxRequest {
   hostname: string;
   logFd: number;
   cloneFlags: number;
-  /** Make the namespaces inside this process's user namespace (cloneFlags without user). */
-  joinUserPidfd?: number;
+  /** Make the namespaces inside this process's user namespace (cloneFlags without user); -1: no. */
+  joinUserPidfd: number;
   /** Sockets the shim inherits as fds 4, 5, ... (published ports). */
-  keepFds?: number[];
+  keepFds: number[];
 }
 
 export interface SandboxHandle {
@@ -129,15 +129,19 @@ export interface PodNetworkRequest {
   prefix: number;
   mtu: number;
   /** Instead of wiring a pod: delete the bridge (system reset). */
-  removeBridge?: boolean;
+  removeBridge: boolean;
   /** When making the bridge: turn on IPv4 forwarding in its namespace (rootful outbound NAT). */
-  forwarding?: boolean;
+  forwarding: boolean;
 }
 
 interface Addon {
-  createSandbox(req: SandboxRequest): SandboxHandle;
-  /** Bridge (made once), a veth into the pod as eth0, its address and default route. */
-  configurePodNetwork(req: PodNetworkRequest): void;
+  /**
+   * Clones the shim into new namespaces, on libuv's threadpool. The fds in the request must stay
+   * open until the promise settles.
+   */
+  createSandbox(req: SandboxRequest): Promise<SandboxHandle>;
+  /** Bridge (made once), a veth into the pod as eth0, its address and default route; on the threadpool. */
+  configurePodNetwork(req: PodNetworkRequest): Promise<void>;
   pidfdOpen(pid: number): number;
   /** false when the process has already exited */
   pidfdSendSignal(pidfd: number, signal: number): boolean;
@@ -148,6 +152,8 @@ interface Addon {
   exec(req: ExecRequest): ExecHandle;
   /** lsetxattr(2): never follows a final symlink. Throws { errno, syscall: 'lsetxattr' }. */
   setXattr(path: string, name: string, value: string): void;
+  /** chattr +T: ext2/3/4 spread the folders made inside across block groups. false: not taken (other filesystems). */
+  markTopDir(path: string): boolean;
   /** fd holding an exclusive flock, or -1 when another process holds it */
   lockFile(path: string): number;
   setWinsize(fd: number, rows: number, cols: number): void;

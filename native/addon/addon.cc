@@ -6,11 +6,12 @@
 #include <uv.h>
 
 #include "layer-decoder.h"
+#include "napi-errors.h"
+#include "sandbox-workers.h"
 
 extern "C" {
 #include "../core/netconnect.h"
 #include "../core/spawn.h"
-#include "../core/podnet.h"
 }
 
 #include <arpa/inet.h>
@@ -21,6 +22,7 @@ extern "C" {
 #include <linux/sched.h>
 #include <string.h>
 #include <sys/file.h>
+#include <linux/fs.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -31,8 +33,6 @@ extern "C" {
 #include <string>
 #include <vector>
 
-// <linux/pidfd.h> of older headers lacks it: PIDFD_GET_NET_NAMESPACE is _IO(PIDFS_IOCTL_MAGIC 0xFF, 4) (Linux 6.11).
-#define PIDFD_GET_NET_NAMESPACE_ _IO(0xFF, 4)
 
 namespace {
 
@@ -42,23 +42,6 @@ void pr_exec_cleanup(pr_exec* out) {
   siginfo_t si;
   waitid(static_cast<idtype_t>(P_PIDFD), out->pidfd, &si, WEXITED);
   close(out->pidfd);
-}
-
-Napi::Error SystemError(Napi::Env env, const pr_error& err) {
-  std::string msg = std::string(err.op) + (err.path[0] ? std::string(" `") + err.path + "`" : "") + ": " +
-                    strerror(err.errnum);
-  Napi::Error e = Napi::Error::New(env, msg);
-  e.Set("errno", Napi::Number::New(env, err.errnum));
-  e.Set("syscall", Napi::String::New(env, err.op));
-  if (err.path[0]) e.Set("path", Napi::String::New(env, err.path));
-  e.Set("code", Napi::String::New(env, "System"));
-  return e;
-}
-
-Napi::Error Errno(Napi::Env env, int errnum, const char* op, const char* path = nullptr) {
-  pr_error err;
-  pr_fail(&err, errnum, op, path);
-  return SystemError(env, err);
 }
 
 // Owns the strings of an argv/envp array until the call returns; the child only reads them.
@@ -94,39 +77,6 @@ int Int(const Napi::Object& o, const char* key, int dflt) {
 bool Bool(const Napi::Object& o, const char* key, bool dflt) {
   Napi::Value v = o.Get(key);
   return v.IsBoolean() ? v.As<Napi::Boolean>().Value() : dflt;
-}
-
-// createSandbox({ shim, argv, env, hostname, logFd, cloneFlags }) -> { pid, pidfd, syncFd, readyFd }
-Napi::Value CreateSandbox(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  Napi::Object o = info[0].As<Napi::Object>();
-  std::string shim = o.Get("shim").ToString().Utf8Value();
-  std::string hostname = o.Get("hostname").IsString() ? o.Get("hostname").ToString().Utf8Value() : "";
-  StringArray argv(o.Get("argv")), envp(o.Get("env"));
-  pr_sandbox_req req = {};
-  req.clone_flags = U64(o, "cloneFlags", 0);
-  req.path = shim.c_str();
-  req.argv = argv.data();
-  req.envp = envp.data();
-  req.hostname = hostname.empty() ? nullptr : hostname.c_str();
-  req.log_fd = Int(o, "logFd", -1);
-  req.join_userns_pidfd = Int(o, "joinUserPidfd", -1);
-  std::vector<int> keep;
-  if (o.Get("keepFds").IsArray()) {
-    Napi::Array a = o.Get("keepFds").As<Napi::Array>();
-    for (uint32_t i = 0; i < a.Length(); i++) keep.push_back(a.Get(i).As<Napi::Number>().Int32Value());
-  }
-  req.keep_fds = keep.data();
-  req.n_keep = static_cast<int>(keep.size());
-  pr_sandbox out;
-  pr_error err;
-  if (pr_sandbox_clone(&req, &out, &err) < 0) throw SystemError(env, err);
-  Napi::Object r = Napi::Object::New(env);
-  r.Set("pid", out.pid);
-  r.Set("pidfd", out.pidfd);
-  r.Set("syncFd", out.sync_fd);
-  r.Set("readyFd", out.ready_fd);
-  return r;
 }
 
 Napi::Value PidfdOpen(const Napi::CallbackInfo& info) {
@@ -388,6 +338,28 @@ Napi::Value SetXattr(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// markTopDir(path) -> whether the filesystem took the hint: sets FS_TOPDIR_FL (chattr +T), so
+// that ext2/3/4's Orlov allocator spreads the folders made inside across block groups, as it
+// does at the filesystem's top. Pod folders are made and removed by the thousand; in one group
+// every new inode is searched for past all the recently freed ones (which ext4 without a
+// journal will not reuse for a while), so that one pod's start grew with the pods before it.
+// Elsewhere (tmpfs, xfs) the ioctl fails and nothing changes.
+Napi::Value MarkTopDir(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsString()) throw Napi::TypeError::New(env, "markTopDir: a path is required");
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  int fd = open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) throw Errno(env, errno, "open", path.c_str());
+  int flags = 0;
+  bool ok = ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0;
+  if (ok && !(flags & FS_TOPDIR_FL)) {
+    flags |= FS_TOPDIR_FL;
+    ok = ioctl(fd, FS_IOC_SETFLAGS, &flags) == 0;
+  }
+  close(fd);
+  return Napi::Boolean::New(env, ok);
+}
+
 // lockFile(path) -> fd holding an exclusive flock, or -1 when another process holds it.
 Napi::Value LockFile(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -481,43 +453,6 @@ Napi::Value SocketError(const Napi::CallbackInfo& info) {
 }
 
 
-// configurePodNetwork({ hostPidfd, hostJoinUser, podPidfd, bridge, hostVeth, ip, gateway, prefix, mtu }):
-// bridge (made once), veth into the pod as eth0, the pod's address and default route.
-Napi::Value ConfigurePodNetwork(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  Napi::Object o = info[0].As<Napi::Object>();
-  std::string bridge = o.Get("bridge").ToString().Utf8Value(), veth = o.Get("hostVeth").ToString().Utf8Value();
-  std::string ip = o.Get("ip").ToString().Utf8Value(), gw = o.Get("gateway").ToString().Utf8Value();
-  pr_podnet_req req = {};
-  in_addr a, g;
-  if (inet_pton(AF_INET, ip.c_str(), &a) != 1) throw Errno(env, EINVAL, "inet_pton", ip.c_str());
-  if (inet_pton(AF_INET, gw.c_str(), &g) != 1) throw Errno(env, EINVAL, "inet_pton", gw.c_str());
-  req.ip = a.s_addr;
-  req.gateway = g.s_addr;
-  req.prefix = Int(o, "prefix", 16);
-  req.mtu = Int(o, "mtu", 1500);
-  req.bridge = bridge.c_str();
-  req.host_veth = veth.c_str();
-  req.host_pidfd = Int(o, "hostPidfd", -1);
-  req.host_join_user = Bool(o, "hostJoinUser", false);
-  req.forwarding = Bool(o, "forwarding", false);
-  pr_error err;
-  if (Bool(o, "removeBridge", false)) {
-    req.remove_bridge = true;
-    if (pr_podnet_setup(&req, &err) < 0) throw SystemError(env, err);
-    return env.Undefined();
-  }
-  // The pod's network namespace, from its pidfd (PIDFD_GET_NET_NAMESPACE, Linux 6.11).
-  int podfd = Int(o, "podPidfd", -1);
-  int netns = ioctl(podfd, PIDFD_GET_NET_NAMESPACE_, 0);
-  if (netns < 0) throw Errno(env, errno, "ioctl PIDFD_GET_NET_NAMESPACE", "pod");
-  req.pod_netns_fd = netns;
-  int r = pr_podnet_setup(&req, &err);
-  close(netns);
-  if (r < 0) throw SystemError(env, err);
-  return env.Undefined();
-}
-
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("createSandbox", Napi::Function::New(env, CreateSandbox));
   exports.Set("configurePodNetwork", Napi::Function::New(env, ConfigurePodNetwork));
@@ -528,6 +463,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("exec", Napi::Function::New(env, Exec));
   exports.Set("lockFile", Napi::Function::New(env, LockFile));
   exports.Set("setXattr", Napi::Function::New(env, SetXattr));
+  exports.Set("markTopDir", Napi::Function::New(env, MarkTopDir));
   exports.Set("setWinsize", Napi::Function::New(env, SetWinsize));
   exports.Set("connectInNetns", Napi::Function::New(env, ConnectInNetns));
   exports.Set("listenSocket", Napi::Function::New(env, ListenSocket));

@@ -180,6 +180,27 @@ static int ensure_bridge (int fd, const struct pr_podnet_req *req, struct pr_err
   return index;
 }
 
+/* No IPv6 on a pod's veth (either end): the pod network is IPv4, and an interface with IPv6 up
+ * sends router solicitations and MLD reports, which the bridge floods to every port and every
+ * pod's stack answers, so each new pod cost all the others work (a thousand pods on the bridge
+ * spent most of their start in ip6_rcv). Set before the link goes up, when IPv6 would start.
+ * /proc/sys/net is that of the opener's namespace. A kernel without IPv6 has nothing to turn off. */
+static int ipv6_off (const char *ifname, struct pr_error *err)
+{
+  char path[96] = "/proc/sys/net/ipv6/conf/";
+  size_t at = slen (path), n = slen (ifname);
+  if (at + n + sizeof "/disable_ipv6" > sizeof path)
+    return pr_fail (err, ENAMETOOLONG, "open", ifname);
+  __builtin_memcpy (path + at, ifname, n);
+  __builtin_memcpy (path + at + n, "/disable_ipv6", sizeof "/disable_ipv6");
+  int f = open (path, O_WRONLY | O_CLOEXEC);
+  if (f < 0)
+    return errno == ENOENT ? 0 : pr_fail (err, errno, "open", path);
+  int e = write (f, "1", 1) == 1 ? 0 : errno;
+  close (f);
+  return e ? pr_fail (err, e, "write", path) : 0;
+}
+
 static int delete_link (int fd, const char *name, struct pr_error *err)
 {
   struct pr_error ignored;
@@ -218,7 +239,7 @@ static int create_veth (int fd, const struct pr_podnet_req *req, int bridge, str
   if (talk (fd, &r, "RTM_NEWLINK veth", req->host_veth, false, err) < 0)
     return -1;
   int index = ifindex (req->host_veth, err);
-  return index < 0 ? -1 : link_up (fd, index, req->host_veth, err);
+  return index < 0 || ipv6_off (req->host_veth, err) < 0 ? -1 : link_up (fd, index, req->host_veth, err);
 }
 
 static int default_route (int fd, uint32_t gateway, struct pr_error *err)
@@ -252,7 +273,7 @@ static int child (const struct pr_podnet_req *req, struct pr_error *err)
   if (fd < 0)
     return pr_fail (err, errno, "socket", "AF_NETLINK");
   int eth0 = ifindex ("eth0", err);
-  if (eth0 < 0 || addr_add (fd, eth0, req->ip, req->prefix, "eth0", err) < 0 || link_up (fd, eth0, "eth0", err) < 0
+  if (eth0 < 0 || ipv6_off ("eth0", err) < 0 || addr_add (fd, eth0, req->ip, req->prefix, "eth0", err) < 0 || link_up (fd, eth0, "eth0", err) < 0
       || default_route (fd, req->gateway, err) < 0)
     return -1;
   close (fd);

@@ -12,7 +12,7 @@ import { validateManifestSet } from '../api/validate';
 import { AlreadyExistsError, NotFoundError, PodrunError, ValidationError } from '../errors';
 import type { ImageStore } from '../image/store';
 import type { ImageRecord } from '../image/types';
-import { KUBELET_LOG_LIMITS, kernelHostname, type LogLimits, type RootfsDriver } from '../plan/container';
+import { KUBELET_LOG_LIMITS, kernelHostname, sandboxBlocker, type LogLimits, type RootfsDriver } from '../plan/container';
 import { hostnameFile, hostsFile, resolvConf } from '../network/etc-files';
 import { Networking, type PreparedNetwork } from '../network/networking';
 import { networkOptions, readAddress, type NetworkOptions } from '../network/pod-network';
@@ -34,12 +34,12 @@ import { parseRemoteRef } from '../image/remote-ref';
 import { which } from '../which';
 import { localNode } from '../scheduler/node';
 import { scheduleOnto } from '../scheduler/fit';
-import { PendingPods } from '../scheduler/pending';
+import { awaitsScheduling, PendingPods } from '../scheduler/pending';
 import { packageVersion } from '../version';
 import { withDefaults } from '../options';
 import { detectCgroupV2, wantsLimits, type CgroupSupport } from './cgroups';
 import { EventRecorder } from './events';
-import { newPodState, type PodState } from './pod-state';
+import { newPodState, readPodState, writePodState, type PodState } from './pod-state';
 import { PodWorker, type WorkerContext } from './pod-worker';
 
 export interface EngineOptions {
@@ -287,9 +287,12 @@ export class Engine {
       let pod: Pod, state: PodState, sandbox: SandboxRecord, volumes: PreparedVolume[];
       try {
         pod = JSON.parse(fs.readFileSync(paths.pod, 'utf8')) as Pod;
-        state = JSON.parse(fs.readFileSync(paths.state, 'utf8')) as PodState;
+        const read = readPodState(paths.state);
+        if (!read) throw new Error('no state');
+        state = read;
         sandbox = JSON.parse(fs.readFileSync(paths.sandbox, 'utf8')) as SandboxRecord;
-        volumes = JSON.parse(fs.readFileSync(`${paths.dir}/volumes.json`, 'utf8')) as PreparedVolume[];
+        // Written before the state, and only when the pod has volumes.
+        volumes = fs.existsSync(`${paths.dir}/volumes.json`) ? (JSON.parse(fs.readFileSync(`${paths.dir}/volumes.json`, 'utf8')) as PreparedVolume[]) : [];
       } catch {
         // A pod whose creation never finished: its sandbox is gone with its creator.
         fs.rmSync(paths.dir, { recursive: true, force: true });
@@ -359,8 +362,6 @@ export class Engine {
     // A reference must be well formed; whether the image is there is the kubelet's business at
     // container start (pulled then, or ErrImagePull / ErrImageNeverPull in the status).
     for (const [c, field] of all) checkImageRef(c.image ?? '', `${field}.image`);
-    // The sandbox's hostname must fit the kernel's (setHostnameAsFQDN): said before anything is made.
-    kernelHostname(pod);
     const ns = pod.metadata?.namespace ?? 'default';
     const inBatch = (kind: string, name: string) => batch.some((o) => o.kind === kind && (o.metadata?.namespace ?? 'default') === ns && o.metadata?.name === name);
     (pod.spec?.volumes ?? []).forEach((v, i) => {
@@ -391,7 +392,25 @@ export class Engine {
     delete (pod as { status?: unknown }).status;
     const paths = new PodPaths(this.opts.root.podDir(podDirId(uid)));
     const placed = await this.schedule(pod, paths);
-    return placed ? this.runPod(placed) : this.getPod(ns, name);
+    if (!placed) return this.getPod(ns, name);
+    const blocked = sandboxBlocker(placed);
+    if (blocked) return this.sandboxFailed(placed, paths, blocked);
+    return this.runPod(placed);
+  }
+
+  /**
+   * A bound pod whose sandbox cannot be made, whatever the retries (the kubelet's
+   * FailedCreatePodSandBox, which no change to the immutable spec can cure): it stays Pending in
+   * ContainerCreating, with the event, until deleted.
+   */
+  private sandboxFailed(pod: Pod, paths: PodPaths, message: string): Pod {
+    const key = PendingPods.keyOf(pod);
+    this.binding.delete(key);
+    const ns = pod.metadata!.namespace!;
+    this.events.record(pod, 'Normal', 'Scheduled', `Successfully assigned ${ns}/${pod.metadata!.name} to ${pod.spec!.nodeName}`, undefined, { component: 'default-scheduler' });
+    this.pending.add(pod, paths, { ok: false, reason: 'FailedCreatePodSandBox', message }, rfc3339());
+    this.events.record(pod, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${message}`);
+    return this.getPod(ns, pod.metadata!.name!);
   }
 
   /**
@@ -425,6 +444,7 @@ export class Engine {
   /** Pending pods that fit now (after a delete, an update) are bound and run, oldest first. */
   private async retryScheduling(): Promise<void> {
     for (const p of this.pending.list()) {
+      if (!awaitsScheduling(p)) continue;
       const key = PendingPods.keyOf(p.pod);
       const placed = await this.scheduling.then(() => {
         const verdict = scheduleOnto(p.pod, this.node, this.podsOnNode());
@@ -467,9 +487,9 @@ export class Engine {
       // In a cluster the scheduler says this when it binds the pod; here creating is binding.
       this.events.record(pod, 'Normal', 'Scheduled', `Successfully assigned ${ns}/${name} to ${pod.spec!.nodeName}`, undefined, { component: 'default-scheduler' });
       for (const w of warnings) this.events.record(pod, 'Warning', 'UnsignedServiceAccountToken', w);
-      writeStateFile(`${paths.dir}/volumes.json`, JSON.stringify([...volumes.values()]) + '\n');
+      if (volumes.size) writeStateFile(`${paths.dir}/volumes.json`, JSON.stringify([...volumes.values()]) + '\n');
       const state = newPodState(rfc3339());
-      writeStateFile(paths.state, JSON.stringify(state) + '\n');
+      writePodState(paths.state, state);
       if (pod.spec!.hostPID) {
         throw new PodrunError('Unsupported', 'spec.hostPID: not supported by podrun: the pod shim is PID 1 of the pod', 'use shareProcessNamespace to share processes within the pod');
       }
@@ -535,7 +555,7 @@ export class Engine {
       tmpfs: [{ target: paths.shm, options: 'mode=1777,size=65536k' }, ...tmpfs],
     });
     writeStateFile(paths.sandbox, JSON.stringify(sandbox) + '\n');
-    const podIPs = this.net.attach(id, net, sandbox.pid, paths);
+    const podIPs = await this.net.attach(id, net, sandbox.pid, paths);
     if (podIPs.length) this.podIPs.set(pod.metadata!.uid!, podIPs[0]);
     // Written before any container starts, so /etc/hosts names the pod's own address.
     writePodEtc(paths, pod, podIPs);
@@ -586,11 +606,11 @@ export class Engine {
 
   getPod(namespace: string, name: string): Pod {
     const waiting = this.pending.get(`${namespace}/${name}`);
-    return waiting ? PendingPods.toObject(waiting) : this.worker(namespace, name).toObject();
+    return waiting ? PendingPods.toObject(waiting, this.ctx.hostIP) : this.worker(namespace, name).toObject();
   }
 
   listPods(namespace?: string): Pod[] {
-    const all = [...[...this.workers.values()].map((w) => ({ key: w.key, get: () => w.toObject() })), ...this.pending.list().map((p) => ({ key: PendingPods.keyOf(p.pod), get: () => PendingPods.toObject(p) }))];
+    const all = [...[...this.workers.values()].map((w) => ({ key: w.key, get: () => w.toObject() })), ...this.pending.list().map((p) => ({ key: PendingPods.keyOf(p.pod), get: () => PendingPods.toObject(p, this.ctx.hostIP) }))];
     return all
       .filter((x) => namespace === undefined || x.key.startsWith(`${namespace}/`))
       .sort((a, b) => a.key.localeCompare(b.key))

@@ -4,25 +4,27 @@
 // source, type, reason and message) is folded into it: its count grows and its lastTimestamp
 // moves, as client-go's EventCorrelator does, so a crash loop reads `BackOff (x12 over 3m)` and
 // not as twelve lines. Events are kept in memory for listing and watching, and in the pod's
-// folder (events.json, replaced atomically) so that a new engine process shows the same history.
+// folder (events.jsonl: each recorded or folded event appended as a line, the last line of an
+// event winning) so that a new engine process shows the same history.
 // They go with the pod: deleting it removes its folder and, through forget(), its events.
 import * as crypto from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Event, Pod } from 'kubernetes-types/core/v1';
-import { writeStateFile } from '../state/atomic-file';
+import { appendRecord, readRecords } from '../state/record-log';
 
 export type EventType = 'Normal' | 'Warning';
 
-/** The file in a pod's folder that holds its events, oldest first. */
-export const EVENTS_FILE = 'events.json';
+/** The file in a pod's folder that holds its events: one line per change, oldest first. */
+export const EVENTS_FILE = 'events.jsonl';
 /** Events kept per pod; the oldest go first (the API server's TTL does this job in a cluster). */
 export const MAX_EVENTS_PER_POD = 200;
+/** The events log is compacted past this size: a few times what MAX_EVENTS_PER_POD events take. */
+export const EVENTS_LOG_LIMIT = 512 * 1024;
 
 export interface EventRecorderOptions {
-  /** The folder of a pod, where its events.json lives. */
+  /** The folder of a pod, where its events file lives. */
   dirOf(pod: Pod): string;
   /** source.host and reportingInstance; default os.hostname(). */
   host?: string;
@@ -132,7 +134,7 @@ export class EventRecorder {
     entry.events.push(event);
     this.order.set(event.metadata.uid!, ++this.seq);
     while (entry.events.length > MAX_EVENTS_PER_POD) this.order.delete(entry.events.shift()!.metadata.uid!);
-    this.persist(key, entry);
+    this.persist(key, entry, event);
     this.emitter.emit('event', structuredClone(event));
   }
 
@@ -161,9 +163,9 @@ export class EventRecorder {
     };
   }
 
-  private persist(key: string, entry: PodEvents): void {
+  private persist(key: string, entry: PodEvents, event: Event): void {
     try {
-      writeStateFile(path.join(entry.dir, EVENTS_FILE), JSON.stringify(entry.events) + '\n');
+      appendRecord(path.join(entry.dir, EVENTS_FILE), event, () => entry.events, EVENTS_LOG_LIMIT);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
         // The pod's folder is gone: the pod was deleted, and its events go with it.
@@ -176,18 +178,19 @@ export class EventRecorder {
 
   /** Reads the events a previous engine kept in a pod's folder; a missing or unreadable file is no history. */
   load(podDir: string): void {
-    let events: Event[];
-    try {
-      events = JSON.parse(fs.readFileSync(path.join(podDir, EVENTS_FILE), 'utf8')) as Event[];
-    } catch {
-      return;
+    // A later line of an event (folded: count, lastTimestamp) replaces the earlier and moves it
+    // to the end, as record() did; Map keeps that order.
+    const byUid = new Map<string, Event>();
+    for (const r of readRecords(path.join(podDir, EVENTS_FILE))) {
+      const e = r as Event;
+      if (!e || typeof e !== 'object' || !e.involvedObject || !e.metadata?.uid) continue;
+      byUid.delete(e.metadata.uid);
+      byUid.set(e.metadata.uid, e);
     }
-    if (!Array.isArray(events)) return;
-    events = events.filter((e) => e && typeof e === 'object' && e.involvedObject && e.metadata?.uid).slice(-MAX_EVENTS_PER_POD);
+    const events = [...byUid.values()].slice(-MAX_EVENTS_PER_POD);
     if (events.length === 0) return;
     const o = events[events.length - 1]!.involvedObject;
     const key = podKeyOf(o.namespace, o.name);
-    // Written in order of last change, so file order is that order.
     for (const e of events) this.order.set(e.metadata.uid!, ++this.seq);
     this.pods.set(key, { dir: podDir, events });
   }

@@ -1,5 +1,7 @@
-// What the engine decided about a pod, persisted beside the shim's records (state.json):
-// the records say what ran; this says what the kubelet rules concluded from it.
+// What the engine decided about a pod, persisted beside the shim's records (state.jsonl, a log
+// whose last line is the state): the records say what ran; this says what the kubelet rules
+// concluded from it.
+import { appendRecord, readLastRecord } from '../state/record-log';
 
 export interface ContainerHint {
   /** Set while a restart waits for its back-off (CrashLoopBackOff). */
@@ -40,4 +42,15 @@ export interface PodState {
 
 export function newPodState(now: string): PodState {
   return { startTime: now, initialized: false, containers: {}, conditions: {} };
+}
+
+/** The state last written to FILE; undefined when there is none (creation never got that far). */
+export function readPodState(file: string): PodState | undefined {
+  const s = readLastRecord(file) as PodState | undefined;
+  return s && typeof s === 'object' && typeof s.startTime === 'string' ? s : undefined;
+}
+
+/** Records STATE as the pod's latest (one appended line; the log compacts itself to it). */
+export function writePodState(file: string, state: PodState): void {
+  appendRecord(file, state, () => [state]);
 }

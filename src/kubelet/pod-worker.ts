@@ -1,7 +1,7 @@
 // One pod, kept to its spec by the kubelet's rules: init containers in order, each to
 // completion; native sidecars started in order and kept running; app containers restarted per
 // restartPolicy with back-off; a terminal phase once nothing will run again. Every decision is
-// persisted (state.json) before it is acted on, so a new podrun process carries on from disk.
+// persisted (state.jsonl) before it is acted on, so a new podrun process carries on from disk.
 import * as fs from 'node:fs';
 import type { Container, Pod, PodStatus } from 'kubernetes-types/core/v1';
 import { PodrunError } from '../errors';
@@ -18,7 +18,7 @@ import type { PodPaths } from '../state/paths';
 import { notYetReaped } from '../state/process';
 import type { PreparedVolume } from '../volume/volumes';
 import { backoffDelay, goDuration, type BackoffPolicy } from './backoff';
-import type { ContainerHint, PodState } from './pod-state';
+import { writePodState, type ContainerHint, type PodState } from './pod-state';
 import { computeStatus } from './status';
 import { runHook } from './hooks';
 import type { ImageResolution } from './image-pull';
@@ -66,6 +66,10 @@ export class PodWorker {
   private readonly exitWaiters = new Set<() => void>();
   /** Termination messages of finished attempts, by name/attempt. */
   private readonly messages = new Map<string, string>();
+  /** What the shim recorded of each container's attempts, by name (attempts()). */
+  private readonly records = new Map<string, AttemptRecord[]>();
+  /** The state as last written (the engine wrote the first), so that a decision that changed nothing writes nothing. */
+  private written: string;
   private readonly prober = new Prober({
     run: (c, probe, timeoutMs) => {
       const target = this.probeTarget(c);
@@ -89,7 +93,9 @@ export class PodWorker {
     public state: PodState,
     public sandbox: SandboxRecord,
     private readonly volumes: Map<string, PreparedVolume>,
-  ) {}
+  ) {
+    this.written = JSON.stringify(state);
+  }
 
   /** How killContainer reaches this pod's containers. */
   private readonly killHost: KillHost = {
@@ -144,6 +150,7 @@ export class PodWorker {
   }
 
   async attach(): Promise<boolean> {
+    this.recordsChanged();
     if (!this.sandboxAlive()) return false;
     // A live shim that refuses a connect (its backlog full under load) is not a lost sandbox.
     for (let tries = 0; ; tries++) {
@@ -159,11 +166,13 @@ export class PodWorker {
       }
     }
     this.shim.on('exit', () => {
+      this.recordsChanged();
       for (const w of [...this.exitWaiters]) w();
       this.schedule();
     });
     this.shim.on('close', () => {
       this.shim = undefined;
+      this.recordsChanged();
       for (const w of [...this.exitWaiters]) w();
       this.schedule();
     });
@@ -228,8 +237,22 @@ export class PodWorker {
     return this.chain.catch(() => undefined);
   }
 
+  /**
+   * A container's attempts as the shim recorded them. Read once and kept until the shim can have
+   * written more: its start reply, an exit event, or its going away (recordsChanged); status and
+   * decisions ask many times between those.
+   */
   attempts(name: string): AttemptRecord[] {
-    return readAttempts(this.paths, name);
+    let all = this.records.get(name);
+    if (!all) {
+      all = readAttempts(this.paths, name);
+      this.records.set(name, all);
+    }
+    return all;
+  }
+
+  private recordsChanged(): void {
+    this.records.clear();
   }
 
   private latest(name: string): AttemptRecord | undefined {
@@ -241,8 +264,12 @@ export class PodWorker {
     return !!a?.start && !a.exit && notYetReaped({ pid: a.start.pid, startTime: String(a.start.startTime) });
   }
 
+  /** Records the state when it changed since last written (each decision ends here). */
   private persist(): void {
-    writeStateFile(this.paths.state, JSON.stringify(this.state) + '\n');
+    const now = JSON.stringify(this.state);
+    if (now === this.written) return;
+    writePodState(this.paths.state, this.state);
+    this.written = now;
   }
 
   status(): PodStatus {
@@ -576,7 +603,7 @@ export class PodWorker {
     if (!this.shim) return false;
     this.event('Normal', 'Created', `Created container: ${c.name}`, c);
     try {
-      await this.shim.start(plan);
+      await this.shim.start(plan).finally(() => this.recordsChanged());
     } catch (e) {
       if (!(e instanceof ShimRequestError)) throw e;
       // The shim recorded the failure as an exit (StartError, 128): the restart policy decides.

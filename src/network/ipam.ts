@@ -39,6 +39,23 @@ export interface Allocation {
   gateway: string;
 }
 
+/**
+ * Overwrites the hint in place, fixed width, never truncating: replacing or truncating a file
+ * frees its block, and on ext4 every pod start paid that.
+ */
+function writeHint(file: string, offset: number): void {
+  try {
+    const fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_CREAT, 0o600);
+    try {
+      fs.writeSync(fd, String(offset).padStart(10, ' '), 0);
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    /* the hint is optional */
+  }
+}
+
 export class Ipam {
   private readonly cidr: Cidr;
 
@@ -61,10 +78,11 @@ export class Ipam {
     const count = last - first + 1;
     let start = first;
     try {
-      start = Number(fs.readFileSync(path.join(this.dir, 'last'), 'utf8')) + 1;
+      start = Number(fs.readFileSync(path.join(this.dir, 'last'), 'utf8').trim()) + 1;
     } catch {
       /* the first allocation */
     }
+    if (!Number.isInteger(start)) start = first;
     for (let i = 0; i < count; i++) {
       const offset = first + ((start - first + i) % count + count) % count;
       const ip = formatIPv4(this.cidr.base + offset);
@@ -75,11 +93,7 @@ export class Ipam {
         throw e;
       }
       // Only a hint for where to look next: a lost update here costs a retry, never a duplicate.
-      try {
-        fs.writeFileSync(path.join(this.dir, 'last'), String(offset));
-      } catch {
-        /* the hint is optional */
-      }
+      writeHint(path.join(this.dir, 'last'), offset);
       return { ip, prefix: this.cidr.prefix, gateway: gateway(this.cidr) };
     }
     throw new PodrunError('Conflict', `no free address in ${formatIPv4(this.cidr.base)}/${this.cidr.prefix}`, 'delete pods, or choose a larger pod CIDR');

@@ -142,13 +142,14 @@ export class Networking {
   }
 
   /** After the sandbox exists: wiring and publications. Returns the pod's IPs. */
-  attach(id: string, prepared: PreparedNetwork, shimPid: number, paths: PodPaths): string[] {
+  async attach(id: string, prepared: PreparedNetwork, shimPid: number, paths: PodPaths): Promise<string[]> {
     this.closeShimPorts(prepared);
-    writeStateFile(portsFile(paths), JSON.stringify({ driver: prepared.driver, publications: prepared.publications }) + '\n');
+    // Only a pod that publishes has a record (no file is none): a file costs a new inode.
+    if (prepared.publications.length) writeStateFile(portsFile(paths), JSON.stringify({ driver: prepared.driver, publications: prepared.publications }) + '\n');
     const ips: string[] = [];
     if (prepared.alloc) {
       const host = prepared.join ? { pidfd: prepared.join.pidfd, joinUser: true } : undefined;
-      ips.push(this.network.attach(id, prepared.alloc, shimPid, paths.network, host).ip);
+      ips.push((await this.network.attach(id, prepared.alloc, shimPid, paths.network, host)).ip);
       if (!prepared.join) this.outboundNat();
     }
     if (prepared.driver === 'nftables') {
@@ -254,7 +255,7 @@ export class Networking {
     }
     if (!this.rootless) {
       try {
-        this.network.removeBridge();
+        await this.network.removeBridge();
         removed.push(`bridge ${this.network.opts.bridge}`);
       } catch {
         /* none */

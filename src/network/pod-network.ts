@@ -74,7 +74,7 @@ export class PodNetwork {
    * Wires the pod's network namespace (held by its shim) to the bridge with an allocated
    * address. `host` undefined: the bridge is in our namespace or opts.hostPid's.
    */
-  attach(podId: string, a: { ip: string; prefix: number; gateway: string }, shimPid: number, file: string, host?: BridgeHost): PodAddress {
+  async attach(podId: string, a: { ip: string; prefix: number; gateway: string }, shimPid: number, file: string, host?: BridgeHost): Promise<PodAddress> {
     const veth = `veth${podId.slice(0, 8)}`;
     let hostPidfd = host?.pidfd ?? -1;
     let ownHostFd = false;
@@ -86,7 +86,8 @@ export class PodNetwork {
         // Checked after the pidfd is open: then the pidfd is the process we checked.
         checkNetworkHost(this.opts);
       }
-      native.configurePodNetwork({ hostPidfd, hostJoinUser: !!host?.joinUser, forwarding: !host, podPidfd, bridge: this.opts.bridge, hostVeth: veth, ip: a.ip, gateway: a.gateway, prefix: a.prefix, mtu: this.opts.mtu });
+      // The pidfds stay open until the worker is done with them (finally, below).
+      await native.configurePodNetwork({ hostPidfd, hostJoinUser: !!host?.joinUser, forwarding: !host, removeBridge: false, podPidfd, bridge: this.opts.bridge, hostVeth: veth, ip: a.ip, gateway: a.gateway, prefix: a.prefix, mtu: this.opts.mtu });
     } catch (e) {
       const err = e as Error & { syscall?: string };
       throw new PodrunError('System', `pod network: ${err.message}`, err.syscall === 'ioctl PIDFD_GET_NET_NAMESPACE' ? 'podrun needs Linux 6.11 or newer for pod networking' : undefined);
@@ -100,11 +101,11 @@ export class PodNetwork {
   }
 
   /** Deletes the rootful bridge (system reset); a rootless one goes with its network host. */
-  removeBridge(): void {
+  async removeBridge(): Promise<void> {
     let hostPidfd = -1;
     try {
       if (this.opts.hostPid !== undefined) hostPidfd = native.pidfdOpen(this.opts.hostPid);
-      native.configurePodNetwork({ hostPidfd, hostJoinUser: false, podPidfd: -1, bridge: this.opts.bridge, hostVeth: '', ip: '0.0.0.0', gateway: '0.0.0.0', prefix: 0, mtu: 0, removeBridge: true });
+      await native.configurePodNetwork({ hostPidfd, hostJoinUser: false, forwarding: false, podPidfd: -1, bridge: this.opts.bridge, hostVeth: '', ip: '0.0.0.0', gateway: '0.0.0.0', prefix: 0, mtu: 0, removeBridge: true });
     } finally {
       if (hostPidfd >= 0) fs.closeSync(hostPidfd);
     }

@@ -220,6 +220,16 @@ export function kernelHostname(pod: Pod, clusterDomain = 'cluster.local'): strin
   return fqdn;
 }
 
+/** Why the pod's sandbox cannot be made, whatever the retries (the FQDN too long), or undefined. */
+export function sandboxBlocker(pod: Pod): string | undefined {
+  try {
+    kernelHostname(pod);
+    return undefined;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
 export function execIdentity(p: ContainerPlan): ExecIdentity {
   return { uid: p.uid, gid: p.gid, groups: p.groups, setGroups: p.setGroups, capBounding: p.capBounding, capEffective: p.capEffective, noNewPrivs: p.noNewPrivs, cwd: p.cwd, env: p.env };
 }

@@ -92,14 +92,14 @@ export async function createSandbox(paths: PodPaths, spec: SandboxSpec): Promise
   const logFd = fs.openSync(paths.shimLog, 'a', 0o600);
   let h;
   try {
-    h = native.createSandbox({
+    h = await native.createSandbox({
       shim: binaries.shim,
       argv: ['podrun-shim', paths.dir],
       env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],
       hostname: spec.hostname,
       logFd,
       cloneFlags: flags,
-      joinUserPidfd: spec.joinUserPidfd,
+      joinUserPidfd: spec.joinUserPidfd ?? -1,
       keepFds: (spec.ports ?? []).map((p) => p.fd),
     });
   } catch (e) {

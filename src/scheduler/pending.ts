@@ -1,7 +1,9 @@
-// Pods the scheduler could not place yet: Pending with PodScheduled=False (Unschedulable, or
-// SchedulingGated), no sandbox, nothing running. Each keeps its folder with pod.json and
-// scheduling.json, so a later engine finds it again; it leaves this list when it is scheduled
-// (then it runs as any other pod) or deleted.
+// Pods that wait with nothing running: the scheduler could not place them yet (Pending with
+// PodScheduled=False: Unschedulable, or SchedulingGated), or it bound them and the kubelet could
+// not make their sandbox for a reason no retry changes (FailedCreatePodSandBox: a hostname the
+// kernel cannot take), which leaves them Pending in ContainerCreating as on a kubelet. Each
+// keeps its folder with pod.json and scheduling.json, so a later engine finds it again; it leaves
+// this list when it is scheduled (then it runs as any other pod) or deleted.
 import * as fs from 'node:fs';
 import type { Pod } from 'kubernetes-types/core/v1';
 import { writeStateFile } from '../state/atomic-file';
@@ -9,7 +11,13 @@ import { PodPaths } from '../state/paths';
 import { qosClass } from '../kubelet/qos';
 import type { Verdict } from './fit';
 
-export type Refusal = Extract<Verdict, { ok: false }>;
+/** The scheduler's refusal, or the kubelet's: bound, but its sandbox cannot be made. */
+export type Refusal = Extract<Verdict, { ok: false }> | { ok: false; reason: 'FailedCreatePodSandBox'; message: string };
+
+/** Whether the pod waits for the scheduler (and is tried again when something changes). */
+export function awaitsScheduling(p: PendingPod): boolean {
+  return p.verdict.reason !== 'FailedCreatePodSandBox';
+}
 
 export interface PendingPod {
   pod: Pod;
@@ -94,9 +102,10 @@ export class PendingPods {
     return true;
   }
 
-  /** The pod as the API shows it: Pending, not scheduled, and why. */
-  static toObject(p: PendingPod): Pod {
+  /** The pod as the API shows it: Pending, not scheduled, and why; or scheduled, its containers still being created. */
+  static toObject(p: PendingPod, hostIP?: string): Pod {
     const pod = structuredClone(p.pod);
+    if (!awaitsScheduling(p)) return sandboxFailed(pod, p.since, hostIP);
     return {
       ...pod,
       status: {
@@ -115,4 +124,31 @@ export class PendingPods {
       },
     };
   }
+}
+
+/** A bound pod whose sandbox could not be made: what the kubelet reports while it keeps trying. */
+function sandboxFailed(pod: Pod, since: string, hostIP?: string): Pod {
+  const cond = (type: string, status: 'True' | 'False', reason?: string) => ({ type, status, ...(reason ? { reason } : {}), lastProbeTime: null as unknown as string, lastTransitionTime: since });
+  const spec = pod.spec!;
+  const hasInit = (spec.initContainers ?? []).length > 0;
+  // As the kubelet says of containers not yet made: PodInitializing while init containers are to run.
+  const waiting = (c: { name: string; image?: string }, reason = hasInit ? 'PodInitializing' : 'ContainerCreating') => ({ name: c.name, image: c.image ?? '', imageID: '', ready: false, restartCount: 0, started: false, state: { waiting: { reason } } });
+  return {
+    ...pod,
+    status: {
+      phase: 'Pending',
+      conditions: [
+        cond('PodReadyToStartContainers', 'False'),
+        cond('Initialized', hasInit ? 'False' : 'True', hasInit ? 'ContainersNotInitialized' : undefined),
+        cond('Ready', 'False', 'ContainersNotReady'),
+        cond('ContainersReady', 'False', 'ContainersNotReady'),
+        cond('PodScheduled', 'True'),
+      ],
+      ...(hostIP ? { hostIP, hostIPs: [{ ip: hostIP }] } : {}),
+      startTime: since,
+      ...(hasInit ? { initContainerStatuses: spec.initContainers!.map((c) => waiting(c, 'PodInitializing')) } : {}),
+      containerStatuses: spec.containers.map((c) => waiting(c)),
+      qosClass: qosClass(pod),
+    },
+  };
 }

@@ -2,9 +2,10 @@
 // new content survives a crash once we return: temp file in the same directory (rename is
 // atomic only within one filesystem), fsync the data, rename, fsync the directory entry.
 
-import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+
+let tmpCounter = 0;
 
 /**
  * `durable`: also fsync, so the content survives a machine crash (the image store). Runtime state
@@ -12,8 +13,18 @@ import * as path from 'node:path';
  */
 export function writeFileAtomicSync(file: string, data: string | Buffer, mode = 0o600, durable = true): void {
   const dir = path.dirname(file);
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`);
-  const fd = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, mode);
+  // pid and a counter: unique among processes and within this one, without the cost of randomness.
+  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${++tmpCounter}.tmp`);
+  const flags = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL;
+  let fd: number;
+  try {
+    fd = fs.openSync(tmp, flags, mode);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    // Left by a crashed process that had our pid: it is gone, and so can its file be.
+    fs.rmSync(tmp, { force: true });
+    fd = fs.openSync(tmp, flags, mode);
+  }
   try {
     fs.writeFileSync(fd, data);
     if (durable) fs.fsyncSync(fd);

@@ -86,7 +86,8 @@ export function prepareVolumes(pod: Pod, paths: PodPaths, objects: ObjectLookup,
   const volumes = new Map<string, PreparedVolume>();
   const tmpfs: PodTmpfs[] = [];
   const warnings: string[] = [];
-  fs.mkdirSync(paths.volumesDir, { recursive: true, mode: 0o755 });
+  // No folder for a pod without volumes: a folder costs an inode.
+  if (pod.spec?.volumes?.length) fs.mkdirSync(paths.volumesDir, { recursive: true, mode: 0o755 });
   (pod.spec?.volumes ?? []).forEach((v, i) => {
     const field = `spec.volumes[${i}]`;
     const dir = paths.volume(v.name);

@@ -1,6 +1,7 @@
 // Pod names as the kubelet sets them, through bin/podrun with defaults only: hostname and
 // subdomain, setHostnameAsFQDN making the kernel hostname the FQDN, and an FQDN too long for
-// the kernel refused with the kubelet's words.
+// the kernel: accepted, as the API server does, and left Pending in ContainerCreating with the
+// kubelet's FailedCreatePodSandBox event.
 import t from 'tap';
 import { e2e, missingE2e, podYaml, SERVE } from './e2e-harness';
 
@@ -27,10 +28,16 @@ t.test('setHostnameAsFQDN: uname, /etc/hostname and $HOSTNAME are the FQDN', asy
   t.equal(env.ok(['exec', 'short', '--', 'hostname']), 'web\n', 'without it, the short name');
 });
 
-t.test('an FQDN longer than 64 bytes', async (t) => {
+t.test('an FQDN longer than 64 bytes: FailedCreatePodSandBox, the pod Pending in ContainerCreating', async (t) => {
   const env = await e2e(t);
-  const r = env.run(['apply', '-f', env.file('l.yaml', pod('long', `  hostname: ${'h'.repeat(40)}\n  subdomain: front\n  setHostnameAsFQDN: true\n`))]);
-  t.equal(r.status, 1);
-  t.match(r.stderr, /failed to construct FQDN from pod hostname and cluster domain, FQDN h+\.front\.default\.svc\.cluster\.local is too long \(64 characters is the max, 72 characters requested\)/);
-  t.equal(env.run(['get', 'pod', 'long']).status, 1, 'nothing was made');
+  t.match(env.ok(['apply', '-f', env.file('l.yaml', pod('long', `  hostname: ${'h'.repeat(40)}\n  subdomain: front\n  setHostnameAsFQDN: true\n`))]), /pod\/long created/);
+  const p = env.pod('long')!;
+  t.equal(p.status?.phase, 'Pending');
+  t.equal(p.status?.containerStatuses?.[0]?.state?.waiting?.reason, 'ContainerCreating');
+  t.equal(p.status?.conditions?.find((c) => c.type === 'PodScheduled')?.status, 'True', 'scheduled: it is the sandbox that fails');
+  t.match(env.ok(['get', 'pod', 'long']), /long\s+0\/1\s+ContainerCreating\s+0/);
+  const events = env.ok(['get', 'events', '--field-selector', 'involvedObject.name=long']);
+  t.match(events, /Warning\s+FailedCreatePodSandBox\s+pod\/long\s+Failed to create pod sandbox: failed to construct FQDN from pod hostname and cluster domain, FQDN h+\.front\.default\.svc\.cluster\.local is too long \(64 characters is the max, 72 characters requested\)/);
+  t.match(env.ok(['delete', 'pod', 'long']), /pod "long" deleted/);
+  t.equal(env.run(['get', 'pod', 'long']).status, 1, 'deleted');
 });

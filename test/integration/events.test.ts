@@ -31,7 +31,7 @@ t.test('a created pod has a Scheduled event, kept across engines and served over
   t.equal(scheduled?.message, `Successfully assigned default/web to ${os.hostname()}`);
   t.equal(scheduled?.type, 'Normal');
   t.same(scheduled?.involvedObject, { apiVersion: 'v1', kind: 'Pod', name: 'web', namespace: 'default', uid: created.metadata!.uid });
-  t.ok(fs.existsSync(path.join(podPaths(env, created).dir, 'events.json')), "kept in the pod's folder");
+  t.ok(fs.existsSync(path.join(podPaths(env, created).dir, 'events.jsonl')), "kept in the pod's folder");
   t.same(await env.podrun.listEvents({ namespace: 'other' }), [], 'other namespaces have none');
 
   // Another Podrun finds the root owned by this process's engine and asks over the socket.

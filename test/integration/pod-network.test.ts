@@ -60,6 +60,12 @@ t.test('pods get distinct addresses and reach each other; localhost stays in the
   t.notMatch(fs.readFileSync('/proc/self/net/dev', 'utf8'), /podrun0:/, 'not in ours');
   const ipam = path.join(env.root, 'network', 'ipam');
   t.ok(fs.existsSync(path.join(ipam, ipA)), 'one record per address');
+  // IPv6 stays off on both ends of a pod's veth: its solicitations and reports would be flooded
+  // to every pod on the bridge. (A kernel without IPv6 has no if_inet6: nothing to check.)
+  if (fs.existsSync('/proc/net/if_inet6')) {
+    t.notMatch((await execOut(podrun, 'a', ['/payload', 'cat', '/proc/net/if_inet6'], { container: 'web' })).stdout, /eth0/, 'no IPv6 address on eth0');
+    t.notMatch(fs.readFileSync(`/proc/${holder}/net/if_inet6`, 'utf8'), /veth/, 'nor on the host end');
+  }
 
   await podrun.deletePod('a', { gracePeriodSeconds: 0 });
   t.notOk(fs.existsSync(path.join(ipam, ipA)), 'delete gives the address back');
