@@ -30,6 +30,8 @@ export interface ApplyResult {
   name: string;
   /** kubectl's words: created, unchanged, configured */
   action: 'created' | 'unchanged' | 'configured';
+  /** Fields accepted but not carried out (kubectl prints such server warnings as `Warning: ...`). */
+  warnings?: string[];
 }
 
 export interface DeleteOptions {

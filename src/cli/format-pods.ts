@@ -17,6 +17,10 @@ export interface PodRow {
   age: string;
   ip: string;
   node: string;
+  /** status.nominatedNodeName, or <none> */
+  nominated: string;
+  /** `true/total` of the readiness gates' conditions, or <none> */
+  gates: string;
 }
 
 /** A sidecar: an init container that keeps running next to the main ones. */
@@ -123,6 +127,8 @@ export function podRow(pod: Pod, now: number): PodRow {
     age: ageSince(pod.metadata?.creationTimestamp, now),
     ip: status.podIPs?.[0]?.ip || status.podIP || '<none>',
     node: spec?.nodeName || '<none>',
+    nominated: status.nominatedNodeName || '<none>',
+    gates: spec?.readinessGates?.length ? `${spec.readinessGates.filter((g) => conditionTrue(pod, g.conditionType)).length}/${spec.readinessGates.length}` : '<none>',
   };
 }
 
@@ -136,12 +142,12 @@ export interface PodTableOptions {
 /** The `get pods` table, header included. */
 export function podTable(pods: Pod[], opts: PodTableOptions): string {
   const header = ['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE'];
-  if (opts.wide) header.push('IP', 'NODE');
+  if (opts.wide) header.push('IP', 'NODE', 'NOMINATED NODE', 'READINESS GATES');
   if (opts.withNamespace) header.unshift('NAMESPACE');
   const rows = pods.map((p) => {
     const r = podRow(p, opts.now);
     const cells = [r.name, r.ready, r.status, r.restarts, r.age];
-    if (opts.wide) cells.push(r.ip, r.node);
+    if (opts.wide) cells.push(r.ip, r.node, r.nominated, r.gates);
     if (opts.withNamespace) cells.unshift(r.namespace);
     return cells;
   });

@@ -35,6 +35,7 @@ import { which } from '../which';
 import { localNode } from '../scheduler/node';
 import { scheduleOnto } from '../scheduler/fit';
 import { awaitsScheduling, PendingPods } from '../scheduler/pending';
+import { NOT_ENFORCED, notEnforced } from '../api/not-enforced';
 import { packageVersion } from '../version';
 import { withDefaults } from '../options';
 import { detectCgroupV2, wantsLimits, type CgroupSupport } from './cgroups';
@@ -330,21 +331,23 @@ export class Engine {
         const key = `${base.namespace}/${base.name}`;
         const existing = this.workers.get(key);
         const waiting = this.pending.get(key);
+        const warnings = notEnforced(o as unknown as Pod);
+        const said = warnings.length ? { warnings } : {};
         if (waiting) {
           const update = updatePod(waiting.pod, o as unknown as Pod);
           if (update.action === 'configured') {
             this.pending.replace({ ...waiting, pod: update.pod });
             await this.retryScheduling();
           }
-          results.push({ ...base, action: update.action });
+          results.push({ ...base, action: update.action, ...said });
         } else if (existing) {
           const update = updatePod(existing.pod, o as unknown as Pod);
           if (update.action === 'configured') existing.update(update.pod);
-          results.push({ ...base, action: update.action });
+          results.push({ ...base, action: update.action, ...said });
         } else {
           if (creations.some((c) => c.key === key)) throw new AlreadyExistsError('pods', base.name);
           creations.push({ key, pod: o as unknown as Pod });
-          results.push({ ...base, action: 'created' });
+          results.push({ ...base, action: 'created', ...said });
         }
       }
     }
@@ -393,7 +396,7 @@ export class Engine {
     const paths = new PodPaths(this.opts.root.podDir(podDirId(uid)));
     const placed = await this.schedule(pod, paths);
     if (!placed) return this.getPod(ns, name);
-    const blocked = sandboxBlocker(placed);
+    const blocked = sandboxBlocker(placed, this.rootless);
     if (blocked) return this.sandboxFailed(placed, paths, blocked);
     return this.runPod(placed);
   }
@@ -487,6 +490,7 @@ export class Engine {
       // In a cluster the scheduler says this when it binds the pod; here creating is binding.
       this.events.record(pod, 'Normal', 'Scheduled', `Successfully assigned ${ns}/${name} to ${pod.spec!.nodeName}`, undefined, { component: 'default-scheduler' });
       for (const w of warnings) this.events.record(pod, 'Warning', 'UnsignedServiceAccountToken', w);
+      for (const w of notEnforced(pod)) this.events.record(pod, 'Warning', NOT_ENFORCED, w);
       if (volumes.size) writeStateFile(`${paths.dir}/volumes.json`, JSON.stringify([...volumes.values()]) + '\n');
       const state = newPodState(rfc3339());
       writePodState(paths.state, state);

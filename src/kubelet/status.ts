@@ -133,11 +133,22 @@ export function computeStatus(i: StatusInputs): PodStatus {
   const unready = [...init.filter((c, k) => isSidecar(c) && !initStatuses[k].ready), ...app.filter((_, k) => !appStatuses[k].ready)].map((c) => c.name);
   const terminal = phase === 'Succeeded' || phase === 'Failed';
   const readyReason = terminal ? 'PodCompleted' : 'ContainersNotReady';
+  const containersReady = !terminal && unready.length === 0;
+  const others = new Map<string, boolean>([['PodReadyToStartContainers', true], ['Initialized', initialized], ['ContainersReady', containersReady], ['PodScheduled', true]]);
+  // Readiness gates (the kubelet's GeneratePodReadyCondition): the pod is Ready only when the
+  // condition each names is True. Conditions of other controllers never appear here (nothing
+  // patches a pod's status), so a gate on one holds the pod unready, as it would with no such
+  // controller in a cluster.
+  const gate = (spec.readinessGates ?? []).map((g) => g.conditionType).find((t) => others.get(t) !== true);
+  const gateMessage = gate === undefined ? undefined : others.has(gate) ? `the status of pod readiness gate "${gate}" is not "True", but False` : `corresponding condition of pod readiness gate "${gate}" does not exist.`;
+  const ready = containersReady && gate === undefined;
   const conditions: PodCondition[] = [
     condition(i, 'PodReadyToStartContainers', true),
     condition(i, 'Initialized', initialized, initialized ? (terminal ? 'PodCompleted' : undefined) : 'ContainersNotInitialized', initialized ? undefined : `containers with incomplete status: [${incompleteInit.join(' ')}]`),
-    condition(i, 'Ready', !terminal && unready.length === 0, !terminal && unready.length === 0 ? undefined : readyReason, terminal || unready.length === 0 ? undefined : `containers with unready status: [${unready.join(' ')}]`),
-    condition(i, 'ContainersReady', !terminal && unready.length === 0, !terminal && unready.length === 0 ? undefined : readyReason, terminal || unready.length === 0 ? undefined : `containers with unready status: [${unready.join(' ')}]`),
+    containersReady && !ready
+      ? condition(i, 'Ready', false, 'ReadinessGatesNotReady', gateMessage)
+      : condition(i, 'Ready', ready, ready ? undefined : readyReason, terminal || ready ? undefined : `containers with unready status: [${unready.join(' ')}]`),
+    condition(i, 'ContainersReady', containersReady, containersReady ? undefined : readyReason, terminal || containersReady ? undefined : `containers with unready status: [${unready.join(' ')}]`),
     condition(i, 'PodScheduled', true),
   ];
   const observedGeneration = i.pod.metadata?.generation;

@@ -220,8 +220,13 @@ export function kernelHostname(pod: Pod, clusterDomain = 'cluster.local'): strin
   return fqdn;
 }
 
-/** Why the pod's sandbox cannot be made, whatever the retries (the FQDN too long), or undefined. */
-export function sandboxBlocker(pod: Pod): string | undefined {
+/**
+ * Why the pod's sandbox cannot be made, whatever the retries, or undefined: the FQDN too long
+ * for the kernel, or a user namespace asked of root's pods (hostUsers: false), which podrun does
+ * not make yet; running the pod in the host's would be less isolation than it asked for.
+ */
+export function sandboxBlocker(pod: Pod, rootless: boolean): string | undefined {
+  if (pod.spec?.hostUsers === false && !rootless) return 'runtime does not support user namespaces for the pods of root (hostUsers: false); podrun without root runs every pod in a user namespace';
   try {
     kernelHostname(pod);
     return undefined;

@@ -177,8 +177,12 @@ t.test('the table: wide and all-namespaces columns', async (t) => {
   );
   t.equal(
     podTable([a], { now: NOW, wide: true, withNamespace: true }),
-    ['NAMESPACE   NAME   READY   STATUS    RESTARTS   AGE    IP          NODE', 'default     a      1/1     Running   0          3m2s   10.88.0.2   host1', ''].join('\n'),
+    ['NAMESPACE   NAME   READY   STATUS    RESTARTS   AGE    IP          NODE    NOMINATED NODE   READINESS GATES', 'default     a      1/1     Running   0          3m2s   10.88.0.2   host1   <none>           <none>', ''].join('\n'),
   );
+  // Readiness gates: how many of the named conditions are True.
+  a.spec!.readinessGates = [{ conditionType: 'example.com/one' }, { conditionType: 'example.com/two' }];
+  a.status!.conditions = [{ type: 'example.com/one', status: 'True' }];
+  t.match(podTable([a], { now: NOW, wide: true }), /\na\s.*host1\s+<none>\s+1\/2\n$/);
 });
 
 t.test('sorted by namespace, then name', async (t) => {

@@ -91,3 +91,20 @@ t.test('a native sidecar that is not ready keeps the pod from Ready', async (t) 
   t.equal(ready.conditions!.find((c) => c.type === 'Ready')!.status, 'True');
   t.equal(ready.initContainerStatuses![0].ready, true, 'a running sidecar without a readiness probe is ready');
 });
+
+t.test('readiness gates: Ready waits for the named condition; ContainersReady does not', async (t) => {
+  const gated = (types: string[]) => ({ ...pod, spec: { ...pod.spec!, readinessGates: types.map((conditionType) => ({ conditionType })) } }) as Pod;
+  const attempts = new Map([
+    ['init', [exited('init', 0, 0)]],
+    ['a', [started('a', 0)]],
+    ['b', [started('b', 0)]],
+  ]);
+  const state = { ...newPodState('2026-01-01T00:00:00Z'), initialized: true };
+  const cond = (s: ReturnType<typeof computeStatus>, type: string) => s.conditions!.find((c) => c.type === type)!;
+  const open = computeStatus(inputs({ pod, state, attempts }));
+  t.equal(cond(open, 'Ready').status, 'True', 'without gates, ready');
+  const s = computeStatus(inputs({ pod: gated(['www.example.com/feature-1']), state, attempts }));
+  t.equal(cond(s, 'ContainersReady').status, 'True');
+  t.same({ status: cond(s, 'Ready').status, reason: cond(s, 'Ready').reason, message: cond(s, 'Ready').message }, { status: 'False', reason: 'ReadinessGatesNotReady', message: 'corresponding condition of pod readiness gate "www.example.com/feature-1" does not exist.' });
+  t.equal(cond(computeStatus(inputs({ pod: gated(['PodScheduled']), state, attempts })), 'Ready').status, 'True', 'a gate on a condition that is True is met');
+});

@@ -29,7 +29,11 @@ export const applyCommand: Command = {
       if (objects.length === 0) continue;
       try {
         const results = await ctx.podrun().apply(applyNamespace(objects, ctx.namespace, ctx.namespaceGiven), { source });
-        for (const r of results) await write(ctx.io.stdout, `${r.kind.toLowerCase()}/${r.name} ${r.action}\n`);
+        for (const r of results) {
+          // As kubectl shows the API server's warnings: on stderr, before the object's line.
+          for (const w of r.warnings ?? []) await write(ctx.io.stderr, `Warning: ${w}\n`);
+          await write(ctx.io.stdout, `${r.kind.toLowerCase()}/${r.name} ${r.action}\n`);
+        }
       } catch (err) {
         await write(ctx.io.stderr, formatError(err, ctx.debug));
         code = 1;

@@ -1,0 +1,45 @@
+// Fields podrun accepts but does not carry out yet (security profiles, until seccomp and
+// AppArmor support lands; mount propagation other than None), said rather than silently dropped:
+// each becomes a warning line at apply (kubectl prints the API server's warnings as
+// `Warning: ...`) and a Warning event on the pod. What a kubelet would refuse is refused instead
+// (validation), or fails the sandbox (FailedCreatePodSandBox).
+import type { Container, Pod, SecurityContext, PodSecurityContext } from 'kubernetes-types/core/v1';
+
+/** The Warning event's reason. */
+export const NOT_ENFORCED = 'NotEnforced';
+
+type Profile = { type?: string } | undefined;
+
+function profiles(sc: SecurityContext | PodSecurityContext | undefined, at: string, out: string[]): void {
+  const seccomp = sc?.seccompProfile as Profile;
+  if (seccomp?.type && seccomp.type !== 'Unconfined') out.push(`${at}.seccompProfile: ${seccomp.type} is not applied: podrun does not load seccomp profiles yet`);
+  const apparmor = sc?.appArmorProfile as Profile;
+  if (apparmor?.type && apparmor.type !== 'Unconfined') out.push(`${at}.appArmorProfile: ${apparmor.type} is not applied: podrun does not load AppArmor profiles`);
+}
+
+/** Warnings for one pod, each naming the field, in the API server's order (spec, then containers). */
+export function notEnforced(pod: Pod): string[] {
+  const out: string[] = [];
+  const spec = pod.spec;
+  if (!spec) return out;
+  profiles(spec.securityContext, 'spec.securityContext', out);
+  const lists: [string, Container[]][] = [
+    ['initContainers', spec.initContainers ?? []],
+    ['containers', spec.containers ?? []],
+    ['ephemeralContainers', (spec.ephemeralContainers ?? []) as Container[]],
+  ];
+  for (const [list, containers] of lists) {
+    containers.forEach((c, i) => {
+      const at = `spec.${list}[${i}]`;
+      profiles(c.securityContext, `${at}.securityContext`, out);
+      if (c.securityContext?.procMount === 'Unmasked') out.push(`${at}.securityContext.procMount: Unmasked is not applied: /proc stays masked`);
+      (c.volumeMounts ?? []).forEach((m, k) => {
+        if (m.mountPropagation && m.mountPropagation !== 'None') out.push(`${at}.volumeMounts[${k}].mountPropagation: ${m.mountPropagation} is not applied: the mount is private (None)`);
+      });
+    });
+  }
+  for (const [key, value] of Object.entries(pod.metadata?.annotations ?? {})) {
+    if (key.startsWith('container.apparmor.security.beta.kubernetes.io/') && value !== 'unconfined') out.push(`metadata.annotations[${key}]: ${value} is not applied: podrun does not load AppArmor profiles`);
+  }
+  return out;
+}
