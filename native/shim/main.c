@@ -564,6 +564,33 @@ static int pod_mounts (const struct json *config, struct pr_error *err)
   return 0;
 }
 
+/* The pod's sysctls (admitted by the engine: the kubelet's safe set), written under /proc/sys,
+ * which shows the namespaces of the writer: ours are the pod's network and IPC namespaces. */
+static int pod_sysctls (const struct json *config, struct pr_error *err)
+{
+  const struct json *list = json_get (config, "sysctls");
+  if (!list || list->type != JSON_ARRAY)
+    return pr_fail (err, EINVAL, "shim-config.json", "sysctls: an array is required");
+  for (const struct json *s = list->child; s; s = s->next)
+    {
+      const char *rel = json_str (s, "path", NULL), *value = json_str (s, "value", NULL);
+      if (!rel || !value || strstr (rel, ".."))
+        return pr_fail (err, EINVAL, "shim-config.json", "sysctls: path and value are required");
+      char path[256];
+      if (snprintf (path, sizeof path, "/proc/sys/%s", rel) >= (int) sizeof path)
+        return pr_fail (err, ENAMETOOLONG, "open", rel);
+      int fd = open (path, O_WRONLY | O_CLOEXEC);
+      if (fd < 0)
+        return pr_fail (err, errno, "open", path);
+      size_t n = strlen (value);
+      int e = write (fd, value, n) == (ssize_t) n ? 0 : errno ? errno : EIO;
+      close (fd);
+      if (e)
+        return pr_fail (err, e, "write", path);
+    }
+  return 0;
+}
+
 static int remove_entry (const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
   (void) st;
@@ -602,6 +629,8 @@ static int setup (struct pr_error *err)
   int r = mount (NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0 ? pr_fail (err, errno, "mount MS_SLAVE", "/") : 0;
   if (r == 0)
     r = pod_mounts (config, err);
+  if (r == 0)
+    r = pod_sysctls (config, err);
   if (r == 0 && json_bool (config, "loopback", true))
     r = pr_link_up (1, err); /* lo is ifindex 1 in every new network namespace */
   shim_config = config;

@@ -34,8 +34,9 @@ import { parseRemoteRef } from '../image/remote-ref';
 import { which } from '../which';
 import { localNode } from '../scheduler/node';
 import { scheduleOnto } from '../scheduler/fit';
-import { awaitsScheduling, PendingPods } from '../scheduler/pending';
+import { awaitsScheduling, PendingPods, type Refusal } from '../scheduler/pending';
 import { NOT_ENFORCED, notEnforced } from '../api/not-enforced';
+import { forbiddenSysctl, shimSysctls } from './sysctls';
 import { packageVersion } from '../version';
 import { withDefaults } from '../options';
 import { detectCgroupV2, wantsLimits, type CgroupSupport } from './cgroups';
@@ -396,23 +397,27 @@ export class Engine {
     const paths = new PodPaths(this.opts.root.podDir(podDirId(uid)));
     const placed = await this.schedule(pod, paths);
     if (!placed) return this.getPod(ns, name);
+    // The kubelet's admission: a pod it cannot run safely fails at once (SysctlForbidden).
+    const rejected = forbiddenSysctl(placed);
+    if (rejected) return this.notRunnable(placed, paths, { ok: false, reason: 'SysctlForbidden', message: rejected });
     const blocked = sandboxBlocker(placed, this.rootless);
-    if (blocked) return this.sandboxFailed(placed, paths, blocked);
+    if (blocked) return this.notRunnable(placed, paths, { ok: false, reason: 'FailedCreatePodSandBox', message: blocked });
     return this.runPod(placed);
   }
 
   /**
-   * A bound pod whose sandbox cannot be made, whatever the retries (the kubelet's
-   * FailedCreatePodSandBox, which no change to the immutable spec can cure): it stays Pending in
-   * ContainerCreating, with the event, until deleted.
+   * A bound pod that will never run here, whatever the retries: rejected at admission (Failed,
+   * SysctlForbidden), or its sandbox impossible to make (the kubelet's FailedCreatePodSandBox,
+   * which no change to the immutable spec can cure: Pending in ContainerCreating). Kept with its
+   * event until deleted.
    */
-  private sandboxFailed(pod: Pod, paths: PodPaths, message: string): Pod {
+  private notRunnable(pod: Pod, paths: PodPaths, why: Extract<Refusal, { reason: 'FailedCreatePodSandBox' | 'SysctlForbidden' }>): Pod {
     const key = PendingPods.keyOf(pod);
     this.binding.delete(key);
     const ns = pod.metadata!.namespace!;
     this.events.record(pod, 'Normal', 'Scheduled', `Successfully assigned ${ns}/${pod.metadata!.name} to ${pod.spec!.nodeName}`, undefined, { component: 'default-scheduler' });
-    this.pending.add(pod, paths, { ok: false, reason: 'FailedCreatePodSandBox', message }, rfc3339());
-    this.events.record(pod, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${message}`);
+    this.pending.add(pod, paths, why, rfc3339());
+    this.events.record(pod, 'Warning', why.reason, why.reason === 'FailedCreatePodSandBox' ? `Failed to create pod sandbox: ${why.message}` : why.message);
     return this.getPod(ns, pod.metadata!.name!);
   }
 
@@ -557,6 +562,7 @@ export class Engine {
       joinUserPidfd: net.join?.pidfd,
       ports: net.shimPorts,
       tmpfs: [{ target: paths.shm, options: 'mode=1777,size=65536k' }, ...tmpfs],
+      sysctls: shimSysctls(pod),
     });
     writeStateFile(paths.sandbox, JSON.stringify(sandbox) + '\n');
     const podIPs = await this.net.attach(id, net, sandbox.pid, paths);

@@ -27,6 +27,8 @@ export interface SandboxSpec {
   joinUserPidfd?: number;
   /** Published ports the shim forwards: host sockets it inherits, and where each goes in the pod. */
   ports?: ShimPort[];
+  /** Written under /proc/sys in the pod's namespaces before any container starts. */
+  sysctls: { path: string; value: string }[];
 }
 
 export interface ShimPort {
@@ -88,7 +90,7 @@ export async function createSandbox(paths: PodPaths, spec: SandboxSpec): Promise
   const joined = spec.joinUserPidfd !== undefined;
   const flags = (spec.hostNetwork ? 0 : f.net) | (spec.hostIPC ? 0 : f.ipc) | f.uts | f.pid | f.mount | (spec.idmap && !joined ? f.user : 0);
   const ports = (spec.ports ?? []).map((p, i) => ({ fd: 4 + i, protocol: p.protocol, ip: p.ip, port: p.port }));
-  writeStateFile(paths.shimConfig, JSON.stringify({ protocol: 1, loopback: !spec.hostNetwork, mounts: spec.tmpfs, ports }) + '\n');
+  writeStateFile(paths.shimConfig, JSON.stringify({ protocol: 1, loopback: !spec.hostNetwork, mounts: spec.tmpfs, ports, sysctls: spec.sysctls }) + '\n');
   const logFd = fs.openSync(paths.shimLog, 'a', 0o600);
   let h;
   try {

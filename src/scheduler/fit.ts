@@ -180,6 +180,11 @@ export function scheduleOnto(pod: Pod, node: Node, others: Pod[]): Verdict {
   if (spec.schedulingGates?.length) return { ok: false, reason: 'SchedulingGated', message: 'Scheduling is blocked due to non-empty scheduling gates' };
   if (spec.nodeName && spec.nodeName !== node.metadata?.name) return failure(["node(s) didn't match the requested node name"], false);
   if (!nodeAffinityFits(pod, node)) return failure(["node(s) didn't match Pod's node affinity/selector"], false);
+  // Dynamic resource allocation: no ResourceClaim exists here, nor a driver to allocate one, so
+  // the pod waits, as it would in a cluster for a claim that is never created.
+  // (resourceClaimName is top-level since 1.31, under source before.)
+  const claim = spec.resourceClaims?.[0] as { name: string; resourceClaimName?: string; source?: { resourceClaimName?: string } } | undefined;
+  if (claim) return failure([`resourceclaim "${claim.resourceClaimName ?? claim.source?.resourceClaimName ?? claim.name}" not found: podrun has no dynamic resource allocation`], false);
   const short = insufficient(pod, node, others);
   if (short.length) return failure(short, true);
   const spread = topologySpread(pod, node);

@@ -1,7 +1,8 @@
 // Pods that wait with nothing running: the scheduler could not place them yet (Pending with
 // PodScheduled=False: Unschedulable, or SchedulingGated), or it bound them and the kubelet could
 // not make their sandbox for a reason no retry changes (FailedCreatePodSandBox: a hostname the
-// kernel cannot take), which leaves them Pending in ContainerCreating as on a kubelet. Each
+// kernel cannot take), which leaves them Pending in ContainerCreating as on a kubelet, or
+// rejected them at admission (SysctlForbidden), which fails them at once. Each
 // keeps its folder with pod.json and scheduling.json, so a later engine finds it again; it leaves
 // this list when it is scheduled (then it runs as any other pod) or deleted.
 import * as fs from 'node:fs';
@@ -11,12 +12,12 @@ import { PodPaths } from '../state/paths';
 import { qosClass } from '../kubelet/qos';
 import type { Verdict } from './fit';
 
-/** The scheduler's refusal, or the kubelet's: bound, but its sandbox cannot be made. */
-export type Refusal = Extract<Verdict, { ok: false }> | { ok: false; reason: 'FailedCreatePodSandBox'; message: string };
+/** The scheduler's refusal, or the kubelet's: bound, but rejected at admission or its sandbox impossible to make. */
+export type Refusal = Extract<Verdict, { ok: false }> | { ok: false; reason: 'FailedCreatePodSandBox' | 'SysctlForbidden'; message: string };
 
 /** Whether the pod waits for the scheduler (and is tried again when something changes). */
 export function awaitsScheduling(p: PendingPod): boolean {
-  return p.verdict.reason !== 'FailedCreatePodSandBox';
+  return p.verdict.reason === 'Unschedulable' || p.verdict.reason === 'SchedulingGated';
 }
 
 export interface PendingPod {
@@ -105,6 +106,7 @@ export class PendingPods {
   /** The pod as the API shows it: Pending, not scheduled, and why; or scheduled, its containers still being created. */
   static toObject(p: PendingPod, hostIP?: string): Pod {
     const pod = structuredClone(p.pod);
+    if (p.verdict.reason === 'SysctlForbidden') return rejected(pod, p.verdict.reason, p.verdict.message, p.since, hostIP);
     if (!awaitsScheduling(p)) return sandboxFailed(pod, p.since, hostIP);
     return {
       ...pod,
@@ -148,6 +150,22 @@ function sandboxFailed(pod: Pod, since: string, hostIP?: string): Pod {
       startTime: since,
       ...(hasInit ? { initContainerStatuses: spec.initContainers!.map((c) => waiting(c, 'PodInitializing')) } : {}),
       containerStatuses: spec.containers.map((c) => waiting(c)),
+      qosClass: qosClass(pod),
+    },
+  };
+}
+
+/** A pod the kubelet rejected at admission (rejectPod): Failed, with the reason and why. */
+function rejected(pod: Pod, reason: string, message: string, since: string, hostIP?: string): Pod {
+  return {
+    ...pod,
+    status: {
+      phase: 'Failed',
+      reason,
+      message: `Pod was rejected: ${message}`,
+      conditions: [{ type: 'PodScheduled', status: 'True', lastProbeTime: null as unknown as string, lastTransitionTime: since }],
+      ...(hostIP ? { hostIP, hostIPs: [{ ip: hostIP }] } : {}),
+      startTime: since,
       qosClass: qosClass(pod),
     },
   };

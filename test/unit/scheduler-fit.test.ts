@@ -98,3 +98,12 @@ t.test('a node full of pods', async (t) => {
   t.match(scheduleOnto(pod(), small, [pod(), pod()]), { message: /^0\/1 nodes are available: 1 Too many pods\./ });
   t.ok(scheduleOnto(pod(), small, [pod()]).ok);
 });
+
+t.test('resource claims wait: no claim exists, nor a driver to allocate one', async (t) => {
+  const claimed = pod({ resourceClaims: [{ name: 'gpu', resourceClaimName: 'my-gpu' } as never] });
+  t.same(scheduleOnto(claimed, node, []), {
+    ok: false,
+    reason: 'Unschedulable',
+    message: `0/1 nodes are available: 1 resourceclaim "my-gpu" not found: podrun has no dynamic resource allocation. ${NOT_HELPFUL}`,
+  });
+});
