@@ -591,6 +591,60 @@ static int pod_sysctls (const struct json *config, struct pr_error *err)
   return 0;
 }
 
+/* fsGroup on the pod's volumes (volume/ownership.ts: the kubelet's SetVolumeOwnership): the
+ * group on everything, group read (and write unless read-only) and, on folders, search and
+ * setgid. nftw's callback takes no argument: the walk's settings are these two. */
+static gid_t own_gid;
+static bool own_readonly;
+static int own_error;
+
+static int own_entry (const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+  (void) ftw;
+  if (lchown (path, (uid_t) -1, own_gid) < 0)
+    {
+      own_error = errno;
+      return 1;
+    }
+  if (type == FTW_SL || S_ISLNK (st->st_mode))
+    return 0;
+  mode_t mask = own_readonly ? 0440 : 0660;
+  if (type == FTW_D || type == FTW_DP)
+    mask |= 0110 | S_ISGID;
+  /* chown cleared a setgid bit of a file; folders keep theirs by the mask. */
+  if (chmod (path, (st->st_mode & 07777) | mask) < 0)
+    {
+      own_error = errno;
+      return 1;
+    }
+  return 0;
+}
+
+static int pod_fs_group (const struct json *config, struct pr_error *err)
+{
+  const struct json *fs_group = json_get (config, "fsGroup");
+  if (!fs_group)
+    return pr_fail (err, EINVAL, "shim-config.json", "fsGroup: required (null for none)");
+  if (fs_group->type == JSON_NULL)
+    return 0;
+  const struct json *gid = json_get (fs_group, "gid"), *volumes = json_get (fs_group, "volumes");
+  if (!gid || gid->type != JSON_NUMBER || !volumes || volumes->type != JSON_ARRAY)
+    return pr_fail (err, EINVAL, "shim-config.json", "fsGroup: gid and volumes are required");
+  own_gid = (gid_t) json_int (fs_group, "gid", 0);
+  for (const struct json *v = volumes->child; v; v = v->next)
+    {
+      const char *path = json_str (v, "path", NULL);
+      const struct json *ro = json_get (v, "readOnly");
+      if (!path || !ro || ro->type != JSON_BOOL)
+        return pr_fail (err, EINVAL, "shim-config.json", "fsGroup: a volume's path and readOnly are required");
+      own_readonly = json_bool (v, "readOnly", false);
+      own_error = 0;
+      if (nftw (path, own_entry, 32, FTW_PHYS | FTW_MOUNT) != 0)
+        return pr_fail (err, own_error ? own_error : errno, "fsGroup", path);
+    }
+  return 0;
+}
+
 static int remove_entry (const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
   (void) st;
@@ -631,6 +685,8 @@ static int setup (struct pr_error *err)
     r = pod_mounts (config, err);
   if (r == 0)
     r = pod_sysctls (config, err);
+  if (r == 0)
+    r = pod_fs_group (config, err);
   if (r == 0 && json_bool (config, "loopback", true))
     r = pr_link_up (1, err); /* lo is ifindex 1 in every new network namespace */
   shim_config = config;

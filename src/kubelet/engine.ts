@@ -37,6 +37,7 @@ import { scheduleOnto } from '../scheduler/fit';
 import { awaitsScheduling, PendingPods, type Refusal } from '../scheduler/pending';
 import { NOT_ENFORCED, notEnforced } from '../api/not-enforced';
 import { forbiddenSysctl, shimSysctls } from './sysctls';
+import { volumeOwnership } from '../volume/ownership';
 import { packageVersion } from '../version';
 import { withDefaults } from '../options';
 import { detectCgroupV2, wantsLimits, type CgroupSupport } from './cgroups';
@@ -503,7 +504,7 @@ export class Engine {
         throw new PodrunError('Unsupported', 'spec.hostPID: not supported by podrun: the pod shim is PID 1 of the pod', 'use shareProcessNamespace to share processes within the pod');
       }
       net = await this.net.prepare(id, pod, idmap);
-      const sandbox = await this.makeSandbox(id, pod, paths, net, tmpfs);
+      const sandbox = await this.makeSandbox(id, pod, paths, net, tmpfs, volumes);
       const w = new PodWorker(this.ctx, id, paths, pod, state, sandbox, volumes);
       if (!(await w.attach())) throw new PodrunError('Internal', 'the pod shim did not accept a connection');
       this.workers.set(w.key, w);
@@ -553,7 +554,7 @@ export class Engine {
   }
 
   /** The pod's sandbox on its prepared network: the shim in new namespaces, the address attached, /etc files written. */
-  private async makeSandbox(id: string, pod: Pod, paths: PodPaths, net: PreparedNetwork, tmpfs: { target: string; options: string }[]): Promise<SandboxRecord> {
+  private async makeSandbox(id: string, pod: Pod, paths: PodPaths, net: PreparedNetwork, tmpfs: { target: string; options: string }[], volumes: Map<string, PreparedVolume>): Promise<SandboxRecord> {
     const sandbox = await createSandbox(paths, {
       hostNetwork: !!pod.spec!.hostNetwork,
       hostIPC: !!pod.spec!.hostIPC,
@@ -563,6 +564,7 @@ export class Engine {
       ports: net.shimPorts,
       tmpfs: [{ target: paths.shm, options: 'mode=1777,size=65536k' }, ...tmpfs],
       sysctls: shimSysctls(pod),
+      fsGroup: volumeOwnership(pod, volumes),
     });
     writeStateFile(paths.sandbox, JSON.stringify(sandbox) + '\n');
     const podIPs = await this.net.attach(id, net, sandbox.pid, paths);
@@ -581,11 +583,11 @@ export class Engine {
     await this.killSandboxAt(w.paths);
     this.net.release(w.id, this.net.records(w.paths), [...this.podIPs.keys()].some((other) => other !== uid));
     this.podIPs.delete(uid);
-    const { tmpfs } = prepareVolumes(w.pod, w.paths, this.objects, this.envSources(w.pod), (ref, dest, field) => this.imageVolume(ref, dest, field));
+    const { tmpfs, volumes } = prepareVolumes(w.pod, w.paths, this.objects, this.envSources(w.pod), (ref, dest, field) => this.imageVolume(ref, dest, field));
     const idmap = this.rootless ? detectIdMap(this.opts.idMapping) : null;
     const net = await this.net.prepare(w.id, w.pod, idmap);
     try {
-      if (await w.adopt(await this.makeSandbox(w.id, w.pod, w.paths, net, tmpfs))) return true;
+      if (await w.adopt(await this.makeSandbox(w.id, w.pod, w.paths, net, tmpfs, volumes))) return true;
       await this.killSandboxAt(w.paths);
     } catch (e) {
       this.net.undo(w.id, net, w.paths);

@@ -10,6 +10,7 @@ import type { PodPaths } from '../state/paths';
 import { processStartTime, type ProcessIdentity } from '../state/process';
 import type { IdMapPlan } from './idmap';
 import { writeIdMaps } from './idmap';
+import type { VolumeOwnership } from '../volume/ownership';
 
 export interface SandboxSpec {
   hostname: string;
@@ -29,6 +30,8 @@ export interface SandboxSpec {
   ports?: ShimPort[];
   /** Written under /proc/sys in the pod's namespaces before any container starts. */
   sysctls: { path: string; value: string }[];
+  /** fsGroup given to the pod's volumes by the shim (volume/ownership.ts); null: none. */
+  fsGroup: VolumeOwnership | null;
 }
 
 export interface ShimPort {
@@ -90,7 +93,7 @@ export async function createSandbox(paths: PodPaths, spec: SandboxSpec): Promise
   const joined = spec.joinUserPidfd !== undefined;
   const flags = (spec.hostNetwork ? 0 : f.net) | (spec.hostIPC ? 0 : f.ipc) | f.uts | f.pid | f.mount | (spec.idmap && !joined ? f.user : 0);
   const ports = (spec.ports ?? []).map((p, i) => ({ fd: 4 + i, protocol: p.protocol, ip: p.ip, port: p.port }));
-  writeStateFile(paths.shimConfig, JSON.stringify({ protocol: 1, loopback: !spec.hostNetwork, mounts: spec.tmpfs, ports, sysctls: spec.sysctls }) + '\n');
+  writeStateFile(paths.shimConfig, JSON.stringify({ protocol: 1, loopback: !spec.hostNetwork, mounts: spec.tmpfs, ports, sysctls: spec.sysctls, fsGroup: spec.fsGroup }) + '\n');
   const logFd = fs.openSync(paths.shimLog, 'a', 0o600);
   let h;
   try {
