@@ -1,6 +1,6 @@
 // Pod status in the shape of the Kubernetes API, computed from the spec, the shim's records and
 // the engine's decisions. Pure: the same inputs give the same status (the unit-test seam).
-import type { Container, ContainerState, ContainerStatus, Pod, PodCondition, PodStatus } from 'kubernetes-types/core/v1';
+import type { Container, ContainerState, ContainerStatus, Pod, PodCondition, PodStatus, VolumeMount, VolumeMountStatus } from 'kubernetes-types/core/v1';
 import type { AttemptRecord, ExitRecord } from '../runtime/records';
 import type { PodState } from './pod-state';
 import { isSidecar } from './pod-actions';
@@ -95,7 +95,17 @@ function containerStatus(i: StatusInputs, c: Container, kind: 'init' | 'app' | '
     restartCount: latest.attempt,
     state,
     lastState,
+    ...(c.volumeMounts?.length ? { volumeMounts: c.volumeMounts.map(mountStatus) } : {}),
   };
+}
+
+/**
+ * A volume mount as containerStatuses[].volumeMounts reports it. podrun makes every read-only
+ * bind read-only recursively (mount_setattr with AT_RECURSIVE), so a read-only mount's
+ * recursiveReadOnly is Enabled whether or not it was asked for.
+ */
+function mountStatus(m: VolumeMount): VolumeMountStatus {
+  return { name: m.name, mountPath: m.mountPath, ...(m.readOnly ? { readOnly: true, recursiveReadOnly: 'Enabled' } : {}) };
 }
 
 function condition(i: StatusInputs, type: string, ok: boolean, reason?: string, message?: string): PodCondition {
