@@ -141,12 +141,13 @@ export class Engine {
 
   constructor(private readonly opts: EngineOptions) {
     this.objects = new ObjectStore(opts.root.objectsDir);
-    const cidr = (opts.network ?? networkOptions()).cidr;
+    const network = opts.network ?? networkOptions(process.env, opts.root.dir);
+    const cidr = network.cidr;
     // Every address of the pod network but its network, gateway and broadcast ones.
     const maxPods = 2 ** (32 - Number(cidr.split('/')[1] ?? 16)) - 3;
     this.node = localNode({ dataRoot: path.dirname(opts.images.dir), since: rfc3339(), version: packageVersion(), maxPods });
     const log = opts.log ?? ((m: string) => process.stderr.write(`podrun: ${m}\n`));
-    this.net = new Networking(opts.root.dir, opts.network ?? networkOptions(), (text) => this.notice(text));
+    this.net = new Networking(opts.root.dir, network, (text) => this.notice(text));
     this.events = new EventRecorder({ dirOf: (pod) => opts.root.podDir(podDirId(pod.metadata!.uid!)), log });
     this.ctx = {
       backoff: withDefaults(KUBELET_BACKOFF, opts.backoff),

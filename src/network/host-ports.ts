@@ -79,21 +79,21 @@ export function bindHostPorts(ports: HostPort[], nsPidfd?: number): number[] {
   }
 }
 
-const TABLE = 'podrun';
-
 function mapName(p: HostPort): string {
   return `hostports-${p.protocol.toLowerCase()}${p.hostIP ? '' : '-any'}`;
 }
 
-function element(p: Publication, withValue: boolean): string {
+function element(table: string, p: Publication, withValue: boolean): string {
   const key = p.hostIP ? `${p.hostIP} . ${p.hostPort}` : `${p.hostPort}`;
-  return `element ip ${TABLE} ${mapName(p)} { ${key}${withValue ? ` : ${p.podIP} . ${p.containerPort}` : ''} }`;
+  return `element ip ${table} ${mapName(p)} { ${key}${withValue ? ` : ${p.podIP} . ${p.containerPort}` : ''} }`;
 }
 
 export class NftablesPorts {
   constructor(
     private readonly nft: string,
     private readonly cidr: string,
+    /** The root's table (network/root-identity.ts). */
+    readonly table: string,
     /** The network namespace to program: a process in it; undefined: ours. */
     private readonly nsPid?: number,
     /** Throws when nsPid is no longer that namespace's process. */
@@ -112,19 +112,19 @@ export class NftablesPorts {
 
   /** The table, maps and rules, made idempotently (rules are rewritten, maps kept). */
   private skeleton(): string {
-    const lines = [`add table ip ${TABLE}`];
+    const lines = [`add table ip ${this.table}`];
     for (const proto of ['tcp', 'udp']) {
-      lines.push(`add map ip ${TABLE} hostports-${proto} { type ipv4_addr . inet_service : ipv4_addr . inet_service; }`);
-      lines.push(`add map ip ${TABLE} hostports-${proto}-any { type inet_service : ipv4_addr . inet_service; }`);
+      lines.push(`add map ip ${this.table} hostports-${proto} { type ipv4_addr . inet_service : ipv4_addr . inet_service; }`);
+      lines.push(`add map ip ${this.table} hostports-${proto}-any { type inet_service : ipv4_addr . inet_service; }`);
     }
-    lines.push(`add chain ip ${TABLE} hostports`, `flush chain ip ${TABLE} hostports`);
+    lines.push(`add chain ip ${this.table} hostports`, `flush chain ip ${this.table} hostports`);
     for (const proto of ['tcp', 'udp']) {
-      lines.push(`add rule ip ${TABLE} hostports dnat ip to ip daddr . ${proto} dport map @hostports-${proto}`);
-      lines.push(`add rule ip ${TABLE} hostports dnat ip to ${proto} dport map @hostports-${proto}-any`);
+      lines.push(`add rule ip ${this.table} hostports dnat ip to ip daddr . ${proto} dport map @hostports-${proto}`);
+      lines.push(`add rule ip ${this.table} hostports dnat ip to ${proto} dport map @hostports-${proto}-any`);
     }
     const hook = (name: string, spec: string, rules: string[]) => {
-      lines.push(`add chain ip ${TABLE} ${name} { ${spec}; policy accept; }`, `flush chain ip ${TABLE} ${name}`);
-      for (const r of rules) lines.push(`add rule ip ${TABLE} ${name} ${r}`);
+      lines.push(`add chain ip ${this.table} ${name} { ${spec}; policy accept; }`, `flush chain ip ${this.table} ${name}`);
+      for (const r of rules) lines.push(`add rule ip ${this.table} ${name} ${r}`);
     };
     hook('prerouting', 'type nat hook prerouting priority dstnat', ['fib daddr type local jump hostports']);
     hook('output', 'type nat hook output priority -100', ['fib daddr type local jump hostports']);
@@ -147,10 +147,10 @@ export class NftablesPorts {
 
   publish(pubs: Publication[]): void {
     if (!pubs.length) return;
-    const r = this.run(this.skeleton() + pubs.map((p) => `create ${element(p, true)}`).join('\n') + '\n');
+    const r = this.run(this.skeleton() + pubs.map((p) => `create ${element(this.table, p, true)}`).join('\n') + '\n');
     if (r.ok) return;
     if (/File exists/.test(r.stderr)) {
-      const taken = pubs.find((p) => this.run(`create ${element(p, true)}\ndelete ${element(p, false)}\n`).ok === false) ?? pubs[0];
+      const taken = pubs.find((p) => this.run(`create ${element(this.table, p, true)}\ndelete ${element(this.table, p, false)}\n`).ok === false) ?? pubs[0];
       throw allocatedError(taken, 'published by another pod');
     }
     throw new PodrunError('System', `nft: ${r.stderr.split('\n')[0]}`);
@@ -159,23 +159,23 @@ export class NftablesPorts {
   withdraw(pubs: Publication[]): void {
     if (!pubs.length) return;
     // One element at a time: one that is already gone must not keep the others.
-    for (const p of pubs) this.run(`delete ${element(p, false)}\n`);
+    for (const p of pubs) this.run(`delete ${element(this.table, p, false)}\n`);
   }
 
   /** After a crash: exactly the live pods' publications, nothing else. */
   resync(pubs: Publication[]): void {
-    const flush = ['tcp', 'udp'].flatMap((proto) => [`flush map ip ${TABLE} hostports-${proto}`, `flush map ip ${TABLE} hostports-${proto}-any`]);
-    const r = this.run(this.skeleton() + flush.join('\n') + '\n' + pubs.map((p) => `add ${element(p, true)}`).join('\n') + '\n');
+    const flush = ['tcp', 'udp'].flatMap((proto) => [`flush map ip ${this.table} hostports-${proto}`, `flush map ip ${this.table} hostports-${proto}-any`]);
+    const r = this.run(this.skeleton() + flush.join('\n') + '\n' + pubs.map((p) => `add ${element(this.table, p, true)}`).join('\n') + '\n');
     if (!r.ok) throw new PodrunError('System', `nft: ${r.stderr.split('\n')[0]}`);
   }
 
   /** Removes the table (system reset, or no publication left). */
   remove(): void {
-    this.run(`delete table ip ${TABLE}\n`);
+    this.run(`delete table ip ${this.table}\n`);
   }
 
   /** Whether the table exists (tests: nothing left behind). */
   exists(): boolean {
-    return this.run(`list table ip ${TABLE}\n`).ok;
+    return this.run(`list table ip ${this.table}\n`).ok;
   }
 }

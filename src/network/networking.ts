@@ -11,6 +11,7 @@ import type { ShimPort } from '../runtime/sandbox';
 import { writeStateFile } from '../state/atomic-file';
 import type { PodPaths } from '../state/paths';
 import { bindHostPorts, hostPortsOf, NftablesPorts, type Publication } from './host-ports';
+import { releaseRootNetwork } from './root-identity';
 import { which } from '../which';
 import { NetworkHost, networkHostDir, type NetworkHostHandle } from './network-host';
 import { checkNetworkHost, PodNetwork, readAddress, type NetworkOptions, type PodAddress } from './pod-network';
@@ -76,7 +77,7 @@ export class Networking {
   private outboundSaid = false;
 
   constructor(
-    stateDir: string,
+    private readonly stateDir: string,
     opts: NetworkOptions,
     private readonly notice: (text: string) => void,
   ) {
@@ -88,7 +89,7 @@ export class Networking {
   private nftTable(): NftablesPorts | null {
     if (this.table === undefined) {
       const nft = this.rootless ? undefined : which('nft');
-      this.table = nft ? new NftablesPorts(nft, this.network.opts.cidr, this.network.opts.hostPid, () => checkNetworkHost(this.network.opts)) : null;
+      this.table = nft ? new NftablesPorts(nft, this.network.opts.cidr, this.network.opts.table, this.network.opts.hostPid, () => checkNetworkHost(this.network.opts)) : null;
     }
     return this.table;
   }
@@ -251,7 +252,7 @@ export class Networking {
     const table = this.nftTable();
     if (table?.exists()) {
       table.remove();
-      removed.push('nftables table ip podrun');
+      removed.push(`nftables table ip ${table.table}`);
     }
     if (!this.rootless) {
       try {
@@ -260,6 +261,8 @@ export class Networking {
       } catch {
         /* none */
       }
+      // The root's slot goes back: another root may have this bridge and range next.
+      releaseRootNetwork(this.stateDir, this.network.opts.hostPid);
     }
     return removed;
   }

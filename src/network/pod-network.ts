@@ -10,10 +10,13 @@ import { native } from '../native';
 import { writeStateFile } from '../state/atomic-file';
 import { processStartTime } from '../state/process';
 import { Ipam } from './ipam';
+import { DEFAULT_IDENTITY, rootNetworkIdentity } from './root-identity';
 
 export interface NetworkOptions {
   cidr: string;
   bridge: string;
+  /** podrun's nftables table (ip family) for this root's NAT and hostPorts. */
+  table: string;
   mtu: number;
   /** A process whose network namespace holds the bridge; undefined: ours (the host's). */
   hostPid?: number;
@@ -28,11 +31,19 @@ export interface PodAddress {
   veth: string;
 }
 
-export function networkOptions(env: NodeJS.ProcessEnv = process.env): NetworkOptions {
+/**
+ * The pod network of a state root: rootful, the root's own bridge, CIDR and table
+ * (root-identity.ts) unless PODRUN_POD_CIDR / PODRUN_BRIDGE say; rootless, the defaults in the
+ * root's own network host.
+ */
+export function networkOptions(env: NodeJS.ProcessEnv = process.env, stateDir?: string): NetworkOptions {
   const pid = env.PODRUN_NETWORK_NAMESPACE_PID;
+  const rootful = (process.getuid?.() ?? 0) === 0;
+  const claimed = stateDir && rootful && !env.PODRUN_POD_CIDR && !env.PODRUN_BRIDGE ? rootNetworkIdentity(stateDir, pid ? Number(pid) : undefined) : DEFAULT_IDENTITY;
   return {
-    cidr: env.PODRUN_POD_CIDR || '10.88.0.0/16',
-    bridge: env.PODRUN_BRIDGE || 'podrun0',
+    cidr: env.PODRUN_POD_CIDR || claimed.cidr,
+    bridge: env.PODRUN_BRIDGE || claimed.bridge,
+    table: claimed.table,
     mtu: Number(env.PODRUN_MTU) || 1500,
     hostPid: pid ? Number(pid) : undefined,
     hostStartTime: pid ? processStartTime(Number(pid)) : undefined,
