@@ -260,8 +260,16 @@ export class PodWorker {
     return all[all.length - 1];
   }
 
+  /**
+   * Started and not yet ended. While the shim is connected it is the authority: it records every
+   * exit before it reports it, so a container runs until its exit record is there (between the
+   * process dying and the record, /proc alone would call it lost: ContainerStatusUnknown, 137).
+   * Without the shim, only the process itself can tell.
+   */
   isRunning(a: AttemptRecord | undefined): boolean {
-    return !!a?.start && !a.exit && notYetReaped({ pid: a.start.pid, startTime: String(a.start.startTime) });
+    if (!a?.start || a.exit) return false;
+    if (this.shim && !this.shim.isClosed) return true;
+    return notYetReaped({ pid: a.start.pid, startTime: String(a.start.startTime) });
   }
 
   /** Records the state when it changed since last written (each decision ends here). */
