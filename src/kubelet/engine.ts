@@ -12,15 +12,13 @@ import { validateManifestSet } from '../api/validate';
 import { AlreadyExistsError, NotFoundError, PodrunError, ValidationError } from '../errors';
 import type { ImageStore } from '../image/store';
 import type { ImageRecord } from '../image/types';
-import { KUBELET_LOG_LIMITS, kernelHostname, sandboxBlocker, type LogLimits, type RootfsDriver } from '../plan/container';
-import { hostnameFile, hostsFile, resolvConf } from '../network/etc-files';
+import { KUBELET_LOG_LIMITS, sandboxBlocker, type LogLimits, type RootfsDriver } from '../plan/container';
 import { Networking, type PreparedNetwork } from '../network/networking';
 import { networkOptions, readAddress, type NetworkOptions } from '../network/pod-network';
 import { secretData, type EnvSources } from '../plan/env';
 import { resourceFieldValue } from '../plan/resources';
 import { detectIdMap } from '../runtime/idmap';
-import { createSandbox, openRecorded, reapChild, type SandboxRecord } from '../runtime/sandbox';
-import { native } from '../native';
+import type { SandboxRecord } from '../runtime/sandbox';
 import { writeStateFile } from '../state/atomic-file';
 import { ObjectStore } from '../state/objects';
 import { PodPaths, type StateRoot } from '../state/paths';
@@ -36,8 +34,8 @@ import { localNode } from '../scheduler/node';
 import { scheduleOnto } from '../scheduler/fit';
 import { awaitsScheduling, PendingPods, type Refusal } from '../scheduler/pending';
 import { NOT_ENFORCED, notEnforced } from '../api/not-enforced';
-import { forbiddenSysctl, shimSysctls } from './sysctls';
-import { volumeOwnership } from '../volume/ownership';
+import { forbiddenSysctl } from './sysctls';
+import { PodSandboxes } from './pod-sandbox';
 import { packageVersion } from '../version';
 import { withDefaults } from '../options';
 import { detectCgroupV2, wantsLimits, type CgroupSupport } from './cgroups';
@@ -54,30 +52,6 @@ export interface EngineOptions {
   logs?: Partial<LogLimits>;
   network?: NetworkOptions;
   log?: (message: string) => void;
-}
-
-/** /etc/hosts, /etc/hostname and /etc/resolv.conf of a pod, which every container mounts. */
-function writePodEtc(paths: PodPaths, pod: Pod, podIPs: string[]): void {
-  fs.mkdirSync(paths.etcDir, { recursive: true, mode: 0o755 });
-  let hostResolv = '';
-  try {
-    hostResolv = fs.readFileSync('/etc/resolv.conf', 'utf8');
-  } catch {
-    /* no resolver configured on the host */
-  }
-  // hostNetwork pods see the host's names, as on the kubelet.
-  const hosts = pod.spec?.hostNetwork ? readOr('/etc/hosts', hostsFile(pod, [])) : hostsFile(pod, podIPs);
-  fs.writeFileSync(paths.etc('hosts'), hosts, { mode: 0o644 });
-  fs.writeFileSync(paths.etc('hostname'), pod.spec?.hostNetwork ? os.hostname() + '\n' : hostnameFile(pod), { mode: 0o644 });
-  fs.writeFileSync(paths.etc('resolv.conf'), resolvConf(pod, hostResolv), { mode: 0o644 });
-}
-
-function readOr(file: string, fallback: string): string {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch {
-    return fallback;
-  }
 }
 
 /** The folder name of a pod: derived from its uid, short enough for a unix socket path. */
@@ -127,6 +101,7 @@ export class Engine {
   private readonly rootless = (process.getuid?.() ?? 0) !== 0;
   /** Pod addresses by pod uid, for status and the status.podIP field reference. */
   private readonly podIPs = new Map<string, string>();
+  private readonly sandboxes: PodSandboxes;
   private readonly net: Networking;
   /** Missing optional features are reported once per engine. */
   private readonly noticed = new Set<string>();
@@ -148,6 +123,13 @@ export class Engine {
     this.node = localNode({ dataRoot: path.dirname(opts.images.dir), since: rfc3339(), version: packageVersion(), maxPods });
     const log = opts.log ?? ((m: string) => process.stderr.write(`podrun: ${m}\n`));
     this.net = new Networking(opts.root.dir, network, (text) => this.notice(text));
+    this.sandboxes = new PodSandboxes({
+      net: this.net,
+      podIPs: this.podIPs,
+      volumes: (pod, paths) => prepareVolumes(pod, paths, this.objects, this.envSources(pod), (ref, dest, field) => this.imageVolume(ref, dest, field)),
+      rootless: this.rootless,
+      idMapping: opts.idMapping,
+    });
     this.events = new EventRecorder({ dirOf: (pod) => opts.root.podDir(podDirId(pod.metadata!.uid!)), log });
     this.ctx = {
       backoff: withDefaults(KUBELET_BACKOFF, opts.backoff),
@@ -161,7 +143,7 @@ export class Engine {
       resolveImage: (pod, c, event) => resolveImage(pod, c, { images: this.opts.images, secret: (ns, name) => this.objects.secret(ns, name), event }),
       envSources: (pod, container) => this.envSources(pod, container),
       event: (pod, type, reason, message, fieldPath) => this.recordEvent(pod, type, reason, message, fieldPath),
-      recreateSandbox: (w) => this.recreateSandbox(w),
+      recreateSandbox: (w) => this.sandboxes.recreate(w),
       // hostNetwork pods have the node's address, as on the kubelet.
       podIP: (pod) => (pod.spec?.hostNetwork ? this.ctx.hostIP : this.podIPs.get(pod.metadata?.uid ?? '')),
     };
@@ -505,7 +487,7 @@ export class Engine {
         throw new PodrunError('Unsupported', 'spec.hostPID: not supported by podrun: the pod shim is PID 1 of the pod', 'use shareProcessNamespace to share processes within the pod');
       }
       net = await this.net.prepare(id, pod, idmap);
-      const sandbox = await this.makeSandbox(id, pod, paths, net, tmpfs, volumes);
+      const sandbox = await this.sandboxes.make(id, pod, paths, net, tmpfs, volumes);
       const w = new PodWorker(this.ctx, id, paths, pod, state, sandbox, volumes);
       if (!(await w.attach())) throw new PodrunError('Internal', 'the pod shim did not accept a connection');
       this.workers.set(w.key, w);
@@ -518,7 +500,7 @@ export class Engine {
       const w = this.workers.get(`${ns}/${name}`);
       this.workers.delete(`${ns}/${name}`);
       if (w) await w.terminate(0).catch(() => undefined);
-      else await this.killSandboxAt(paths);
+      else await this.sandboxes.killAt(paths);
       this.net.undo(id, net, paths);
       this.podIPs.delete(uid);
       fs.rmSync(paths.dir, { recursive: true, force: true });
@@ -552,63 +534,6 @@ export class Engine {
       fs.writeFileSync(`${dest}/.complete`, '');
     }
     return `${dest}/root`;
-  }
-
-  /** The pod's sandbox on its prepared network: the shim in new namespaces, the address attached, /etc files written. */
-  private async makeSandbox(id: string, pod: Pod, paths: PodPaths, net: PreparedNetwork, tmpfs: { target: string; options: string }[], volumes: Map<string, PreparedVolume>): Promise<SandboxRecord> {
-    const sandbox = await createSandbox(paths, {
-      hostNetwork: !!pod.spec!.hostNetwork,
-      hostIPC: !!pod.spec!.hostIPC,
-      hostname: kernelHostname(pod),
-      idmap: net.idmap,
-      joinUserPidfd: net.join?.pidfd,
-      ports: net.shimPorts,
-      tmpfs: [{ target: paths.shm, options: 'mode=1777,size=65536k' }, ...tmpfs],
-      sysctls: shimSysctls(pod),
-      fsGroup: volumeOwnership(pod, volumes),
-    });
-    writeStateFile(paths.sandbox, JSON.stringify(sandbox) + '\n');
-    const podIPs = await this.net.attach(id, net, sandbox.pid, paths);
-    if (podIPs.length) this.podIPs.set(pod.metadata!.uid!, podIPs[0]);
-    // Written before any container starts, so /etc/hosts names the pod's own address.
-    writePodEtc(paths, pod, podIPs);
-    return sandbox;
-  }
-
-  /**
-   * A pod whose sandbox died (its shim killed) and whose restart policy wants it back: the old
-   * sandbox's address and ports are released and a new sandbox is made; volumes stay.
-   */
-  private async recreateSandbox(w: PodWorker): Promise<boolean> {
-    const uid = w.pod.metadata!.uid!;
-    await this.killSandboxAt(w.paths);
-    this.net.release(w.id, this.net.records(w.paths), [...this.podIPs.keys()].some((other) => other !== uid));
-    this.podIPs.delete(uid);
-    const { tmpfs, volumes } = prepareVolumes(w.pod, w.paths, this.objects, this.envSources(w.pod), (ref, dest, field) => this.imageVolume(ref, dest, field));
-    const idmap = this.rootless ? detectIdMap(this.opts.idMapping) : null;
-    const net = await this.net.prepare(w.id, w.pod, idmap);
-    try {
-      if (await w.adopt(await this.makeSandbox(w.id, w.pod, w.paths, net, tmpfs, volumes))) return true;
-      await this.killSandboxAt(w.paths);
-    } catch (e) {
-      this.net.undo(w.id, net, w.paths);
-      throw e;
-    }
-    this.net.undo(w.id, net, w.paths);
-    return false;
-  }
-
-  private async killSandboxAt(paths: PodPaths): Promise<void> {
-    try {
-      const sandbox = JSON.parse(fs.readFileSync(paths.sandbox, 'utf8')) as SandboxRecord;
-      const fd = openRecorded(sandbox);
-      if (fd !== undefined) {
-        native.pidfdSendSignal(fd, 9);
-        await reapChild(fd);
-      }
-    } catch {
-      /* no sandbox was made */
-    }
   }
 
   private worker(namespace: string, name: string): PodWorker {
