@@ -9,6 +9,8 @@ import type { Credentials } from '../image/registry';
 import { parseRemoteRef } from '../image/remote-ref';
 import type { ImageStore } from '../image/store';
 import type { ImageRecord } from '../image/types';
+import { backoffDelay, type BackoffPolicy } from './backoff';
+import type { ContainerHint } from './pod-state';
 
 export type ImageResolution = { ok: true; image: ImageRecord } | { ok: false; reason: 'ErrImagePull' | 'ErrImageNeverPull'; message: string };
 
@@ -88,4 +90,43 @@ export async function resolveImage(pod: Pod, c: Container, ctx: ImagePullContext
     ctx.event('Warning', 'Failed', 'Error: ErrImagePull');
     return { ok: false, reason: 'ErrImagePull', message };
   }
+}
+
+/** What pullWithBackoff needs of the pod worker. */
+export interface PullStepContext {
+  resolve(): Promise<ImageResolution>;
+  backoff: BackoffPolicy;
+  event(type: 'Normal' | 'Warning', reason: string, message: string): void;
+}
+
+/**
+ * One container's image for this sync, with the kubelet's image back-off: the image when present
+ * or pulled; otherwise none, the container's hint waiting with ErrImagePull (or
+ * ErrImageNeverPull) and then ImagePullBackOff until the next try, and when to sync again.
+ */
+export async function pullWithBackoff(c: Container, hint: ContainerHint, ctx: PullStepContext): Promise<{ image?: ImageRecord; wakeInMs?: number }> {
+  const until = hint.pullBackoffUntil ? Date.parse(hint.pullBackoffUntil) : 0;
+  if (until > Date.now()) {
+    if (hint.waiting?.reason !== 'ImagePullBackOff' && hint.waiting?.reason !== 'ErrImageNeverPull') {
+      ctx.event('Normal', 'BackOff', `Back-off pulling image "${c.image}"`);
+      ctx.event('Warning', 'Failed', 'Error: ImagePullBackOff');
+    }
+    if (hint.waiting?.reason !== 'ErrImageNeverPull') hint.waiting = { reason: 'ImagePullBackOff', message: `Back-off pulling image "${c.image}": ${hint.pullError ?? ''}` };
+    return { wakeInMs: until - Date.now() };
+  }
+  const r = await ctx.resolve();
+  if (r.ok) {
+    delete hint.pullFailures;
+    delete hint.pullError;
+    delete hint.pullBackoffUntil;
+    return { image: r.image };
+  }
+  hint.pullFailures = (hint.pullFailures ?? 0) + 1;
+  hint.pullError = `${r.reason}: ${r.message}`;
+  hint.waiting = { reason: r.reason, message: r.message };
+  const delay = Math.max(backoffDelay(ctx.backoff, hint.pullFailures), 1);
+  hint.pullBackoffUntil = new Date(Date.now() + delay).toISOString();
+  // ErrImagePull shows until the next sync, which finds the back-off running (ImagePullBackOff)
+  // and waits out the rest of it.
+  return { wakeInMs: Math.min(Math.floor(delay / 2), 1000) };
 }

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import type { Container, Pod, PodStatus } from 'kubernetes-types/core/v1';
 import { PodrunError } from '../errors';
 import type { ImageRecord } from '../image/types';
-import { buildContainerPlan, execIdentity, type ExecIdentity, type LogLimits, type RootfsDriver } from '../plan/container';
+import { buildContainerPlan, type ExecIdentity, type LogLimits, type RootfsDriver } from '../plan/container';
 import type { EnvSources } from '../plan/env';
 import { native } from '../native';
 import { openRecorded, reapChild, type SandboxRecord } from '../runtime/sandbox';
@@ -17,8 +17,10 @@ import { writeStateFile } from '../state/atomic-file';
 import type { PodPaths } from '../state/paths';
 import { notYetReaped } from '../state/process';
 import type { PreparedVolume } from '../volume/volumes';
-import { backoffDelay, goDuration, type BackoffPolicy } from './backoff';
-import { writePodState, type ContainerHint, type PodState } from './pod-state';
+import { goDuration, type BackoffPolicy } from './backoff';
+import { writePodState, type PodState } from './pod-state';
+import { prepareContainerFiles } from './container-files';
+import { pullWithBackoff } from './image-pull';
 import { computeStatus } from './status';
 import { runHook } from './hooks';
 import type { ImageResolution } from './image-pull';
@@ -524,44 +526,17 @@ export class PodWorker {
     this.timers.add(t);
   }
 
-  /**
-   * The image, present or pulled; undefined while it cannot be had, the container then waiting
-   * with ErrImagePull (or ErrImageNeverPull), and ImagePullBackOff until the next try.
-   */
-  private async pullStep(c: Container, hint: ContainerHint): Promise<ImageRecord | undefined> {
-    const until = hint.pullBackoffUntil ? Date.parse(hint.pullBackoffUntil) : 0;
-    if (until > Date.now()) {
-      if (hint.waiting?.reason !== 'ImagePullBackOff' && hint.waiting?.reason !== 'ErrImageNeverPull') {
-        this.event('Normal', 'BackOff', `Back-off pulling image "${c.image}"`, c);
-        this.event('Warning', 'Failed', 'Error: ImagePullBackOff', c);
-      }
-      if (hint.waiting?.reason !== 'ErrImageNeverPull') hint.waiting = { reason: 'ImagePullBackOff', message: `Back-off pulling image "${c.image}": ${hint.pullError ?? ''}` };
-      this.timerAt(until - Date.now());
-      return undefined;
-    }
-    const r = await this.ctx.resolveImage(this.pod, c, (type, reason, message) => this.event(type, reason, message, c));
-    if (r.ok) {
-      delete hint.pullFailures;
-      delete hint.pullError;
-      delete hint.pullBackoffUntil;
-      return r.image;
-    }
-    hint.pullFailures = (hint.pullFailures ?? 0) + 1;
-    hint.pullError = `${r.reason}: ${r.message}`;
-    hint.waiting = { reason: r.reason, message: r.message };
-    const delay = Math.max(backoffDelay(this.ctx.backoff, hint.pullFailures), 1);
-    hint.pullBackoffUntil = new Date(Date.now() + delay).toISOString();
-    // ErrImagePull shows until the next sync, which finds the back-off running (ImagePullBackOff)
-    // and waits out the rest of it.
-    this.timerAt(Math.min(Math.floor(delay / 2), 1000));
-    return undefined;
-  }
-
   /** Starts one container (pulling its image as its policy says); true once it runs. */
   private async start(s: ContainerStart): Promise<boolean> {
     const { container: c, field, attempt } = s;
     const hint = (this.state.containers[c.name] ??= {});
-    const image = await this.pullStep(c, hint);
+    const pulled = await pullWithBackoff(c, hint, {
+      resolve: () => this.ctx.resolveImage(this.pod, c, (type, reason, message) => this.event(type, reason, message, c)),
+      backoff: this.ctx.backoff,
+      event: (type, reason, message) => this.event(type, reason, message, c),
+    });
+    if (pulled.wakeInMs !== undefined) this.timerAt(pulled.wakeInMs);
+    const image = pulled.image;
     if (!image) return false;
     const driver = image.layers && this.shim ? await this.ctx.rootfsDriver(this.shim, image, `${this.paths.dir}/overlay-probe`, !!this.sandbox.idmap) : 'overlay';
     let plan;
@@ -594,20 +569,7 @@ export class PodWorker {
     hint.backoffFrom = s.backoffFrom;
     this.probeFailed.delete(c.name);
     this.persist();
-    const dir = this.paths.containerDir(c.name);
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    fs.mkdirSync(this.paths.rootfs(c.name), { recursive: true });
-    if (plan.ops[0].type === 'overlay' || plan.ops[0].type === 'fuse-overlayfs') {
-      fs.mkdirSync(plan.ops[0].upper, { recursive: true });
-      fs.mkdirSync(plan.ops[0].work, { recursive: true });
-    } else if (image.layers && plan.ops[0].type === 'bind') {
-      this.ctx.copyLayers(image, plan.ops[0].source);
-    }
-    writeStateFile(`${dir}/exec.json`, JSON.stringify(execIdentity(plan)) + '\n');
-    // The termination message file: any uid in the container may write it, as on the kubelet.
-    const tlog = this.paths.terminationLog(c.name, attempt);
-    fs.writeFileSync(tlog, '');
-    fs.chmodSync(tlog, 0o666);
+    await prepareContainerFiles(this.paths, c.name, attempt, plan, image, (img, dest) => this.ctx.copyLayers(img, dest));
     if (!this.shim) return false;
     this.event('Normal', 'Created', `Created container: ${c.name}`, c);
     try {
