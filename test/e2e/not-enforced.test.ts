@@ -4,6 +4,7 @@
 // condition; hostUsers: false for root's pods fails the sandbox (FailedCreatePodSandBox) rather
 // than run the pod with less isolation than it asked for.
 import t from 'tap';
+import { asRoot } from '../integration/harness';
 import { e2e, missingE2e, podYaml, SERVE } from './e2e-harness';
 
 const missing = missingE2e();
@@ -12,7 +13,6 @@ if (missing) {
   t.plan(0, missing);
   process.exit(0);
 }
-const asRoot = process.getuid?.() === 0;
 
 t.test('seccomp and AppArmor profiles, mount propagation: a Warning line at apply, and an event', async (t) => {
   const env = await e2e(t);

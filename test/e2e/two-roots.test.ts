@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import t from 'tap';
+import { asRoot } from '../integration/harness';
 import { e2e, missingE2e, podYaml, SERVE } from './e2e-harness';
 
 const missing = missingE2e();
@@ -14,7 +15,6 @@ if (missing) {
   t.plan(0, missing);
   process.exit(0);
 }
-const asRoot = process.getuid?.() === 0;
 
 t.test('two roots, one network namespace', async (t) => {
   const [a, b] = [await e2e(t), await e2e(t)];
