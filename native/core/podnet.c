@@ -9,7 +9,11 @@
 #include <linux/veth.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 
@@ -280,8 +284,64 @@ static int child (const struct pr_podnet_req *req, struct pr_error *err)
   return 0;
 }
 
+/* The helper when it needs no user namespace (rootful): a vfork-style child (CLONE_VM |
+ * CLONE_VFORK) on a stack of its own, which shares Node's memory instead of copying its page
+ * tables (a fork costs the copy, TLB shootdowns on every CPU running Node, and copy-on-write
+ * faults after), and writes its error straight into ours. The calling thread (a threadpool
+ * thread) waits until the child has exited. It cannot join a user namespace: setns refuses a
+ * process whose memory is shared, so the rootless case forks (pr_podnet_setup below). */
+struct vfork_args
+{
+  const struct pr_podnet_req *req;
+  struct pr_error *err;
+  int failed;
+};
+
+static int vfork_child (void *arg)
+{
+  /* --- child sharing Node's memory, all signals blocked: async-signal-safe only --- */
+  struct vfork_args *a = arg;
+  a->failed = child (a->req, a->err) < 0;
+  _exit (0);
+}
+
+#define VFORK_STACK (256 * 1024)
+
+static int podnet_setup_vfork (const struct pr_podnet_req *req, struct pr_error *err)
+{
+  char *stack = mmap (NULL, VFORK_STACK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+  if (stack == MAP_FAILED)
+    return pr_fail (err, errno, "mmap", "helper stack");
+  struct vfork_args a = { .req = req, .err = err, .failed = 1 };
+  struct pr_error child_err = { 0 };
+  a.err = &child_err;
+  int pidfd = -1;
+  sigset_t all, saved;
+  sigfillset (&all);
+  pthread_sigmask (SIG_SETMASK, &all, &saved);
+  /* exit signal 0: libuv never sees this child; it is collected through its pidfd. */
+  pid_t pid = clone (vfork_child, stack + VFORK_STACK, CLONE_VM | CLONE_VFORK | CLONE_PIDFD, &a, &pidfd);
+  int e = errno;
+  pthread_sigmask (SIG_SETMASK, &saved, NULL);
+  munmap (stack, VFORK_STACK);
+  if (pid < 0)
+    return pr_fail (err, e, "clone", "network helper");
+  siginfo_t si;
+  while (waitid ((idtype_t) P_PIDFD, (id_t) pidfd, &si, WEXITED | __WALL) < 0 && errno == EINTR)
+    ;
+  close (pidfd);
+  if (a.failed)
+    {
+      *err = child_err;
+      return -1;
+    }
+  return 0;
+}
+
 int pr_podnet_setup (const struct pr_podnet_req *req, struct pr_error *err)
 {
+  if (!req->host_join_user)
+    return podnet_setup_vfork (req, err);
   int report[2];
   if (pipe2 (report, O_CLOEXEC) < 0)
     return pr_fail (err, errno, "pipe2", NULL);

@@ -462,13 +462,15 @@ export class Engine {
     const uid = pod.metadata!.uid!;
     const id = podDirId(uid);
     const paths = new PodPaths(this.opts.root.podDir(id));
-    fs.mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
+    // Through the threadpool: a pod folder is a top-level folder for ext4's Orlov allocator
+    // (see StateRoot.init), whose choice of block group costs the kernel most of a millisecond.
+    await fs.promises.mkdir(paths.dir, { recursive: true, mode: 0o700 });
     let net: PreparedNetwork | undefined;
     try {
       await this.pullImageVolumes(pod);
       const { volumes, tmpfs, warnings } = prepareVolumes(pod, paths, this.objects, this.envSources(pod), (ref, dest, field) => this.imageVolume(ref, dest, field));
-      fs.mkdirSync(paths.shm, { mode: 0o1777 });
-      fs.chmodSync(paths.shm, 0o1777);
+      await fs.promises.mkdir(paths.shm, { mode: 0o1777 });
+      await fs.promises.chmod(paths.shm, 0o1777);
       if (wantsLimits(pod)) {
         this.cgroups ??= detectCgroupV2();
         if (!this.cgroups.available) this.notice(`resource limits are not enforced: ${this.cgroups.reason}; requests and limits still set qosClass and resourceFieldRef values`);
