@@ -34,6 +34,8 @@ interface Backend {
   createPod(pod: Pod): Promise<Pod>;
   getPod(namespace: string, name: string): Promise<Pod>;
   listPods(namespace?: string): Promise<Pod[]>;
+  /** The last objects of pods deleted in the past minute (for watch). */
+  listDeletedPods(namespace?: string): Promise<Pod[]>;
   deletePod(namespace: string, name: string, grace?: number): Promise<void>;
   addEphemeralContainer(namespace: string, name: string, container: EphemeralContainer): Promise<Pod>;
   deleteObject(kind: string, namespace: string, name: string): Promise<boolean>;
@@ -60,6 +62,9 @@ class LocalEngine implements Backend {
   }
   async listPods(namespace?: string) {
     return this.engine.listPods(namespace);
+  }
+  async listDeletedPods(namespace?: string) {
+    return this.engine.listDeletedPods(namespace);
   }
   deletePod(namespace: string, name: string, grace?: number) {
     return this.engine.deletePod(namespace, name, grace);
@@ -237,16 +242,18 @@ export class Podrun {
    * (WatchDiff). That works the same against the engine in this process and against
    * `podrun serve`, whose socket speaks plain request/response HTTP with no stream to keep open,
    * resume or reconnect. The cost: a change that comes and goes within one interval is not seen
-   * (a pod that starts and finishes in 100 ms may go from ADDED straight to Succeeded).
+   * (a pod that starts and finishes in 100 ms may go from ADDED straight to Succeeded). A pod's
+   * end is never missed: the engine keeps a deleted pod's last object for a minute, and the
+   * watch reports it (MODIFIED, its final phase) before DELETED.
    */
   async *watch(opts: WatchOptions = {}): AsyncGenerator<WatchEvent> {
     const diff = new WatchDiff();
     const interval = opts.intervalMs ?? 200;
     while (!opts.signal?.aborted) {
       const b = await this.backendFor();
-      const [pods, events] = await Promise.all([b.listPods(opts.namespace), b.listEvents(opts.namespace)]);
+      const [pods, events, deleted] = await Promise.all([b.listPods(opts.namespace), b.listEvents(opts.namespace), b.listDeletedPods(opts.namespace)]);
       if (opts.signal?.aborted) return;
-      yield* diff.next(pods, events);
+      yield* diff.next(pods, events, deleted);
       await pause(interval, opts.signal);
     }
   }

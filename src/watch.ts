@@ -1,6 +1,7 @@
 // What `Podrun.watch` reports between two looks at the pods and events: a Kubernetes watch's
 // ADDED / MODIFIED / DELETED for pods, and EVENT for each event recorded or updated. Pure: it
-// is given the lists and remembers only what it needs to compare the next ones.
+// is given the lists (and the last objects of pods deleted lately, so that a pod's end is shown
+// before it goes) and remembers only what it needs to compare the next ones.
 import type { Event, Pod } from 'kubernetes-types/core/v1';
 import type { WatchEvent } from './types';
 
@@ -20,7 +21,7 @@ export class WatchDiff {
    * pod while its uid is: one deleted and created again under its name is DELETED then ADDED.
    * It counts as MODIFIED when its metadata or status changed (the spec of a pod is fixed).
    */
-  next(pods: Pod[], events: Event[]): WatchEvent[] {
+  next(pods: Pod[], events: Event[], deleted: Pod[] = []): WatchEvent[] {
     const out: WatchEvent[] = [];
     const present = new Set<string>();
     for (const pod of pods) {
@@ -32,10 +33,15 @@ export class WatchDiff {
       else if (prev.seen !== seen) out.push({ type: 'MODIFIED', object: pod });
       this.pods.set(uid, { pod, seen });
     }
-    for (const [uid, { pod }] of this.pods) {
+    const last = new Map(deleted.map((p) => [p.metadata?.uid ?? `${p.metadata?.namespace}/${p.metadata?.name}`, p]));
+    for (const [uid, { pod, seen }] of this.pods) {
       if (present.has(uid)) continue;
       this.pods.delete(uid);
-      out.push({ type: 'DELETED', object: pod });
+      // How it ended (final phase, terminated states), if that was not seen yet: MODIFIED first,
+      // as an API server's watch delivers the kubelet's last status before the deletion.
+      const final = last.get(uid);
+      if (final && podFingerprint(final) !== seen) out.push({ type: 'MODIFIED', object: final });
+      out.push({ type: 'DELETED', object: final ?? pod });
     }
     const current = new Set<string>();
     for (const e of events) {

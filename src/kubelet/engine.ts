@@ -73,6 +73,8 @@ function checkImageRef(ref: string, field: string): void {
 
 /** How many pods of one apply are being made at once. */
 const APPLY_CONCURRENCY = 4;
+/** How long a deleted pod's last object is kept for watchers. */
+const DELETED_KEPT_MS = 60_000;
 
 /** fn over items, at most `limit` at a time; every outcome, in the items' order. */
 async function eachLimited<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<PromiseSettledResult<R>[]> {
@@ -101,6 +103,8 @@ export class Engine {
   private readonly rootless = (process.getuid?.() ?? 0) !== 0;
   /** Pod addresses by pod uid, for status and the status.podIP field reference. */
   private readonly podIPs = new Map<string, string>();
+  /** Pods deleted lately, by uid: their last object (listDeletedPods). */
+  private readonly deleted = new Map<string, { pod: Pod; at: number }>();
   private readonly sandboxes: PodSandboxes;
   private readonly net: Networking;
   /** Missing optional features are reported once per engine. */
@@ -584,7 +588,7 @@ export class Engine {
     const grace = gracePeriodSeconds ?? w.pod.spec?.terminationGracePeriodSeconds ?? 30;
     const records = this.net.records(w.paths);
     try {
-      await w.terminate(grace * 1000);
+      this.rememberDeleted(await w.terminate(grace * 1000));
       const uid = w.pod.metadata!.uid!;
       this.net.release(w.id, records, [...this.podIPs.keys()].some((other) => other !== uid));
     } finally {
@@ -594,6 +598,23 @@ export class Engine {
     }
     // What it held is free: a pending pod may fit now.
     if (this.pending.list().length) void this.retryScheduling();
+  }
+
+  /**
+   * Kept for watchers: a pod's last object (its final phase and terminated states) for a minute
+   * after it is gone, so that one who looks every so often sees how it ended before DELETED, as
+   * an API server's watch shows the kubelet's last status update before the deletion.
+   */
+  private rememberDeleted(pod: Pod): void {
+    const now = Date.now();
+    for (const [uid, d] of this.deleted) if (now - d.at > DELETED_KEPT_MS || this.deleted.size > 10_000) this.deleted.delete(uid);
+    this.deleted.set(pod.metadata!.uid!, { pod, at: now });
+  }
+
+  /** The last objects of pods deleted in the past minute, optionally of one namespace. */
+  listDeletedPods(namespace?: string): Pod[] {
+    const now = Date.now();
+    return [...this.deleted.values()].filter((d) => now - d.at <= DELETED_KEPT_MS && (namespace === undefined || d.pod.metadata?.namespace === namespace)).map((d) => d.pod);
   }
 
   /** Events, oldest first (by lastTimestamp), optionally of one namespace and one pod. */

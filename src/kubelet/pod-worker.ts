@@ -617,7 +617,8 @@ export class PodWorker {
   }
 
   /** Stops every container (SIGTERM, then SIGKILL after the grace period), ends the sandbox, removes the pod's files. */
-  async terminate(graceMs: number): Promise<void> {
+  /** Stops everything and removes the pod's folder; the pod's last object (final phase, terminated states). */
+  async terminate(graceMs: number): Promise<Pod> {
     this.deleting = true;
     this.prober.stopAll();
     this.stopTimers();
@@ -633,6 +634,8 @@ export class PodWorker {
       this.status();
       this.persist();
     }
+    // Taken while the records are still there: what a watcher is shown before the pod goes.
+    const last = this.toObject();
     const sandboxFd = openRecorded(this.sandbox);
     if (this.shim) {
       await this.shim.shutdown({ remove: [this.paths.volumesDir, `${this.paths.dir}/containers`] }).catch(() => undefined);
@@ -646,6 +649,7 @@ export class PodWorker {
     } catch (e) {
       throw new PodrunError('System', `removing ${this.paths.dir}: ${(e as Error).message}`);
     }
+    return last;
   }
 
   /** Lets go of the pod without stopping it (the process is going away; the shim stays). */

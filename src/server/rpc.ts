@@ -61,6 +61,8 @@ export function serveEngine(engine: Engine, socketPath: string): Promise<http.Se
           body = await engine.apply(((await readBody(req)) as { objects: KubeObject[] }).objects);
         } else if (req.method === 'POST' && resource === 'pods' && a === undefined) {
           body = await engine.createPod((await readBody(req)) as Pod);
+        } else if (req.method === 'GET' && resource === 'deletedpods' && a === undefined) {
+          body = engine.listDeletedPods(url.searchParams.get('namespace') ?? undefined);
         } else if (req.method === 'GET' && resource === 'pods' && a === undefined) {
           body = engine.listPods(url.searchParams.get('namespace') ?? undefined);
         } else if (req.method === 'GET' && resource === 'pods') {
@@ -146,6 +148,9 @@ export class EngineClient {
   }
   listPods(namespace?: string): Promise<Pod[]> {
     return this.call('GET', `/v1/pods${namespace === undefined ? '' : `?namespace=${encodeURIComponent(namespace)}`}`);
+  }
+  listDeletedPods(namespace?: string): Promise<Pod[]> {
+    return this.call('GET', `/v1/deletedpods${namespace === undefined ? '' : `?namespace=${encodeURIComponent(namespace)}`}`);
   }
   getPod(namespace: string, name: string): Promise<Pod> {
     return this.call('GET', `/v1/pods/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}`);

@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import t from 'tap';
-import { e2e, IMAGE, missingE2e, SERVE } from './e2e-harness';
+import { e2e, IMAGE, missingE2e, SERVE, sleep } from './e2e-harness';
 
 const missing = missingE2e();
 if (missing) {
@@ -54,6 +54,8 @@ ${sidecar('s1')}${sidecar('s2')}${sidecar('s3')}  containers:
   t.ok(await env.until('term', (p) => p.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True', 30_000), 'Ready');
   const watch = env.start(['get', 'pod', 'term', '-w', '-o', 'json']);
   t.equal(env.ok(['delete', 'pod', 'term']), 'pod "term" deleted\n');
+  // The watcher looks every 200 ms; the pod's end stays on show for a minute after it went.
+  for (let i = 0; i < 50 && !/"phase": "Succeeded"/.test(watch.output()); i++) await sleep(100);
   await watch.stop();
   const lines = fs.readFileSync(path.join(logDir, 'hooks'), 'utf8').trim().split('\n');
   t.equal(lines[0], 'app stopped', 'the app container stops first');
@@ -76,4 +78,7 @@ ${sidecar('s1')}${sidecar('s2')}${sidecar('s3')}  containers:
     seen.some((p) => p.metadata?.deletionTimestamp && p.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'False'),
     'a watcher sees the pod Terminating and not Ready',
   );
+  const final = seen.find((p) => (p as { status?: { phase?: string } }).status?.phase === 'Succeeded') as { status?: { containerStatuses?: { state?: { terminated?: { reason?: string } } }[] } } | undefined;
+  t.ok(final, 'and then how it ended: Succeeded (the app container stopped cleanly at SIGTERM)');
+  t.equal(final?.status?.containerStatuses?.[0]?.state?.terminated?.reason, 'Completed', 'with its terminated state');
 });

@@ -17,6 +17,15 @@ t.test('pods: everything ADDED first, then changes only', async (t) => {
   t.same(kinds(d.next([pod('web', 'u3', 'Pending')], [])), ['ADDED web Pending', 'DELETED web Running'], 'same name, new uid: another pod');
 });
 
+t.test("a deleted pod's last object: its end is MODIFIED before DELETED, once", async (t) => {
+  const d = new WatchDiff();
+  d.next([pod('job', 'u1', 'Running')], []);
+  t.same(kinds(d.next([], [], [pod('job', 'u1', 'Succeeded')])), ['MODIFIED job Succeeded', 'DELETED job Succeeded'], 'the final phase, then the deletion');
+  t.same(kinds(d.next([], [], [pod('job', 'u1', 'Succeeded')])), [], 'a pod already reported gone is not reported again');
+  d.next([pod('web', 'u2', 'Failed')], []);
+  t.same(kinds(d.next([], [], [pod('web', 'u2', 'Failed')])), ['DELETED web Failed'], 'an end already seen: only DELETED');
+});
+
 t.test('events: new and repeated ones, once each', async (t) => {
   const d = new WatchDiff();
   t.same(kinds(d.next([], [event('e1', 1)])), ['EVENT web.e1 x1']);
