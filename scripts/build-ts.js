@@ -1,0 +1,29 @@
+#!/usr/bin/env node
+// Compiles the TypeScript (tsc -p tsconfig.json) unless dist/ is newer than every source: npm
+// runs `prepare` on install, and again in the install npx makes on the first `npx podrun` in a
+// checkout; the quickstart compiles once.
+'use strict';
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const root = path.resolve(__dirname, '..');
+const stamp = path.join(root, 'dist', '.built');
+
+function newest(p) {
+  let st;
+  try {
+    st = fs.statSync(p);
+  } catch {
+    return 0;
+  }
+  if (!st.isDirectory()) return st.mtimeMs;
+  return Math.max(0, ...fs.readdirSync(p).map((n) => newest(path.join(p, n))));
+}
+
+const built = fs.existsSync(stamp) ? fs.statSync(stamp).mtimeMs : 0;
+const sources = Math.max(newest(path.join(root, 'src')), newest(path.join(root, 'tsconfig.json')), newest(path.join(root, 'package.json')));
+if (!process.env.PODRUN_FORCE_BUILD && built > 0 && built >= sources) process.exit(0);
+const r = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.json')], { cwd: root, stdio: 'inherit' });
+if (r.status !== 0) process.exit(r.status ?? 1);
+fs.writeFileSync(stamp, '');
