@@ -189,7 +189,7 @@ async function imageRows(ctx) {
     // The overlay itself: container start into a running pod through its shim (the mount of the
     // two layers, pivot_root and exec of /bin/true), as bench/podrun.js measures for one layer.
     const { ShimClient } = require(path.join(dist, 'runtime/shim-client'));
-    const { buildContainerPlan } = require(path.join(dist, 'plan/container'));
+    const { buildContainerPlan, KUBELET_LOG_LIMITS } = require(path.join(dist, 'plan/container'));
     const idle = await podrun.createPod({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'idle' }, spec: { terminationGracePeriodSeconds: 0, containers: [{ name: 'c', image: `${host}/bench/img:1`, imagePullPolicy: 'IfNotPresent', command: ['/bin/sleep', '100000'] }] } });
     const paths = new PodPaths(podrun.root.podDir(podDirId(idle.metadata.uid)));
     while (!fs.existsSync(paths.startRecord('c', 0))) await sleep(5);
@@ -201,10 +201,12 @@ async function imageRows(ctx) {
         const plan = buildContainerPlan({
           pod: idle, container: { name: `${prefix}${i + 1}`, image: `${host}/bench/img:1`, command: ['/bin/true'] }, field: 'bench', attempt: 0, image: img, rootfsDriver,
           volumes: new Map(), paths, idmap: sandbox.idmap, envSources: { configMap: () => undefined, secret: () => undefined, fieldRef: () => undefined },
+          logs: KUBELET_LOG_LIMITS,
         });
         fs.mkdirSync(plan.ops[0].upper, { recursive: true });
         fs.mkdirSync(plan.ops[0].work, { recursive: true });
         fs.mkdirSync(plan.root, { recursive: true });
+        fs.writeFileSync(paths.terminationLog(`${prefix}${i + 1}`, 0), '');
         const t0 = process.hrtime.bigint();
         await shim.start(plan);
         while (!fs.existsSync(plan.exitPath)) await new Promise((r) => setImmediate(r));
