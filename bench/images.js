@@ -106,6 +106,8 @@ async function imageRows(ctx) {
     if (!ctx.lib.which(cmd)) return [{ name: 'image pull', unit: 'pull ms', skipped: `${cmd} is not installed` }];
   }
   const dir = ctx.lib.tempDir('podrun-bench-img-');
+  /** What to undo if a step fails half-way (pods, engines). */
+  const cleanups = [];
   const { layout, bytes } = await buildLayout(ctx, dir);
   const port = await freePort();
   const host = `127.0.0.1:${port}`;
@@ -191,6 +193,11 @@ async function imageRows(ctx) {
     const { ShimClient } = require(path.join(dist, 'runtime/shim-client'));
     const { buildContainerPlan, KUBELET_LOG_LIMITS } = require(path.join(dist, 'plan/container'));
     const idle = await podrun.createPod({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'idle' }, spec: { terminationGracePeriodSeconds: 0, containers: [{ name: 'c', image: `${host}/bench/img:1`, imagePullPolicy: 'IfNotPresent', command: ['/bin/sleep', '100000'] }] } });
+    // A failure below must not leave the pod's shim running after its folder is gone.
+    cleanups.push(async () => {
+      await podrun.deletePod('idle', { gracePeriodSeconds: 0 }).catch(() => undefined);
+      await podrun.close();
+    });
     const paths = new PodPaths(podrun.root.podDir(podDirId(idle.metadata.uid)));
     while (!fs.existsSync(paths.startRecord('c', 0))) await sleep(5);
     const sandbox = JSON.parse(fs.readFileSync(paths.sandbox, 'utf8'));
@@ -221,12 +228,12 @@ async function imageRows(ctx) {
     if (fuse && !ctx.asRoot) fuseRow.skipped = '/dev/fuse is not open to this user';
     else if (fuse) fuseRow = { ...ctx.stats(fuseRow.name, await startsWith('f', { fuseOverlayfs: fuse }), 'fuse mount + pivot_root + /bin/true'), unit: 'rootfs ms' };
     shim.close();
-    await podrun.deletePod('idle', { gracePeriodSeconds: 0 });
-    await podrun.close();
+    await cleanups.pop()();
     rows.push({ ...ctx.stats('cp -a of the image (a copied rootfs)', copies, `${mib} MiB`), unit: 'rootfs ms' });
     rows.push({ ...ctx.stats('podrun container start on the layers (overlay)', starts, 'overlay of 2 layers + pivot_root + /bin/true'), unit: 'rootfs ms' });
     rows.push(fuseRow);
   } finally {
+    for (const c of cleanups.reverse()) await c();
     registry.kill('SIGKILL');
   }
   return rows;
