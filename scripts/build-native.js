@@ -5,6 +5,7 @@
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
+const { upToDate } = require('./newest');
 
 function findNodeGyp() {
   if (process.env.npm_config_node_gyp && fs.existsSync(process.env.npm_config_node_gyp)) {
@@ -25,24 +26,11 @@ function nodeDir() {
 
 const root = path.resolve(__dirname, '..');
 
-/** The newest modification time under `dir` (files only), 0 when there is none. */
-function newest(p) {
-  let st;
-  try {
-    st = fs.statSync(p);
-  } catch {
-    return 0;
-  }
-  if (!st.isDirectory()) return st.mtimeMs;
-  return Math.max(0, ...fs.readdirSync(p).map((n) => newest(path.join(p, n))));
-}
-
 // Built already and nothing changed since (a second `npm install`, or the install script npx
 // runs on the first `npx podrun` in a checkout): the quickstart builds once.
 const outputs = ['podrun.node', 'podrun-shim', 'podrun-payload'].map((f) => path.join(root, 'build', 'Release', f));
 const built = Math.min(...outputs.map((f) => (fs.existsSync(f) ? fs.statSync(f).mtimeMs : 0)));
-const sources = Math.max(newest(path.join(root, 'native')), newest(path.join(root, 'binding.gyp')));
-if (!process.env.PODRUN_FORCE_BUILD && built > 0 && built >= sources) {
+if (upToDate(built, [path.join(root, 'native'), path.join(root, 'binding.gyp')])) {
   console.log('podrun: native parts are up to date (PODRUN_FORCE_BUILD=1 rebuilds them)');
   process.exit(0);
 }

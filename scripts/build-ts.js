@@ -6,24 +6,13 @@
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
+const { upToDate } = require('./newest');
 
 const root = path.resolve(__dirname, '..');
 const stamp = path.join(root, 'dist', '.built');
 
-function newest(p) {
-  let st;
-  try {
-    st = fs.statSync(p);
-  } catch {
-    return 0;
-  }
-  if (!st.isDirectory()) return st.mtimeMs;
-  return Math.max(0, ...fs.readdirSync(p).map((n) => newest(path.join(p, n))));
-}
-
 const built = fs.existsSync(stamp) ? fs.statSync(stamp).mtimeMs : 0;
-const sources = Math.max(newest(path.join(root, 'src')), newest(path.join(root, 'tsconfig.json')), newest(path.join(root, 'package.json')));
-if (!process.env.PODRUN_FORCE_BUILD && built > 0 && built >= sources) process.exit(0);
+if (upToDate(built, [path.join(root, 'src'), path.join(root, 'tsconfig.json'), path.join(root, 'package.json')])) process.exit(0);
 const r = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.json')], { cwd: root, stdio: 'inherit' });
 if (r.status !== 0) process.exit(r.status ?? 1);
 fs.writeFileSync(stamp, '');
