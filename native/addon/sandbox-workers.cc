@@ -46,11 +46,21 @@ struct OwnedStrings {
   }
 };
 
-class SandboxWorker : public Napi::AsyncWorker {
+// A threadpool job answered with a Promise: rejected with the thrown error if one escapes.
+class PromiseWorker : public Napi::AsyncWorker {
+ public:
+  PromiseWorker(Napi::Env env, const char* name) : Napi::AsyncWorker(env, name), deferred_(Napi::Promise::Deferred::New(env)) {}
+  Napi::Promise Promise() { return deferred_.Promise(); }
+
+ protected:
+  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+  Napi::Promise::Deferred deferred_;
+};
+
+class SandboxWorker : public PromiseWorker {
  public:
   SandboxWorker(Napi::Env env, const Napi::Object& o)
-      : Napi::AsyncWorker(env, "podrun:createSandbox"),
-        deferred_(Napi::Promise::Deferred::New(env)),
+      : PromiseWorker(env, "podrun:createSandbox"),
         shim_(RequiredString(o, "shim")),
         hostname_(RequiredString(o, "hostname")),
         argv_(o, "argv"),
@@ -74,7 +84,6 @@ class SandboxWorker : public Napi::AsyncWorker {
     req_.n_keep = static_cast<int>(keep_.size());
   }
 
-  Napi::Promise Promise() { return deferred_.Promise(); }
 
  protected:
   void Execute() override { rc_ = pr_sandbox_clone(&req_, &out_, &err_); }
@@ -93,10 +102,8 @@ class SandboxWorker : public Napi::AsyncWorker {
     deferred_.Resolve(r);
   }
 
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
 
  private:
-  Napi::Promise::Deferred deferred_;
   std::string shim_, hostname_;
   OwnedStrings argv_, env_;
   std::vector<int> keep_;
@@ -106,11 +113,10 @@ class SandboxWorker : public Napi::AsyncWorker {
   int rc_ = 0;
 };
 
-class PodNetworkWorker : public Napi::AsyncWorker {
+class PodNetworkWorker : public PromiseWorker {
  public:
   PodNetworkWorker(Napi::Env env, const Napi::Object& o)
-      : Napi::AsyncWorker(env, "podrun:configurePodNetwork"),
-        deferred_(Napi::Promise::Deferred::New(env)),
+      : PromiseWorker(env, "podrun:configurePodNetwork"),
         bridge_(RequiredString(o, "bridge")),
         veth_(RequiredString(o, "hostVeth")) {
     std::string ip = RequiredString(o, "ip"), gw = RequiredString(o, "gateway");
@@ -130,7 +136,6 @@ class PodNetworkWorker : public Napi::AsyncWorker {
     pod_pidfd_ = RequiredInt(o, "podPidfd");
   }
 
-  Napi::Promise Promise() { return deferred_.Promise(); }
 
  protected:
   void Execute() override {
@@ -156,10 +161,8 @@ class PodNetworkWorker : public Napi::AsyncWorker {
       deferred_.Resolve(Env().Undefined());
   }
 
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
 
  private:
-  Napi::Promise::Deferred deferred_;
   std::string bridge_, veth_;
   pr_podnet_req req_ = {};
   pr_error err_ = {};
