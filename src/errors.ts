@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'System' // a kernel call failed (errno, syscall, path set)
   | 'Unsupported' // the machine lacks a feature
   | 'Timeout'
+  | 'Expired' // a watch asked to resume from a resourceVersion no longer kept (HTTP 410)
   | 'Internal';
 
 export class PodrunError extends Error {

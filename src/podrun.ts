@@ -27,15 +27,16 @@ import type { SandboxRecord } from './runtime/sandbox';
 import { EngineClient, serveEngine } from './server/rpc';
 import { defaultDataRoot, defaultRoot, PodPaths, StateRoot } from './state/paths';
 import type { ApplyResult, DeleteOptions, ExecOptions, ExecSession, ListEventsOptions, LogOptions, PodrunOptions, WaitOptions, WatchEvent, WatchOptions } from './types';
-import { pause, WatchDiff } from './watch';
+import { AsyncQueue } from './store/queue';
+import { INITIAL_EVENTS_END, type WatchLine, type WatchRequest } from './store/watch-stream';
 
 interface Backend {
   apply(objs: KubeObject[]): Promise<ApplyResult[]>;
   createPod(pod: Pod): Promise<Pod>;
   getPod(namespace: string, name: string): Promise<Pod>;
   listPods(namespace?: string): Promise<Pod[]>;
-  /** The last objects of pods deleted in the past minute (for watch). */
-  listDeletedPods(namespace?: string): Promise<Pod[]>;
+  /** The engine's watch, line by line (see WatchRequest); ends when the engine goes away. */
+  watch(req: WatchRequest, signal?: AbortSignal): AsyncGenerator<WatchLine>;
   deletePod(namespace: string, name: string, grace?: number): Promise<void>;
   addEphemeralContainer(namespace: string, name: string, container: EphemeralContainer): Promise<Pod>;
   deleteObject(kind: string, namespace: string, name: string): Promise<boolean>;
@@ -63,8 +64,23 @@ class LocalEngine implements Backend {
   async listPods(namespace?: string) {
     return this.engine.listPods(namespace);
   }
-  async listDeletedPods(namespace?: string) {
-    return this.engine.listDeletedPods(namespace);
+  /** Watches end when this engine closes. */
+  private readonly watches = new Set<AsyncQueue<WatchLine>>();
+  async *watch(req: WatchRequest, signal?: AbortSignal): AsyncGenerator<WatchLine> {
+    const lines = new AsyncQueue<WatchLine>();
+    if (signal?.aborted) return;
+    // Copies: what the watcher does with an object is not the store's business.
+    const stop = this.engine.watch(req, (line) => lines.push(structuredClone(line)));
+    const end = () => lines.end();
+    signal?.addEventListener('abort', end, { once: true });
+    this.watches.add(lines);
+    try {
+      yield* lines;
+    } finally {
+      stop();
+      this.watches.delete(lines);
+      signal?.removeEventListener('abort', end);
+    }
   }
   deletePod(namespace: string, name: string, grace?: number) {
     return this.engine.deletePod(namespace, name, grace);
@@ -88,7 +104,11 @@ class LocalEngine implements Backend {
     this.server.ref();
   }
   async close(): Promise<void> {
-    await new Promise<void>((r) => this.server.close(() => r()));
+    for (const w of this.watches) w.end();
+    const closed = new Promise<void>((r) => this.server.close(() => r()));
+    // Watch streams stay open until told: end them, or the server never closes.
+    this.server.closeAllConnections();
+    await closed;
     this.engine.close();
     fs.closeSync(this.lockFd);
   }
@@ -236,25 +256,69 @@ export class Podrun {
 
   /**
    * Pods as they change (ADDED, MODIFIED, DELETED) and events as they are recorded or repeat
-   * (EVENT), beginning with what exists now, until `signal` aborts or the loop is left.
-   *
-   * It polls: every 200 ms it lists pods and events and compares them with the previous look
-   * (WatchDiff). That works the same against the engine in this process and against
-   * `podrun serve`, whose socket speaks plain request/response HTTP with no stream to keep open,
-   * resume or reconnect. The cost: a change that comes and goes within one interval is not seen
-   * (a pod that starts and finishes in 100 ms may go from ADDED straight to Succeeded). A pod's
-   * end is never missed: the engine keeps a deleted pod's last object for a minute, and the
-   * watch reports it (MODIFIED, its final phase) before DELETED.
+   * (EVENT): first what exists now (or, given `resourceVersion`, the changes after it), then each
+   * change as the engine makes it, pushed through the store's watch, until `signal` aborts or the
+   * loop is left. A deleted pod shows its end (MODIFIED, its final phase) before DELETED.
    */
   async *watch(opts: WatchOptions = {}): AsyncGenerator<WatchEvent> {
-    const diff = new WatchDiff();
-    const interval = opts.intervalMs ?? 200;
-    while (!opts.signal?.aborted) {
+    const since = opts.resourceVersion === undefined ? undefined : Number(opts.resourceVersion);
+    for await (const line of this.watchLines({ namespace: opts.namespace, since }, opts.signal)) {
+      if (line.type !== 'BOOKMARK') yield line as unknown as WatchEvent;
+    }
+  }
+
+  /**
+   * The engine's watch, kept going as a reflector keeps it: when `podrun serve` goes away it is
+   * reached (or started) again and the watch resumes from the last resourceVersion seen; when
+   * that is too old (Expired) it lists again, and what the listing shows is turned into the
+   * changes the watcher missed (MODIFIED for what changed, DELETED for what is gone).
+   */
+  private async *watchLines(req: WatchRequest, signal?: AbortSignal): AsyncGenerator<WatchLine> {
+    let since = req.since;
+    // Objects the watcher has been told of, by uid: what a relisting is compared with.
+    const known = new Map<string, WatchLine>();
+    let relist: Set<string> | undefined;
+    while (!signal?.aborted) {
       const b = await this.backendFor();
-      const [pods, events, deleted] = await Promise.all([b.listPods(opts.namespace), b.listEvents(opts.namespace), b.listDeletedPods(opts.namespace)]);
-      if (opts.signal?.aborted) return;
-      yield* diff.next(pods, events, deleted);
-      await pause(interval, opts.signal);
+      try {
+        for await (let line of b.watch({ ...req, since }, signal)) {
+          const rv = line.object.metadata?.resourceVersion;
+          if (line.type === 'BOOKMARK') {
+            since = Number(rv);
+            if (relist && line.object.metadata?.annotations?.[INITIAL_EVENTS_END]) {
+              for (const [uid, last] of known) {
+                if (relist.has(uid) || last.type === 'EVENT') continue;
+                known.delete(uid);
+                yield { type: 'DELETED', object: last.object };
+              }
+              relist = undefined;
+            }
+            yield line;
+            continue;
+          }
+          if (rv) since = Number(rv);
+          const uid = line.object.metadata?.uid ?? `${line.object.kind}/${line.object.metadata?.namespace}/${line.object.metadata?.name}`;
+          if (relist) {
+            relist.add(uid);
+            const before = known.get(uid);
+            if (before && before.object.metadata?.resourceVersion === rv) continue;
+            if (before && line.type === 'ADDED') line = { type: 'MODIFIED', object: line.object };
+          }
+          if (line.type === 'DELETED') known.delete(uid);
+          else known.set(uid, line);
+          yield line;
+        }
+      } catch (e) {
+        if (signal?.aborted) return;
+        if (!(e instanceof PodrunError && e.code === 'Expired')) throw e;
+        since = undefined;
+        relist = new Set();
+        continue;
+      }
+      // The stream ended. This process's engine closed: so does the watch. podrun serve went
+      // away: reach it again (the CLI's way starts it again), resuming where the watch was.
+      if (signal?.aborted || !(b instanceof EngineClient)) return;
+      this.backend = undefined;
     }
   }
 
@@ -280,14 +344,48 @@ export class Podrun {
     return settled.map((r) => (r as PromiseFulfilledResult<{ kind: string; namespace: string; name: string; found: boolean }>).value);
   }
 
+  /** Resolves with the pod once `predicate` holds for it; NotFound when it is not there or goes, Timeout after `timeoutMs` (60 s). */
   async waitFor(name: string, predicate: (pod: Pod) => boolean, opts: WaitOptions = {}): Promise<Pod> {
-    const until = Date.now() + (opts.timeoutMs ?? 60_000);
-    for (;;) {
-      const pod = await this.getPod(name, opts.namespace);
-      if (predicate(pod)) return pod;
-      if (Date.now() > until) throw new PodrunError('Timeout', `timed out waiting for the condition on pods/${name}`);
-      await sleep(50);
+    const ac = new AbortController();
+    const timer = setTimeout(() => ac.abort(), opts.timeoutMs ?? 60_000);
+    let seen = false;
+    try {
+      for await (const line of this.watchLines({ namespace: opts.namespace ?? 'default', kinds: ['Pod'] }, ac.signal)) {
+        if (line.type === 'BOOKMARK') {
+          if (!seen) throw new NotFoundError('pods', name);
+          continue;
+        }
+        const pod = line.object as unknown as Pod;
+        if (pod.metadata?.name !== name) continue;
+        seen = line.type !== 'DELETED';
+        if (line.type === 'DELETED') throw new NotFoundError('pods', name);
+        if (predicate(pod)) return pod;
+      }
+    } finally {
+      clearTimeout(timer);
     }
+    throw new PodrunError('Timeout', `timed out waiting for the condition on pods/${name}`);
+  }
+
+  /** Resolves once the pod is gone: true, or false when it was not there; Timeout after `timeoutMs`. */
+  async waitDeleted(name: string, opts: WaitOptions = {}): Promise<boolean> {
+    const ac = new AbortController();
+    const timer = setTimeout(() => ac.abort(), opts.timeoutMs ?? 60_000);
+    let present = false;
+    try {
+      for await (const line of this.watchLines({ namespace: opts.namespace ?? 'default', kinds: ['Pod'] }, ac.signal)) {
+        if (line.type === 'BOOKMARK') {
+          if (!present) return false;
+          continue;
+        }
+        if (line.object.metadata?.name !== name) continue;
+        if (line.type === 'DELETED') return true;
+        present = true;
+      }
+    } finally {
+      clearTimeout(timer);
+    }
+    throw new PodrunError('Timeout', `timed out waiting for the condition on pods/${name}`);
   }
 
   private podPaths(pod: Pod): PodPaths {

@@ -94,6 +94,6 @@ export interface WatchOptions {
   namespace?: string;
   /** Ends the watch (the iterator finishes without an error). */
   signal?: AbortSignal;
-  /** Time between two looks; default 200 ms. */
-  intervalMs?: number;
+  /** Resume after this resourceVersion (one an earlier watch or object showed) instead of starting from a listing. */
+  resourceVersion?: string;
 }

@@ -20,7 +20,10 @@ import { resourceFieldValue } from '../plan/resources';
 import { detectIdMap } from '../runtime/idmap';
 import type { SandboxRecord } from '../runtime/sandbox';
 import { writeStateFile } from '../state/atomic-file';
-import { ObjectStore } from '../state/objects';
+import { importLegacyObjects } from '../store/legacy-objects';
+import { Store } from '../store/store';
+import { bookmark, watchFilter, type WatchLine, type WatchRequest } from '../store/watch-stream';
+import type { ObjectLookup } from '../volume/volumes';
 import { PodPaths, type StateRoot } from '../state/paths';
 import type { ApplyResult, IdMapping } from '../types';
 import { prepareVolumes, type PreparedVolume } from '../volume/volumes';
@@ -73,8 +76,6 @@ function checkImageRef(ref: string, field: string): void {
 
 /** How many pods of one apply are being made at once. */
 const APPLY_CONCURRENCY = 4;
-/** How long a deleted pod's last object is kept for watchers. */
-const DELETED_KEPT_MS = 60_000;
 
 /** fn over items, at most `limit` at a time; every outcome, in the items' order. */
 async function eachLimited<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<PromiseSettledResult<R>[]> {
@@ -96,15 +97,16 @@ async function eachLimited<T, R>(items: T[], limit: number, fn: (item: T) => Pro
 
 export class Engine {
   private readonly workers = new Map<string, PodWorker>();
-  readonly objects: ObjectStore;
+  /** Every object of this state root: pods (as the kubelet layer publishes them), ConfigMaps, Secrets, ... */
+  readonly store: Store;
+  /** ConfigMaps and Secrets by namespace and name, for volumes and env. */
+  private readonly objects: ObjectLookup;
   /** The events of this engine's pods (kubectl get events, describe's Events). */
   readonly events: EventRecorder;
   private readonly ctx: WorkerContext;
   private readonly rootless = (process.getuid?.() ?? 0) !== 0;
   /** Pod addresses by pod uid, for status and the status.podIP field reference. */
   private readonly podIPs = new Map<string, string>();
-  /** Pods deleted lately, by uid: their last object (listDeletedPods). */
-  private readonly deleted = new Map<string, { pod: Pod; at: number }>();
   private readonly sandboxes: PodSandboxes;
   private readonly net: Networking;
   /** Missing optional features are reported once per engine. */
@@ -119,7 +121,12 @@ export class Engine {
   private readonly binding = new Map<string, Pod>();
 
   constructor(private readonly opts: EngineOptions) {
-    this.objects = new ObjectStore(opts.root.objectsDir);
+    this.store = Store.open(opts.root.storeFile);
+    importLegacyObjects(opts.root.objectsDir, this.store);
+    this.objects = {
+      configMap: (ns, name) => this.store.get<ConfigMap>('ConfigMap', ns, name),
+      secret: (ns, name) => this.store.get<Secret>('Secret', ns, name),
+    };
     const network = opts.network ?? networkOptions(process.env, opts.root.dir);
     const cidr = network.cidr;
     // Every address of the pod network but its network, gateway and broadcast ones.
@@ -135,6 +142,8 @@ export class Engine {
       idMapping: opts.idMapping,
     });
     this.events = new EventRecorder({ dirOf: (pod) => opts.root.podDir(podDirId(pod.metadata!.uid!)), log });
+    // Events reach watchers in the store's sequence, beside the changes of the objects they are about.
+    this.events.on('event', (e) => this.store.publishVolatile(e as unknown as KubeObject));
     this.ctx = {
       backoff: withDefaults(KUBELET_BACKOFF, opts.backoff),
       logs: withDefaults(KUBELET_LOG_LIMITS, opts.logs),
@@ -150,6 +159,7 @@ export class Engine {
       recreateSandbox: (w) => this.sandboxes.recreate(w),
       // hostNetwork pods have the node's address, as on the kubelet.
       podIP: (pod) => (pod.spec?.hostNetwork ? this.ctx.hostIP : this.podIPs.get(pod.metadata?.uid ?? '')),
+      changed: (w) => void this.publish(w.toObject()),
     };
   }
 
@@ -301,6 +311,7 @@ export class Engine {
     // Addresses and publications whose pod is gone (a crash half-way) come back.
     this.net.reconcile([...this.workers.values()]);
     await Promise.all([...this.workers.values()].map((w) => w.settled()));
+    for (const p of this.pending.list()) this.publishPending(PendingPods.keyOf(p.pod));
   }
 
   async apply(objs: KubeObject[]): Promise<ApplyResult[]> {
@@ -314,8 +325,8 @@ export class Engine {
     for (const o of ordered) if (o.kind === 'Pod') this.precheckPod(o as unknown as Pod, objs);
     for (const o of ordered) {
       const base = { kind: o.kind, namespace: nsOf(o), name: o.metadata?.name ?? '' };
-      if (ObjectStore.handles(o.kind)) {
-        results.push({ ...base, action: this.objects.put(o) });
+      if (o.kind === 'ConfigMap' || o.kind === 'Secret') {
+        results.push({ ...base, action: this.store.apply(o).action });
       } else if (o.kind === 'Pod') {
         const key = `${base.namespace}/${base.name}`;
         const existing = this.workers.get(key);
@@ -326,6 +337,7 @@ export class Engine {
           const update = updatePod(waiting.pod, o as unknown as Pod);
           if (update.action === 'configured') {
             this.pending.replace({ ...waiting, pod: update.pod });
+            this.publishPending(key);
             await this.retryScheduling();
           }
           results.push({ ...base, action: update.action, ...said });
@@ -405,6 +417,7 @@ export class Engine {
     const ns = pod.metadata!.namespace!;
     this.events.record(pod, 'Normal', 'Scheduled', `Successfully assigned ${ns}/${pod.metadata!.name} to ${pod.spec!.nodeName}`, undefined, { component: 'default-scheduler' });
     this.pending.add(pod, paths, why, rfc3339());
+    this.publishPending(key);
     this.events.record(pod, 'Warning', why.reason, why.reason === 'FailedCreatePodSandBox' ? `Failed to create pod sandbox: ${why.message}` : why.message);
     return this.getPod(ns, pod.metadata!.name!);
   }
@@ -418,6 +431,7 @@ export class Engine {
       const verdict = scheduleOnto(pod, this.node, this.podsOnNode());
       if (verdict.ok) return this.bind(pod);
       this.pending.add(pod, paths, verdict, rfc3339());
+      this.publishPending(PendingPods.keyOf(pod));
       if (verdict.reason === 'Unschedulable') this.events.record(pod, 'Warning', 'FailedScheduling', verdict.message, undefined, { component: 'default-scheduler' });
       return undefined;
     });
@@ -447,6 +461,7 @@ export class Engine {
         if (!verdict.ok) {
           if (verdict.message !== p.verdict.message) {
             this.pending.replace({ ...p, verdict });
+            this.publishPending(key);
             if (verdict.reason === 'Unschedulable') this.events.record(p.pod, 'Warning', 'FailedScheduling', verdict.message, undefined, { component: 'default-scheduler' });
           }
           return undefined;
@@ -511,6 +526,7 @@ export class Engine {
       this.podIPs.delete(uid);
       fs.rmSync(paths.dir, { recursive: true, force: true });
       this.events.forget(`${ns}/${name}`);
+      if (this.store.get<Pod>('Pod', ns, name)?.metadata?.uid === uid) this.store.delete('Pod', ns, name);
       throw e;
     } finally {
       this.binding.delete(`${ns}/${name}`);
@@ -548,9 +564,22 @@ export class Engine {
     return w;
   }
 
+  /**
+   * Publishes a pod's object in the store (a new resourceVersion when it changed) and returns
+   * the stored one. The kubelet layer computes a pod's object; the store is where it is seen.
+   */
+  private publish(pod: Pod): Pod {
+    return this.store.mirror(pod as unknown as KubeObject) as unknown as Pod;
+  }
+
+  private publishPending(key: string): void {
+    const p = this.pending.get(key);
+    if (p) this.publish(PendingPods.toObject(p, this.ctx.hostIP));
+  }
+
   getPod(namespace: string, name: string): Pod {
     const waiting = this.pending.get(`${namespace}/${name}`);
-    return waiting ? PendingPods.toObject(waiting, this.ctx.hostIP) : this.worker(namespace, name).toObject();
+    return this.publish(waiting ? PendingPods.toObject(waiting, this.ctx.hostIP) : this.worker(namespace, name).toObject());
   }
 
   listPods(namespace?: string): Pod[] {
@@ -558,7 +587,7 @@ export class Engine {
     return all
       .filter((x) => namespace === undefined || x.key.startsWith(`${namespace}/`))
       .sort((a, b) => a.key.localeCompare(b.key))
-      .map((x) => x.get());
+      .map((x) => this.publish(x.get()));
   }
 
   /** The nodes of this cluster: this host. */
@@ -582,39 +611,47 @@ export class Engine {
   async deletePod(namespace: string, name: string, gracePeriodSeconds?: number): Promise<void> {
     if (this.pending.remove(`${namespace}/${name}`)) {
       this.events.forget(`${namespace}/${name}`);
+      this.store.delete('Pod', namespace, name);
       return;
     }
     const w = this.worker(namespace, name);
     const grace = gracePeriodSeconds ?? w.pod.spec?.terminationGracePeriodSeconds ?? 30;
     const records = this.net.records(w.paths);
     try {
-      this.rememberDeleted(await w.terminate(grace * 1000));
+      // How it ended (final phase, terminated states), then its deletion: a watcher sees both.
+      this.publish(await w.terminate(grace * 1000));
       const uid = w.pod.metadata!.uid!;
       this.net.release(w.id, records, [...this.podIPs.keys()].some((other) => other !== uid));
     } finally {
       this.podIPs.delete(w.pod.metadata!.uid!);
       this.workers.delete(w.key);
       this.events.forget(w.key);
+      if (this.store.get<Pod>('Pod', namespace, name)?.metadata?.uid === w.pod.metadata!.uid) this.store.delete('Pod', namespace, name);
     }
     // What it held is free: a pending pod may fit now.
     if (this.pending.list().length) void this.retryScheduling();
   }
 
   /**
-   * Kept for watchers: a pod's last object (its final phase and terminated states) for a minute
-   * after it is gone, so that one who looks every so often sees how it ended before DELETED, as
-   * an API server's watch shows the kubelet's last status update before the deletion.
+   * The watch of `req` (see WatchRequest): `fn` gets each line, the first ones before this
+   * returns; the function returned stops it. Throws Expired when `since` is no longer kept.
    */
-  private rememberDeleted(pod: Pod): void {
-    const now = Date.now();
-    for (const [uid, d] of this.deleted) if (now - d.at > DELETED_KEPT_MS || this.deleted.size > 10_000) this.deleted.delete(uid);
-    this.deleted.set(pod.metadata!.uid!, { pod, at: now });
-  }
-
-  /** The last objects of pods deleted in the past minute, optionally of one namespace. */
-  listDeletedPods(namespace?: string): Pod[] {
-    const now = Date.now();
-    return [...this.deleted.values()].filter((d) => now - d.at <= DELETED_KEPT_MS && (namespace === undefined || d.pod.metadata?.namespace === namespace)).map((d) => d.pod);
+  watch(req: WatchRequest, fn: (line: WatchLine) => void): () => void {
+    const filter = watchFilter(req);
+    const forward = (c: { type: WatchLine['type']; object: KubeObject }) => fn({ type: c.type, object: c.object } as WatchLine);
+    if (req.since !== undefined) {
+      const stop = this.store.watch(filter, forward, req.since);
+      fn(bookmark(this.store.resourceVersion, false));
+      return stop;
+    }
+    // What exists now, then the changes from here: all in this turn, so none falls between.
+    for (const kind of req.kinds ?? ['Pod', 'Event']) {
+      if (kind === 'Pod') for (const p of this.listPods(req.namespace)) fn({ type: 'ADDED', object: p as unknown as KubeObject });
+      else if (kind === 'Event') for (const e of this.events.list(req.namespace)) fn({ type: 'EVENT', object: e as unknown as KubeObject });
+      else for (const o of this.store.list(kind, req.namespace)) fn({ type: 'ADDED', object: o });
+    }
+    fn(bookmark(this.store.resourceVersion, true));
+    return this.store.watch(filter, forward);
   }
 
   /** Events, oldest first (by lastTimestamp), optionally of one namespace and one pod. */
@@ -623,11 +660,11 @@ export class Engine {
   }
 
   deleteObject(kind: string, namespace: string, name: string): boolean {
-    return this.objects.delete(kind, namespace, name);
+    return this.store.delete(kind, namespace, name) !== undefined;
   }
 
   getObject(kind: string, namespace: string, name: string): ConfigMap | Secret | undefined {
-    return this.objects.get(kind, namespace, name) as ConfigMap | Secret | undefined;
+    return this.store.get<ConfigMap | Secret>(kind, namespace, name);
   }
 
   /** Lets go of every pod; they keep running and a later engine re-attaches. */
@@ -635,14 +672,16 @@ export class Engine {
     this.net.close(this.workers.size);
     for (const w of this.workers.values()) w.dispose();
     this.workers.clear();
+    this.store.close();
   }
 
   /** `podrun system reset`: every pod at once (no grace), then everything of podrun's network. */
   async reset(): Promise<string[]> {
     for (const p of this.pending.list()) this.pending.remove(PendingPods.keyOf(p.pod));
+    this.store.clear(['Pod']);
     const pods = [...this.workers.values()];
     await Promise.all(pods.map((w) => this.deletePod(w.pod.metadata!.namespace!, w.pod.metadata!.name!, 0)));
-    const objects = this.objects.clear();
+    const objects = this.store.clear(['ConfigMap', 'Secret']);
     const removed = await this.net.reset();
     return [`${pods.length} pod(s)`, `${objects} ConfigMap/Secret object(s)`, ...removed];
   }

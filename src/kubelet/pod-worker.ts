@@ -48,6 +48,8 @@ export interface WorkerContext {
   event(pod: Pod, type: 'Normal' | 'Warning', reason: string, message: string, fieldPath?: string): void;
   /** Makes the lost sandbox of this pod again and attaches the worker to it; false when it cannot be. */
   recreateSandbox(w: PodWorker): Promise<boolean>;
+  /** The pod's object may have changed (a decision was carried out, it is being deleted): publish it. */
+  changed(w: PodWorker): void;
 }
 
 /** Init, app and ephemeral containers of a pod. */
@@ -61,6 +63,8 @@ export class PodWorker {
   private chain: Promise<void> = Promise.resolve();
   private readonly timers = new Set<NodeJS.Timeout>();
   private deleting = false;
+  /** Let go of (the engine is closing): nothing more is published. */
+  private disposed = false;
   private wake?: NodeJS.Timeout;
   /** Containers whose liveness or startup probe failed, by name: for which attempt, and which probe. */
   private readonly probeFailed = new Map<string, { attempt: number; kind: 'liveness' | 'startup' }>();
@@ -361,6 +365,7 @@ export class PodWorker {
       await this.decide();
     } finally {
       this.trackProbes();
+      if (!this.deleting && !this.disposed) this.ctx.changed(this);
     }
   }
 
@@ -625,6 +630,7 @@ export class PodWorker {
     await this.chain.catch(() => undefined);
     this.state.deletionTimestamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
     this.persist();
+    this.ctx.changed(this);
     await this.stopAll(graceMs);
     // Its last status, as the kubelet publishes it before the pod goes: a terminal phase, from
     // how the app containers ended (137 for one killed at the end of the grace period).
@@ -654,6 +660,7 @@ export class PodWorker {
 
   /** Lets go of the pod without stopping it (the process is going away; the shim stays). */
   dispose(): void {
+    this.disposed = true;
     this.prober.stopAll();
     this.stopTimers();
     this.shim?.removeAllListeners('close');

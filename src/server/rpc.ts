@@ -7,6 +7,8 @@ import type { KubeObject } from '../api/manifest';
 import { PodrunError, ValidationError, NotFoundError, type ErrorCode } from '../errors';
 import type { Engine } from '../kubelet/engine';
 import type { ApplyResult } from '../types';
+import { AsyncQueue } from '../store/queue';
+import type { WatchLine, WatchRequest } from '../store/watch-stream';
 
 interface WireError {
   code: ErrorCode;
@@ -31,7 +33,7 @@ function fromWire(w: WireError): PodrunError {
   return new PodrunError(w.code, w.message, w.hint);
 }
 
-const STATUS: Partial<Record<ErrorCode, number>> = { Invalid: 422, NotFound: 404, AlreadyExists: 409, Conflict: 409, Timeout: 504, Unsupported: 501 };
+const STATUS: Partial<Record<ErrorCode, number>> = { Invalid: 422, NotFound: 404, AlreadyExists: 409, Conflict: 409, Timeout: 504, Unsupported: 501, Expired: 410 };
 
 function readBody(req: http.IncomingMessage): Promise<unknown> {
   return new Promise((resolve, reject) => {
@@ -48,6 +50,28 @@ function readBody(req: http.IncomingMessage): Promise<unknown> {
   });
 }
 
+/** The watch as a stream of JSON lines, open until the client goes or the server closes. */
+function streamWatch(engine: Engine, url: URL, res: http.ServerResponse): void {
+  const q = url.searchParams;
+  const since = q.get('since');
+  const req: WatchRequest = {
+    ...(q.get('namespace') !== null ? { namespace: q.get('namespace')! } : {}),
+    ...(q.get('kinds') ? { kinds: q.get('kinds')!.split(',') } : {}),
+    ...(since !== null ? { since: Number(since) } : {}),
+  };
+  let head = false;
+  const send = (line: WatchLine) => {
+    if (!head) {
+      res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+      head = true;
+    }
+    res.write(JSON.stringify(line) + '\n');
+  };
+  // Throws (Expired) before anything is sent: the caller answers with the error.
+  const stop = engine.watch(req, send);
+  res.once('close', stop);
+}
+
 export function serveEngine(engine: Engine, socketPath: string): Promise<http.Server> {
   const server = http.createServer((req, res) => {
     void (async () => {
@@ -61,8 +85,9 @@ export function serveEngine(engine: Engine, socketPath: string): Promise<http.Se
           body = await engine.apply(((await readBody(req)) as { objects: KubeObject[] }).objects);
         } else if (req.method === 'POST' && resource === 'pods' && a === undefined) {
           body = await engine.createPod((await readBody(req)) as Pod);
-        } else if (req.method === 'GET' && resource === 'deletedpods' && a === undefined) {
-          body = engine.listDeletedPods(url.searchParams.get('namespace') ?? undefined);
+        } else if (req.method === 'GET' && resource === 'watch' && a === undefined) {
+          streamWatch(engine, url, res);
+          return;
         } else if (req.method === 'GET' && resource === 'pods' && a === undefined) {
           body = engine.listPods(url.searchParams.get('namespace') ?? undefined);
         } else if (req.method === 'GET' && resource === 'pods') {
@@ -149,8 +174,49 @@ export class EngineClient {
   listPods(namespace?: string): Promise<Pod[]> {
     return this.call('GET', `/v1/pods${namespace === undefined ? '' : `?namespace=${encodeURIComponent(namespace)}`}`);
   }
-  listDeletedPods(namespace?: string): Promise<Pod[]> {
-    return this.call('GET', `/v1/deletedpods${namespace === undefined ? '' : `?namespace=${encodeURIComponent(namespace)}`}`);
+  /** The engine's watch (WatchRequest), line by line, until the server ends it or `signal` aborts. */
+  async *watch(req: WatchRequest, signal?: AbortSignal): AsyncGenerator<WatchLine> {
+    const q = new URLSearchParams();
+    if (req.namespace !== undefined) q.set('namespace', req.namespace);
+    if (req.kinds) q.set('kinds', req.kinds.join(','));
+    if (req.since !== undefined) q.set('since', String(req.since));
+    const lines = new AsyncQueue<WatchLine>();
+    const r = http.request({ socketPath: this.socketPath, method: 'GET', path: `/v1/watch?${q.toString()}` }, (res) => {
+      res.setEncoding('utf8');
+      let rest = '';
+      if ((res.statusCode ?? 500) >= 400) {
+        res.on('data', (d: string) => (rest += d));
+        res.on('end', () => {
+          try {
+            lines.fail(fromWire((JSON.parse(rest) as { error: WireError }).error));
+          } catch {
+            lines.fail(new PodrunError('Internal', `podrun serve answered ${res.statusCode} without JSON`));
+          }
+        });
+        return;
+      }
+      res.on('data', (d: string) => {
+        const parts = (rest + d).split('\n');
+        rest = parts.pop()!;
+        for (const p of parts) if (p) lines.push(JSON.parse(p) as WatchLine);
+      });
+      res.on('end', () => lines.end());
+      res.on('error', () => lines.end());
+    });
+    r.on('error', (e) => lines.fail(new PodrunError('Internal', `cannot reach podrun serve at ${this.socketPath}: ${e.message}`)));
+    const abort = () => {
+      r.destroy();
+      lines.end();
+    };
+    if (signal?.aborted) return;
+    signal?.addEventListener('abort', abort, { once: true });
+    r.end();
+    try {
+      yield* lines;
+    } finally {
+      signal?.removeEventListener('abort', abort);
+      r.destroy();
+    }
   }
   getPod(namespace: string, name: string): Promise<Pod> {
     return this.call('GET', `/v1/pods/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}`);

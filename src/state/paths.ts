@@ -39,8 +39,13 @@ export class StateRoot {
   get podsDir(): string {
     return path.join(this.dir, 'pods');
   }
+  /** Where ConfigMaps and Secrets were kept before the store (read once, then removed). */
   get objectsDir(): string {
     return path.join(this.dir, 'objects');
+  }
+  /** The object store's log (src/store). */
+  get storeFile(): string {
+    return path.join(this.dir, 'store.jsonl');
   }
   get serveSocket(): string {
     return path.join(this.dir, 'serve.sock');
@@ -65,7 +70,6 @@ export class StateRoot {
     } catch {
       /* only a hint */
     }
-    fs.mkdirSync(this.objectsDir, { recursive: true, mode: 0o700 });
   }
 }
 

@@ -83,6 +83,10 @@ class FakePodrun {
     if (pred(p)) return p;
     throw new PodrunError('Timeout', 'timed out');
   }
+  async waitDeleted(name: string, opts: WaitOptions = {}): Promise<boolean> {
+    if (!this.pods.has(`${opts.namespace ?? 'default'}/${name}`)) return false;
+    throw new PodrunError('Timeout', 'timed out');
+  }
   async *logs(name: string, opts: LogOptions = {}): AsyncGenerator<string> {
     this.calls.push(`logs ${name} ${JSON.stringify(opts)}`);
     yield 'line 1';

@@ -3,7 +3,6 @@
 
 import type { Event, Pod } from 'kubernetes-types/core/v1';
 import { PodrunError } from '../../errors';
-import { podFingerprint } from '../../watch';
 import type { Command, CommandContext } from '../context';
 import { write } from '../context';
 import { eventCells, eventHeader, parseEventFieldSelector, renderEvents } from '../format-events';
@@ -43,7 +42,7 @@ function podPrinter(ctx: CommandContext, format: OutputFormat, all: boolean): (p
 async function watchPods(ctx: CommandContext, initial: Pod[], names: string[], format: OutputFormat, all: boolean, code: number): Promise<number> {
   const print = podPrinter(ctx, format, all);
   // The watch starts with every pod ADDED; those the listing showed as they are need no second line.
-  const shown = new Map(initial.map((p) => [p.metadata?.uid ?? '', podFingerprint(p)]));
+  const shown = new Map(initial.map((p) => [p.metadata?.uid ?? '', p.metadata?.resourceVersion]));
   if (initial.length > 0) await print(initial);
   else if (names.length === 0) await write(ctx.io.stderr, noResources(ctx, all));
   else return code;
@@ -52,9 +51,10 @@ async function watchPods(ctx: CommandContext, initial: Pod[], names: string[], f
     const pod = change.object;
     if (names.length > 0 && !names.includes(pod.metadata?.name ?? '')) continue;
     const uid = pod.metadata?.uid ?? '';
+    const listed = shown.has(uid);
     const before = shown.get(uid);
     shown.delete(uid);
-    if (change.type === 'ADDED' && before === podFingerprint(pod)) continue;
+    if (change.type === 'ADDED' && listed && before === pod.metadata?.resourceVersion) continue;
     await print([pod]);
   }
   return code;

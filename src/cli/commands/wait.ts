@@ -11,11 +11,6 @@ import { parseWaitFor } from '../wait-condition';
 
 /** kubectl waits a week when told a negative timeout: "practically forever". */
 const FOREVER_MS = 7 * 24 * 3600 * 1000;
-/** How often --for=delete looks again; deletion has no event in the API we use. */
-const DELETE_POLL_MS = 250;
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
 function timeoutMs(raw: string | undefined): number {
   if (raw === undefined) return 30_000;
   let ms: number;
@@ -31,15 +26,11 @@ const timedOut = (name: string): PodrunError => new PodrunError('Timeout', `time
 
 /** true when the pod went away within the time; false when it was never there. */
 async function waitDeleted(ctx: CommandContext, name: string, deadline: number): Promise<boolean> {
-  for (let first = true; ; first = false) {
-    try {
-      await ctx.podrun().getPod(name, ctx.namespace);
-    } catch (err) {
-      if (err instanceof PodrunError && err.code === 'NotFound') return !first;
-      throw err;
-    }
-    if (ctx.io.now() >= deadline) throw timedOut(name);
-    await sleep(Math.min(DELETE_POLL_MS, Math.max(0, deadline - ctx.io.now())));
+  try {
+    return await ctx.podrun().waitDeleted(name, { namespace: ctx.namespace, timeoutMs: Math.max(0, deadline - ctx.io.now()) });
+  } catch (err) {
+    if (err instanceof PodrunError && err.code === 'Timeout') throw timedOut(name);
+    throw err;
   }
 }
 
