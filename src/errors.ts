@@ -27,11 +27,20 @@ export class PodrunError extends Error {
 export class ValidationError extends PodrunError {
   readonly field: string;
   readonly detail: string;
-  constructor(field: string, detail: string) {
-    super('Invalid', field ? `${field}: ${detail}` : detail);
+  /** The object it is about, when known: the message then reads `Pod "web" is invalid: ...`. */
+  readonly object?: { kind: string; name: string };
+  constructor(field: string, detail: string, object?: { kind: string; name: string }) {
+    const text = field ? `${field}: ${detail}` : detail;
+    super('Invalid', object ? `${object.kind} "${object.name}" is invalid: ${text}` : text);
     this.name = 'ValidationError';
     this.field = field;
     this.detail = detail;
+    if (object) this.object = object;
+  }
+
+  /** The same error, naming the object it is about (once). */
+  about(kind: string, name: string): ValidationError {
+    return this.object ? this : new ValidationError(this.field, this.detail, { kind, name });
   }
 }
 
@@ -60,5 +69,23 @@ export class SystemError extends PodrunError {
     this.errno = errno;
     this.syscall = syscall;
     this.path = path;
+  }
+}
+
+/**
+ * Some objects of an apply failed (the others were applied): the message is the first
+ * failure's, and `results` has every object's outcome (ApplyResult, `error` on the failed).
+ */
+export class ApplyError extends PodrunError {
+  constructor(readonly results: import('./types').ApplyResult[]) {
+    const failed = results.filter((r) => r.error);
+    const first = failed[0]!.error!;
+    super(first.code, failed.length === 1 ? first.message : `${first.message} (and ${failed.length - 1} more failed)`, first.hint);
+    this.name = 'ApplyError';
+  }
+
+  /** The failures, each a typed error naming its object. */
+  get errors(): PodrunError[] {
+    return this.results.flatMap((r) => (r.error ? [r.error] : []));
   }
 }

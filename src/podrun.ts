@@ -9,7 +9,7 @@ import type * as http from 'node:http';
 import * as path from 'node:path';
 import type { EphemeralContainer, Event, Node, Pod } from 'kubernetes-types/core/v1';
 import { parseManifests, type KubeObject } from './api/manifest';
-import { NotFoundError, PodrunError } from './errors';
+import { ApplyError, NotFoundError, PodrunError } from './errors';
 import { pullImage, type PullOptions } from './image/pull';
 import { ImageStore } from './image/store';
 import type { ImageConfig, ImageRecord } from './image/types';
@@ -215,9 +215,15 @@ export class Podrun {
     await this.close();
   }
 
+  /**
+   * Creates or updates objects as `kubectl apply` does: each on its own. When any fails, the
+   * others are still applied and an ApplyError is thrown, with every object's outcome in `results`.
+   */
   async apply(input: string | KubeObject | KubeObject[], opts: { source?: string } = {}): Promise<ApplyResult[]> {
     const objs = typeof input === 'string' ? parseManifests(input, opts.source) : Array.isArray(input) ? input : [input];
-    return (await this.backendFor()).apply(objs);
+    const results = await (await this.backendFor()).apply(objs);
+    if (results.some((r) => r.error)) throw new ApplyError(results);
+    return results;
   }
 
   async createPod(pod: Pod): Promise<Pod> {

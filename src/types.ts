@@ -1,6 +1,7 @@
 // The public shapes of the Node API. Kubernetes objects come from kubernetes-types.
 import type { Event, Pod } from 'kubernetes-types/core/v1';
 import type { Readable, Writable } from 'node:stream';
+import type { PodrunError } from './errors';
 
 export type { Event, Pod };
 
@@ -28,8 +29,10 @@ export interface ApplyResult {
   kind: string;
   namespace: string;
   name: string;
-  /** kubectl's words: created, unchanged, configured */
-  action: 'created' | 'unchanged' | 'configured';
+  /** kubectl's words: created, unchanged, configured; failed with `error` set. */
+  action: 'created' | 'unchanged' | 'configured' | 'failed';
+  /** Why this object was not applied (the others were). */
+  error?: PodrunError;
   /** Fields accepted but not carried out (kubectl prints such server warnings as `Warning: ...`). */
   warnings?: string[];
 }

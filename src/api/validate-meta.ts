@@ -41,7 +41,7 @@ export function validateLabels(labels: Record<string, string> | undefined, path:
   }
 }
 
-function validateAnnotations(annotations: Record<string, string> | undefined, path: string, errs: ErrorList): void {
+export function validateAnnotations(annotations: Record<string, string> | undefined, path: string, errs: ErrorList): void {
   let size = 0;
   for (const [k, v] of Object.entries(annotations ?? {})) {
     // Annotation keys are qualified names in which case does not matter.

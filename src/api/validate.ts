@@ -3,7 +3,8 @@
 // Each check throws the first error, one line, like kubectl's first complaint about a manifest.
 
 import type { ConfigMap, Container, EphemeralContainer, Pod, Secret, Volume } from 'kubernetes-types/core/v1';
-import type { ValidationError } from '../errors';
+import { ValidationError } from '../errors';
+import { allKinds, kindInfo } from '../store/kinds';
 import { child, duplicate, index, notFound, unsupported, type ErrorList } from './field-errors';
 import { dropNulls, type KubeObject } from './manifest';
 import { dns1123Subdomain } from './names';
@@ -50,14 +51,31 @@ const KINDS: readonly KindRule[] = [
 
 /** The kinds validateObject accepts, in the order error messages list them. */
 export function supportedKinds(): string[] {
-  return [...new Set(KINDS.map((k) => k.kind))];
+  return [...new Set([...KINDS.map((k) => k.kind), ...allKinds().filter((k) => k.validate).map((k) => k.kind)])];
+}
+
+/** Kinds whose rules live with their row in the registry (src/store/kinds.ts). */
+function registryRule(kind: string): KindRule[] {
+  const info = kindInfo(kind);
+  if (!info?.validate) return [];
+  const validate = info.validate;
+  return [{ apiVersion: info.apiVersion, kind, schema: info.schema ?? 'object', validate: (obj, root, errs) => validateRooted(validate, obj, root, errs) }];
+}
+
+/** Runs a registry row's rules, which name fields from the object's root, under `root`. */
+function validateRooted(validate: (obj: KubeObject, errs: ErrorList) => void, obj: KubeObject, root: string, errs: ErrorList): void {
+  if (!root) return validate(obj, errs);
+  const own: ErrorList = [];
+  validate(obj, own);
+  for (const e of own) errs.push(new ValidationError(child(root, e.field), e.detail));
 }
 
 /** Every problem with one object, shape problems first; an object of the wrong shape gets no rule checks. */
 export function objectErrors(obj: KubeObject, docIndex?: number): ErrorList {
   const root = docIndex === undefined ? '' : `[${docIndex}]`;
   const errs: ErrorList = [];
-  const kindRules = KINDS.filter((k) => k.kind === obj.kind);
+  const builtIn = KINDS.filter((k) => k.kind === obj.kind);
+  const kindRules = builtIn.length ? builtIn : registryRule(obj.kind);
   if (kindRules.length === 0) return [unsupported(child(root, 'kind'), obj.kind, supportedKinds())];
   const rule = kindRules.find((k) => k.apiVersion === obj.apiVersion);
   if (!rule) return [unsupported(child(root, 'apiVersion'), obj.apiVersion, kindRules.map((k) => k.apiVersion))];

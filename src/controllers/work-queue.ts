@@ -65,6 +65,10 @@ export class WorkQueue {
     }
   }
 
+  get isIdle(): boolean {
+    return this.active === 0 && this.waiting.size === 0;
+  }
+
   /** Resolves when nothing is queued or running (tests and shutdown). */
   idle(): Promise<void> {
     if (this.active === 0 && this.waiting.size === 0) return Promise.resolve();

@@ -9,6 +9,7 @@ import { applyPodDefaults } from '../api/defaults';
 import { updatePod } from '../api/pod-update';
 import type { KubeObject } from '../api/manifest';
 import { validateManifestSet } from '../api/validate';
+import { applyEach, type PodApply } from '../store/apply';
 import { AlreadyExistsError, NotFoundError, PodrunError, ValidationError } from '../errors';
 import type { ImageStore } from '../image/store';
 import type { ImageRecord } from '../image/types';
@@ -314,50 +315,41 @@ export class Engine {
     for (const p of this.pending.list()) this.publishPending(PendingPods.keyOf(p.pod));
   }
 
-  async apply(objs: KubeObject[]): Promise<ApplyResult[]> {
-    validateManifestSet(objs);
-    const results: ApplyResult[] = [];
-    const creations: { key: string; pod: Pod }[] = [];
-    const nsOf = (o: KubeObject) => o.metadata?.namespace ?? 'default';
-    // Referenced objects first, so pods in the same file find them.
-    const ordered = [...objs.filter((o) => o.kind !== 'Pod'), ...objs.filter((o) => o.kind === 'Pod')];
-    // Check every pod before creating any, so a bad one leaves nothing half-applied.
-    for (const o of ordered) if (o.kind === 'Pod') this.precheckPod(o as unknown as Pod, objs);
-    for (const o of ordered) {
-      const base = { kind: o.kind, namespace: nsOf(o), name: o.metadata?.name ?? '' };
-      if (o.kind === 'ConfigMap' || o.kind === 'Secret') {
-        results.push({ ...base, action: this.store.apply(o).action });
-      } else if (o.kind === 'Pod') {
-        const key = `${base.namespace}/${base.name}`;
-        const existing = this.workers.get(key);
-        const waiting = this.pending.get(key);
-        const warnings = notEnforced(o as unknown as Pod);
-        const said = warnings.length ? { warnings } : {};
-        if (waiting) {
-          const update = updatePod(waiting.pod, o as unknown as Pod);
-          if (update.action === 'configured') {
-            this.pending.replace({ ...waiting, pod: update.pod });
-            this.publishPending(key);
-            await this.retryScheduling();
-          }
-          results.push({ ...base, action: update.action, ...said });
-        } else if (existing) {
-          const update = updatePod(existing.pod, o as unknown as Pod);
-          if (update.action === 'configured') existing.update(update.pod);
-          results.push({ ...base, action: update.action, ...said });
-        } else {
-          if (creations.some((c) => c.key === key)) throw new AlreadyExistsError('pods', base.name);
-          creations.push({ key, pod: o as unknown as Pod });
-          results.push({ ...base, action: 'created', ...said });
-        }
+  /** kubectl's apply: each object on its own (src/store/apply.ts); pods are decided here. */
+  apply(objs: KubeObject[]): Promise<ApplyResult[]> {
+    return applyEach(objs, {
+      store: this.store,
+      pod: (o) => this.applyPod(o as unknown as Pod),
+      // New pods start side by side, a few at a time, as a kubelet starts the pods bound to it
+      // (each failed pod undoes itself).
+      createAll: (creations) => eachLimited(creations, APPLY_CONCURRENCY, (c) => c()),
+    });
+  }
+
+  /** One pod of an apply: an update of the one there (or of one waiting to be scheduled), or a creation. */
+  private async applyPod(o: Pod): Promise<PodApply> {
+    const ns = o.metadata?.namespace ?? 'default';
+    const key = `${ns}/${o.metadata?.name ?? ''}`;
+    // The objects of the same apply that it may refer to are stored by now (they go first).
+    this.precheckPod(o, []);
+    const warnings = notEnforced(o);
+    const existing = this.workers.get(key);
+    const waiting = this.pending.get(key);
+    if (waiting) {
+      const update = updatePod(waiting.pod, o);
+      if (update.action === 'configured') {
+        this.pending.replace({ ...waiting, pod: update.pod });
+        this.publishPending(key);
+        await this.retryScheduling();
       }
+      return { action: update.action, warnings };
     }
-    // New pods start side by side, a few at a time, as a kubelet starts the pods bound to it;
-    // the first failure is reported once all have finished (each failed pod undoes itself).
-    const outcomes = await eachLimited(creations, APPLY_CONCURRENCY, (c) => this.createPod(c.pod));
-    const failed = outcomes.find((r) => r.status === 'rejected');
-    if (failed) throw failed.reason;
-    return results;
+    if (existing) {
+      const update = updatePod(existing.pod, o);
+      if (update.action === 'configured') existing.update(update.pod);
+      return { action: update.action, warnings };
+    }
+    return { create: () => this.createPod(o), warnings };
   }
 
   /** What can be known before anything is made: the images exist, and referenced objects do. */
@@ -379,12 +371,20 @@ export class Engine {
   }
 
   async createPod(input: Pod): Promise<Pod> {
-    validateManifestSet([{ ...(input as unknown as KubeObject), apiVersion: input.apiVersion ?? 'v1', kind: input.kind ?? 'Pod' }]);
+    try {
+      validateManifestSet([{ ...(input as unknown as KubeObject), apiVersion: input.apiVersion ?? 'v1', kind: input.kind ?? 'Pod' }]);
+    } catch (e) {
+      throw e instanceof ValidationError ? e.about('Pod', input.metadata?.name ?? '') : e;
+    }
     const defaulted = applyPodDefaults(input);
     const ns = defaulted.metadata!.namespace!;
     const name = defaulted.metadata!.name!;
     if (this.workers.has(`${ns}/${name}`) || this.pending.has(`${ns}/${name}`)) throw new AlreadyExistsError('pods', name);
-    this.precheckPod(defaulted, []);
+    try {
+      this.precheckPod(defaulted, []);
+    } catch (e) {
+      throw e instanceof ValidationError ? e.about('Pod', name) : e;
+    }
     const uid = crypto.randomUUID();
     const pod: Pod = {
       ...defaulted,

@@ -7,11 +7,14 @@
 // folder (events.jsonl: each recorded or folded event appended as a line, the last line of an
 // event winning) so that a new engine process shows the same history.
 // They go with the pod: deleting it removes its folder and, through forget(), its events.
+// Events about other objects (a ReplicaSet's SuccessfulCreate, a Deployment's scaling) are
+// kept in memory with the object, for as long as this engine runs.
 import * as crypto from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Event, Pod } from 'kubernetes-types/core/v1';
+import type { Event } from 'kubernetes-types/core/v1';
+import type { ObjectMeta } from 'kubernetes-types/meta/v1';
 import { appendRecord, readRecords } from '../state/record-log';
 
 export type EventType = 'Normal' | 'Warning';
@@ -23,9 +26,16 @@ export const MAX_EVENTS_PER_POD = 200;
 /** The events log is compacted past this size: a few times what MAX_EVENTS_PER_POD events take. */
 export const EVENTS_LOG_LIMIT = 512 * 1024;
 
+/** What an event is about: a pod (kind absent or Pod), or any other object. */
+export interface EventSubject {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: ObjectMeta;
+}
+
 export interface EventRecorderOptions {
-  /** The folder of a pod, where its events file lives. */
-  dirOf(pod: Pod): string;
+  /** The folder of a pod, where its events file lives; other objects' events are not written. */
+  dirOf(pod: EventSubject): string;
   /** source.host and reportingInstance; default os.hostname(). */
   host?: string;
   /** The clock (tests pass their own). */
@@ -43,7 +53,8 @@ export interface RecordOptions {
 }
 
 interface PodEvents {
-  dir: string;
+  /** The pod's folder; none for other objects. */
+  dir?: string;
   /** Ordered by last change, oldest first: the order in which the cap drops them. */
   events: Event[];
 }
@@ -56,6 +67,14 @@ function rfc3339(d: Date): string {
 /** The key under which a pod's events are kept: `namespace/name`, as PodWorker.key. */
 export function podKeyOf(namespace: string | undefined, name: string | undefined): string {
   return `${namespace ?? 'default'}/${name ?? ''}`;
+}
+
+const isPod = (o: EventSubject): boolean => !o.kind || o.kind === 'Pod';
+
+/** The key of an object's events: podKeyOf for pods, `Kind:namespace/name` for the rest. */
+export function subjectKeyOf(o: EventSubject): string {
+  const key = podKeyOf(o.metadata?.namespace, o.metadata?.name);
+  return isPod(o) ? key : `${o.kind}:${key}`;
 }
 
 /**
@@ -108,12 +127,11 @@ export class EventRecorder {
    * given (`spec.containers{web}`, `spec.initContainers{setup}`). Never throws: events are
    * informative, and a failed write must not fail the pod's work.
    */
-  record(pod: Pod, type: EventType, reason: string, message: string, fieldPath?: string, opts: RecordOptions = {}): void {
-    const meta = pod.metadata ?? {};
-    const key = podKeyOf(meta.namespace, meta.name);
+  record(pod: EventSubject, type: EventType, reason: string, message: string, fieldPath?: string, opts: RecordOptions = {}): void {
+    const key = subjectKeyOf(pod);
     let entry = this.pods.get(key);
     if (!entry) {
-      entry = { dir: this.opts.dirOf(pod), events: [] };
+      entry = { ...(isPod(pod) ? { dir: this.opts.dirOf(pod) } : {}), events: [] };
       this.pods.set(key, entry);
     }
     const when = this.now();
@@ -138,7 +156,7 @@ export class EventRecorder {
     this.emitter.emit('event', structuredClone(event));
   }
 
-  private make(pod: Pod, type: EventType, reason: string, message: string, fieldPath: string | undefined, component: string, when: Date): Event {
+  private make(pod: EventSubject, type: EventType, reason: string, message: string, fieldPath: string | undefined, component: string, when: Date): Event {
     const meta = pod.metadata ?? {};
     const ts = rfc3339(when);
     // client-go names an event after its object and the time in nanoseconds, in hex; the
@@ -149,7 +167,7 @@ export class EventRecorder {
       apiVersion: 'v1',
       kind: 'Event',
       metadata: { name: `${meta.name}.${nanos.toString(16).padStart(16, '0')}`, namespace: meta.namespace ?? 'default', uid: crypto.randomUUID(), creationTimestamp: ts },
-      involvedObject: { apiVersion: 'v1', kind: 'Pod', name: meta.name, namespace: meta.namespace ?? 'default', uid: meta.uid, ...(fieldPath ? { fieldPath } : {}) },
+      involvedObject: { apiVersion: pod.apiVersion ?? 'v1', kind: pod.kind ?? 'Pod', name: meta.name, namespace: meta.namespace ?? 'default', uid: meta.uid, ...(fieldPath ? { fieldPath } : {}) },
       reason,
       message,
       type,
@@ -164,8 +182,10 @@ export class EventRecorder {
   }
 
   private persist(key: string, entry: PodEvents, event: Event): void {
+    if (!entry.dir) return;
+    const dir = entry.dir;
     try {
-      appendRecord(path.join(entry.dir, EVENTS_FILE), event, () => entry.events, EVENTS_LOG_LIMIT);
+      appendRecord(path.join(dir, EVENTS_FILE), event, () => entry.events, EVENTS_LOG_LIMIT);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
         // The pod's folder is gone: the pod was deleted, and its events go with it.
@@ -196,12 +216,12 @@ export class EventRecorder {
   }
 
   /** Events, oldest change first, optionally of one namespace and one pod name. Copies. */
-  list(namespace?: string, podName?: string): Event[] {
+  list(namespace?: string, podName?: string, kind = 'Pod'): Event[] {
     const out: Event[] = [];
     for (const entry of this.pods.values()) {
       for (const e of entry.events) {
         if (namespace !== undefined && e.involvedObject.namespace !== namespace) continue;
-        if (podName !== undefined && e.involvedObject.name !== podName) continue;
+        if (podName !== undefined && (e.involvedObject.name !== podName || e.involvedObject.kind !== kind)) continue;
         out.push(e);
       }
     }

@@ -10,22 +10,23 @@ import type { ApplyResult } from '../types';
 import { AsyncQueue } from '../store/queue';
 import type { WatchLine, WatchRequest } from '../store/watch-stream';
 
-interface WireError {
+export interface WireError {
   code: ErrorCode;
   message: string;
   field?: string;
   detail?: string;
   hint?: string;
+  object?: { kind: string; name: string };
 }
 
-function toWire(e: unknown): WireError {
-  if (e instanceof ValidationError) return { code: e.code, message: e.message, field: e.field, detail: e.detail, hint: e.hint };
+export function toWire(e: unknown): WireError {
+  if (e instanceof ValidationError) return { code: e.code, message: e.message, field: e.field, detail: e.detail, hint: e.hint, ...(e.object ? { object: e.object } : {}) };
   if (e instanceof PodrunError) return { code: e.code, message: e.message, hint: e.hint };
   return { code: 'Internal', message: e instanceof Error ? e.message : String(e) };
 }
 
-function fromWire(w: WireError): PodrunError {
-  if (w.code === 'Invalid' && w.field !== undefined && w.detail !== undefined) return new ValidationError(w.field, w.detail);
+export function fromWire(w: WireError): PodrunError {
+  if (w.code === 'Invalid' && w.field !== undefined && w.detail !== undefined) return new ValidationError(w.field, w.detail, w.object);
   if (w.code === 'NotFound') {
     const m = /^(\S+) "(.*)" not found$/.exec(w.message);
     if (m) return new NotFoundError(m[1], m[2]);
@@ -82,7 +83,8 @@ export function serveEngine(engine: Engine, socketPath: string): Promise<http.Se
         if (parts[0] !== 'v1') throw new NotFoundError('path', url.pathname);
         const [, resource, a, b, c] = parts;
         if (req.method === 'POST' && resource === 'apply') {
-          body = await engine.apply(((await readBody(req)) as { objects: KubeObject[] }).objects);
+          const results = await engine.apply(((await readBody(req)) as { objects: KubeObject[] }).objects);
+          body = results.map((r) => (r.error ? { ...r, error: toWire(r.error) } : r));
         } else if (req.method === 'POST' && resource === 'pods' && a === undefined) {
           body = await engine.createPod((await readBody(req)) as Pod);
         } else if (req.method === 'GET' && resource === 'watch' && a === undefined) {
@@ -165,8 +167,9 @@ export class EngineClient {
   healthz(): Promise<{ ok: boolean; pid: number }> {
     return this.call('GET', '/v1/healthz');
   }
-  apply(objects: KubeObject[]): Promise<ApplyResult[]> {
-    return this.call('POST', '/v1/apply', { objects });
+  async apply(objects: KubeObject[]): Promise<ApplyResult[]> {
+    const results = await this.call<(Omit<ApplyResult, 'error'> & { error?: WireError })[]>('POST', '/v1/apply', { objects });
+    return results.map((r) => (r.error ? { ...r, error: fromWire(r.error) } : (r as ApplyResult)));
   }
   createPod(pod: Pod): Promise<Pod> {
     return this.call('POST', '/v1/pods', pod);

@@ -2,6 +2,18 @@
 // CLI's resource words (plural, singular, short names), whether objects live in a namespace,
 // and whether the store itself keeps them on disk come from here, so a new kind is a new row.
 
+import type { KubeObject } from '../api/manifest';
+import type { ErrorList } from '../api/field-errors';
+import type { Schema } from '../api/schema';
+
+/** One column of `get`'s table: kubectl's header, and the cell of an object. */
+export interface Column {
+  readonly header: string;
+  /** Only with `-o wide`. */
+  readonly wide?: boolean;
+  cell(o: KubeObject, now: number): string;
+}
+
 export interface KindInfo {
   readonly kind: string;
   readonly apiVersion: string;
@@ -14,6 +26,16 @@ export interface KindInfo {
    * folders (spec, decisions, records), which a new engine reads back and publishes again.
    */
   readonly durable: boolean;
+  /** The shape (unknown fields, types), checked before the rules; kinds validated in api/validate.ts leave it out. */
+  readonly schema?: Schema;
+  /** The API server's rules for a new object (field paths from the object's root). */
+  readonly validate?: (obj: KubeObject, errs: ErrorList) => void;
+  /** Rules for a change of a stored object (immutable fields). */
+  readonly validateUpdate?: (old: KubeObject, obj: KubeObject, errs: ErrorList) => void;
+  /** The API server's defaults, applied before validation. */
+  readonly defaults?: (obj: KubeObject) => KubeObject;
+  /** `get`'s columns after NAME (and NAMESPACE); kinds without them print NAME and AGE. */
+  readonly columns?: readonly Column[];
 }
 
 const ROWS: KindInfo[] = [

@@ -97,6 +97,13 @@ export class Store {
     return out.sort((a, b) => keyOf(a).localeCompare(keyOf(b))) as T[];
   }
 
+  /** Objects of every kind whose ownerReferences name `uid` (the garbage collector's question). */
+  dependents(uid: string): KubeObject[] {
+    const out: KubeObject[] = [];
+    for (const o of this.objects.values()) if ((o.metadata?.ownerReferences ?? []).some((r) => r.uid === uid)) out.push(o);
+    return out;
+  }
+
   private durable(kind: string): boolean {
     return !!this.log && kindInfo(kind)?.durable !== false;
   }
@@ -161,7 +168,7 @@ export class Store {
       ...(old.metadata?.deletionTimestamp ? { deletionTimestamp: old.metadata.deletionTimestamp } : {}),
     };
     if (!metadata.namespace) delete metadata.namespace;
-    if (!specChanged && userMeta(obj) === userMeta(old) && JSON.stringify(obj.status) === JSON.stringify(old.status)) return old as T;
+    if (!specChanged && userMeta({ ...obj, metadata }) === userMeta(old) && JSON.stringify(obj.status) === JSON.stringify(old.status)) return old as T;
     // The last finalizer removed from an object being deleted: it goes.
     if (metadata.deletionTimestamp && !(metadata.finalizers ?? []).length) {
       this.remove(old);

@@ -17,21 +17,39 @@ if (missing) {
 
 
 
-t.test('bad manifests: exit 1, one line on stderr naming the field, nothing created', async (t) => {
+t.test('bad manifests: exit 1, one line on stderr naming the object and field; the good object beside it applies', async (t) => {
   const env = await cliEnv(t);
-  for (const c of BAD_CASES) {
+  for (const [k, c] of BAD_CASES.entries()) {
     const file = path.join(env.dir, 'bad.yaml');
     fs.writeFileSync(file, `${good}---\n${c.yaml}`);
     const r = env.run(['apply', '-f', file]);
     t.equal(r.status, 1, `${c.what}: exit code 1`);
     const lines = r.stderr.split('\n').filter((l) => l !== '');
     t.equal(lines.length, 1, `${c.what}: a single line on stderr (${JSON.stringify(r.stderr)})`);
+    t.match(lines[0] ?? '', /^error: Pod "bad" is invalid: /, `${c.what}: it names the object`);
     t.match(lines[0] ?? '', c.field, `${c.what}: it names the field`);
+    t.equal(r.stdout, k === 0 ? 'pod/fine created\n' : 'pod/fine unchanged\n', `${c.what}: the good pod is applied`);
     const pods = path.join(env.root, 'pods');
-    t.same(fs.existsSync(pods) ? fs.readdirSync(pods) : [], [], `${c.what}: pods/ is empty`);
+    t.equal(fs.readdirSync(pods).length, 1, `${c.what}: only its folder under pods/`);
   }
   const get = env.run(['get', 'pods', '-o', 'name']);
-  t.equal(get.stdout.trim(), '', 'get pods lists nothing');
+  t.equal(get.stdout.trim(), 'pod/fine', 'get pods lists the good one only');
+});
+
+t.test('multi-document apply: a bad document and an unknown kind are reported by name, the others apply, exit 1', async (t) => {
+  const env = await cliEnv(t);
+  const file = path.join(env.dir, 'mixed.yaml');
+  const bad = BAD_CASES[0]!.yaml;
+  fs.writeFileSync(file, ['apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\ndata: {a: b}\n', bad, 'apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n', good].join('---\n'));
+  const r = env.run(['apply', '-f', file]);
+  t.equal(r.status, 1, 'exit code 1');
+  t.equal(r.stdout, 'configmap/settings created\npod/fine created\n', 'one line per object applied, in kubectl words');
+  t.match(r.stderr, /^error: Pod "bad" is invalid: spec\.containers\[1\]\.image: Required value$/m, 'the bad object by name');
+  t.match(r.stderr, /^error: resource mapping not found for name: "w" namespace: "": no matches for kind "Widget" in version "example.com\/v1"$/m, 'the unknown kind as kubectl says it');
+  t.match(r.stderr, /^ensure CRDs are installed first$/m);
+  const again = env.run(['apply', '-f', file]);
+  t.equal(again.stdout, 'configmap/settings unchanged\npod/fine unchanged\n', 'applied again: unchanged');
+  t.equal(again.status, 1);
 });
 
 t.test('apply, get, logs, exec, delete', async (t) => {

@@ -1,10 +1,11 @@
 // podrun apply -f FILE...: create or update the objects, one line per object in kubectl's words
-// (`pod/web created`, `configmap/cfg unchanged`). Each file is applied as one set, the unit in
-// which podrun validates manifests; a failing file is reported and the others still go ahead.
+// (`pod/web created`, `configmap/cfg unchanged`). Each object is applied on its own: one that
+// fails is reported on stderr by name, the others still apply, and the exit code is 1.
 
 import type { Command } from '../context';
 import { write } from '../context';
 import { applyNamespace, readManifests } from '../manifest-input';
+import { ApplyError } from '../../errors';
 import { formatError, usageError } from '../report-error';
 import { FILE_FLAGS } from './shared-flags';
 
@@ -27,16 +28,26 @@ export const applyCommand: Command = {
     let code = 0;
     for (const { source, objects } of sources) {
       if (objects.length === 0) continue;
+      let results;
       try {
-        const results = await ctx.podrun().apply(applyNamespace(objects, ctx.namespace, ctx.namespaceGiven), { source });
-        for (const r of results) {
-          // As kubectl shows the API server's warnings: on stderr, before the object's line.
-          for (const w of r.warnings ?? []) await write(ctx.io.stderr, `Warning: ${w}\n`);
+        results = await ctx.podrun().apply(applyNamespace(objects, ctx.namespace, ctx.namespaceGiven), { source });
+      } catch (err) {
+        if (!(err instanceof ApplyError)) {
+          await write(ctx.io.stderr, formatError(err, ctx.debug));
+          code = 1;
+          continue;
+        }
+        results = err.results;
+      }
+      for (const r of results) {
+        // As kubectl shows the API server's warnings: on stderr, before the object's line.
+        for (const w of r.warnings ?? []) await write(ctx.io.stderr, `Warning: ${w}\n`);
+        if (r.error) {
+          await write(ctx.io.stderr, formatError(r.error, ctx.debug));
+          code = 1;
+        } else {
           await write(ctx.io.stdout, `${r.kind.toLowerCase()}/${r.name} ${r.action}\n`);
         }
-      } catch (err) {
-        await write(ctx.io.stderr, formatError(err, ctx.debug));
-        code = 1;
       }
     }
     return code;

@@ -1,0 +1,5 @@
+// Every kind beyond Pod, ConfigMap and Secret registers itself on import: importing this file
+// makes them all known to the store, validation and the CLI.
+import './replica-set';
+import './replication-controller';
+import './deployment';
