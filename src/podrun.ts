@@ -28,6 +28,8 @@ import { EngineClient, serveEngine } from './server/rpc';
 import { defaultDataRoot, defaultRoot, PodPaths, StateRoot } from './state/paths';
 import type { ApplyResult, DeleteOptions, ExecOptions, ExecSession, ListEventsOptions, LogOptions, PodrunOptions, WaitOptions, WatchEvent, WatchOptions } from './types';
 import { AsyncQueue } from './store/queue';
+import type { PropagationPolicy } from './controllers/garbage-collector';
+import { kindForWord } from './store/kinds';
 import { INITIAL_EVENTS_END, type WatchLine, type WatchRequest } from './store/watch-stream';
 
 interface Backend {
@@ -39,7 +41,11 @@ interface Backend {
   watch(req: WatchRequest, signal?: AbortSignal): AsyncGenerator<WatchLine>;
   deletePod(namespace: string, name: string, grace?: number): Promise<void>;
   addEphemeralContainer(namespace: string, name: string, container: EphemeralContainer): Promise<Pod>;
-  deleteObject(kind: string, namespace: string, name: string): Promise<boolean>;
+  deleteObject(kind: string, namespace: string, name: string, policy?: PropagationPolicy): Promise<boolean>;
+  getObject(kind: string, namespace: string, name: string): Promise<KubeObject>;
+  listObjects(kind: string, namespace?: string): Promise<KubeObject[]>;
+  scale(kind: string, namespace: string, name: string, replicas: number): Promise<KubeObject>;
+  updateObject(obj: KubeObject): Promise<KubeObject>;
   listEvents(namespace?: string, pod?: string): Promise<Event[]>;
   listNodes(): Promise<Node[]>;
   reset(): Promise<string[]>;
@@ -88,8 +94,20 @@ class LocalEngine implements Backend {
   addEphemeralContainer(namespace: string, name: string, container: EphemeralContainer) {
     return this.engine.addEphemeralContainer(namespace, name, container);
   }
-  async deleteObject(kind: string, namespace: string, name: string) {
-    return this.engine.deleteObject(kind, namespace, name);
+  async deleteObject(kind: string, namespace: string, name: string, policy?: PropagationPolicy) {
+    return this.engine.deleteObject(kind, namespace, name, policy);
+  }
+  async getObject(kind: string, namespace: string, name: string) {
+    return structuredClone(this.engine.getObject(kind, namespace, name));
+  }
+  async listObjects(kind: string, namespace?: string) {
+    return structuredClone(this.engine.listObjects(kind, namespace));
+  }
+  async scale(kind: string, namespace: string, name: string, replicas: number) {
+    return structuredClone(this.engine.scale(kind, namespace, name, replicas));
+  }
+  async updateObject(obj: KubeObject) {
+    return structuredClone(this.engine.updateObject(obj));
   }
   async listEvents(namespace?: string, pod?: string) {
     return this.engine.listEvents(namespace, pod);
@@ -255,6 +273,52 @@ export class Podrun {
     return (await this.backendFor()).listNodes();
   }
 
+  /**
+   * One object of any kind podrun keeps (`Deployment`, `deploy`, `deployments`, ...).
+   * NotFound when there is none of that name.
+   */
+  async get<T = KubeObject>(kind: string, name: string, opts: { namespace?: string } = {}): Promise<T> {
+    return (await (await this.backendFor()).getObject(kindName(kind), opts.namespace ?? 'default', name)) as T;
+  }
+
+  /** The objects of a kind, of one namespace or (namespace undefined) all, in name order. */
+  async list<T = KubeObject>(kind: string, opts: { namespace?: string } = {}): Promise<T[]> {
+    return (await (await this.backendFor()).listObjects(kindName(kind), opts.namespace)) as T[];
+  }
+
+  /**
+   * Deletes an object; what it owns goes as `propagationPolicy` says: Background (default,
+   * kubectl's --cascade=background), Foreground (the object waits for its dependents) or Orphan.
+   * Pods go through deletePod. Resolves false when there was none.
+   */
+  async delete(kind: string, name: string, opts: { namespace?: string; propagationPolicy?: PropagationPolicy; gracePeriodSeconds?: number } = {}): Promise<boolean> {
+    const k = kindName(kind);
+    const b = await this.backendFor();
+    if (k === 'Pod') {
+      try {
+        await b.deletePod(opts.namespace ?? 'default', name, opts.gracePeriodSeconds);
+        return true;
+      } catch (e) {
+        if (e instanceof NotFoundError) return false;
+        throw e;
+      }
+    }
+    return b.deleteObject(k, opts.namespace ?? 'default', name, opts.propagationPolicy);
+  }
+
+  /** Sets the replicas of a Deployment, ReplicaSet, ReplicationController or StatefulSet (`kubectl scale`). */
+  async scale<T = KubeObject>(kind: string, name: string, replicas: number, opts: { namespace?: string } = {}): Promise<T> {
+    return (await (await this.backendFor()).scale(kindName(kind), opts.namespace ?? 'default', name, replicas)) as T;
+  }
+
+  /**
+   * Replaces an object read before (its resourceVersion guards against a change in between:
+   * Conflict). Pods change through apply; other kinds here or through apply.
+   */
+  async update<T extends KubeObject>(obj: T): Promise<T> {
+    return (await (await this.backendFor()).updateObject(obj)) as T;
+  }
+
   /** Events about pods (core/v1 Event), oldest first by lastTimestamp. */
   async listEvents(opts: ListEventsOptions = {}): Promise<Event[]> {
     return (await this.backendFor()).listEvents(opts.namespace, opts.pod);
@@ -268,7 +332,8 @@ export class Podrun {
    */
   async *watch(opts: WatchOptions = {}): AsyncGenerator<WatchEvent> {
     const since = opts.resourceVersion === undefined ? undefined : Number(opts.resourceVersion);
-    for await (const line of this.watchLines({ namespace: opts.namespace, since }, opts.signal)) {
+    const kinds = opts.kinds?.map(kindName);
+    for await (const line of this.watchLines({ namespace: opts.namespace, since, ...(kinds ? { kinds } : {}) }, opts.signal)) {
       if (line.type !== 'BOOKMARK') yield line as unknown as WatchEvent;
     }
   }
@@ -601,6 +666,13 @@ export class Podrun {
     this.backend = undefined;
     if (local) await local.close();
   }
+}
+
+/** The kind a word names (`deploy`, `Deployment`, `replicasets`); Invalid when none. */
+function kindName(word: string): string {
+  const info = kindForWord(word);
+  if (!info) throw new PodrunError('Invalid', `the server doesn't have a resource type "${word}"`);
+  return info.kind;
 }
 
 export type { ImageConfig, ImageRecord };

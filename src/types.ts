@@ -90,13 +90,15 @@ export interface ListEventsOptions {
  * One change seen by `watch`, in the words of a Kubernetes watch: a pod ADDED, MODIFIED or
  * DELETED (the object as last seen), or an EVENT recorded or updated (count, lastTimestamp).
  */
-export type WatchEvent = { type: 'ADDED' | 'MODIFIED' | 'DELETED'; object: Pod } | { type: 'EVENT'; object: Event };
+export type WatchEvent<T = Pod> = { type: 'ADDED' | 'MODIFIED' | 'DELETED'; object: T } | { type: 'EVENT'; object: Event };
 
 export interface WatchOptions {
   /** Only pods and events of this namespace; all namespaces when absent. */
   namespace?: string;
   /** Ends the watch (the iterator finishes without an error). */
   signal?: AbortSignal;
+  /** The kinds to watch (`Pod`, `Deployment`, `rs`, `Event`, ...); pods and events when absent. */
+  kinds?: string[];
   /** Resume after this resourceVersion (one an earlier watch or object showed) instead of starting from a listing. */
   resourceVersion?: string;
 }

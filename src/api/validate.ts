@@ -85,6 +85,15 @@ export function objectErrors(obj: KubeObject, docIndex?: number): ErrorList {
   return errs;
 }
 
+/** Only the shape of one object (unknown fields, types): what must hold before defaults apply. */
+export function shapeErrors(obj: KubeObject): ErrorList {
+  const builtIn = KINDS.filter((k) => k.kind === obj.kind);
+  const rule = (builtIn.length ? builtIn : registryRule(obj.kind)).find((k) => k.apiVersion === obj.apiVersion);
+  const errs: ErrorList = [];
+  if (rule) checkSchema(obj, rule.schema, '', errs);
+  return errs;
+}
+
 /** Validates one object; throws the first error. `docIndex` prefixes field paths (`[1].spec...`). */
 export function validateObject(obj: KubeObject, docIndex?: number): void {
   throwFirst(objectErrors(obj, docIndex));

@@ -23,6 +23,14 @@ import type { SandboxRecord } from '../runtime/sandbox';
 import { writeStateFile } from '../state/atomic-file';
 import { importLegacyObjects } from '../store/legacy-objects';
 import { Store } from '../store/store';
+import '../api/kinds';
+import { allKinds, kindInfo } from '../store/kinds';
+import type { ControllerContext } from '../controllers/context';
+import { DeploymentController } from '../controllers/deployment';
+import { GarbageCollector, type PropagationPolicy } from '../controllers/garbage-collector';
+import { ControllerManager } from '../controllers/manager';
+import { ReplicaSetController } from '../controllers/replica-set';
+import type { ObjectMeta } from 'kubernetes-types/meta/v1';
 import { bookmark, watchFilter, type WatchLine, type WatchRequest } from '../store/watch-stream';
 import type { ObjectLookup } from '../volume/volumes';
 import { PodPaths, type StateRoot } from '../state/paths';
@@ -75,6 +83,17 @@ function checkImageRef(ref: string, field: string): void {
   }
 }
 
+/** The component that reports a controller's events (kubectl's From column). */
+const CONTROLLER_COMPONENTS: Record<string, string> = {
+  ReplicaSet: 'replicaset-controller',
+  ReplicationController: 'replication-controller',
+  Deployment: 'deployment-controller',
+  Job: 'job-controller',
+  CronJob: 'cronjob-controller',
+  DaemonSet: 'daemonset-controller',
+  StatefulSet: 'statefulset-controller',
+};
+
 /** How many pods of one apply are being made at once. */
 const APPLY_CONCURRENCY = 4;
 
@@ -120,6 +139,12 @@ export class Engine {
   private scheduling: Promise<unknown> = Promise.resolve();
   /** Pods bound to this node whose worker does not exist yet: they hold resources too. */
   private readonly binding = new Map<string, Pod>();
+  /** Deletions under way, by namespace/name: a second delete waits for the first. */
+  private readonly deletions = new Map<string, Promise<void>>();
+  /** What the controllers may do (write objects, create and delete pods through this engine). */
+  private readonly controllerCtx: ControllerContext;
+  readonly gc: GarbageCollector;
+  private readonly controllers: ControllerManager;
 
   constructor(private readonly opts: EngineOptions) {
     this.store = Store.open(opts.root.storeFile);
@@ -162,6 +187,29 @@ export class Engine {
       podIP: (pod) => (pod.spec?.hostNetwork ? this.ctx.hostIP : this.podIPs.get(pod.metadata?.uid ?? '')),
       changed: (w) => void this.publish(w.toObject()),
     };
+    this.controllerCtx = {
+      store: this.store,
+      createPod: (pod) => this.createPod(pod),
+      deletePod: (ns, name, grace) => {
+        this.deletePod(ns, name, grace).catch((e: unknown) => {
+          if (!(e instanceof NotFoundError)) log(`deleting pod ${ns}/${name}: ${(e as Error).message}`);
+        });
+      },
+      patchPodMeta: (ns, name, meta) => this.patchPodMeta(ns, name, meta),
+      event: (obj, type, reason, message) => this.events.record(obj, type, reason, message, undefined, { component: CONTROLLER_COMPONENTS[obj.kind] ?? 'controller-manager' }),
+      log,
+    };
+    this.gc = new GarbageCollector(this.controllerCtx);
+    this.controllers = new ControllerManager(this.controllerCtx, [
+      new ReplicaSetController(this.controllerCtx, 'ReplicaSet'),
+      new ReplicaSetController(this.controllerCtx, 'ReplicationController'),
+      new DeploymentController(this.controllerCtx),
+    ]);
+    // Events about an object go with it.
+    this.store.watch(
+      (c) => c.type === 'DELETED' && c.object.kind !== 'Pod',
+      (c) => this.events.forget(`${c.object.kind}:${c.object.metadata?.namespace ?? 'default'}/${c.object.metadata?.name}`),
+    );
   }
 
   private cgroups?: CgroupSupport;
@@ -313,6 +361,9 @@ export class Engine {
     this.net.reconcile([...this.workers.values()]);
     await Promise.all([...this.workers.values()].map((w) => w.settled()));
     for (const p of this.pending.list()) this.publishPending(PendingPods.keyOf(p.pod));
+    // The controllers start from what is there: pods published, objects read from the log.
+    this.gc.start();
+    this.controllers.start();
   }
 
   /** kubectl's apply: each object on its own (src/store/apply.ts); pods are decided here. */
@@ -590,6 +641,22 @@ export class Engine {
       .map((x) => this.publish(x.get()));
   }
 
+  /** Changes a pod's labels, annotations or ownerReferences (the parts of a pod's metadata that may change). */
+  patchPodMeta(namespace: string, name: string, meta: Pick<ObjectMeta, 'labels' | 'annotations' | 'ownerReferences'>): Pod {
+    const key = `${namespace}/${name}`;
+    const merge = (pod: Pod): Pod => ({ ...pod, metadata: { ...pod.metadata, ...meta } });
+    const waiting = this.pending.get(key);
+    if (waiting) {
+      this.pending.replace({ ...waiting, pod: merge(waiting.pod) });
+      this.publishPending(key);
+      return this.getPod(namespace, name);
+    }
+    const w = this.worker(namespace, name);
+    w.pod = merge(w.pod);
+    writeStateFile(w.paths.pod, JSON.stringify(w.pod) + '\n');
+    return this.publish(w.toObject());
+  }
+
   /** The nodes of this cluster: this host. */
   listNodes(): Node[] {
     return [this.node];
@@ -608,7 +675,16 @@ export class Engine {
     return w.toObject();
   }
 
-  async deletePod(namespace: string, name: string, gracePeriodSeconds?: number): Promise<void> {
+  deletePod(namespace: string, name: string, gracePeriodSeconds?: number): Promise<void> {
+    const key = `${namespace}/${name}`;
+    const under = this.deletions.get(key);
+    if (under) return under;
+    const run = this.deletePodNow(namespace, name, gracePeriodSeconds).finally(() => this.deletions.delete(key));
+    this.deletions.set(key, run);
+    return run;
+  }
+
+  private async deletePodNow(namespace: string, name: string, gracePeriodSeconds?: number): Promise<void> {
     if (this.pending.remove(`${namespace}/${name}`)) {
       this.events.forget(`${namespace}/${name}`);
       this.store.delete('Pod', namespace, name);
@@ -659,16 +735,55 @@ export class Engine {
     return this.events.list(namespace, pod);
   }
 
-  deleteObject(kind: string, namespace: string, name: string): boolean {
-    return this.store.delete(kind, namespace, name) !== undefined;
+  /** Deletes an object of a stored kind, its dependents as `policy` says (the garbage collector's). */
+  deleteObject(kind: string, namespace: string, name: string, policy: PropagationPolicy = 'Background'): boolean {
+    return this.gc.delete(kind, namespace, name, policy) !== undefined;
   }
 
-  getObject(kind: string, namespace: string, name: string): ConfigMap | Secret | undefined {
-    return this.store.get<ConfigMap | Secret>(kind, namespace, name);
+  getObject(kind: string, namespace: string, name: string): KubeObject {
+    if (kind === 'Pod') return this.getPod(namespace, name) as unknown as KubeObject;
+    const o = this.store.get<KubeObject>(kind, namespace, name);
+    if (!o) throw new NotFoundError(kindInfo(kind)?.plural ?? kind.toLowerCase(), name);
+    return o;
+  }
+
+  listObjects(kind: string, namespace?: string): KubeObject[] {
+    if (kind === 'Pod') return this.listPods(namespace) as unknown as KubeObject[];
+    return this.store.list<KubeObject>(kind, namespace);
+  }
+
+  /** Sets spec.replicas (the scale subresource); returns the object. */
+  scale(kind: string, namespace: string, name: string, replicas: number): KubeObject {
+    const o = this.getObject(kind, namespace, name);
+    if (!o.spec || !('replicas' in (o.spec as object)) && !['Deployment', 'ReplicaSet', 'ReplicationController', 'StatefulSet'].includes(kind)) {
+      throw new PodrunError('Invalid', `cannot scale ${kindInfo(kind)?.plural ?? kind}/${name}: it has no replicas`);
+    }
+    if (!Number.isInteger(replicas) || replicas < 0) throw new ValidationError('spec.replicas', `Invalid value: ${replicas}: must be greater than or equal to 0`, { kind, name });
+    return this.store.update({ ...o, spec: { ...(o.spec as object), replicas } });
+  }
+
+  /** Replaces a stored object (not a pod) after its kind's update rules; the caller read it first. */
+  updateObject(obj: KubeObject): KubeObject {
+    const info = kindInfo(obj.kind);
+    if (!info || obj.kind === 'Pod') throw new PodrunError('Invalid', `cannot update ${obj.kind} objects this way`);
+    const old = this.getObject(obj.kind, obj.metadata?.namespace ?? 'default', obj.metadata?.name ?? '');
+    const next = info.defaults ? info.defaults(obj) : obj;
+    const errs: ValidationError[] = [];
+    info.validate?.(next, errs);
+    info.validateUpdate?.(old, next, errs);
+    if (errs[0]) throw errs[0].about(obj.kind, obj.metadata?.name ?? '');
+    return this.store.update(next);
+  }
+
+  /** Resolves when no controller has work queued or running. */
+  controllersIdle(): Promise<void> {
+    return this.controllers.idle();
   }
 
   /** Lets go of every pod; they keep running and a later engine re-attaches. */
   close(): void {
+    this.controllers.close();
+    this.gc.close();
     this.net.close(this.workers.size);
     for (const w of this.workers.values()) w.dispose();
     this.workers.clear();
@@ -677,12 +792,15 @@ export class Engine {
 
   /** `podrun system reset`: every pod at once (no grace), then everything of podrun's network. */
   async reset(): Promise<string[]> {
+    // Controllers first: they would make again the pods deleted below.
+    this.controllers.close();
+    this.gc.close();
     for (const p of this.pending.list()) this.pending.remove(PendingPods.keyOf(p.pod));
     this.store.clear(['Pod']);
     const pods = [...this.workers.values()];
     await Promise.all(pods.map((w) => this.deletePod(w.pod.metadata!.namespace!, w.pod.metadata!.name!, 0)));
-    const objects = this.store.clear(['ConfigMap', 'Secret']);
+    const objects = this.store.clear(allKinds().filter((k) => k.kind !== 'Pod').map((k) => k.kind));
     const removed = await this.net.reset();
-    return [`${pods.length} pod(s)`, `${objects} ConfigMap/Secret object(s)`, ...removed];
+    return [`${pods.length} pod(s)`, `${objects} other object(s)`, ...removed];
   }
 }

@@ -627,10 +627,11 @@ export class PodWorker {
     this.deleting = true;
     this.prober.stopAll();
     this.stopTimers();
-    await this.chain.catch(() => undefined);
+    // Marked at once, as the API server marks a pod: controllers see it go before it is gone.
     this.state.deletionTimestamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-    this.persist();
     this.ctx.changed(this);
+    await this.chain.catch(() => undefined);
+    this.persist();
     await this.stopAll(graceMs);
     // Its last status, as the kubelet publishes it before the pod goes: a terminal phase, from
     // how the app containers ended (137 for one killed at the end of the grace period).

@@ -9,6 +9,7 @@ import type { Engine } from '../kubelet/engine';
 import type { ApplyResult } from '../types';
 import { AsyncQueue } from '../store/queue';
 import type { WatchLine, WatchRequest } from '../store/watch-stream';
+import type { PropagationPolicy } from '../controllers/garbage-collector';
 
 export interface WireError {
   code: ErrorCode;
@@ -101,7 +102,15 @@ export function serveEngine(engine: Engine, socketPath: string): Promise<http.Se
           await engine.deletePod(a, b, grace === null ? undefined : Number(grace));
           body = {};
         } else if (req.method === 'DELETE' && resource === 'objects') {
-          body = { found: engine.deleteObject(a, b, c) };
+          body = { found: engine.deleteObject(a, b, c, (url.searchParams.get('policy') as PropagationPolicy | null) ?? undefined) };
+        } else if (req.method === 'GET' && resource === 'objects' && b === undefined) {
+          body = engine.listObjects(a, url.searchParams.get('namespace') ?? undefined);
+        } else if (req.method === 'GET' && resource === 'objects') {
+          body = engine.getObject(a, b, c);
+        } else if (req.method === 'PUT' && resource === 'objects') {
+          body = engine.updateObject((await readBody(req)) as KubeObject);
+        } else if (req.method === 'POST' && resource === 'objects' && parts[5] === 'scale') {
+          body = engine.scale(a, b, c, ((await readBody(req)) as { replicas: number }).replicas);
         } else if (req.method === 'GET' && resource === 'nodes' && a === undefined) {
           body = engine.listNodes();
         } else if (req.method === 'GET' && resource === 'events' && a === undefined) {
@@ -133,6 +142,8 @@ export function serveEngine(engine: Engine, socketPath: string): Promise<http.Se
     });
   });
 }
+
+const objectPath = (kind: string, namespace: string, name: string): string => `/v1/objects/${kind}/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}`;
 
 /** The client side: the same operations as the engine, over its socket. */
 export class EngineClient {
@@ -244,7 +255,19 @@ export class EngineClient {
   async reset(): Promise<string[]> {
     return (await this.call<{ removed: string[] }>('POST', '/v1/system/reset')).removed;
   }
-  async deleteObject(kind: string, namespace: string, name: string): Promise<boolean> {
-    return (await this.call<{ found: boolean }>('DELETE', `/v1/objects/${kind}/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}`)).found;
+  async deleteObject(kind: string, namespace: string, name: string, policy?: PropagationPolicy): Promise<boolean> {
+    return (await this.call<{ found: boolean }>('DELETE', `${objectPath(kind, namespace, name)}${policy ? `?policy=${policy}` : ''}`)).found;
+  }
+  getObject(kind: string, namespace: string, name: string): Promise<KubeObject> {
+    return this.call('GET', objectPath(kind, namespace, name));
+  }
+  listObjects(kind: string, namespace?: string): Promise<KubeObject[]> {
+    return this.call('GET', `/v1/objects/${kind}${namespace === undefined ? '' : `?namespace=${encodeURIComponent(namespace)}`}`);
+  }
+  scale(kind: string, namespace: string, name: string, replicas: number): Promise<KubeObject> {
+    return this.call('POST', `${objectPath(kind, namespace, name)}/scale`, { replicas });
+  }
+  updateObject(obj: KubeObject): Promise<KubeObject> {
+    return this.call('PUT', '/v1/objects', obj);
   }
 }

@@ -4,7 +4,7 @@
 // then pods), so pods in the same file find them. Pods are the kubelet layer's: their handler
 // decides, and their creations run side by side once every object has been looked at.
 import type { KubeObject } from '../api/manifest';
-import { objectErrors } from '../api/validate';
+import { objectErrors, shapeErrors } from '../api/validate';
 import { child } from '../api/field-errors';
 import { PodrunError, ValidationError } from '../errors';
 import type { ApplyResult } from '../types';
@@ -29,18 +29,25 @@ export function noKindMatch(obj: KubeObject): PodrunError {
   return new PodrunError('Invalid', `resource mapping not found for name: "${obj.metadata?.name ?? ''}" namespace: "${ns}": no matches for kind "${obj.kind}" in version "${obj.apiVersion}"`, 'ensure CRDs are installed first');
 }
 
-/** Throws the first problem of an object, naming it (`Deployment "web" is invalid: ...`). */
-export function checkObject(obj: KubeObject): void {
+/**
+ * The object with its kind's defaults (as the API server defaults before it validates), after
+ * throwing its first problem, naming it (`Deployment "web" is invalid: ...`).
+ */
+export function checkObject(obj: KubeObject): KubeObject {
   const info = kindInfo(obj.kind);
-  if (!info || (info.apiVersion !== obj.apiVersion && !(obj.kind === 'PodPreset' && obj.apiVersion === info.apiVersion))) throw noKindMatch(obj);
-  const first = objectErrors(obj)[0];
+  if (!info || info.apiVersion !== obj.apiVersion) throw noKindMatch(obj);
+  // The shape first: defaults assume it.
+  const shape = shapeErrors(obj);
+  if (shape[0]) throw shape[0].about(obj.kind, obj.metadata?.name ?? '');
+  const defaulted = info.defaults ? info.defaults(obj) : obj;
+  const first = objectErrors(defaulted)[0];
   if (first) throw first.about(obj.kind, obj.metadata?.name ?? '');
+  return defaulted;
 }
 
-/** A stored kind other than Pod: defaulted, validated (and checked against the stored one), then stored. */
-export function applyStored(store: Store, input: KubeObject): ApplyResult['action'] {
-  const info = kindInfo(input.kind)!;
-  const obj = info.defaults ? info.defaults(input) : input;
+/** A stored kind other than Pod, defaulted and validated (checkObject): checked against the stored one, then stored. */
+export function applyStored(store: Store, obj: KubeObject): ApplyResult['action'] {
+  const info = kindInfo(obj.kind)!;
   const old = store.get<KubeObject>(obj.kind, obj.metadata?.namespace, obj.metadata?.name ?? '');
   if (old && info.validateUpdate) {
     const errs: ValidationError[] = [];
@@ -59,7 +66,7 @@ export async function applyEach(objs: KubeObject[], h: ApplyHandlers): Promise<A
     const result: ApplyResult = { kind: o.kind, namespace: o.metadata?.namespace ?? 'default', name: o.metadata?.name ?? '', action: 'created' };
     results.push(result);
     try {
-      checkObject(o);
+      const defaulted = checkObject(o);
       const id = `${o.kind}/${result.namespace}/${result.name}`;
       if (seen.has(id)) throw new ValidationError(child('', 'metadata.name'), `Duplicate value: "${result.name}": the same object twice in one apply`, { kind: o.kind, name: result.name });
       seen.add(id);
@@ -69,7 +76,7 @@ export async function applyEach(objs: KubeObject[], h: ApplyHandlers): Promise<A
         if ('create' in r) creations.push({ result, create: r.create });
         else result.action = r.action;
       } else {
-        result.action = applyStored(h.store, o);
+        result.action = applyStored(h.store, defaulted);
       }
     } catch (e) {
       result.action = 'failed';

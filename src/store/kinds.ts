@@ -42,6 +42,8 @@ const ROWS: KindInfo[] = [
   { kind: 'Pod', apiVersion: 'v1', plural: 'pods', shortNames: ['po'], namespaced: true, durable: false },
   { kind: 'ConfigMap', apiVersion: 'v1', plural: 'configmaps', shortNames: ['cm'], namespaced: true, durable: true },
   { kind: 'Secret', apiVersion: 'v1', plural: 'secrets', shortNames: [], namespaced: true, durable: true },
+  // Recorded and listed by the event recorder; in the store's registry for its names and watch.
+  { kind: 'Event', apiVersion: 'v1', plural: 'events', shortNames: ['ev'], namespaced: true, durable: false },
 ];
 
 const BY_KIND = new Map<string, KindInfo>();

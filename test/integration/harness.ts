@@ -167,8 +167,20 @@ export async function setup(t: Test, o: { image?: boolean; podrun?: Partial<Podr
   return { podrun, root, dataRoot, scratch, opts };
 }
 
+/** Kinds whose objects make pods: deleted first, or they would make again the pods cleanup deletes. */
+const POD_MAKERS = ['CronJob', 'Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'ReplicaSet', 'ReplicationController'];
+
 export async function cleanup(podrun: Podrun): Promise<void> {
   try {
+    for (const kind of POD_MAKERS) {
+      let objs: { metadata?: { name?: string; namespace?: string } }[] = [];
+      try {
+        objs = await podrun.list(kind);
+      } catch {
+        continue; // a kind this build does not know
+      }
+      for (const o of objs) await podrun.delete(kind, o.metadata!.name!, { namespace: o.metadata!.namespace }).catch(() => undefined);
+    }
     for (const p of await podrun.listPods()) {
       await podrun.deletePod(p.metadata!.name!, { namespace: p.metadata!.namespace, gracePeriodSeconds: 0 }).catch(() => undefined);
     }
