@@ -30,6 +30,7 @@ import type { ApplyResult, DeleteOptions, ExecOptions, ExecSession, ListEventsOp
 import { AsyncQueue } from './store/queue';
 import type { PropagationPolicy } from './controllers/garbage-collector';
 import { kindForWord } from './store/kinds';
+import { rolloutHistory, rolloutPause, rolloutRestart, rolloutState, rolloutUndo } from './rollout';
 import { INITIAL_EVENTS_END, type WatchLine, type WatchRequest } from './store/watch-stream';
 
 interface Backend {
@@ -319,6 +320,44 @@ export class Podrun {
     return (await (await this.backendFor()).updateObject(obj)) as T;
   }
 
+  /** `kubectl rollout` for Deployments: history, undo, restart, pause, resume, status. */
+  get rollout() {
+    return {
+      history: (name: string, opts: { namespace?: string } = {}) => rolloutHistory(this, name, opts.namespace),
+      undo: (name: string, opts: { namespace?: string; toRevision?: number } = {}) => rolloutUndo(this, name, opts),
+      restart: (name: string, opts: { namespace?: string } = {}) => rolloutRestart(this, name, opts.namespace),
+      pause: (name: string, opts: { namespace?: string } = {}) => rolloutPause(this, name, true, opts.namespace),
+      resume: (name: string, opts: { namespace?: string } = {}) => rolloutPause(this, name, false, opts.namespace),
+      /** Resolves when the roll-out is done; `progress` hears each waiting line once. Timeout after `timeoutMs` (default none). */
+      status: (name: string, opts: { namespace?: string; timeoutMs?: number; progress?: (line: string) => void } = {}) => this.rolloutStatus(name, opts),
+    };
+  }
+
+  private async rolloutStatus(name: string, opts: { namespace?: string; timeoutMs?: number; progress?: (line: string) => void }): Promise<string> {
+    const ac = new AbortController();
+    const timer = opts.timeoutMs === undefined ? undefined : setTimeout(() => ac.abort(), opts.timeoutMs);
+    let last = '';
+    let seen = false;
+    try {
+      for await (const line of this.watchLines({ namespace: opts.namespace ?? 'default', kinds: ['Deployment'] }, ac.signal)) {
+        if (line.type === 'BOOKMARK') {
+          if (!seen) throw new NotFoundError('deployments.apps', name);
+          continue;
+        }
+        if (line.object.metadata?.name !== name) continue;
+        if (line.type === 'DELETED') throw new NotFoundError('deployments.apps', name);
+        seen = true;
+        const state = rolloutState(line.object as Parameters<typeof rolloutState>[0]);
+        if (state.done) return state.message;
+        if (state.message !== last) opts.progress?.(state.message);
+        last = state.message;
+      }
+    } finally {
+      if (timer) clearTimeout(timer);
+    }
+    throw new PodrunError('Timeout', `timed out waiting for the rollout of deployment "${name}"`);
+  }
+
   /** Events about pods (core/v1 Event), oldest first by lastTimestamp. */
   async listEvents(opts: ListEventsOptions = {}): Promise<Event[]> {
     return (await this.backendFor()).listEvents(opts.namespace, opts.pod);
@@ -330,11 +369,11 @@ export class Podrun {
    * change as the engine makes it, pushed through the store's watch, until `signal` aborts or the
    * loop is left. A deleted pod shows its end (MODIFIED, its final phase) before DELETED.
    */
-  async *watch(opts: WatchOptions = {}): AsyncGenerator<WatchEvent> {
+  async *watch<T = Pod>(opts: WatchOptions = {}): AsyncGenerator<WatchEvent<T>> {
     const since = opts.resourceVersion === undefined ? undefined : Number(opts.resourceVersion);
     const kinds = opts.kinds?.map(kindName);
     for await (const line of this.watchLines({ namespace: opts.namespace, since, ...(kinds ? { kinds } : {}) }, opts.signal)) {
-      if (line.type !== 'BOOKMARK') yield line as unknown as WatchEvent;
+      if (line.type !== 'BOOKMARK' || opts.allowBookmarks) yield line as unknown as WatchEvent<T>;
     }
   }
 

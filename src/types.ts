@@ -90,13 +90,19 @@ export interface ListEventsOptions {
  * One change seen by `watch`, in the words of a Kubernetes watch: a pod ADDED, MODIFIED or
  * DELETED (the object as last seen), or an EVENT recorded or updated (count, lastTimestamp).
  */
-export type WatchEvent<T = Pod> = { type: 'ADDED' | 'MODIFIED' | 'DELETED'; object: T } | { type: 'EVENT'; object: Event };
+export type WatchEvent<T = Pod> =
+  | { type: 'ADDED' | 'MODIFIED' | 'DELETED'; object: T }
+  | { type: 'EVENT'; object: Event }
+  /** With allowBookmarks: the resourceVersion reached; annotated `k8s.io/initial-events-end` after the first listing. */
+  | { type: 'BOOKMARK'; object: { apiVersion: string; kind: string; metadata: { resourceVersion?: string; annotations?: Record<string, string> } } };
 
 export interface WatchOptions {
   /** Only pods and events of this namespace; all namespaces when absent. */
   namespace?: string;
   /** Ends the watch (the iterator finishes without an error). */
   signal?: AbortSignal;
+  /** Also yield BOOKMARK events: where the listing ends, and the resourceVersion reached. */
+  allowBookmarks?: boolean;
   /** The kinds to watch (`Pod`, `Deployment`, `rs`, `Event`, ...); pods and events when absent. */
   kinds?: string[];
   /** Resume after this resourceVersion (one an earlier watch or object showed) instead of starting from a listing. */

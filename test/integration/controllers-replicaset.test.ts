@@ -5,8 +5,8 @@
 import t from 'tap';
 import type { ReplicaSet } from 'kubernetes-types/apps/v1';
 import type { Pod, ReplicationController } from 'kubernetes-types/core/v1';
-import type { Podrun } from '../../src/podrun';
 import { IMAGE, missingBusybox, missingFeature, pod, setup } from './harness';
+import { podsUntil } from './watch-pods';
 
 const missing = missingFeature() ?? missingBusybox();
 if (missing) {
@@ -22,30 +22,6 @@ const template = (app: string) => ({
 
 function replicaSet(name: string, replicas: number, app = name): ReplicaSet & { apiVersion: string; kind: string } {
   return { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name }, spec: { replicas, selector: { matchLabels: { app } }, template: template(app) } };
-}
-
-/** Resolves with the pods once `test` holds for them (checked on every change the watch pushes). */
-async function podsUntil(podrun: Podrun, test: (pods: Pod[]) => boolean, what: string, timeoutMs = 30_000): Promise<Pod[]> {
-  const ac = new AbortController();
-  const timer = setTimeout(() => ac.abort(), timeoutMs);
-  const pods = new Map<string, Pod>();
-  let synced = false;
-  try {
-    for await (const ev of podrun.watch({ kinds: ['Pod'], signal: ac.signal })) {
-      if (ev.type === 'EVENT') continue;
-      const p = ev.object;
-      if (ev.type === 'DELETED') pods.delete(p.metadata!.uid!);
-      else pods.set(p.metadata!.uid!, p);
-      synced ||= true;
-      if (test([...pods.values()])) return [...pods.values()];
-    }
-  } finally {
-    clearTimeout(timer);
-  }
-  // The listing may already have been what was asked for.
-  const now = await podrun.listPods();
-  if (synced && test(now)) return now;
-  throw new Error(`timed out waiting for ${what}: ${[...pods.values()].map((p) => `${p.metadata?.name} ${p.status?.phase}${p.metadata?.deletionTimestamp ? ' deleting' : ''}`).join(', ')}`);
 }
 
 const running = (pods: Pod[], app: string) => pods.filter((p) => p.metadata?.labels?.app === app && p.status?.phase === 'Running' && !p.metadata?.deletionTimestamp);

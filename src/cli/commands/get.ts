@@ -47,7 +47,7 @@ async function watchPods(ctx: CommandContext, initial: Pod[], names: string[], f
   else if (names.length === 0) await write(ctx.io.stderr, noResources(ctx, all));
   else return code;
   for await (const change of ctx.podrun().watch({ namespace: all ? undefined : ctx.namespace })) {
-    if (change.type === 'EVENT') continue;
+    if (change.type === 'EVENT' || change.type === 'BOOKMARK') continue;
     const pod = change.object;
     if (names.length > 0 && !names.includes(pod.metadata?.name ?? '')) continue;
     const uid = pod.metadata?.uid ?? '';

@@ -1,0 +1,95 @@
+// `kubectl rollout` on Deployments: history from the ReplicaSets' revision annotations, undo to
+// a revision's template, restart (a new template annotation), pause and resume, and status
+// (waiting until the roll-out is done, through the watch).
+import type { Deployment, ReplicaSet } from 'kubernetes-types/apps/v1';
+import type { KubeObject } from './api/manifest';
+import { PodrunError } from './errors';
+import { CHANGE_CAUSE, REVISION, REVISION_HISTORY, revisionOf, sameTemplate, withoutHash } from './controllers/rollout-math';
+
+type D = Deployment & KubeObject;
+type RS = ReplicaSet & KubeObject;
+
+/** What rollout needs of the API (Podrun gives it). */
+export interface RolloutClient {
+  get<T>(kind: string, name: string, opts: { namespace?: string }): Promise<T>;
+  list<T>(kind: string, opts: { namespace?: string }): Promise<T[]>;
+  update<T extends KubeObject>(obj: T): Promise<T>;
+}
+
+export interface Revision {
+  revision: number;
+  changeCause?: string;
+  replicaSet: RS;
+}
+
+/** The revisions of a Deployment, oldest first (one per ReplicaSet it controls). */
+export async function rolloutHistory(api: RolloutClient, name: string, namespace = 'default'): Promise<Revision[]> {
+  const d = await api.get<D>('Deployment', name, { namespace });
+  const owned = (await api.list<RS>('ReplicaSet', { namespace })).filter((rs) => (rs.metadata?.ownerReferences ?? []).some((r) => r.uid === d.metadata?.uid && r.controller));
+  return owned
+    .map((rs) => ({ revision: revisionOf(rs), changeCause: rs.metadata?.annotations?.[CHANGE_CAUSE], replicaSet: rs }))
+    .filter((r) => r.revision > 0)
+    .sort((a, b) => a.revision - b.revision);
+}
+
+/**
+ * Rolls back to `toRevision` (0 or absent: the one before the current). Returns what kubectl
+ * prints: `rolled back`, or `skipped rollback (current template already matches revision N)`.
+ */
+export async function rolloutUndo(api: RolloutClient, name: string, opts: { namespace?: string; toRevision?: number } = {}): Promise<string> {
+  const namespace = opts.namespace ?? 'default';
+  const d = await api.get<D>('Deployment', name, { namespace });
+  if (d.spec?.paused) throw new PodrunError('Conflict', `you cannot rollback a paused deployment; resume it first with 'podrun rollout resume deployment/${name}' and try again`);
+  const history = await rolloutHistory(api, name, namespace);
+  const current = revisionOf(d);
+  let target: Revision | undefined;
+  if (opts.toRevision) {
+    target = history.find((r) => r.revision === opts.toRevision || (r.replicaSet.metadata?.annotations?.[REVISION_HISTORY] ?? '').split(',').includes(String(opts.toRevision)));
+    if (!target) throw new PodrunError('NotFound', `unable to find specified revision ${opts.toRevision} in history`);
+  } else {
+    target = history.filter((r) => r.revision !== current).pop();
+    if (!target) throw new PodrunError('NotFound', 'no rollout history found for deployment ' + JSON.stringify(name));
+  }
+  if (sameTemplate(target.replicaSet.spec?.template, d.spec?.template)) return `skipped rollback (current template already matches revision ${target.revision})`;
+  const template = withoutHash(target.replicaSet.spec?.template)!;
+  await api.update({ ...d, spec: { ...d.spec!, template } });
+  return 'rolled back';
+}
+
+/** A new template annotation, so every pod is replaced by the roll-out (`kubectl rollout restart`). */
+export async function rolloutRestart(api: RolloutClient, name: string, namespace = 'default'): Promise<void> {
+  const d = await api.get<D>('Deployment', name, { namespace });
+  if (d.spec?.paused) throw new PodrunError('Conflict', `deployments.apps "${name}" can't restart paused deployment (run rollout resume first)`);
+  const t = d.spec!.template;
+  const annotations = { ...t.metadata?.annotations, 'kubectl.kubernetes.io/restartedAt': new Date().toISOString() };
+  await api.update({ ...d, spec: { ...d.spec!, template: { ...t, metadata: { ...t.metadata, annotations } } } });
+}
+
+/** Pauses or resumes; false when it already was. */
+export async function rolloutPause(api: RolloutClient, name: string, paused: boolean, namespace = 'default'): Promise<boolean> {
+  const d = await api.get<D>('Deployment', name, { namespace });
+  if (!!d.spec?.paused === paused) return false;
+  await api.update({ ...d, spec: { ...d.spec!, paused } });
+  return true;
+}
+
+/**
+ * Where a roll-out stands, in kubectl's words (`rollout status`): done, or the line to print
+ * while waiting. Throws when the progress deadline passed.
+ */
+export function rolloutState(d: D): { done: boolean; message: string } {
+  const name = d.metadata?.name ?? '';
+  const spec = d.spec;
+  const st = d.status ?? {};
+  if ((d.metadata?.generation ?? 0) > (st.observedGeneration ?? 0)) return { done: false, message: 'Waiting for deployment spec update to be observed...' };
+  const progressing = (st.conditions ?? []).find((c) => c.type === 'Progressing');
+  if (progressing?.reason === 'ProgressDeadlineExceeded') throw new PodrunError('Timeout', `deployment "${name}" exceeded its progress deadline`);
+  const replicas = spec?.replicas ?? 1;
+  const updated = st.updatedReplicas ?? 0;
+  if (updated < replicas) return { done: false, message: `Waiting for deployment "${name}" rollout to finish: ${updated} out of ${replicas} new replicas have been updated...` };
+  if ((st.replicas ?? 0) > updated) return { done: false, message: `Waiting for deployment "${name}" rollout to finish: ${(st.replicas ?? 0) - updated} old replicas are pending termination...` };
+  if ((st.availableReplicas ?? 0) < updated) return { done: false, message: `Waiting for deployment "${name}" rollout to finish: ${st.availableReplicas ?? 0} of ${updated} updated replicas are available...` };
+  return { done: true, message: `deployment "${name}" successfully rolled out` };
+}
+
+export { REVISION };
