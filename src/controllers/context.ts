@@ -14,6 +14,8 @@ export interface ControllerContext {
    * grace period (`graceSeconds`, the pod's own when absent) in the background.
    */
   deletePod(namespace: string, name: string, graceSeconds?: number): void;
+  /** Deletes an object of a stored kind, its dependents with it (background), as a TTL or a CronJob does. */
+  deleteObject(kind: string, namespace: string, name: string): void;
   /** Changes a pod's labels, annotations or ownerReferences (adoption, release). */
   patchPodMeta(namespace: string, name: string, meta: Pick<ObjectMeta, 'labels' | 'annotations' | 'ownerReferences'>): Pod;
   /** Records an event about an object (`SuccessfulCreate`, `ScalingReplicaSet`, ...). */

@@ -30,6 +30,7 @@ import { DeploymentController } from '../controllers/deployment';
 import { GarbageCollector, type PropagationPolicy } from '../controllers/garbage-collector';
 import { ControllerManager } from '../controllers/manager';
 import { ReplicaSetController } from '../controllers/replica-set';
+import { JobController } from '../controllers/job';
 import type { ObjectMeta } from 'kubernetes-types/meta/v1';
 import { bookmark, watchFilter, type WatchLine, type WatchRequest } from '../store/watch-stream';
 import type { ObjectLookup } from '../volume/volumes';
@@ -196,6 +197,7 @@ export class Engine {
         });
       },
       patchPodMeta: (ns, name, meta) => this.patchPodMeta(ns, name, meta),
+      deleteObject: (kind, ns, name) => void this.gc.delete(kind, ns, name),
       event: (obj, type, reason, message) => this.events.record(obj, type, reason, message, undefined, { component: CONTROLLER_COMPONENTS[obj.kind] ?? 'controller-manager' }),
       log,
     };
@@ -204,6 +206,7 @@ export class Engine {
       new ReplicaSetController(this.controllerCtx, 'ReplicaSet'),
       new ReplicaSetController(this.controllerCtx, 'ReplicationController'),
       new DeploymentController(this.controllerCtx),
+      new JobController(this.controllerCtx),
     ]);
     // Events about an object go with it.
     this.store.watch(
@@ -767,7 +770,7 @@ export class Engine {
     const info = kindInfo(obj.kind);
     if (!info || obj.kind === 'Pod') throw new PodrunError('Invalid', `cannot update ${obj.kind} objects this way`);
     const old = this.getObject(obj.kind, obj.metadata?.namespace ?? 'default', obj.metadata?.name ?? '');
-    const next = info.defaults ? info.defaults(obj) : obj;
+    const next = info.defaults ? info.defaults(obj, old) : obj;
     const errs: ValidationError[] = [];
     info.validate?.(next, errs);
     info.validateUpdate?.(old, next, errs);

@@ -33,13 +33,13 @@ export function noKindMatch(obj: KubeObject): PodrunError {
  * The object with its kind's defaults (as the API server defaults before it validates), after
  * throwing its first problem, naming it (`Deployment "web" is invalid: ...`).
  */
-export function checkObject(obj: KubeObject): KubeObject {
+export function checkObject(obj: KubeObject, old?: KubeObject): KubeObject {
   const info = kindInfo(obj.kind);
   if (!info || info.apiVersion !== obj.apiVersion) throw noKindMatch(obj);
   // The shape first: defaults assume it.
   const shape = shapeErrors(obj);
   if (shape[0]) throw shape[0].about(obj.kind, obj.metadata?.name ?? '');
-  const defaulted = info.defaults ? info.defaults(obj) : obj;
+  const defaulted = info.defaults ? info.defaults(obj, old) : obj;
   const first = objectErrors(defaulted)[0];
   if (first) throw first.about(obj.kind, obj.metadata?.name ?? '');
   return defaulted;
@@ -66,7 +66,7 @@ export async function applyEach(objs: KubeObject[], h: ApplyHandlers): Promise<A
     const result: ApplyResult = { kind: o.kind, namespace: o.metadata?.namespace ?? 'default', name: o.metadata?.name ?? '', action: 'created' };
     results.push(result);
     try {
-      const defaulted = checkObject(o);
+      const defaulted = checkObject(o, o.kind === 'Pod' ? undefined : h.store.get<KubeObject>(o.kind, o.metadata?.namespace, o.metadata?.name ?? ''));
       const id = `${o.kind}/${result.namespace}/${result.name}`;
       if (seen.has(id)) throw new ValidationError(child('', 'metadata.name'), `Duplicate value: "${result.name}": the same object twice in one apply`, { kind: o.kind, name: result.name });
       seen.add(id);

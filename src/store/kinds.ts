@@ -32,8 +32,8 @@ export interface KindInfo {
   readonly validate?: (obj: KubeObject, errs: ErrorList) => void;
   /** Rules for a change of a stored object (immutable fields). */
   readonly validateUpdate?: (old: KubeObject, obj: KubeObject, errs: ErrorList) => void;
-  /** The API server's defaults, applied before validation. */
-  readonly defaults?: (obj: KubeObject) => KubeObject;
+  /** The API server's defaults, applied before validation; `old` is the stored object on an update. */
+  readonly defaults?: (obj: KubeObject, old?: KubeObject) => KubeObject;
   /** `get`'s columns after NAME (and NAMESPACE); kinds without them print NAME and AGE. */
   readonly columns?: readonly Column[];
 }

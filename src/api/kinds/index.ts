@@ -3,3 +3,4 @@
 import './replica-set';
 import './replication-controller';
 import './deployment';
+import './job';
