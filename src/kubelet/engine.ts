@@ -31,6 +31,7 @@ import { GarbageCollector, type PropagationPolicy } from '../controllers/garbage
 import { ControllerManager } from '../controllers/manager';
 import { ReplicaSetController } from '../controllers/replica-set';
 import { JobController } from '../controllers/job';
+import { CronJobController } from '../controllers/cron-job';
 import type { ObjectMeta } from 'kubernetes-types/meta/v1';
 import { bookmark, watchFilter, type WatchLine, type WatchRequest } from '../store/watch-stream';
 import type { ObjectLookup } from '../volume/volumes';
@@ -207,6 +208,7 @@ export class Engine {
       new ReplicaSetController(this.controllerCtx, 'ReplicationController'),
       new DeploymentController(this.controllerCtx),
       new JobController(this.controllerCtx),
+      new CronJobController(this.controllerCtx),
     ]);
     // Events about an object go with it.
     this.store.watch(

@@ -135,12 +135,15 @@ export class Store {
       ...obj.metadata,
       ...(ns === undefined ? {} : { namespace: ns }),
       uid: obj.metadata?.uid ?? crypto.randomUUID(),
-      creationTimestamp: obj.metadata?.creationTimestamp ?? rfc3339(),
+      // The server's, whatever the writer said (as the API server does).
+      creationTimestamp: rfc3339(),
       generation: 1,
     };
     delete metadata.resourceVersion;
     delete metadata.deletionTimestamp;
-    return this.write('ADDED', { ...obj, metadata }) as T;
+    // Status is the controllers' to write, never the creator's.
+    const { status: _status, ...rest } = obj;
+    return this.write('ADDED', { ...rest, metadata } as unknown as KubeObject) as T;
   }
 
   /**

@@ -4,3 +4,4 @@ import './replica-set';
 import './replication-controller';
 import './deployment';
 import './job';
+import './cron-job';
