@@ -36,4 +36,6 @@ export interface Controller {
    * with no controller owner (to adopt it), e.g. a ReplicaSet whose selector matches an orphan pod.
    */
   claimants?(obj: KubeObject): string[];
+  /** Keys to look at when any object changes that this controller's objects depend on (a pod using a claim). */
+  related?(obj: KubeObject): string[];
 }

@@ -72,6 +72,7 @@ export class ControllerManager {
       if (ch.type === 'DELETED') this.previous.delete(o.metadata!.uid!);
       else this.previous.set(o.metadata!.uid!, shapeOf(o));
     }
+    for (const { c, q } of this.controllers.values()) for (const key of c.related?.(o) ?? []) q.add(key);
     const ref = controllerOf(o);
     if (ref) this.enqueue(ref.kind, ns, ref.name);
     else if (ch.type !== 'DELETED') {

@@ -32,6 +32,9 @@ import { ControllerManager } from '../controllers/manager';
 import { ReplicaSetController } from '../controllers/replica-set';
 import { JobController } from '../controllers/job';
 import { CronJobController } from '../controllers/cron-job';
+import { StatefulSetController } from '../controllers/stateful-set';
+import { ClaimController, claimsOf, defaultStorageClass, VolumeController } from '../controllers/persistent-volume';
+import type { PersistentVolume, PersistentVolumeClaim } from 'kubernetes-types/core/v1';
 import type { ObjectMeta } from 'kubernetes-types/meta/v1';
 import { bookmark, watchFilter, type WatchLine, type WatchRequest } from '../store/watch-stream';
 import type { ObjectLookup } from '../volume/volumes';
@@ -154,6 +157,7 @@ export class Engine {
     this.objects = {
       configMap: (ns, name) => this.store.get<ConfigMap>('ConfigMap', ns, name),
       secret: (ns, name) => this.store.get<Secret>('Secret', ns, name),
+      claimPath: (ns, name) => this.claimPath(ns, name),
     };
     const network = opts.network ?? networkOptions(process.env, opts.root.dir);
     const cidr = network.cidr;
@@ -209,7 +213,17 @@ export class Engine {
       new DeploymentController(this.controllerCtx),
       new JobController(this.controllerCtx),
       new CronJobController(this.controllerCtx),
+      new ClaimController(this.controllerCtx, path.join(path.dirname(opts.images.dir), 'volumes')),
+      new VolumeController(this.controllerCtx),
+      new StatefulSetController(this.controllerCtx),
     ]);
+    // A claim bound (or a volume made) may let a pending pod be scheduled.
+    this.store.watch(
+      (c) => c.object.kind === 'PersistentVolumeClaim',
+      () => {
+        if (this.pending.list().length) void this.retryScheduling();
+      },
+    );
     // Events about an object go with it.
     this.store.watch(
       (c) => c.type === 'DELETED' && c.object.kind !== 'Pod',
@@ -366,6 +380,7 @@ export class Engine {
     this.net.reconcile([...this.workers.values()]);
     await Promise.all([...this.workers.values()].map((w) => w.settled()));
     for (const p of this.pending.list()) this.publishPending(PendingPods.keyOf(p.pod));
+    if (!this.store.get('StorageClass', undefined, defaultStorageClass().metadata!.name!)) this.store.create(defaultStorageClass());
     // The controllers start from what is there: pods published, objects read from the log.
     this.gc.start();
     this.controllers.start();
@@ -484,7 +499,7 @@ export class Engine {
    */
   private schedule(pod: Pod, paths: PodPaths): Promise<Pod | undefined> {
     const turn = this.scheduling.then(() => {
-      const verdict = scheduleOnto(pod, this.node, this.podsOnNode());
+      const verdict = this.claimsVerdict(pod) ?? scheduleOnto(pod, this.node, this.podsOnNode());
       if (verdict.ok) return this.bind(pod);
       this.pending.add(pod, paths, verdict, rfc3339());
       this.publishPending(PendingPods.keyOf(pod));
@@ -493,6 +508,28 @@ export class Engine {
     });
     this.scheduling = turn.catch(() => undefined);
     return turn;
+  }
+
+  /**
+   * The volume binding check of the scheduler: every claim the pod uses exists and is bound,
+   * or the pod waits (Unschedulable, with kube-scheduler's words).
+   */
+  private claimsVerdict(pod: Pod): { ok: false; reason: 'Unschedulable'; message: string } | undefined {
+    const ns = pod.metadata?.namespace ?? 'default';
+    for (const name of claimsOf(pod)) {
+      const pvc = this.store.get<PersistentVolumeClaim>('PersistentVolumeClaim', ns, name);
+      if (!pvc) return { ok: false, reason: 'Unschedulable', message: `0/1 nodes are available: persistentvolumeclaim "${name}" not found. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.` };
+      if (pvc.metadata?.deletionTimestamp) return { ok: false, reason: 'Unschedulable', message: `0/1 nodes are available: persistentvolumeclaim "${name}" is being deleted. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.` };
+      if (pvc.status?.phase !== 'Bound') return { ok: false, reason: 'Unschedulable', message: '0/1 nodes are available: pod has unbound immediate PersistentVolumeClaims. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.' };
+    }
+    return undefined;
+  }
+
+  /** The host folder of a bound claim's volume. */
+  private claimPath(namespace: string, name: string): string | undefined {
+    const pvc = this.store.get<PersistentVolumeClaim>('PersistentVolumeClaim', namespace, name);
+    const pv = pvc?.spec?.volumeName ? this.store.get<PersistentVolume>('PersistentVolume', undefined, pvc.spec.volumeName) : undefined;
+    return pv?.spec?.hostPath?.path ?? pv?.spec?.local?.path;
   }
 
   /** The pod, bound to this node: it counts against the node until runPod is done with it. */
@@ -513,7 +550,7 @@ export class Engine {
       if (!awaitsScheduling(p)) continue;
       const key = PendingPods.keyOf(p.pod);
       const placed = await this.scheduling.then(() => {
-        const verdict = scheduleOnto(p.pod, this.node, this.podsOnNode());
+        const verdict = this.claimsVerdict(p.pod) ?? scheduleOnto(p.pod, this.node, this.podsOnNode());
         if (!verdict.ok) {
           if (verdict.message !== p.verdict.message) {
             this.pending.replace({ ...p, verdict });

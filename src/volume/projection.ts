@@ -15,6 +15,8 @@ export type Entry = [string, Buffer, number];
 export interface ObjectLookup {
   configMap(namespace: string, name: string): ConfigMap | undefined;
   secret(namespace: string, name: string): Secret | undefined;
+  /** The host folder of a bound PersistentVolumeClaim's volume. */
+  claimPath?(namespace: string, name: string): string | undefined;
 }
 
 /** The entries of data by its keys, or by `items` (key -> path, mode) when given. */

@@ -102,6 +102,12 @@ export function prepareVolumes(pod: Pod, paths: PodPaths, objects: ObjectLookup,
       volumes.set(v.name, { name: v.name, source: dir, forceReadOnly: false });
     } else if (v.hostPath) {
       volumes.set(v.name, { name: v.name, source: hostPathVolume(v, field), forceReadOnly: false });
+    } else if (v.persistentVolumeClaim && objects.claimPath) {
+      const claim = v.persistentVolumeClaim.claimName ?? '';
+      const source = objects.claimPath(ns, claim);
+      // The scheduler holds a pod back until its claims are bound: this is a race with a deletion.
+      if (!source) throw new PodrunError('Invalid', `${field}.persistentVolumeClaim: persistentvolumeclaim "${claim}" is not bound`);
+      volumes.set(v.name, { name: v.name, source, forceReadOnly: v.persistentVolumeClaim.readOnly === true });
     } else if (v.configMap) {
       writeEntries(dir, configMapEntries(ns, v.configMap, objects, v.configMap.defaultMode ?? 0o644, `${field}.configMap`), `${field}.configMap`);
       volumes.set(v.name, { name: v.name, source: dir, forceReadOnly: true });
@@ -124,7 +130,7 @@ export function prepareVolumes(pod: Pod, paths: PodPaths, objects: ObjectLookup,
       volumes.set(v.name, { name: v.name, source: imageSource(ref, dir, `${field}.image.reference`), forceReadOnly: true });
     } else {
       const kind = Object.keys(v).find((k) => k !== 'name') ?? 'unknown';
-      throw new PodrunError('Unsupported', `${field}.${kind}: volume type not supported by podrun`, 'use emptyDir, hostPath, configMap, secret, downwardAPI, projected or image');
+      throw new PodrunError('Unsupported', `${field}.${kind}: volume type not supported by podrun`, 'use emptyDir, hostPath, persistentVolumeClaim, configMap, secret, downwardAPI, projected or image');
     }
   });
   return { volumes, tmpfs, warnings };

@@ -5,3 +5,5 @@ import './replication-controller';
 import './deployment';
 import './job';
 import './cron-job';
+import './storage';
+import './stateful-set';
