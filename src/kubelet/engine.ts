@@ -30,9 +30,13 @@ import { DeploymentController } from '../controllers/deployment';
 import { GarbageCollector, type PropagationPolicy } from '../controllers/garbage-collector';
 import { ControllerManager } from '../controllers/manager';
 import { ReplicaSetController } from '../controllers/replica-set';
+import { generateName } from '../controllers/owners';
+import { applyPodPresets } from '../api/pod-presets';
+import type { PodPreset } from '../api/kinds/pod-preset';
 import { JobController } from '../controllers/job';
 import { CronJobController } from '../controllers/cron-job';
 import { StatefulSetController } from '../controllers/stateful-set';
+import { DaemonSetController } from '../controllers/daemon-set';
 import { ClaimController, claimsOf, defaultStorageClass, VolumeController } from '../controllers/persistent-volume';
 import type { PersistentVolume, PersistentVolumeClaim } from 'kubernetes-types/core/v1';
 import type { ObjectMeta } from 'kubernetes-types/meta/v1';
@@ -216,6 +220,7 @@ export class Engine {
       new ClaimController(this.controllerCtx, path.join(path.dirname(opts.images.dir), 'volumes')),
       new VolumeController(this.controllerCtx),
       new StatefulSetController(this.controllerCtx),
+      new DaemonSetController(this.controllerCtx, this.node),
     ]);
     // A claim bound (or a volume made) may let a pending pod be scheduled.
     this.store.watch(
@@ -442,12 +447,23 @@ export class Engine {
   }
 
   async createPod(input: Pod): Promise<Pod> {
+    // generateName: the API server's name, the prefix and five characters.
+    if (!input.metadata?.name && input.metadata?.generateName) input = { ...input, metadata: { ...input.metadata, name: generateName(input.metadata.generateName) } };
     try {
       validateManifestSet([{ ...(input as unknown as KubeObject), apiVersion: input.apiVersion ?? 'v1', kind: input.kind ?? 'Pod' }]);
     } catch (e) {
       throw e instanceof ValidationError ? e.about('Pod', input.metadata?.name ?? '') : e;
     }
-    const defaulted = applyPodDefaults(input);
+    // Admission: the presets that select the pod merge into it (and are validated with it).
+    const presets = applyPodPresets(applyPodDefaults(input), this.store.list<PodPreset>('PodPreset'));
+    if (presets.applied.length) {
+      try {
+        validateManifestSet([presets.pod as unknown as KubeObject]);
+      } catch (e) {
+        throw e instanceof ValidationError ? e.about('Pod', input.metadata?.name ?? '') : e;
+      }
+    }
+    const defaulted = presets.pod;
     const ns = defaulted.metadata!.namespace!;
     const name = defaulted.metadata!.name!;
     if (this.workers.has(`${ns}/${name}`) || this.pending.has(`${ns}/${name}`)) throw new AlreadyExistsError('pods', name);
@@ -467,13 +483,22 @@ export class Engine {
     delete (pod as { status?: unknown }).status;
     const paths = new PodPaths(this.opts.root.podDir(podDirId(uid)));
     const placed = await this.schedule(pod, paths);
-    if (!placed) return this.getPod(ns, name);
+    // Said once the pod has a folder for its events (made by runPod, or kept pending).
+    const conflicts = () => {
+      for (const c of presets.conflicts) this.events.record(pod, 'Warning', 'PodPresetConflict', `conflict with PodPreset "${c.preset}", nothing of it was applied: ${c.message}`, undefined, { component: 'podpreset-admission' });
+    };
+    if (!placed) {
+      conflicts();
+      return this.getPod(ns, name);
+    }
     // The kubelet's admission: a pod it cannot run safely fails at once (SysctlForbidden).
     const rejected = forbiddenSysctl(placed);
     if (rejected) return this.notRunnable(placed, paths, { ok: false, reason: 'SysctlForbidden', message: rejected });
     const blocked = sandboxBlocker(placed, this.rootless);
     if (blocked) return this.notRunnable(placed, paths, { ok: false, reason: 'FailedCreatePodSandBox', message: blocked });
-    return this.runPod(placed);
+    const running = await this.runPod(placed);
+    conflicts();
+    return running;
   }
 
   /**

@@ -89,7 +89,8 @@ function termMatches(term: NodeSelectorTerm, node: Node): boolean {
   return (term.matchExpressions ?? []).every((r) => requirementHolds(r, labels[r.key])) && (term.matchFields ?? []).every((r) => requirementHolds(r, fields[r.key]));
 }
 
-function nodeAffinityFits(pod: Pod, node: Node): boolean {
+/** The pod's nodeSelector and required node affinity hold for the node (the DaemonSet controller asks this too). */
+export function nodeAffinityFits(pod: Pod, node: Node): boolean {
   const labels = node.metadata?.labels ?? {};
   for (const [k, v] of Object.entries(pod.spec?.nodeSelector ?? {})) if (labels[k] !== v) return false;
   const terms = pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;

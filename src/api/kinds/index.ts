@@ -7,3 +7,5 @@ import './job';
 import './cron-job';
 import './storage';
 import './stateful-set';
+import './daemon-set';
+import './pod-preset';
