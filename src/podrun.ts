@@ -29,6 +29,7 @@ import { defaultDataRoot, defaultRoot, PodPaths, StateRoot } from './state/paths
 import type { ApplyResult, DeleteOptions, ExecOptions, ExecSession, ListEventsOptions, LogOptions, PodrunOptions, WaitOptions, WatchEvent, WatchOptions } from './types';
 import { AsyncQueue } from './store/queue';
 import type { PropagationPolicy } from './controllers/garbage-collector';
+import './api/kinds';
 import { kindForWord } from './store/kinds';
 import { rolloutHistory, rolloutPause, rolloutRestart, rolloutState, rolloutUndo } from './rollout';
 import { INITIAL_EVENTS_END, type WatchLine, type WatchRequest } from './store/watch-stream';
@@ -455,35 +456,47 @@ export class Podrun {
   }
 
   /** Resolves with the pod once `predicate` holds for it; NotFound when it is not there or goes, Timeout after `timeoutMs` (60 s). */
-  async waitFor(name: string, predicate: (pod: Pod) => boolean, opts: WaitOptions = {}): Promise<Pod> {
+  waitFor(name: string, predicate: (pod: Pod) => boolean, opts: WaitOptions = {}): Promise<Pod> {
+    return this.waitForObject<Pod>('Pod', name, predicate, opts);
+  }
+
+  /** waitFor for an object of any kind (`deploy`, `Job`, ...), through the watch. */
+  async waitForObject<T = KubeObject>(kind: string, name: string, predicate: (obj: T) => boolean, opts: WaitOptions = {}): Promise<T> {
+    const k = kindName(kind);
+    const plural = kindForWord(k)!.plural;
     const ac = new AbortController();
     const timer = setTimeout(() => ac.abort(), opts.timeoutMs ?? 60_000);
     let seen = false;
     try {
-      for await (const line of this.watchLines({ namespace: opts.namespace ?? 'default', kinds: ['Pod'] }, ac.signal)) {
+      for await (const line of this.watchLines({ namespace: opts.namespace ?? 'default', kinds: [k] }, ac.signal)) {
         if (line.type === 'BOOKMARK') {
-          if (!seen) throw new NotFoundError('pods', name);
+          if (!seen) throw new NotFoundError(plural, name);
           continue;
         }
-        const pod = line.object as unknown as Pod;
-        if (pod.metadata?.name !== name) continue;
+        const obj = line.object as unknown as T;
+        if (line.object.metadata?.name !== name) continue;
         seen = line.type !== 'DELETED';
-        if (line.type === 'DELETED') throw new NotFoundError('pods', name);
-        if (predicate(pod)) return pod;
+        if (line.type === 'DELETED') throw new NotFoundError(plural, name);
+        if (predicate(obj)) return obj;
       }
     } finally {
       clearTimeout(timer);
     }
-    throw new PodrunError('Timeout', `timed out waiting for the condition on pods/${name}`);
+    throw new PodrunError('Timeout', `timed out waiting for the condition on ${plural}/${name}`);
   }
 
   /** Resolves once the pod is gone: true, or false when it was not there; Timeout after `timeoutMs`. */
-  async waitDeleted(name: string, opts: WaitOptions = {}): Promise<boolean> {
+  waitDeleted(name: string, opts: WaitOptions = {}): Promise<boolean> {
+    return this.waitGone('Pod', name, opts);
+  }
+
+  /** Resolves once the object is gone (through the watch): true, or false when it was not there; Timeout after `timeoutMs` (60 s). */
+  async waitGone(kind: string, name: string, opts: WaitOptions = {}): Promise<boolean> {
     const ac = new AbortController();
     const timer = setTimeout(() => ac.abort(), opts.timeoutMs ?? 60_000);
     let present = false;
     try {
-      for await (const line of this.watchLines({ namespace: opts.namespace ?? 'default', kinds: ['Pod'] }, ac.signal)) {
+      for await (const line of this.watchLines({ namespace: opts.namespace ?? 'default', kinds: [kindName(kind)] }, ac.signal)) {
         if (line.type === 'BOOKMARK') {
           if (!present) return false;
           continue;
@@ -495,7 +508,7 @@ export class Podrun {
     } finally {
       clearTimeout(timer);
     }
-    throw new PodrunError('Timeout', `timed out waiting for the condition on pods/${name}`);
+    throw new PodrunError('Timeout', `timed out waiting for the condition on ${kindForWord(kind)?.plural ?? kind}/${name}`);
   }
 
   private podPaths(pod: Pod): PodPaths {

@@ -345,7 +345,7 @@ export function qosClass(pod: Pod): string {
   return guaranteed && requests.size === limits.size ? 'Guaranteed' : 'Burstable';
 }
 
-function writeEvents(w: DescribeWriter, events: PodEvent[] | undefined, now: number): void {
+export function writeEvents(w: DescribeWriter, events: PodEvent[] | undefined, now: number): void {
   if (!events?.length) {
     w.line(0, 'Events:\t<none>');
     return;

@@ -80,9 +80,14 @@ export function sortEvents(events: Event[]): Event[] {
  * under its name does not inherit the old one's history.
  */
 export function podEvents(events: Event[], pod: Pod): PodEvent[] {
-  const meta = pod.metadata ?? {};
+  return objectEvents(events, pod, 'Pod');
+}
+
+/** podEvents for an object of any kind. */
+export function objectEvents(events: Event[], obj: { metadata?: Pod['metadata'] }, kind: string): PodEvent[] {
+  const meta = obj.metadata ?? {};
   const about = (o: ObjectReference): boolean =>
-    o.kind === 'Pod' && o.name === meta.name && (o.namespace ?? 'default') === (meta.namespace ?? 'default') && (!meta.uid || !o.uid || o.uid === meta.uid);
+    o.kind === kind && o.name === meta.name && (o.namespace ?? 'default') === (meta.namespace ?? 'default') && (!meta.uid || !o.uid || o.uid === meta.uid);
   return events
     .filter((e) => about(e.involvedObject))
     .map((e) => ({

@@ -136,6 +136,10 @@ export interface PodTableOptions {
   wide?: boolean;
   /** Prefix a NAMESPACE column, as `get -A` does. */
   withNamespace?: boolean;
+  /** `get all`: names as `pod/web`. */
+  withKind?: boolean;
+  /** --show-labels: a LABELS column. */
+  showLabels?: boolean;
   now: number;
 }
 
@@ -143,11 +147,13 @@ export interface PodTableOptions {
 export function podTable(pods: Pod[], opts: PodTableOptions): string {
   const header = ['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE'];
   if (opts.wide) header.push('IP', 'NODE', 'NOMINATED NODE', 'READINESS GATES');
+  if (opts.showLabels) header.push('LABELS');
   if (opts.withNamespace) header.unshift('NAMESPACE');
   const rows = pods.map((p) => {
     const r = podRow(p, opts.now);
-    const cells = [r.name, r.ready, r.status, r.restarts, r.age];
+    const cells = [opts.withKind ? `pod/${r.name}` : r.name, r.ready, r.status, r.restarts, r.age];
     if (opts.wide) cells.push(r.ip, r.node, r.nominated, r.gates);
+    if (opts.showLabels) cells.push(Object.entries(p.metadata?.labels ?? {}).map(([k, v]) => `${k}=${v}`).join(',') || '<none>');
     if (opts.withNamespace) cells.unshift(r.namespace);
     return cells;
   });

@@ -91,7 +91,8 @@ export class Store {
 
   /** Objects of a kind, optionally of one namespace, in name order. */
   list<T = KubeObject>(kind: string, namespace?: string): T[] {
-    const prefix = namespace === undefined ? `${kind}/` : `${kind}/${namespace}/`;
+    // Objects of cluster-scoped kinds are in every namespace's listing.
+    const prefix = namespace === undefined || kindInfo(kind)?.namespaced === false ? `${kind}/` : `${kind}/${namespace}/`;
     const out: KubeObject[] = [];
     for (const [k, o] of this.objects) if (k.startsWith(prefix)) out.push(o);
     return out.sort((a, b) => keyOf(a).localeCompare(keyOf(b))) as T[];

@@ -27,5 +27,6 @@ export function bookmark(rv: number, initialEnd: boolean): WatchLine {
 
 export function watchFilter(req: WatchRequest): (c: Change) => boolean {
   const kinds = new Set(req.kinds ?? ['Pod', 'Event']);
-  return (c) => kinds.has(c.object.kind) && (req.namespace === undefined || c.object.metadata?.namespace === req.namespace);
+  // Cluster-scoped objects (no namespace) belong to every namespace's watch.
+  return (c) => kinds.has(c.object.kind) && (req.namespace === undefined || !c.object.metadata?.namespace || c.object.metadata.namespace === req.namespace);
 }

@@ -46,6 +46,8 @@ export async function cliEnv(t: Test, prefix = 'podrun-cli-'): Promise<CliEnv> {
 
 /** A test's end: every pod of the root deleted at once, then its serve stopped. */
 export async function endRoot(root: string, run: (args: string[]) => unknown): Promise<void> {
+  // What makes pods goes first, or it would make again the pods deleted next.
+  run(['delete', 'cronjobs,deployments,statefulsets,daemonsets,jobs,replicasets,replicationcontrollers', '--all']);
   run(['delete', 'pods', '--all', '--grace-period=0', '--force']);
   for (const pid of servePids(root)) {
     try {

@@ -6,6 +6,8 @@ import type { Command } from '../context';
 import { write } from '../context';
 import { applyNamespace, readManifests } from '../manifest-input';
 import { ApplyError } from '../../errors';
+import { kindInfo } from '../../store/kinds';
+import { qualifiedKind } from '../resources';
 import { formatError, usageError } from '../report-error';
 import { FILE_FLAGS } from './shared-flags';
 
@@ -46,7 +48,8 @@ export const applyCommand: Command = {
           await write(ctx.io.stderr, formatError(r.error, ctx.debug));
           code = 1;
         } else {
-          await write(ctx.io.stdout, `${r.kind.toLowerCase()}/${r.name} ${r.action}\n`);
+          const info = kindInfo(r.kind);
+          await write(ctx.io.stdout, `${info ? qualifiedKind(info) : r.kind.toLowerCase()}/${r.name} ${r.action}\n`);
         }
       }
     }

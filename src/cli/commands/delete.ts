@@ -7,7 +7,11 @@ import type { Command, CommandContext } from '../context';
 import { write } from '../context';
 import { applyNamespace, readManifests } from '../manifest-input';
 import { formatError, notFoundText, resourceOf, usageError } from '../report-error';
-import { podNames } from '../resources';
+import { parseTargets, podNames, qualifiedKind, qualifiedPlural, type Target } from '../resources';
+import type { PropagationPolicy } from '../../controllers/garbage-collector';
+import type { KubeObject } from '../../api/manifest';
+import { requirementsMatch } from '../../api/labels';
+import { labelSelector } from './get-objects';
 import { FILE_FLAGS } from './shared-flags';
 
 export const FORCE_WARNING =
@@ -46,10 +50,53 @@ async function deleteFiles(ctx: CommandContext, opts: DeleteOptions, verb: strin
   return code;
 }
 
+/** --cascade's words to a propagation policy; `true`/`false` as kubectl still takes them. */
+function cascadePolicy(word: string | undefined): PropagationPolicy {
+  switch (word ?? 'background') {
+    case 'background':
+    case 'true':
+      return 'Background';
+    case 'foreground':
+      return 'Foreground';
+    case 'orphan':
+    case 'false':
+      return 'Orphan';
+    default:
+      throw usageError(`invalid cascade value (${word}). Must be "background", "foreground", or "orphan".`);
+  }
+}
+
+/** `delete TYPE NAME...`, `delete TYPE -l SELECTOR`, `delete TYPE --all` for any kind; waits for each to be gone. */
+async function deleteObjects(ctx: CommandContext, targets: Target[], opts: DeleteOptions, policy: PropagationPolicy, verb: string, ignoreMissing: boolean): Promise<number> {
+  const client = ctx.podrun();
+  const selector = labelSelector(ctx.flags.string('selector'));
+  let code = 0;
+  for (const t of targets) {
+    let names = t.names;
+    if (ctx.flags.bool('all') || selector) {
+      if (names.length > 0) throw usageError('name cannot be provided when a selector or --all is specified');
+      names = (await client.list<KubeObject>(t.kind.kind, { namespace: ctx.namespace })).filter((o) => !selector || requirementsMatch(selector, o.metadata?.labels)).map((o) => o.metadata!.name!);
+    } else if (names.length === 0) throw usageError('resource(s) were provided, but no name was specified');
+    const found = await Promise.all(names.map((name) => client.delete(t.kind.kind, name, { namespace: ctx.namespace, propagationPolicy: policy, gracePeriodSeconds: opts.gracePeriodSeconds })));
+    for (const [k, name] of names.entries()) {
+      if (!found[k]) {
+        if (ignoreMissing) continue;
+        await write(ctx.io.stderr, `Error from server (NotFound): ${qualifiedPlural(t.kind)} "${name}" not found\n`);
+        code = 1;
+        continue;
+      }
+      // As kubectl --wait: gone (a foreground deletion waits for the dependents) before the line.
+      if (t.kind.kind !== 'Pod' && ctx.flags.bool('wait') !== false) await client.waitGone(t.kind.kind, name, { namespace: ctx.namespace });
+      await write(ctx.io.stdout, `${qualifiedKind(t.kind)} "${name}" ${verb}\n`);
+    }
+  }
+  return code;
+}
+
 export const deleteCommand: Command = {
   path: ['delete'],
-  usage: 'delete pod NAME... | delete -f FILENAME [--grace-period N] [--now] [--force]',
-  summary: 'Delete pods, or the objects in manifests',
+  usage: 'delete TYPE NAME... | delete TYPE/NAME... | delete TYPE -l SELECTOR | delete -f FILENAME [--cascade=background|foreground|orphan] [--grace-period N] [--now] [--force]',
+  summary: 'Delete objects (their dependents as --cascade says), or the objects in manifests',
   flags: [
     ...FILE_FLAGS,
     { name: 'grace-period', kind: 'int', value: 'N', help: "seconds between SIGTERM and SIGKILL (default: the pod's own)" },
@@ -57,6 +104,9 @@ export const deleteCommand: Command = {
     { name: 'force', kind: 'bool', help: 'with --grace-period=0, kill at once' },
     { name: 'all', kind: 'bool', help: 'every pod in the namespace' },
     { name: 'ignore-not-found', kind: 'bool', help: 'no error for objects that do not exist' },
+    { name: 'selector', short: 'l', kind: 'string', value: 'SELECTOR', help: 'the objects whose labels match' },
+    { name: 'cascade', kind: 'string', value: 'POLICY', help: 'what happens to dependents: background (default), foreground or orphan' },
+    { name: 'wait', kind: 'bool', help: 'wait until the objects are gone (default true)' },
   ],
   engine: 'spawn',
   async run(ctx) {
@@ -74,6 +124,9 @@ export const deleteCommand: Command = {
     }
     if (ctx.args.length === 0) throw usageError('You must provide one or more resources by argument or filename.');
     const client = ctx.podrun();
+    const targets = parseTargets(ctx.args, { verb: 'delete' });
+    const cascade = cascadePolicy(ctx.flags.string('cascade'));
+    if (targets.some((t) => t.kind.kind !== 'Pod') || ctx.flags.has('selector')) return deleteObjects(ctx, targets, opts, cascade, verb, ignoreMissing);
     let names = podNames(ctx.args, { verb: 'delete' });
     if (ctx.flags.bool('all')) {
       if (names.length > 0) throw usageError('name cannot be provided when a selector or --all is specified');

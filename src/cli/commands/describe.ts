@@ -6,7 +6,12 @@ import { write } from '../context';
 import { describePod } from '../describe';
 import { podEvents } from '../format-events';
 import { sortPods } from '../format-pods';
-import { isNodeType, nodeNames, podNames } from '../resources';
+import { isNodeType, nodeNames, parseTargets, podNames, qualifiedPlural, type Target } from '../resources';
+import { describeObject } from '../describe-objects';
+import { objectEvents } from '../format-events';
+import { PodrunError } from '../../errors';
+import type { KubeObject } from '../../api/manifest';
+import type { ReplicaSet } from 'kubernetes-types/apps/v1';
 
 /** `describe node [NAME]`: the node, and the pods that hold its resources. */
 async function describeNodes(ctx: CommandContext): Promise<number> {
@@ -25,14 +30,48 @@ async function describeNodes(ctx: CommandContext): Promise<number> {
   return 0;
 }
 
+/** `describe deploy web`, `describe jobs`, `describe pvc/data-db-0`: kubectl's layout for each kind. */
+async function describeObjects(ctx: CommandContext, targets: Target[]): Promise<number> {
+  const client = ctx.podrun();
+  const events = await client.listEvents({ namespace: ctx.namespace });
+  const pods = await client.listPods(ctx.namespace);
+  const texts: string[] = [];
+  let code = 0;
+  for (const t of targets) {
+    let objs: KubeObject[] = [];
+    if (t.names.length) {
+      for (const name of t.names) {
+        try {
+          objs.push(await client.get<KubeObject>(t.kind.kind, name, { namespace: ctx.namespace }));
+        } catch (err) {
+          if (!(err instanceof PodrunError) || err.code !== 'NotFound') throw err;
+          await write(ctx.io.stderr, `Error from server (NotFound): ${qualifiedPlural(t.kind)} "${name}" not found\n`);
+          code = 1;
+        }
+      }
+    } else objs = await client.list<KubeObject>(t.kind.kind, { namespace: ctx.namespace });
+    const replicaSets = t.kind.kind === 'Deployment' ? await client.list<ReplicaSet>('ReplicaSet', { namespace: ctx.namespace }) : [];
+    for (const o of objs) {
+      const owned = (x: { metadata?: { ownerReferences?: { uid: string; controller?: boolean }[] } }) => (x.metadata?.ownerReferences ?? []).some((r) => r.uid === o.metadata?.uid && r.controller);
+      const mine = t.kind.kind === 'PersistentVolumeClaim' ? pods.filter((p) => (p.spec?.volumes ?? []).some((v) => v.persistentVolumeClaim?.claimName === o.metadata?.name)) : pods.filter(owned);
+      texts.push(describeObject(o, t.kind, { events: objectEvents(events, o, o.kind), pods: mine, replicaSets: replicaSets.filter(owned), now: ctx.io.now() }));
+    }
+  }
+  if (texts.length === 0 && code === 0) await write(ctx.io.stderr, `No resources found in ${ctx.namespace} namespace.\n`);
+  else await write(ctx.io.stdout, texts.join('\n\n'));
+  return code;
+}
+
 export const describeCommand: Command = {
   path: ['describe'],
-  usage: 'describe pod [NAME...] | describe node [NAME]',
-  summary: 'Show the details of pods: containers, states, conditions, volumes',
+  usage: 'describe TYPE [NAME...] | describe TYPE/NAME... | describe node [NAME]',
+  summary: 'Show the details of objects: pods (containers, states, volumes), deployments, jobs, claims, ...',
   flags: [],
   engine: 'spawn',
   async run(ctx) {
     if (isNodeType(ctx.args[0])) return describeNodes(ctx);
+    const targets = parseTargets(ctx.args, { verb: 'describe' });
+    if (targets.length > 1 || targets[0]!.kind.kind !== 'Pod') return describeObjects(ctx, targets);
     const names = podNames(ctx.args, { verb: 'describe' });
     const client = ctx.podrun();
     const pods = names.length === 0 ? sortPods(await client.listPods(ctx.namespace)) : await Promise.all(names.map((n) => client.getPod(n, ctx.namespace)));

@@ -8,6 +8,7 @@ import { write } from '../context';
 import { execContainer } from '../container-choice';
 import { usageError } from '../report-error';
 import { singlePod } from '../resources';
+import { podFor } from '../pod-of';
 
 /** After the process exits, how long its output may still take to arrive before we stop waiting. */
 const DRAIN_MS = 2000;
@@ -87,7 +88,10 @@ export const execCommand: Command = {
     if (ctx.afterDash === undefined && ctx.args.length > 1) {
       throw usageError('exec [POD] [COMMAND] is not supported anymore. Use exec [POD] -- [COMMAND] instead');
     }
-    const name = singlePod(ctx.args, 'exec');
+    const given = ctx.args.length === 1 && ctx.args[0]!.includes('/') ? ctx.args[0]! : singlePod(ctx.args, 'exec');
+    const chosen = await podFor(ctx.podrun(), given, ctx.namespace);
+    if (chosen.note) await write(ctx.io.stderr, `${chosen.note}\n`);
+    const name = chosen.name;
     const argv = ctx.afterDash ?? [];
     if (argv.length === 0) throw usageError('you must specify at least one command for the container');
 

@@ -10,7 +10,8 @@ import { nodeTable } from '../format-nodes';
 import { podTable, sortPods } from '../format-pods';
 import { parseOutputFormat, renderDocument, renderPods, type OutputFormat } from '../pod-output';
 import { formatError, usageError } from '../report-error';
-import { isNodeType, nodeNames, podNames } from '../resources';
+import { isNodeType, nodeNames, parseTargets, podNames } from '../resources';
+import { getObjects } from './get-objects';
 import { renderTable } from '../table';
 
 const EVENT_WORDS = new Set(['events', 'event', 'ev']);
@@ -130,8 +131,8 @@ async function getNodes(ctx: CommandContext): Promise<number> {
 
 export const getCommand: Command = {
   path: ['get'],
-  usage: 'get pods [NAME...] [-o wide|json|yaml|name|jsonpath=TEMPLATE] [-w] | get events [--field-selector SELECTOR] | get nodes',
-  summary: 'List pods, or show some by name',
+  usage: 'get TYPE[,TYPE...] [NAME...] [-l SELECTOR] [-o wide|json|yaml|name|jsonpath=TEMPLATE] [-w] | get TYPE/NAME... | get all | get events [--field-selector SELECTOR] | get nodes',
+  summary: 'List objects (pods, deployments, replicasets, jobs, ...), or show some by name',
   details: [
     'Examples:',
     '  podrun get pods',
@@ -141,12 +142,17 @@ export const getCommand: Command = {
     '  podrun get pods -w',
     '  podrun get events --field-selector involvedObject.name=web',
     '  podrun get nodes -o wide',
+    '  podrun get deploy,rs -l app=web',
+    '  podrun get all',
+    '  podrun get jobs -w',
   ].join('\n'),
   flags: [
     { name: 'output', short: 'o', kind: 'string', value: 'FORMAT', help: 'wide, json, yaml, name or jsonpath=TEMPLATE' },
     { name: 'all-namespaces', short: 'A', kind: 'bool', help: 'list pods in every namespace' },
     { name: 'no-headers', kind: 'bool', help: 'leave out the table header' },
     { name: 'watch', short: 'w', kind: 'bool', help: 'after the listing, print each change as it happens' },
+    { name: 'selector', short: 'l', kind: 'string', value: 'SELECTOR', help: 'only objects whose labels match (app=web, tier in (a,b), !canary)' },
+    { name: 'show-labels', kind: 'bool', help: 'a LABELS column' },
     { name: 'field-selector', kind: 'string', value: 'SELECTOR', help: 'events only: field=value, field!=value, comma-separated (e.g. involvedObject.name=web)' },
   ],
   engine: 'spawn',
@@ -154,6 +160,11 @@ export const getCommand: Command = {
     if (ctx.args[0] !== undefined && EVENT_WORDS.has(ctx.args[0].toLowerCase())) return getEvents(ctx);
     if (isNodeType(ctx.args[0])) return getNodes(ctx);
     if (ctx.flags.has('field-selector')) throw usageError('--field-selector is supported for events only');
+    // Any type but pods alone (and pods among others, `get all`): the registry's tables.
+    if (ctx.args.length > 0) {
+      const targets = parseTargets(ctx.args);
+      if (targets.length > 1 || targets[0]!.kind.kind !== 'Pod' || ctx.flags.has('selector') || ctx.flags.bool('show-labels')) return getObjects(ctx, targets);
+    }
     const names = podNames(ctx.args);
     const format = parseOutputFormat(ctx.flags.string('output'));
     const all = ctx.flags.bool('all-namespaces');

@@ -17,6 +17,8 @@ import { serveCommand } from './serve';
 import { systemResetCommand } from './system';
 import { versionCommand } from './version';
 import { waitCommand } from './wait';
+import { rolloutCommand, scaleCommand, setImageCommand } from './workloads';
+import { createCommand } from './create';
 
 export const COMMANDS: Command[] = [
   applyCommand,
@@ -28,6 +30,10 @@ export const COMMANDS: Command[] = [
   attachCommand,
   portForwardCommand,
   deleteCommand,
+  createCommand,
+  scaleCommand,
+  rolloutCommand,
+  setImageCommand,
   waitCommand,
   serveCommand,
   systemResetCommand,

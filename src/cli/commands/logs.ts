@@ -4,16 +4,15 @@ import type { Command } from '../context';
 import { write } from '../context';
 import { logsContainer } from '../container-choice';
 import { usageError } from '../report-error';
-import { isPodType, podNames } from '../resources';
+import { isPodType } from '../resources';
+import { podFor } from '../pod-of';
 import type { LogOptions } from '../../types';
 
 /** `NAME`, `pod/NAME`, `pod NAME`, or kubectl's older `NAME CONTAINER`. */
 function target(args: string[]): { name: string; container?: string } {
   if (args.length === 0) throw usageError('expected POD or TYPE/NAME as the first argument');
-  if (args[0]!.includes('/')) {
-    const [name] = podNames([args[0]!]);
-    return { name: name!, container: args[1] };
-  }
+  // TYPE/NAME: a pod, or a workload whose pod is picked below (podFor).
+  if (args[0]!.includes('/')) return { name: args[0]!, container: args[1] };
   if (args.length >= 2 && isPodType(args[0]!)) return { name: args[1]!, container: args[2] };
   if (args.length > 2) throw usageError(`expected at most a pod and a container, got: ${args.join(' ')}`);
   return { name: args[0]!, container: args[1] };
@@ -21,7 +20,7 @@ function target(args: string[]): { name: string; container?: string } {
 
 export const logsCommand: Command = {
   path: ['logs'],
-  usage: 'logs NAME [-c CONTAINER] [-f] [-p] [--timestamps] [--tail N]',
+  usage: 'logs NAME|TYPE/NAME [-c CONTAINER] [-f] [-p] [--timestamps] [--tail N]',
   summary: "Print a container's log",
   flags: [
     { name: 'container', short: 'c', kind: 'string', value: 'NAME', help: 'the container (required when the pod has several)' },
@@ -35,6 +34,9 @@ export const logsCommand: Command = {
     const t = target(ctx.args);
     const requested = ctx.flags.string('container') ?? t.container;
     const client = ctx.podrun();
+    const chosen = await podFor(client, t.name, ctx.namespace);
+    if (chosen.note) await write(ctx.io.stderr, `${chosen.note}\n`);
+    t.name = chosen.name;
     const pod = await client.getPod(t.name, ctx.namespace);
     const opts: LogOptions = {
       namespace: ctx.namespace,

@@ -6,7 +6,7 @@ import type { Command, CommandContext } from '../context';
 import { write } from '../context';
 import { parseDuration } from '../duration';
 import { usageError } from '../report-error';
-import { podNames } from '../resources';
+import { parseTargets, podNames, qualifiedKind, qualifiedPlural, type Target } from '../resources';
 import { parseWaitFor } from '../wait-condition';
 
 /** kubectl waits a week when told a negative timeout: "practically forever". */
@@ -34,15 +34,41 @@ async function waitDeleted(ctx: CommandContext, name: string, deadline: number):
   }
 }
 
+/** `wait deploy/web --for=condition=available`, `wait job/x --for=condition=complete`, `--for=delete`. */
+async function waitObjects(ctx: CommandContext, targets: Target[], cond: ReturnType<typeof parseWaitFor>, deadline: number): Promise<number> {
+  const client = ctx.podrun();
+  for (const t of targets) {
+    for (const name of t.names) {
+      const id = `${qualifiedKind(t.kind)}/${name}`;
+      const timeoutMs = Math.max(0, deadline - ctx.io.now());
+      try {
+        if (cond.kind === 'delete') {
+          if (!(await client.waitGone(t.kind.kind, name, { namespace: ctx.namespace, timeoutMs }))) continue;
+        } else {
+          await client.waitForObject(t.kind.kind, name, (o) => cond.test(o as never), { namespace: ctx.namespace, timeoutMs });
+        }
+      } catch (err) {
+        if (err instanceof PodrunError && err.code === 'Timeout') throw new PodrunError('Timeout', `timed out waiting for the condition on ${t.kind.plural}/${name}`);
+        if (err instanceof PodrunError && err.code === 'NotFound') throw new PodrunError('NotFound', `${qualifiedPlural(t.kind)} "${name}" not found`);
+        throw err;
+      }
+      await write(ctx.io.stdout, `${id} condition met\n`);
+    }
+  }
+  return 0;
+}
+
 export const waitCommand: Command = {
   path: ['wait'],
-  usage: 'wait pod/NAME... --for=delete|condition=COND[=VALUE]|jsonpath={PATH}[=VALUE] [--timeout=30s]',
-  summary: 'Wait for pods to meet a condition, or to be deleted',
+  usage: 'wait TYPE/NAME... --for=delete|condition=COND[=VALUE]|jsonpath={PATH}[=VALUE] [--timeout=30s]',
+  summary: 'Wait for objects to meet a condition, or to be deleted',
   details: [
     'Examples:',
     '  podrun wait pod/web --for=condition=Ready',
     "  podrun wait pod/job --for=jsonpath='{.status.phase}'=Succeeded --timeout=2m",
     '  podrun wait pod/web --for=delete',
+    '  podrun wait deploy/web --for=condition=available',
+    '  podrun wait job/batch --for=condition=complete --timeout=5m',
   ].join('\n'),
   flags: [
     { name: 'for', kind: 'string', value: 'CONDITION', help: 'delete, condition=COND[=VALUE], or jsonpath={PATH}[=VALUE]' },
@@ -50,9 +76,11 @@ export const waitCommand: Command = {
   ],
   engine: 'spawn',
   async run(ctx) {
-    const names = podNames(ctx.args, { verb: 'wait', nameRequired: true });
+    const targets = parseTargets(ctx.args, { verb: 'wait', nameRequired: true });
     const cond = parseWaitFor(ctx.flags.string('for'));
     const deadline = ctx.io.now() + timeoutMs(ctx.flags.string('timeout'));
+    if (targets.length > 1 || targets[0]!.kind.kind !== 'Pod') return waitObjects(ctx, targets, cond, deadline);
+    const names = podNames(ctx.args, { verb: 'wait', nameRequired: true });
     for (const name of names) {
       if (cond.kind === 'delete') {
         if (await waitDeleted(ctx, name, deadline)) await write(ctx.io.stdout, `pod/${name} condition met\n`);
