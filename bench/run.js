@@ -5,7 +5,7 @@
 // namespaces as a pod (user when rootless, pid, net, ipc, uts, mount). Figures are printed
 // only; nothing asserts on them.
 //
-// Env: BENCH_RUNS (default 20); BENCH_ONLY=network|images|pods; BENCH_NET_MIB (bulk transfer size, default 512);
+// Env: BENCH_RUNS (default 20); BENCH_ONLY=network|images|pods|controllers; BENCH_REPLICAS (default 100); BENCH_NET_MIB (bulk transfer size, default 512);
 // BENCH_PODS (how many pods the many-pods section makes, default 200).
 'use strict';
 
@@ -18,6 +18,7 @@ const { imageRows } = require('./images');
 const { networkRows } = require('./network');
 const { podrunRows, stats } = require('./podrun');
 const { podRows } = require('./pods');
+const { controllerRows } = require('./controllers');
 
 const BASELINES = ['crun', 'runc', 'bwrap'];
 const POD_NAMESPACES = ['pid', 'network', 'ipc', 'uts', 'mount'];
@@ -237,6 +238,7 @@ async function main() {
   // BENCH_ONLY=images or =pods runs only that section.
   if (process.env.BENCH_ONLY === 'images') return imageSection(withStats);
   if (process.env.BENCH_ONLY === 'pods') return podSection(withStats);
+  if (process.env.BENCH_ONLY === 'controllers') return controllerSection(withStats);
   // Network (issue 4): traffic compared with host loopback; setup compared with podrun's own.
   const net = await networkRows(withStats);
   console.log('# network: the same client and server (podrun-payload bench-tcp / serve-bench) on every path;');
@@ -247,6 +249,14 @@ async function main() {
   console.log(lib.table(setup, setup.find((r) => !r.skipped)?.name ?? ''));
   await imageSection(withStats);
   await podSection(withStats);
+  await controllerSection(withStats);
+}
+
+/** Controllers (issue 13): a Deployment of N to all Ready, a killed pod back to Ready, beside podman. */
+async function controllerSection(ctx) {
+  const rows = await controllerRows(ctx);
+  console.log('# controllers: a Deployment applied until all replicas are Ready (the CLI); a pod killed (SIGKILL of its shim) until Ready again');
+  console.log(lib.table(rows, rows.find((r) => !r.skipped)?.name ?? ''));
 }
 
 /** Many pods (issue 12): creating and deleting N at once, beside runc doing the same one by one. */

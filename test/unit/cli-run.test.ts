@@ -140,8 +140,8 @@ t.test('get by name: pod NAME, pod/NAME, NotFound', async (t) => {
   t.equal(r.code, 1);
   t.equal(r.err, 'Error from server (NotFound): pods "nope" not found\n');
   t.match(r.out, /^NAME +READY/);
-  r = await cli(['get', 'deployments']);
-  t.equal(r.err, 'error: the server doesn\'t have a resource type "deployments"\n');
+  r = await cli(['get', 'widgets']);
+  t.equal(r.err, 'error: the server doesn\'t have a resource type "widgets"\n');
   t.equal(r.code, 1);
 });
 
@@ -304,7 +304,7 @@ t.test('help, version, root from the environment', async (t) => {
   let r = await cli(['help']);
   t.match(r.out, /Commands:\n  apply /);
   r = await cli(['get', '--help']);
-  t.match(r.out, /^List pods, or show some by name\n\nUsage:\n  podrun get pods/);
+  t.match(r.out, /^List objects \(pods, deployments, replicasets, jobs, ...\), or show some by name\n\nUsage:\n  podrun get TYPE/);
   t.match(r.out, /-o, --output FORMAT/);
   r = await cli(['help', 'image', 'ls']);
   t.match(r.out, /Aliases: image list, images/);
