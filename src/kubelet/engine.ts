@@ -385,6 +385,14 @@ export class Engine {
     this.net.reconcile([...this.workers.values()]);
     await Promise.all([...this.workers.values()].map((w) => w.settled()));
     for (const p of this.pending.list()) this.publishPending(PendingPods.keyOf(p.pod));
+    // Deletions a previous engine began and did not finish: carried on, in what is left of their grace.
+    for (const w of [...this.workers.values()]) {
+      const since = w.state.deletionTimestamp;
+      if (!since) continue;
+      const grace = w.pod.spec?.terminationGracePeriodSeconds ?? 30;
+      const left = Math.max(0, Math.ceil(grace - (Date.now() - Date.parse(since)) / 1000));
+      this.deletePod(w.pod.metadata!.namespace!, w.pod.metadata!.name!, left).catch((e: Error) => this.ctx.log(`pod ${w.key}: ${e.message}`));
+    }
     if (!this.store.get('StorageClass', undefined, defaultStorageClass().metadata!.name!)) this.store.create(defaultStorageClass());
     // The controllers start from what is there: pods published, objects read from the log.
     this.gc.start();
