@@ -1,7 +1,7 @@
 // Controllers (issue 13), through the CLI as a user runs it: the time from `apply` of an
 // N-replica Deployment (BENCH_REPLICAS, default 100) to all N Ready (`podrun wait`, pushed by
 // the watch), and the median time from SIGKILL of a pod's shim to that pod Running and Ready
-// again (the kubelet makes its sandbox again). Beside it podman: N pods made one by one
+// again, its container started anew (the kubelet makes its sandbox again). Beside it podman: N pods made one by one
 // (`podman pod create` + `podman run -d --pod`), and `podman kube play` of the same Deployment,
 // which podman caps at one replica.
 'use strict';
@@ -71,7 +71,7 @@ async function controllerRows(ctx) {
       const pid = shimPid(dir, victim);
       const ac = new AbortController();
       let killedAt = 0;
-      let down = false;
+      const startedBefore = victim.status?.containerStatuses?.[0]?.state?.running?.startedAt;
       const back = (async () => {
         for await (const ev of client.watch({ kinds: ['Pod'], signal: ac.signal, allowBookmarks: true })) {
           if (ev.type === 'BOOKMARK' && !killedAt) {
@@ -80,9 +80,10 @@ async function controllerRows(ctx) {
             continue;
           }
           if (!killedAt || ev.type === 'EVENT' || ev.type === 'BOOKMARK' || ev.object.metadata.name !== name) continue;
+          // Back: Ready, its container started again (after the kill).
           const ready = (ev.object.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
-          if (!ready) down = true;
-          else if (down) return now() - killedAt;
+          const started = ev.object.status?.containerStatuses?.[0]?.state?.running?.startedAt;
+          if (ready && started && started !== startedBefore) return now() - killedAt;
         }
         return NaN;
       })();
@@ -117,7 +118,9 @@ function podmanRows(ctx, n) {
   const base = ['--root', path.join(store, 'root'), '--runroot', path.join(store, 'run'), '--cgroup-manager', 'cgroupfs', '--events-backend', 'none'];
   const pm = (args, opts = {}) => {
     const r = spawnSync(podman, [...base, ...args], { encoding: 'utf8', ...opts });
-    if (r.status !== 0) throw new Error(`podman ${args.join(' ')}: ${(r.stderr || '').trim().split('\n').pop()}`);
+    // The runtime's own complaint is more telling than podman's last line ("internal libpod error").
+    const lines = (r.stderr || '').trim().split('\n');
+    if (r.status !== 0) throw new Error(`podman ${args.slice(0, 2).join(' ')}: ${(lines.find((l) => /crun:|runc:/.test(l)) ?? lines.pop() ?? '').replace(/^time="[^"]*" level=error msg=/, '')}`);
     return r.stdout;
   };
   try {

@@ -23,7 +23,7 @@ const { controllerRows } = require('./controllers');
 const BASELINES = ['crun', 'runc', 'bwrap'];
 const POD_NAMESPACES = ['pid', 'network', 'ipc', 'uts', 'mount'];
 // command -> Debian package, for installing what is missing when we are root
-const PACKAGES = { crun: 'crun', runc: 'runc', bwrap: 'bubblewrap', unshare: 'util-linux', nft: 'nftables', slirp4netns: 'slirp4netns', pasta: 'passt', ip: 'iproute2', podman: 'podman', 'fuse-overlayfs': 'fuse-overlayfs' };
+const PACKAGES = { crun: 'crun', runc: 'runc', bwrap: 'bubblewrap', unshare: 'util-linux', nft: 'nftables', slirp4netns: 'slirp4netns', pasta: 'passt', ip: 'iproute2', podman: 'podman', 'fuse-overlayfs': 'fuse-overlayfs', catatonit: 'catatonit' };
 
 function ensurePeers(asRoot) {
   const missing = Object.keys(PACKAGES).filter((c) => !lib.which(c));

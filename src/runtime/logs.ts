@@ -42,7 +42,41 @@ export interface FollowOptions {
   follow: boolean;
   /** Is the writer done (the container's exit record exists)? Checked only when following. */
   finished(): boolean;
-  pollMs?: number;
+}
+
+/**
+ * Changes in a folder as inotify reports them (fs.watch): `next()` resolves at once when the
+ * folder changed since the last call, else at the next change. The log's writes, its rotation,
+ * the exit record and the folder's removal all land here, so a follower sleeps until one does.
+ */
+class FolderChanges {
+  private changed = true;
+  private wake?: () => void;
+  private readonly watcher?: fs.FSWatcher;
+
+  constructor(dir: string) {
+    const poke = () => {
+      this.changed = true;
+      this.wake?.();
+    };
+    try {
+      this.watcher = fs.watch(dir, { persistent: false }, poke);
+      this.watcher.on('error', poke);
+    } catch {
+      // Gone already: every look finds what it finds, and finished() ends the follow.
+    }
+  }
+
+  async next(): Promise<void> {
+    if (!this.watcher) return;
+    if (!this.changed) await new Promise<void>((r) => (this.wake = r));
+    this.wake = undefined;
+    this.changed = false;
+  }
+
+  close(): void {
+    this.watcher?.close();
+  }
 }
 
 /** The rotated files of a log (LOG.1, LOG.2, ...), oldest first. */
@@ -94,8 +128,12 @@ export async function* readLog(file: string, opts: FollowOptions): AsyncGenerato
     }
   }
   let pos = 0;
-  for (;;) {
-    fd ??= openOr(file);
+  const changes = opts.follow ? new FolderChanges(path.dirname(file)) : undefined;
+  try {
+    for (;;) {
+      // Taken before reading: a change while we read wakes the next look.
+      await changes?.next();
+      fd ??= openOr(file);
     // Decide before reading: everything written before the exit record is then read below.
     const done = !opts.follow || opts.finished();
     if (fd !== undefined) {
@@ -120,7 +158,9 @@ export async function* readLog(file: string, opts: FollowOptions): AsyncGenerato
       }
     }
     if (done) break;
-    await new Promise((r) => setTimeout(r, opts.pollMs ?? 100));
+    }
+  } finally {
+    changes?.close();
   }
   if (fd !== undefined) fs.closeSync(fd);
 }
