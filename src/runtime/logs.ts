@@ -60,7 +60,8 @@ class FolderChanges {
       this.wake?.();
     };
     try {
-      this.watcher = fs.watch(dir, { persistent: false }, poke);
+      // Persistent: a follower keeps its process alive while it waits, as a timer did.
+      this.watcher = fs.watch(dir, poke);
       this.watcher.on('error', poke);
     } catch {
       // Gone already: every look finds what it finds, and finished() ends the follow.

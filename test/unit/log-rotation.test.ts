@@ -30,7 +30,7 @@ t.test('a follower crosses a rotation', async (t) => {
   let finished = false;
   const lines: string[] = [];
   const reading = (async () => {
-    for await (const l of readLog(log, { follow: true, finished: () => finished, pollMs: 10 })) lines.push(l.text);
+    for await (const l of readLog(log, { follow: true, finished: () => finished })) lines.push(l.text);
   })();
   while (lines.length < 1) await new Promise((r) => setTimeout(r, 5));
   // The shim's rotation: what was written last goes to the old file, then it is renamed.
@@ -38,7 +38,9 @@ t.test('a follower crosses a rotation', async (t) => {
   fs.renameSync(log, `${log}.1`);
   fs.writeFileSync(log, rec('three'));
   fs.appendFileSync(log, rec('four'));
+  // The shim's exit record: the change in the folder that wakes the follower to find it done.
   finished = true;
+  fs.writeFileSync(path.join(dir, '0.exit.json'), '{}');
   await reading;
   t.same(lines, ['one', 'two', 'three', 'four']);
 });
