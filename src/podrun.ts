@@ -23,6 +23,7 @@ import { portForward, type PortForwardEvents, type PortForwardSession, type Port
 import { readLog } from './runtime/logs';
 import { readAttempts } from './runtime/records';
 import { ShimClient } from './runtime/shim-client';
+import { reapChild } from './runtime/sandbox';
 import type { SandboxRecord } from './runtime/sandbox';
 import { EngineClient, serveEngine } from './server/rpc';
 import { defaultDataRoot, defaultRoot, PodPaths, StateRoot } from './state/paths';
@@ -134,7 +135,16 @@ class LocalEngine implements Backend {
   }
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Resolves when the process is gone (through its pidfd; it need not be our child). */
+function processGone(pid: number): Promise<void> {
+  let pidfd: number;
+  try {
+    pidfd = native.pidfdOpen(pid);
+  } catch {
+    return Promise.resolve(); // ESRCH: gone already
+  }
+  return reapChild(pidfd);
+}
 
 export class Podrun {
   readonly root: StateRoot;
@@ -173,18 +183,56 @@ export class Podrun {
     }
   }
 
+  /**
+   * The engine's socket, once it answers: at once, or (deadlineMs > 0) when a `podrun serve`
+   * starting now has it listening. Its creation and its chmod after listen are changes in the
+   * state root, which wake the next try; no timer polls.
+   */
   private async connect(deadlineMs: number): Promise<EngineClient> {
     const client = new EngineClient(this.root.serveSocket);
-    const until = Date.now() + deadlineMs;
-    for (;;) {
-      try {
-        await client.healthz();
-        return client;
-      } catch (e) {
-        if (Date.now() > until) throw e;
-        await sleep(20);
-      }
+    try {
+      await client.healthz();
+      return client;
+    } catch (e) {
+      if (deadlineMs <= 0) throw e;
     }
+    return new Promise((resolve, reject) => {
+      let last: unknown;
+      let busy = false;
+      let again = false;
+      let over = false;
+      const finish = (err: unknown, ok?: EngineClient) => {
+        if (over) return;
+        over = true;
+        watcher.close();
+        clearTimeout(timer);
+        if (ok) resolve(ok);
+        else reject(err);
+      };
+      const attempt = async (): Promise<void> => {
+        if (busy) {
+          again = true;
+          return;
+        }
+        busy = true;
+        try {
+          await client.healthz();
+          finish(undefined, client);
+        } catch (e) {
+          last = e;
+        } finally {
+          busy = false;
+          if (again && !over) {
+            again = false;
+            void attempt();
+          }
+        }
+      };
+      const watcher = fs.watch(this.root.dir, () => void attempt());
+      const timer = setTimeout(() => finish(last ?? new PodrunError('Timeout', `podrun serve did not answer within ${deadlineMs} ms`), undefined), deadlineMs);
+      // It may have come up between the first try and the watch.
+      void attempt();
+    });
   }
 
   private spawnServe(): void {
@@ -694,16 +742,13 @@ export class Podrun {
     if (this.local) {
       await this.close();
     } else {
-      // The serve ends itself after answering; wait for it to let go of the root.
+      // The serve ends itself after answering: wait for its process to be gone (its pidfd).
       const client = new EngineClient(this.root.serveSocket);
-      for (let i = 0; i < 250; i++) {
-        try {
-          await client.healthz();
-          await sleep(20);
-        } catch {
-          break;
-        }
-      }
+      const pid = await client.healthz().then(
+        (h) => h.pid,
+        () => undefined,
+      );
+      if (pid !== undefined) await processGone(pid);
       this.backend = undefined;
     }
     fs.rmSync(this.root.dir, { recursive: true, force: true });

@@ -1,12 +1,12 @@
 // Pulling an image from a registry into the store: manifest (this platform's, from an index),
 // config, then the layers not stored yet, downloaded side by side into the data root's blob
 // folder and unpacked once each. Two pulls of one image in this process share the work.
+import { acquireLock, releaseLock } from '../state/file-lock';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pipeline } from 'node:stream';
 import { PodrunError } from '../errors';
-import { native } from '../native';
 import { LayerDecodeStream } from './layer-decode';
 import { imageConfigOf, selectManifest, type ImageSource } from './oci-archive';
 import { MANIFEST_TYPES, PullError, RegistryClient, type Credentials } from './registry';
@@ -52,15 +52,11 @@ async function underPullLock<T>(store: ImageStore, name: string, fn: () => Promi
   const dir = path.join(path.dirname(store.dir), 'pulls');
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const file = path.join(dir, `${crypto.createHash('sha256').update(name).digest('hex').slice(0, 32)}.lock`);
-  let fd = native.lockFile(file);
-  while (fd < 0) {
-    await new Promise((r) => setTimeout(r, 50));
-    fd = native.lockFile(file);
-  }
+  const fd = await acquireLock(file);
   try {
     return await fn();
   } finally {
-    fs.closeSync(fd);
+    releaseLock(file, fd);
   }
 }
 

@@ -4,6 +4,7 @@
 // in `podrun logs NAME -c DEBUGGER`. With -i (and -t) debug attaches to it.
 import * as crypto from 'node:crypto';
 import type { EphemeralContainer } from 'kubernetes-types/core/v1';
+import type { Pod } from 'kubernetes-types/core/v1';
 import type { Command } from '../context';
 import { write } from '../context';
 import { usageError } from '../report-error';
@@ -52,12 +53,13 @@ export const debugCommand: Command = {
     // Its output until it exits (from the log, so a command that is already done is not missed),
     // then its exit code as ours.
     for await (const line of client.logs(name, { namespace: ctx.namespace, container: cname, follow: true })) await write(ctx.io.stdout, line + '\n');
-    for (let i = 0; i < 100; i++) {
-      const pod = await client.getPod(name, ctx.namespace);
-      const done = pod.status?.ephemeralContainerStatuses?.find((c) => c.name === cname)?.state?.terminated;
-      if (done) return done.exitCode;
-      await new Promise((r) => setTimeout(r, 50));
+    const terminated = (pod: Pod) => pod.status?.ephemeralContainerStatuses?.find((c) => c.name === cname)?.state?.terminated;
+    try {
+      // The status follows the log's end closely: the watch says when.
+      const pod = await client.waitFor(name, (p) => !!terminated(p), { namespace: ctx.namespace, timeoutMs: 5000 });
+      return terminated(pod)!.exitCode;
+    } catch {
+      return 0;
     }
-    return 0;
   },
 };
