@@ -41,11 +41,7 @@ async function controllerRows(ctx) {
   require('../test/support/sandbox-netns.js').useSandboxNetns();
   const n = Number(process.env.BENCH_REPLICAS || 100);
   const dir = ctx.lib.tempDir('podrun-bench-controllers-');
-  const cli = (args, input) => {
-    const r = spawnSync(process.execPath, [CLI, '--root', path.join(dir, 'state'), '--data-root', path.join(dir, 'data'), ...args], { encoding: 'utf8', input, maxBuffer: 64 << 20 });
-    if (r.status !== 0) throw new Error(`podrun ${args.join(' ')}: ${r.stderr.trim()}`);
-    return r.stdout;
-  };
+  const cli = ctx.lib.podrunCli(dir);
   const rows = [];
   try {
     cli(['image', 'import', ctx.rootfs, 'bench:1']);

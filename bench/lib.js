@@ -249,8 +249,19 @@ async function idleRss(cmd, args, { settleMs = 300, timeoutMs = 10000 } = {}) {
   }
 }
 
+/** bin/podrun with a private state and data root under `dir`: stdout, or a throw with its stderr. */
+function podrunCli(dir) {
+  const cli = path.resolve(__dirname, '..', 'bin', 'podrun');
+  return (args, input) => {
+    const r = spawnSync(process.execPath, [cli, '--root', path.join(dir, 'state'), '--data-root', path.join(dir, 'data'), ...args], { encoding: 'utf8', input, maxBuffer: 64 << 20 });
+    if (r.status !== 0) throw new Error(`podrun ${args.join(' ')}: ${r.stderr.trim()}`);
+    return r.stdout;
+  };
+}
+
 module.exports = {
   busyboxRootfs,
+  podrunCli,
   defaultRuns,
   descendants,
   idleRss,

@@ -9,7 +9,8 @@ import { selectorMatches } from '../api/labels';
 import type { KubeObject } from '../api/manifest';
 import { nodeAffinityFits } from '../scheduler/fit';
 import type { Controller, ControllerContext } from './context';
-import { availability, isReady } from './pod-state';
+import { selectingKeys } from './owners';
+import { availability, countAvailable, isReady } from './pod-state';
 import { claimPods, createFromTemplate } from './replica-set';
 import { scaledValue, templateHash } from './rollout-math';
 
@@ -34,12 +35,7 @@ export class DaemonSetController implements Controller {
   ) {}
 
   claimants(obj: KubeObject): string[] {
-    if (obj.kind !== 'Pod') return [];
-    const ns = obj.metadata?.namespace;
-    return this.ctx.store
-      .list<DS>('DaemonSet', ns)
-      .filter((d) => selectorMatches(d.spec?.selector, obj.metadata?.labels))
-      .map((d) => `${ns}/${d.metadata!.name}`);
+    return obj.kind === 'Pod' ? selectingKeys(this.ctx.store, this.kind, obj) : [];
   }
 
   private template(ds: DS, hash: string): PodTemplateSpec {
@@ -107,13 +103,7 @@ export class DaemonSetController implements Controller {
     if (!cur) return;
     const pods = store.list<Pod>('Pod', ds.metadata!.namespace).filter((p) => (p.metadata?.ownerReferences ?? []).some((r) => r.uid === ds.metadata?.uid && r.controller) && !p.metadata?.deletionTimestamp);
     const now = Date.now();
-    let wait: number | undefined;
-    let available = 0;
-    for (const p of pods) {
-      const a = availability(p, cur.spec?.minReadySeconds ?? 0, now);
-      if (a.available) available++;
-      else if (a.wait !== undefined) wait = Math.min(wait ?? Infinity, a.wait);
-    }
+    const { available, wait } = countAvailable(pods, cur.spec?.minReadySeconds ?? 0, now);
     const scheduled = pods.length > 0 ? 1 : 0;
     const status: DaemonSetStatus = {
       currentNumberScheduled: wanted ? scheduled : 0,

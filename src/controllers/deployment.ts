@@ -8,7 +8,7 @@ import type { Pod } from 'kubernetes-types/core/v1';
 import { selectorMatches } from '../api/labels';
 import type { KubeObject } from '../api/manifest';
 import type { Controller, ControllerContext } from './context';
-import { controllerOf, controllerRef, isControlledBy } from './owners';
+import { controllerOf, controllerRef, isControlledBy, selectingKeys } from './owners';
 import { isActive } from './pod-state';
 import { CHANGE_CAUSE, DESIRED_REPLICAS, fenceposts, MAX_REPLICAS, REVISION, REVISION_HISTORY, revisionOf, sameTemplate, TEMPLATE_HASH, templateHash } from './rollout-math';
 
@@ -25,12 +25,7 @@ export class DeploymentController implements Controller {
   constructor(private readonly ctx: ControllerContext) {}
 
   claimants(obj: KubeObject): string[] {
-    if (obj.kind !== 'ReplicaSet') return [];
-    const ns = obj.metadata?.namespace;
-    return this.ctx.store
-      .list<D>('Deployment', ns)
-      .filter((d) => selectorMatches(d.spec?.selector, obj.metadata?.labels))
-      .map((d) => `${ns}/${d.metadata!.name}`);
+    return obj.kind === 'ReplicaSet' ? selectingKeys(this.ctx.store, this.kind, obj) : [];
   }
 
   /** The ReplicaSets this Deployment controls, after adopting matching orphans and releasing the rest. */

@@ -11,6 +11,7 @@ import { selectorMatches } from '../api/labels';
 import type { KubeObject } from '../api/manifest';
 import { COMPLETION_INDEX, formatIndexes, parseIndexes } from '../api/kinds/job';
 import type { Controller, ControllerContext } from './context';
+import { selectingKeys } from './owners';
 import { claimPods, createFromTemplate } from './replica-set';
 import { isReady } from './pod-state';
 
@@ -58,12 +59,7 @@ export class JobController implements Controller {
   ) {}
 
   claimants(obj: KubeObject): string[] {
-    if (obj.kind !== 'Pod') return [];
-    const ns = obj.metadata?.namespace;
-    return this.ctx.store
-      .list<J>('Job', ns)
-      .filter((j) => selectorMatches(j.spec?.selector, obj.metadata?.labels))
-      .map((j) => `${ns}/${j.metadata!.name}`);
+    return obj.kind === 'Pod' ? selectingKeys(this.ctx.store, this.kind, obj) : [];
   }
 
   async reconcile(namespace: string, name: string): Promise<number | void> {

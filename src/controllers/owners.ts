@@ -1,7 +1,10 @@
 // Owner references as the controllers use them: who controls an object, and the reference a
 // controller puts on what it makes.
 import type { OwnerReference } from 'kubernetes-types/meta/v1';
+import type { LabelSelector } from 'kubernetes-types/meta/v1';
+import { selectorMatches } from '../api/labels';
 import type { KubeObject } from '../api/manifest';
+import type { Store } from '../store/store';
 
 /** The owner with `controller: true`, if any. */
 export function controllerOf(o: KubeObject): OwnerReference | undefined {
@@ -26,4 +29,16 @@ export function generateName(prefix: string): string {
   let s = '';
   for (let i = 0; i < 5; i++) s += ALPHANUMS[Math.floor(Math.random() * ALPHANUMS.length)];
   return `${prefix}${s}`;
+}
+
+/**
+ * The keys of a kind's objects in `obj`'s namespace whose label selector matches it: the
+ * claimants of an orphan pod (or ReplicaSet), each a candidate to adopt it.
+ */
+export function selectingKeys(store: Store, kind: string, obj: KubeObject): string[] {
+  const ns = obj.metadata?.namespace;
+  return store
+    .list<KubeObject & { spec?: { selector?: LabelSelector } }>(kind, ns)
+    .filter((o) => selectorMatches(o.spec?.selector, obj.metadata?.labels))
+    .map((o) => `${ns}/${o.metadata!.name}`);
 }

@@ -45,3 +45,15 @@ export function deletionRank(a: Pod, b: Pod): number {
     created(b) - created(a)
   );
 }
+
+/** How many pods are available (Ready for minReadySeconds), and in how many ms the next one will be. */
+export function countAvailable(pods: Pod[], minReadySeconds: number, now: number): { available: number; wait?: number } {
+  let available = 0;
+  let wait: number | undefined;
+  for (const p of pods) {
+    const a = availability(p, minReadySeconds, now);
+    if (a.available) available++;
+    else if (a.wait !== undefined) wait = Math.min(wait ?? Infinity, a.wait);
+  }
+  return { available, ...(wait !== undefined ? { wait } : {}) };
+}

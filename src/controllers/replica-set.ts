@@ -10,7 +10,7 @@ import type { KubeObject } from '../api/manifest';
 import { AlreadyExistsError } from '../errors';
 import type { Controller, ControllerContext } from './context';
 import { controllerOf, controllerRef, generateName, isControlledBy } from './owners';
-import { availability, deletionRank, isActive, isReady } from './pod-state';
+import { countAvailable, deletionRank, isActive, isReady } from './pod-state';
 
 /** Pods made at once, at most (the kube-controller-manager's burstReplicas). */
 const BURST = 500;
@@ -155,13 +155,7 @@ export class ReplicaSetController implements Controller {
     const pods = store.list<Pod>('Pod', rs.metadata!.namespace).filter((p) => isControlledBy(p as unknown as KubeObject, current) && isActive(p));
     const templateLabels = spec.template?.metadata?.labels ?? {};
     const now = Date.now();
-    let available = 0;
-    let wait: number | undefined;
-    for (const p of pods) {
-      const a = availability(p, spec.minReadySeconds ?? 0, now);
-      if (a.available) available++;
-      else if (a.wait !== undefined) wait = Math.min(wait ?? Infinity, a.wait);
-    }
+    const { available, wait } = countAvailable(pods, spec.minReadySeconds ?? 0, now);
     const old = (current.status ?? {}) as ReplicaSetStatus;
     const message = failure ? (failure as Error).message : '';
     const was = (old.conditions ?? []).find((c) => c.type === 'ReplicaFailure' && c.message === message);

@@ -11,8 +11,8 @@ import { selectorMatches } from '../api/labels';
 import type { KubeObject } from '../api/manifest';
 import { AlreadyExistsError } from '../errors';
 import type { Controller, ControllerContext } from './context';
-import { controllerRef } from './owners';
-import { availability, isReady } from './pod-state';
+import { controllerRef, selectingKeys } from './owners';
+import { countAvailable, isReady } from './pod-state';
 import { claimPods, podFromTemplate } from './replica-set';
 import { scaledValue, templateHash } from './rollout-math';
 
@@ -31,12 +31,7 @@ export class StatefulSetController implements Controller {
   constructor(private readonly ctx: ControllerContext) {}
 
   claimants(obj: KubeObject): string[] {
-    if (obj.kind !== 'Pod') return [];
-    const ns = obj.metadata?.namespace;
-    return this.ctx.store
-      .list<STS>('StatefulSet', ns)
-      .filter((s) => selectorMatches(s.spec?.selector, obj.metadata?.labels))
-      .map((s) => `${ns}/${s.metadata!.name}`);
+    return obj.kind === 'Pod' ? selectingKeys(this.ctx.store, this.kind, obj) : [];
   }
 
   private ordinal(sts: STS, p: Pod): number | undefined {
@@ -194,13 +189,7 @@ export class StatefulSetController implements Controller {
     if (!cur || cur.metadata?.uid !== sts.metadata?.uid) return;
     const pods = store.list<Pod>('Pod', sts.metadata!.namespace).filter((p) => (p.metadata?.ownerReferences ?? []).some((r) => r.uid === sts.metadata?.uid && r.controller) && !p.metadata?.deletionTimestamp);
     const now = Date.now();
-    let wait: number | undefined;
-    let available = 0;
-    for (const p of pods) {
-      const a = availability(p, cur.spec?.minReadySeconds ?? 0, now);
-      if (a.available) available++;
-      else if (a.wait !== undefined) wait = Math.min(wait ?? Infinity, a.wait);
-    }
+    const { available, wait } = countAvailable(pods, cur.spec?.minReadySeconds ?? 0, now);
     const updated = pods.filter((p) => p.metadata?.labels?.[REVISION_HASH] === updateRevision).length;
     const replicas = cur.spec?.replicas ?? 1;
     // Once every pod runs the update, it is the current revision.
