@@ -9,6 +9,7 @@ import { applyNamespace, readManifests } from '../manifest-input';
 import { formatError, notFoundText, resourceOf, usageError } from '../report-error';
 import { parseTargets, podNames, qualifiedKind, qualifiedPlural, type Target } from '../resources';
 import type { PropagationPolicy } from '../../controllers/garbage-collector';
+import { kindInfo } from '../../store/kinds';
 import type { KubeObject } from '../../api/manifest';
 import { requirementsMatch } from '../../api/labels';
 import { labelSelector } from './get-objects';
@@ -39,7 +40,8 @@ async function deleteFiles(ctx: CommandContext, opts: DeleteOptions, verb: strin
     if (objects.length === 0) continue;
     const results = await ctx.podrun().deleteObjects(applyNamespace(objects, ctx.namespace, ctx.namespaceGiven), opts);
     for (const r of results) {
-      const kind = r.kind.toLowerCase();
+      const info = kindInfo(r.kind);
+      const kind = info ? qualifiedKind(info) : r.kind.toLowerCase();
       if (r.found) await write(ctx.io.stdout, `${kind} "${r.name}" ${verb}\n`);
       else if (!ignoreMissing) {
         await write(ctx.io.stderr, `Error from server (NotFound): error when deleting "${source}": ${resourceOf(r.kind)} "${r.name}" not found\n`);
