@@ -5,7 +5,7 @@
 // namespaces as a pod (user when rootless, pid, net, ipc, uts, mount). Figures are printed
 // only; nothing asserts on them.
 //
-// Env: BENCH_RUNS (default 20); BENCH_ONLY=network|images|pods|controllers; BENCH_REPLICAS (default 100); BENCH_NET_MIB (bulk transfer size, default 512);
+// Env: BENCH_RUNS (default 20); BENCH_LOADED=0 (no loaded column); BENCH_ONLY=network|images|pods|controllers; BENCH_REPLICAS (default 100); BENCH_NET_MIB (bulk transfer size, default 512);
 // BENCH_PODS (how many pods the many-pods section makes, default 200).
 'use strict';
 
@@ -154,13 +154,12 @@ function peers(ctx) {
   return list;
 }
 
-async function startupSection(ctx) {
+/** The start-up timings: the floor, each peer that works here, and podrun's own rows. */
+async function timingRows(ctx, list) {
   const { runs } = ctx;
   const rows = [];
   // What spawnSync itself costs: every row below includes it.
   rows.push({ ...(await lib.measure('spawn /bin/true (no namespaces)', () => lib.run('/bin/true', []), runs)), note: 'floor' });
-
-  const list = peers(ctx);
   for (const p of list) {
     if (p.skipped) {
       rows.push({ name: p.name, skipped: p.skipped });
@@ -182,13 +181,32 @@ async function startupSection(ctx) {
     }, runs);
     rows.push({ ...row, note: p.note });
   }
-
   try {
     rows.push(...(await podrunRows(ctx)));
   } catch (err) {
     console.log(`# podrun rows failed: ${err.stack || err}`);
     rows.push({ name: 'podrun', skipped: String(err.message || err).slice(0, 160) });
   }
+  return rows;
+}
+
+/**
+ * Two busy processes, one per core of a 2-core machine (as many as there are cores), for as
+ * long as `fn` runs: the loaded column, where every wake-up waits for a time slice.
+ */
+async function underLoad(fn) {
+  const { spawn } = require('node:child_process');
+  const hogs = os.cpus().map(() => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
+  try {
+    return await fn();
+  } finally {
+    for (const h of hogs) h.kill('SIGKILL');
+  }
+}
+
+async function startupSection(ctx) {
+  const list = peers(ctx);
+  const rows = await timingRows(ctx, list);
 
   // Idle memory: what stays resident around a sleeping container, payload excluded.
   for (const p of list) {
@@ -217,6 +235,22 @@ async function startupSection(ctx) {
   console.log('');
   console.log(lib.table(rows, baseline));
 
+  // Loaded: the same timings with every core busy (BENCH_LOADED=0 leaves it out).
+  if (process.env.BENCH_LOADED === '0') return;
+  const loaded = await underLoad(() => timingRows(ctx, list.filter((p) => !p.skipped)));
+  console.log(`# loaded: the same start-up timings while ${os.cpus().length} busy processes keep every core busy`);
+  console.log(lib.table(loaded.filter((r) => (r.unit || 'ms') === 'ms'), baseline));
+  // How much worse podrun gets under load, next to the baseline: the figure to keep near 1.
+  const pick = (set, name) => set.find((r) => r.name === name && !r.skipped);
+  for (const r of rows.filter((x) => x.name.startsWith('podrun') && (x.unit || 'ms') === 'ms' && !x.skipped)) {
+    const idle = pick(rows, baseline);
+    const busy = pick(loaded, baseline);
+    const l = pick(loaded, r.name);
+    if (!idle || !busy || !l) continue;
+    const a = r.median / idle.median;
+    const b = l.median / busy.median;
+    console.log(`# ${r.name}: ${a.toFixed(2)}x ${baseline} idle, ${b.toFixed(2)}x loaded (loaded/idle ${(b / a).toFixed(2)})`);
+  }
 }
 
 async function main() {
