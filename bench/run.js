@@ -5,7 +5,7 @@
 // namespaces as a pod (user when rootless, pid, net, ipc, uts, mount). Figures are printed
 // only; nothing asserts on them.
 //
-// Env: BENCH_RUNS (default 20); BENCH_LOADED=0 (no loaded column); BENCH_ONLY=network|images|pods|controllers; BENCH_REPLICAS (default 100); BENCH_NET_MIB (bulk transfer size, default 512);
+// Env: BENCH_RUNS (default 20); BENCH_LOADED=0 (no loaded column); BENCH_ONLY=startup|network|images|pods|controllers; BENCH_REPLICAS (default 100); BENCH_NET_MIB (bulk transfer size, default 512);
 // BENCH_PODS (how many pods the many-pods section makes, default 200).
 'use strict';
 
@@ -266,7 +266,8 @@ async function main() {
   ctx.sleepBundle = bundleFor(ctx, ['/bin/sleep', '1000']);
 
   // BENCH_ONLY=network|images runs one section (while working on it).
-  if (!process.env.BENCH_ONLY) await startupSection(ctx);
+  if (!process.env.BENCH_ONLY || process.env.BENCH_ONLY === 'startup') await startupSection(ctx);
+  if (process.env.BENCH_ONLY === 'startup') return;
 
   const withStats = { ...ctx, stats: (name, samples, note) => ({ ...stats(name, samples), note }) };
   // BENCH_ONLY=images or =pods runs only that section.
