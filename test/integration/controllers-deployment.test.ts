@@ -8,6 +8,9 @@ import type { Deployment, ReplicaSet } from 'kubernetes-types/apps/v1';
 import type { Pod } from 'kubernetes-types/core/v1';
 import type { KubeObject } from '../../src/api/manifest';
 import type { Podrun } from '../../src/podrun';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { podDirId } from '../../src/kubelet/engine';
 import { IMAGE, missingBusybox, missingFeature, setup } from './harness';
 import { podsUntil } from './watch-pods';
 
@@ -70,6 +73,22 @@ t.test('3 replicas become Available; a roll-out keeps within maxSurge and maxUna
   const rs1 = (await podrun.list<ReplicaSet>('rs')).find((r) => r.metadata?.name?.startsWith('web-'));
   t.ok(rs1?.metadata?.labels?.['pod-template-hash'], 'its ReplicaSet has the pod-template-hash label');
   t.equal(rs1?.metadata?.name, `web-${rs1?.metadata?.labels?.['pod-template-hash']}`);
+
+  // A pod's shim killed: the kubelet makes its sandbox again, the pod is Ready again, still 3.
+  const before = mine(await podrun.listPods(), 'web');
+  const victim = before[0]!;
+  const sandbox = JSON.parse(fs.readFileSync(path.join(env.root, 'pods', podDirId(victim.metadata!.uid!), 'sandbox.json'), 'utf8')) as { pid: number };
+  const startedBefore = victim.status?.containerStatuses?.[0]?.state?.running?.startedAt;
+  process.kill(sandbox.pid, 'SIGKILL');
+  const after = await podsUntil(
+    podrun,
+    (ps) => {
+      const v = ps.find((p) => p.metadata?.uid === victim.metadata?.uid);
+      return !!v && isReady(v) && v.status?.containerStatuses?.[0]?.state?.running?.startedAt !== startedBefore;
+    },
+    'the killed pod Ready again',
+  );
+  t.equal(mine(after, 'web').filter((p) => !p.metadata?.deletionTimestamp).length, 3, 'still exactly 3 pods after the shim was killed');
 
   // Defaults for 3 replicas: maxSurge 25% -> 1 (rounded up), maxUnavailable 25% -> 0 (rounded down).
   let most = 0;

@@ -30,6 +30,14 @@ export const idMapping = process.env.PODRUN_ID_MAPPING ?? 'auto';
 
 const BUSYBOX_LINKS = ['sh', 'ls', 'cat', 'echo', 'sleep', 'hostname', 'id', 'ps', 'touch', 'mkdir', 'wget', 'httpd', 'readlink', 'date', 'stat', 'true', 'false', 'rm', 'test', 'grep', 'tr', 'head', 'wc'];
 
+/**
+ * Why a slow test that does not depend on the id mapping skips the rootless run with the single
+ * mapping: the run with subordinate ids covers rootless, and CI keeps within its time.
+ */
+export function coveredBySubidRun(): string | undefined {
+  return process.env.PODRUN_TEST_MODE === 'rootless' && process.env.PODRUN_ID_MAPPING === 'single' ? 'covered by the rootless run with subordinate ids (nothing here depends on the id mapping)' : undefined;
+}
+
 /** Why this machine cannot run pods at all, or undefined. */
 export function missingFeature(): string | undefined {
   if (!fs.existsSync(PAYLOAD)) return `${PAYLOAD} is missing: run npm run build`;
