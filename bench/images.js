@@ -192,6 +192,7 @@ async function imageRows(ctx) {
     // two layers, pivot_root and exec of /bin/true), as bench/podrun.js measures for one layer.
     const { ShimClient } = require(path.join(dist, 'runtime/shim-client'));
     const { buildContainerPlan, KUBELET_LOG_LIMITS } = require(path.join(dist, 'plan/container'));
+    const { prepareContainerFiles } = require(path.join(dist, 'kubelet/container-files'));
     const idle = await podrun.createPod({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'idle' }, spec: { terminationGracePeriodSeconds: 0, containers: [{ name: 'c', image: `${host}/bench/img:1`, imagePullPolicy: 'IfNotPresent', command: ['/bin/sleep', '100000'] }] } });
     // A failure below must not leave the pod's shim running after its folder is gone.
     cleanups.push(async () => {
@@ -210,10 +211,8 @@ async function imageRows(ctx) {
           volumes: new Map(), paths, idmap: sandbox.idmap, envSources: { configMap: () => undefined, secret: () => undefined, fieldRef: () => undefined },
           logs: KUBELET_LOG_LIMITS,
         });
-        fs.mkdirSync(plan.ops[0].upper, { recursive: true });
-        fs.mkdirSync(plan.ops[0].work, { recursive: true });
-        fs.mkdirSync(plan.root, { recursive: true });
-        fs.writeFileSync(paths.terminationLog(`${prefix}${i + 1}`, 0), '');
+        // The container's folders as the engine makes them (its writable layer among them).
+        await prepareContainerFiles(paths, `${prefix}${i + 1}`, 0, plan, img, () => undefined);
         const t0 = process.hrtime.bigint();
         await shim.start(plan);
         while (!fs.existsSync(plan.exitPath)) await new Promise((r) => setImmediate(r));
