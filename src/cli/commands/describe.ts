@@ -6,11 +6,10 @@ import { write } from '../context';
 import { describePod } from '../describe';
 import { podEvents } from '../format-events';
 import { sortPods } from '../format-pods';
-import { isNodeType, nodeNames, parseTargets, podNames, qualifiedPlural, type Target } from '../resources';
+import { isNodeType, nodeNames, parseTargets, podNames, type Target } from '../resources';
+import { targetObjects } from './get-objects';
 import { describeObject } from '../describe-objects';
 import { objectEvents } from '../format-events';
-import { PodrunError } from '../../errors';
-import type { KubeObject } from '../../api/manifest';
 import type { ReplicaSet } from 'kubernetes-types/apps/v1';
 
 /** `describe node [NAME]`: the node, and the pods that hold its resources. */
@@ -38,18 +37,8 @@ async function describeObjects(ctx: CommandContext, targets: Target[]): Promise<
   const texts: string[] = [];
   let code = 0;
   for (const t of targets) {
-    let objs: KubeObject[] = [];
-    if (t.names.length) {
-      for (const name of t.names) {
-        try {
-          objs.push(await client.get<KubeObject>(t.kind.kind, name, { namespace: ctx.namespace }));
-        } catch (err) {
-          if (!(err instanceof PodrunError) || err.code !== 'NotFound') throw err;
-          await write(ctx.io.stderr, `Error from server (NotFound): ${qualifiedPlural(t.kind)} "${name}" not found\n`);
-          code = 1;
-        }
-      }
-    } else objs = await client.list<KubeObject>(t.kind.kind, { namespace: ctx.namespace });
+    const { objs, missing } = await targetObjects(ctx, t, ctx.namespace);
+    if (missing) code = 1;
     const replicaSets = t.kind.kind === 'Deployment' ? await client.list<ReplicaSet>('ReplicaSet', { namespace: ctx.namespace }) : [];
     for (const o of objs) {
       const owned = (x: { metadata?: { ownerReferences?: { uid: string; controller?: boolean }[] } }) => (x.metadata?.ownerReferences ?? []).some((r) => r.uid === o.metadata?.uid && r.controller);

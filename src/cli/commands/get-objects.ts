@@ -23,33 +23,42 @@ export function labelSelector(text: string | undefined): Requirement[] | undefin
   }
 }
 
+/**
+ * The objects a target names (each missing one said on stderr as kubectl says it), or every
+ * object of its kind in `namespace` (all namespaces when undefined).
+ */
+export async function targetObjects(ctx: CommandContext, target: Target, namespace: string | undefined): Promise<{ objs: KubeObject[]; missing: boolean }> {
+  const client = ctx.podrun();
+  if (!target.names.length) return { objs: await client.list<KubeObject>(target.kind.kind, { namespace }), missing: false };
+  const objs: KubeObject[] = [];
+  let missing = false;
+  for (const name of target.names) {
+    try {
+      objs.push(await client.get<KubeObject>(target.kind.kind, name, { namespace: ctx.namespace }));
+    } catch (err) {
+      if (!(err instanceof PodrunError) || err.code !== 'NotFound') throw err;
+      await write(ctx.io.stderr, `Error from server (NotFound): ${qualifiedPlural(target.kind)} "${name}" not found\n`);
+      missing = true;
+    }
+  }
+  return { objs, missing };
+}
+
 export async function getObjects(ctx: CommandContext, targets: Target[]): Promise<number> {
   const format = parseOutputFormat(ctx.flags.string('output'));
   const all = ctx.flags.bool('all-namespaces');
   const selector = labelSelector(ctx.flags.string('selector'));
   const namespace = all ? undefined : ctx.namespace;
-  const client = ctx.podrun();
   const named = targets.some((t) => t.names.length > 0);
   if (all && named) throw usageError('a resource cannot be retrieved by name across all namespaces');
   if (named && selector) throw usageError('name cannot be provided when a selector is specified');
   let code = 0;
   const groups: { target: Target; objs: KubeObject[] }[] = [];
   for (const target of targets) {
-    let objs: KubeObject[] = [];
-    if (target.names.length) {
-      for (const name of target.names) {
-        try {
-          objs.push(await client.get<KubeObject>(target.kind.kind, name, { namespace: ctx.namespace }));
-        } catch (err) {
-          if (!(err instanceof PodrunError) || err.code !== 'NotFound') throw err;
-          await write(ctx.io.stderr, `Error from server (NotFound): ${qualifiedPlural(target.kind)} "${name}" not found\n`);
-          code = 1;
-        }
-      }
-    } else {
-      objs = await client.list<KubeObject>(target.kind.kind, { namespace });
-      if (target.kind.kind === 'Pod') objs = sortPods(objs as unknown as Pod[]) as unknown as KubeObject[];
-    }
+    const found = await targetObjects(ctx, target, namespace);
+    let objs = found.objs;
+    if (found.missing) code = 1;
+    if (!target.names.length && target.kind.kind === 'Pod') objs = sortPods(objs as unknown as Pod[]) as unknown as KubeObject[];
     if (selector) objs = objs.filter((o) => requirementsMatch(selector, o.metadata?.labels));
     groups.push({ target, objs });
   }
