@@ -372,6 +372,9 @@ export class Engine {
         continue;
       }
       this.events.load(paths.dir);
+      // A sandbox half made when its engine died (no network yet, no /etc files): gone, and
+      // made again by the worker, as the kubelet makes a lost sandbox again.
+      if (sandbox.ready === false) await this.sandboxes.killAt(paths);
       const w = new PodWorker(this.ctx, id, paths, pod, state, sandbox, new Map(volumes.map((v) => [v.name, v])));
       this.workers.set(w.key, w);
       await w.attach();

@@ -45,12 +45,16 @@ export class PodSandboxes {
       sysctls: shimSysctls(pod),
       fsGroup: volumeOwnership(pod, volumes),
     });
-    writeStateFile(paths.sandbox, JSON.stringify(sandbox) + '\n');
+    writeStateFile(paths.sandbox, JSON.stringify({ ...sandbox, ready: false }) + '\n');
     const podIPs = await this.d.net.attach(id, net, sandbox.pid, paths);
     if (podIPs.length) this.d.podIPs.set(pod.metadata!.uid!, podIPs[0]);
     // Written before any container starts, so /etc/hosts names the pod's own address.
     writePodEtc(paths, pod, podIPs);
-    return sandbox;
+    // The sandbox is whole now (network, /etc files): an engine killed before this line finds
+    // `ready: false`, and makes the sandbox again (Engine.load).
+    const ready = { ...sandbox, ready: true };
+    writeStateFile(paths.sandbox, JSON.stringify(ready) + '\n');
+    return ready;
   }
 
   /**

@@ -47,6 +47,8 @@ export interface SandboxRecord extends ProcessIdentity {
   rootless: boolean;
   idmap: IdMapPlan | null;
   createdAt: string;
+  /** false until its network and /etc files are in place: a sandbox half made (absent in records of older versions, which were whole). */
+  ready?: boolean;
 }
 
 function readReady(fd: number): Promise<Record<string, unknown>> {
