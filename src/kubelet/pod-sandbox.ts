@@ -45,7 +45,6 @@ export class PodSandboxes {
       sysctls: shimSysctls(pod),
       fsGroup: volumeOwnership(pod, volumes),
     });
-    writeStateFile(paths.sandbox, JSON.stringify({ ...sandbox, ready: false }) + '\n');
     const podIPs = await this.d.net.attach(id, net, sandbox.pid, paths);
     if (podIPs.length) this.d.podIPs.set(pod.metadata!.uid!, podIPs[0]);
     // Written before any container starts, so /etc/hosts names the pod's own address.

@@ -115,6 +115,10 @@ export async function createSandbox(paths: PodPaths, spec: SandboxSpec): Promise
     fs.closeSync(logFd);
   }
   const identity: ProcessIdentity = { pid: h.pid, startTime: processStartTime(h.pid) ?? '0' };
+  const record: SandboxRecord = { ...identity, rootless: !!spec.idmap, idmap: spec.idmap, createdAt: new Date().toISOString(), ready: false };
+  // Recorded before the child is let go: until then it exits by itself if this process dies
+  // (its sync pipe reads EOF); from then on a later engine finds it here and ends it.
+  writeStateFile(paths.sandbox, JSON.stringify(record) + '\n');
   const ready = readReady(h.readyFd);
   try {
     if (spec.idmap && !joined) await writeIdMaps(h.pid, spec.idmap);
@@ -135,7 +139,7 @@ export async function createSandbox(paths: PodPaths, spec: SandboxSpec): Promise
   }
   // The shim stays our child until this process exits; collect it whenever it ends.
   void reapChild(h.pidfd, false);
-  return { ...identity, rootless: !!spec.idmap, idmap: spec.idmap, createdAt: new Date().toISOString() };
+  return record;
 }
 
 export function toSystemError(e: unknown, hint?: string): Error {
