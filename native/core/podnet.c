@@ -241,7 +241,14 @@ static int create_veth (int fd, const struct pr_podnet_req *req, int bridge, str
   nest_end (&r, data);
   nest_end (&r, info);
   if (talk (fd, &r, "RTM_NEWLINK veth", req->host_veth, false, err) < 0)
-    return -1;
+    {
+      /* The name is the pod's: one that exists is the veth of this pod's previous sandbox,
+       * whose namespace the kernel is still tearing down (a sandbox made again right after
+       * its shim died). It goes, and the new one is made. */
+      if (err->errnum != EEXIST || delete_link (fd, req->host_veth, err) < 0
+          || talk (fd, &r, "RTM_NEWLINK veth", req->host_veth, false, err) < 0)
+        return -1;
+    }
   int index = ifindex (req->host_veth, err);
   return index < 0 || ipv6_off (req->host_veth, err) < 0 ? -1 : link_up (fd, index, req->host_veth, err);
 }

@@ -99,6 +99,20 @@ __attribute__ ((noreturn)) static void report_json_and_exit (int fd, const struc
 __attribute__ ((noreturn)) static void sandbox_child (const struct pr_sandbox_req *req, int sync_fd, int ready_fd, bool in_userns)
 {
   struct pr_error cerr = { 0 };
+  /* First, before waiting on Node: every descriptor inherited and not needed goes. This child
+   * holds a copy of each descriptor Node had open when it was cloned (CLOEXEC ones go only at
+   * execve), among them the write ends of pipes Node is reading to EOF on its main thread: a
+   * spawnSync's stdout, another sandbox's ready pipe. Holding them while Node's main thread
+   * waits for that EOF, and it for Node's release, deadlocked 50 pods started at once. */
+  int needed[PR_SANDBOX_MAX_KEEP + 3];
+  int n_needed = 0;
+  needed[n_needed++] = sync_fd;
+  needed[n_needed++] = ready_fd;
+  needed[n_needed++] = req->log_fd;
+  for (int i = 0; i < req->n_keep; i++)
+    needed[n_needed++] = req->keep_fds[i];
+  if (pr_close_all_but (needed, n_needed) < 0)
+    report_json_and_exit (ready_fd, (pr_fail (&cerr, errno, "close_range", NULL), &cerr));
   char byte;
   if (read (sync_fd, &byte, 1) != 1)
     _exit (1); /* the parent gave up before releasing us */

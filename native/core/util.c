@@ -140,6 +140,34 @@ unsigned long long pr_proc_start_time (pid_t pid)
 int pr_pidfd_open (pid_t pid, unsigned flags) { return (int) syscall (SYS_pidfd_open, pid, flags); }
 int pr_pidfd_send_signal (int pidfd, int sig) { return (int) syscall (SYS_pidfd_send_signal, pidfd, sig, NULL, 0); }
 int pr_close_range (unsigned first, unsigned last, unsigned flags) { return (int) syscall (SYS_close_range, first, last, flags); }
+int pr_close_all_but (const int *keep, int n)
+{
+  int sorted[64];
+  if (n < 0 || n > 64)
+    {
+      errno = E2BIG;
+      return -1;
+    }
+  /* Insertion sort on the stack: no allocation between clone and execve. */
+  for (int i = 0; i < n; i++)
+    {
+      int v = keep[i], j = i;
+      for (; j > 0 && sorted[j - 1] > v; j--)
+        sorted[j] = sorted[j - 1];
+      sorted[j] = v;
+    }
+  unsigned from = 3;
+  for (int i = 0; i < n; i++)
+    {
+      if (sorted[i] < (int) from)
+        continue;
+      if ((unsigned) sorted[i] > from && pr_close_range (from, (unsigned) sorted[i] - 1, 0) < 0)
+        return -1;
+      from = (unsigned) sorted[i] + 1;
+    }
+  return pr_close_range (from, ~0U, 0);
+}
+
 int pr_pivot_root (const char *new_root, const char *put_old) { return (int) syscall (SYS_pivot_root, new_root, put_old); }
 int pr_open_tree (int dirfd, const char *path, unsigned flags) { return (int) syscall (SYS_open_tree, dirfd, path, flags); }
 

@@ -55,6 +55,9 @@ unsigned long long pr_proc_start_time (pid_t pid);
 int pr_pidfd_open (pid_t pid, unsigned flags);
 int pr_pidfd_send_signal (int pidfd, int sig);
 int pr_close_range (unsigned first, unsigned last, unsigned flags);
+/* Closes every descriptor above 2 except the n in `keep` (any order, n <= 64); async-signal-safe.
+ * For a child of Node that waits on Node before it execs: see sandbox_child in spawn.c. */
+int pr_close_all_but (const int *keep, int n);
 int pr_pivot_root (const char *new_root, const char *put_old);
 int pr_open_tree (int dirfd, const char *path, unsigned flags);
 int pr_move_mount (int from_dirfd, const char *from_path, int to_dirfd, const char *to_path, unsigned flags);

@@ -52,6 +52,9 @@ export interface WorkerContext {
   changed(w: PodWorker): void;
 }
 
+/** How long a sandbox that could not be made again waits before the next try (the kubelet's pod worker back-off period). */
+const SANDBOX_RETRY_MS = 10_000;
+
 /** Init, app and ephemeral containers of a pod. */
 export function allContainers(pod: Pod): Container[] {
   const spec = pod.spec!;
@@ -66,6 +69,8 @@ export class PodWorker {
   /** Let go of (the engine is closing): nothing more is published. */
   private disposed = false;
   private wake?: NodeJS.Timeout;
+  /** When a sandbox that could not be made is tried again (0: no failed attempt). */
+  private sandboxRetryAt = 0;
   /** Containers whose liveness or startup probe failed, by name: for which attempt, and which probe. */
   private readonly probeFailed = new Map<string, { attempt: number; kind: 'liveness' | 'startup' }>();
   /** Waiters for a container's exit, woken by the shim's exit events (or its going away). */
@@ -449,18 +454,27 @@ export class PodWorker {
    * CreateSandbox): a new sandbox, and the init containers run again in it.
    */
   private async recreateSandbox(): Promise<void> {
-    const lost = 'the pod sandbox (podrun shim) is gone';
+    // A failed attempt is tried again after the kubelet's back-off period, not at every decision.
+    if (Date.now() < this.sandboxRetryAt) {
+      this.wakeAt(this.sandboxRetryAt);
+      return;
+    }
     const made = await this.ctx.recreateSandbox(this).catch((e: Error) => {
       this.ctx.log(`pod ${this.key}: a new sandbox could not be made: ${e.message}`);
       this.event('Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${e.message}`);
       return false;
     });
     if (!made) {
-      this.state.reason = 'SandboxLost';
-      this.state.message = lost;
-      this.finish('Failed');
+      // As the kubelet: the pod is not failed for it (its sync is tried again after its pod
+      // worker's back-off); it fails only when its restart policy says so, once it has a sandbox.
+      if (this.deleting || this.disposed) return;
+      this.sandboxRetryAt = Date.now() + SANDBOX_RETRY_MS;
+      this.status();
+      this.persist();
+      this.wakeAt(this.sandboxRetryAt);
       return;
     }
+    this.sandboxRetryAt = 0;
     this.event('Normal', 'SandboxChanged', 'Pod sandbox changed, it will be killed and re-created.');
     for (const c of allContainers(this.pod)) {
       const a = this.latest(c.name);

@@ -65,3 +65,23 @@ t.test('signals from inside the pod do not end it; a sandbox killed from outside
   t.equal(env.ok(['exec', 'keep', '--', 'cat', '/data/runs']), 'ran\nran\n', 'the emptyDir kept its file; init appended again');
   t.match(env.ok(['get', 'events', '--field-selector', 'involvedObject.name=keep']), /SandboxChanged\s+pod\/keep\s+Pod sandbox changed, it will be killed and re-created\./, 'the SandboxChanged event');
 });
+
+t.test('a sandbox that cannot be made again is tried again after the back-off period; the pod does not fail', async (t) => {
+  const env = await e2e(t);
+  env.ok(['apply', '-f', env.file('retry.yaml', manifest.replace('name: keep', 'name: retry'))]);
+  t.ok(await env.until('retry', (p) => !!p.status?.containerStatuses?.[0]?.state?.running, 30_000), 'running');
+  const shim = shimPid(env.root);
+  // The next sandbox's log cannot be opened: a folder where its file goes.
+  const [id] = fs.readdirSync(path.join(env.root, 'pods'));
+  const log = path.join(env.root, 'pods', id!, 'shim.log');
+  fs.rmSync(log);
+  fs.mkdirSync(log);
+  process.kill(shim, 'SIGKILL');
+  t.ok(await env.until('retry', () => /FailedCreatePodSandBox/.test(env.ok(['get', 'events', '--field-selector', 'involvedObject.name=retry'])), 30_000), 'the FailedCreatePodSandBox event');
+  const meanwhile = JSON.parse(env.ok(['get', 'pod', 'retry', '-o', 'json'])) as { status?: { phase?: string } };
+  t.not(meanwhile.status?.phase, 'Failed', `not failed for it (${meanwhile.status?.phase})`);
+  fs.rmdirSync(log);
+  const back = await env.until('retry', (p) => (p.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 1 && !!p.status?.containerStatuses?.[0]?.state?.running, 60_000);
+  t.ok(back, 'the next try makes it: the app container runs again');
+  t.equal(back?.status?.phase, 'Running');
+});

@@ -5,7 +5,7 @@
 // no duplicate, no orphan, and no pod process left without a pod.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import type { Pod } from 'kubernetes-types/core/v1';
 import type { ReplicaSet } from 'kubernetes-types/apps/v1';
 import { cliEnv, missingCli, servePids } from './cli-harness';
@@ -46,6 +46,16 @@ function shims(root: string): number {
   return n;
 }
 
+/** What a failing round had: each pod's phase, owner and conditions, each ReplicaSet's status, and serve's log. */
+function explain(t: Test, root: string, pods: Pod[], sets: ReplicaSet[]): void {
+  for (const p of pods) {
+    const owner = p.metadata?.ownerReferences?.find((r) => r.controller)?.name;
+    t.comment(`pod ${p.metadata?.name}: ${p.status?.phase} owner=${owner} rv=${p.metadata?.resourceVersion} ${JSON.stringify(p.status?.conditions?.map((c) => `${c.type}=${c.status}`))}`);
+  }
+  for (const s of sets) t.comment(`rs ${s.metadata?.name}: spec=${s.spec?.replicas} ${JSON.stringify(s.status)}`);
+  t.comment(readOr(path.join(root, 'serve.log')).split('\n').slice(-80).join('\n'));
+}
+
 t.test('20 SIGKILLs of serve during roll-outs and scale-ups: the pods are exactly what the Deployment asks', async (t) => {
   const env = await cliEnv(t);
   const file = path.join(env.dir, 'app.yaml');
@@ -70,6 +80,7 @@ t.test('20 SIGKILLs of serve during roll-outs and scale-ups: the pods are exactl
     const versions = pods.map((p) => p.spec?.containers[0]?.env?.[0]?.value);
     const owners = new Set(sets.map((s) => s.metadata?.uid));
     t.equal(pods.length, replicas, `round ${round}: ${replicas} pods (${pods.map((p) => p.metadata?.name).join(' ')})`);
+    if (pods.length !== replicas) explain(t, env.root, pods, sets);
     t.ok(versions.every((v) => v === `v${version}`), `round ${round}: all of v${version} (${versions.join(' ')})`);
     t.ok(pods.every((p) => (p.metadata?.ownerReferences ?? []).some((r) => r.controller && owners.has(r.uid))), `round ${round}: each owned by an existing ReplicaSet`);
     t.equal(new Set(pods.map((p) => p.metadata?.name)).size, pods.length, `round ${round}: no duplicate`);
