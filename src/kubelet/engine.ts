@@ -23,21 +23,15 @@ import type { SandboxRecord } from '../runtime/sandbox';
 import { writeStateFile } from '../state/atomic-file';
 import { importLegacyObjects } from '../store/legacy-objects';
 import { Store } from '../store/store';
+import { replaceObject, scaleObject } from '../store/object-verbs';
 import '../api/kinds';
 import { allKinds, kindInfo } from '../store/kinds';
-import type { ControllerContext } from '../controllers/context';
-import { DeploymentController } from '../controllers/deployment';
-import { GarbageCollector, type PropagationPolicy } from '../controllers/garbage-collector';
-import { ControllerManager } from '../controllers/manager';
-import { ReplicaSetController } from '../controllers/replica-set';
+import type { PropagationPolicy } from '../controllers/garbage-collector';
+import { ControlPlane } from '../controllers/control-plane';
 import { generateName } from '../controllers/owners';
 import { applyPodPresets } from '../api/pod-presets';
 import type { PodPreset } from '../api/kinds/pod-preset';
-import { JobController } from '../controllers/job';
-import { CronJobController } from '../controllers/cron-job';
-import { StatefulSetController } from '../controllers/stateful-set';
-import { DaemonSetController } from '../controllers/daemon-set';
-import { ClaimController, claimsOf, defaultStorageClass, VolumeController } from '../controllers/persistent-volume';
+import { claimsOf } from '../controllers/persistent-volume';
 import type { PersistentVolume, PersistentVolumeClaim } from 'kubernetes-types/core/v1';
 import type { ObjectMeta } from 'kubernetes-types/meta/v1';
 import { bookmark, watchFilter, type WatchLine, type WatchRequest } from '../store/watch-stream';
@@ -92,17 +86,6 @@ function checkImageRef(ref: string, field: string): void {
   }
 }
 
-/** The component that reports a controller's events (kubectl's From column). */
-const CONTROLLER_COMPONENTS: Record<string, string> = {
-  ReplicaSet: 'replicaset-controller',
-  ReplicationController: 'replication-controller',
-  Deployment: 'deployment-controller',
-  Job: 'job-controller',
-  CronJob: 'cronjob-controller',
-  DaemonSet: 'daemonset-controller',
-  StatefulSet: 'statefulset-controller',
-};
-
 /** How many pods of one apply are being made at once. */
 const APPLY_CONCURRENCY = 4;
 
@@ -151,9 +134,7 @@ export class Engine {
   /** Deletions under way, by namespace/name: a second delete waits for the first. */
   private readonly deletions = new Map<string, Promise<void>>();
   /** What the controllers may do (write objects, create and delete pods through this engine). */
-  private readonly controllerCtx: ControllerContext;
-  readonly gc: GarbageCollector;
-  private readonly controllers: ControllerManager;
+  private readonly control: ControlPlane;
 
   constructor(private readonly opts: EngineOptions) {
     this.store = Store.open(opts.root.storeFile);
@@ -197,31 +178,12 @@ export class Engine {
       podIP: (pod) => (pod.spec?.hostNetwork ? this.ctx.hostIP : this.podIPs.get(pod.metadata?.uid ?? '')),
       changed: (w) => void this.publish(w.toObject()),
     };
-    this.controllerCtx = {
-      store: this.store,
-      createPod: (pod) => this.createPod(pod),
-      deletePod: (ns, name, grace) => {
-        this.deletePod(ns, name, grace).catch((e: unknown) => {
-          if (!(e instanceof NotFoundError)) log(`deleting pod ${ns}/${name}: ${(e as Error).message}`);
-        });
-      },
-      patchPodMeta: (ns, name, meta) => this.patchPodMeta(ns, name, meta),
-      deleteObject: (kind, ns, name) => void this.gc.delete(kind, ns, name),
-      event: (obj, type, reason, message) => this.events.record(obj, type, reason, message, undefined, { component: CONTROLLER_COMPONENTS[obj.kind] ?? 'controller-manager' }),
-      log,
-    };
-    this.gc = new GarbageCollector(this.controllerCtx);
-    this.controllers = new ControllerManager(this.controllerCtx, [
-      new ReplicaSetController(this.controllerCtx, 'ReplicaSet'),
-      new ReplicaSetController(this.controllerCtx, 'ReplicationController'),
-      new DeploymentController(this.controllerCtx),
-      new JobController(this.controllerCtx),
-      new CronJobController(this.controllerCtx),
-      new ClaimController(this.controllerCtx, path.join(path.dirname(opts.images.dir), 'volumes')),
-      new VolumeController(this.controllerCtx),
-      new StatefulSetController(this.controllerCtx),
-      new DaemonSetController(this.controllerCtx, this.node),
-    ]);
+    this.control = new ControlPlane(
+      this.store,
+      { createPod: (pod) => this.createPod(pod), deletePod: (ns, name, grace) => this.deletePod(ns, name, grace), patchPodMeta: (ns, name, meta) => this.patchPodMeta(ns, name, meta) },
+      this.events,
+      { node: this.node, volumesDir: path.join(path.dirname(opts.images.dir), 'volumes'), log },
+    );
     // A claim bound (or a volume made) may let a pending pod be scheduled.
     this.store.watch(
       (c) => c.object.kind === 'PersistentVolumeClaim',
@@ -396,10 +358,8 @@ export class Engine {
       const left = Math.max(0, Math.ceil(grace - (Date.now() - Date.parse(since)) / 1000));
       this.deletePod(w.pod.metadata!.namespace!, w.pod.metadata!.name!, left).catch((e: Error) => this.ctx.log(`pod ${w.key}: ${e.message}`));
     }
-    if (!this.store.get('StorageClass', undefined, defaultStorageClass().metadata!.name!)) this.store.create(defaultStorageClass());
     // The controllers start from what is there: pods published, objects read from the log.
-    this.gc.start();
-    this.controllers.start();
+    this.control.start();
   }
 
   /** kubectl's apply: each object on its own (src/store/apply.ts); pods are decided here. */
@@ -815,7 +775,7 @@ export class Engine {
 
   /** Deletes an object of a stored kind, its dependents as `policy` says (the garbage collector's). */
   deleteObject(kind: string, namespace: string, name: string, policy: PropagationPolicy = 'Background'): boolean {
-    return this.gc.delete(kind, namespace, name, policy) !== undefined;
+    return this.control.delete(kind, namespace, name, policy);
   }
 
   getObject(kind: string, namespace: string, name: string): KubeObject {
@@ -832,36 +792,22 @@ export class Engine {
 
   /** Sets spec.replicas (the scale subresource); returns the object. */
   scale(kind: string, namespace: string, name: string, replicas: number): KubeObject {
-    const o = this.getObject(kind, namespace, name);
-    if (!o.spec || !('replicas' in (o.spec as object)) && !['Deployment', 'ReplicaSet', 'ReplicationController', 'StatefulSet'].includes(kind)) {
-      throw new PodrunError('Invalid', `cannot scale ${kindInfo(kind)?.plural ?? kind}/${name}: it has no replicas`);
-    }
-    if (!Number.isInteger(replicas) || replicas < 0) throw new ValidationError('spec.replicas', `Invalid value: ${replicas}: must be greater than or equal to 0`, { kind, name });
-    return this.store.update({ ...o, spec: { ...(o.spec as object), replicas } });
+    return scaleObject(this.store, this.getObject(kind, namespace, name), replicas);
   }
 
   /** Replaces a stored object (not a pod) after its kind's update rules; the caller read it first. */
   updateObject(obj: KubeObject): KubeObject {
-    const info = kindInfo(obj.kind);
-    if (!info || obj.kind === 'Pod') throw new PodrunError('Invalid', `cannot update ${obj.kind} objects this way`);
-    const old = this.getObject(obj.kind, obj.metadata?.namespace ?? 'default', obj.metadata?.name ?? '');
-    const next = info.defaults ? info.defaults(obj, old) : obj;
-    const errs: ValidationError[] = [];
-    info.validate?.(next, errs);
-    info.validateUpdate?.(old, next, errs);
-    if (errs[0]) throw errs[0].about(obj.kind, obj.metadata?.name ?? '');
-    return this.store.update(next);
+    return replaceObject(this.store, obj, () => this.getObject(obj.kind, obj.metadata?.namespace ?? 'default', obj.metadata?.name ?? ''));
   }
 
   /** Resolves when no controller has work queued or running. */
   controllersIdle(): Promise<void> {
-    return this.controllers.idle();
+    return this.control.idle();
   }
 
   /** Lets go of every pod; they keep running and a later engine re-attaches. */
   close(): void {
-    this.controllers.close();
-    this.gc.close();
+    this.control.close();
     this.net.close(this.workers.size);
     for (const w of this.workers.values()) w.dispose();
     this.workers.clear();
@@ -871,8 +817,7 @@ export class Engine {
   /** `podrun system reset`: every pod at once (no grace), then everything of podrun's network. */
   async reset(): Promise<string[]> {
     // Controllers first: they would make again the pods deleted below.
-    this.controllers.close();
-    this.gc.close();
+    this.control.close();
     for (const p of this.pending.list()) this.pending.remove(PendingPods.keyOf(p.pod));
     this.store.clear(['Pod']);
     const pods = [...this.workers.values()];
