@@ -54,7 +54,7 @@ import { PodSandboxes } from './pod-sandbox';
 import { packageVersion } from '../version';
 import { withDefaults } from '../options';
 import { detectCgroupV2, wantsLimits, type CgroupSupport } from './cgroups';
-import { EventRecorder } from './events';
+import { EventRecorder, OBJECT_EVENTS_FILE } from './events';
 import { newPodState, readPodState, writePodState, type PodState } from './pod-state';
 import { PodWorker, type WorkerContext } from './pod-worker';
 
@@ -158,7 +158,7 @@ export class Engine {
       rootless: this.rootless,
       idMapping: opts.idMapping,
     });
-    this.events = new EventRecorder({ dirOf: (pod) => opts.root.podDir(podDirId(pod.metadata!.uid!)), log });
+    this.events = new EventRecorder({ dirOf: (pod) => opts.root.podDir(podDirId(pod.metadata!.uid!)), objectEventsFile: path.join(opts.root.dir, OBJECT_EVENTS_FILE), log });
     // Events reach watchers in the store's sequence, beside the changes of the objects they are about.
     this.events.on('event', (e) => this.store.publishVolatile(e as unknown as KubeObject));
     this.ctx = {
@@ -310,6 +310,8 @@ export class Engine {
 
   /** Finds the pods already on disk and re-attaches to their shims. */
   async load(): Promise<void> {
+    // The events of the objects still stored: a Deployment's scaling history outlives its engine.
+    this.events.loadObjectEvents((o) => !!o.kind && o.kind !== 'Pod' && this.store.get<KubeObject>(o.kind, o.namespace, o.name ?? '')?.metadata?.uid === o.uid);
     let ids: string[] = [];
     try {
       ids = fs.readdirSync(this.opts.root.podsDir);

@@ -7,8 +7,10 @@
 // folder (events.jsonl: each recorded or folded event appended as a line, the last line of an
 // event winning) so that a new engine process shows the same history.
 // They go with the pod: deleting it removes its folder and, through forget(), its events.
-// Events about other objects (a ReplicaSet's SuccessfulCreate, a Deployment's scaling) are
-// kept in memory with the object, for as long as this engine runs.
+// Events about other objects (a ReplicaSet's SuccessfulCreate, a Deployment's scaling) are kept
+// the same way in one log of the state root (object-events.jsonl), read again by a new engine
+// for the objects still there (same uid); an object's events go with it (forget(), and the
+// log's next compaction).
 import * as crypto from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import * as os from 'node:os';
@@ -21,6 +23,10 @@ export type EventType = 'Normal' | 'Warning';
 
 /** The file in a pod's folder that holds its events: one line per change, oldest first. */
 export const EVENTS_FILE = 'events.jsonl';
+/** The log of the state root that holds the events of objects other than pods. */
+export const OBJECT_EVENTS_FILE = 'object-events.jsonl';
+/** That log is compacted past this size (it holds the events of every object of the root). */
+export const OBJECT_EVENTS_LOG_LIMIT = 2 * 1024 * 1024;
 /** Events kept per pod; the oldest go first (the API server's TTL does this job in a cluster). */
 export const MAX_EVENTS_PER_POD = 200;
 /** The events log is compacted past this size: a few times what MAX_EVENTS_PER_POD events take. */
@@ -34,8 +40,10 @@ export interface EventSubject {
 }
 
 export interface EventRecorderOptions {
-  /** The folder of a pod, where its events file lives; other objects' events are not written. */
+  /** The folder of a pod, where its events file lives. */
   dirOf(pod: EventSubject): string;
+  /** The log of other objects' events (OBJECT_EVENTS_FILE in the state root); none: kept in memory only. */
+  objectEventsFile?: string;
   /** source.host and reportingInstance; default os.hostname(). */
   host?: string;
   /** The clock (tests pass their own). */
@@ -182,7 +190,10 @@ export class EventRecorder {
   }
 
   private persist(key: string, entry: PodEvents, event: Event): void {
-    if (!entry.dir) return;
+    if (!entry.dir) {
+      this.persistObjectEvent(key, event);
+      return;
+    }
     const dir = entry.dir;
     try {
       appendRecord(path.join(dir, EVENTS_FILE), event, () => entry.events, EVENTS_LOG_LIMIT);
@@ -193,6 +204,18 @@ export class EventRecorder {
         return;
       }
       this.log(`events of pod ${key}: ${(e as Error).message}`);
+    }
+  }
+
+  private persistObjectEvent(key: string, event: Event): void {
+    const file = this.opts.objectEventsFile;
+    if (!file) return;
+    // Compacted to the events in memory: those of deleted objects are not written again.
+    const all = () => [...this.pods.values()].filter((x) => !x.dir).flatMap((x) => x.events);
+    try {
+      appendRecord(file, event, all, OBJECT_EVENTS_LOG_LIMIT);
+    } catch (e) {
+      this.log(`events of ${key}: ${(e as Error).message}`);
     }
   }
 
@@ -213,6 +236,31 @@ export class EventRecorder {
     const key = podKeyOf(o.namespace, o.name);
     for (const e of events) this.order.set(e.metadata.uid!, ++this.seq);
     this.pods.set(key, { dir: podDir, events });
+  }
+
+  /**
+   * Reads the events a previous engine kept of objects other than pods, keeping those whose
+   * object `exists` (by kind, namespace, name and uid: a namesake made later has none of them).
+   */
+  loadObjectEvents(exists: (o: Event['involvedObject']) => boolean): void {
+    const file = this.opts.objectEventsFile;
+    if (!file) return;
+    const byUid = new Map<string, Event>();
+    for (const r of readRecords(file)) {
+      const e = r as Event;
+      if (!e || typeof e !== 'object' || !e.involvedObject || !e.metadata?.uid) continue;
+      byUid.delete(e.metadata.uid);
+      byUid.set(e.metadata.uid, e);
+    }
+    for (const e of byUid.values()) {
+      if (!exists(e.involvedObject)) continue;
+      const key = subjectKeyOf({ kind: e.involvedObject.kind, metadata: { namespace: e.involvedObject.namespace, name: e.involvedObject.name } });
+      let entry = this.pods.get(key);
+      if (!entry) this.pods.set(key, (entry = { events: [] }));
+      entry.events.push(e);
+      this.order.set(e.metadata.uid!, ++this.seq);
+      if (entry.events.length > MAX_EVENTS_PER_POD) this.order.delete(entry.events.shift()!.metadata.uid!);
+    }
   }
 
   /** Events, oldest change first, optionally of one namespace and one pod name. Copies. */

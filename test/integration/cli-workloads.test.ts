@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import t from 'tap';
-import { cliEnv, missingCli } from './cli-harness';
+import { cliEnv, missingCli, servePids } from './cli-harness';
 import { IMAGE } from './harness';
 
 const missing = missingCli();
@@ -95,6 +95,11 @@ t.test('deployments from the command line', async (t) => {
   r = env.run(['get', 'deploy', 'web', '-o', 'jsonpath={.spec.template.spec.containers[0].image}']);
   t.equal(r.stdout, 'busybox:none');
 
+  // A controller's events outlive its engine: serve SIGKILLed, the next one reads them again.
+  for (const pid of servePids(env.root)) process.kill(pid, 'SIGKILL');
+  r = env.run(['describe', 'deployment', 'web']);
+  t.match(r.stdout, /Normal\s+ScalingReplicaSet\s+\S+\s+deployment-controller\s+Scaled up replica set web-\S+ from 0 to 2/, "the Deployment's events after serve was killed");
+
   r = env.run(['delete', 'deployment', 'web', '--cascade=orphan']);
   t.equal(r.stdout, 'deployment.apps "web" deleted\n', r.stderr);
   r = env.run(['get', 'rs', '-o', 'name']);
@@ -103,6 +108,8 @@ t.test('deployments from the command line', async (t) => {
   t.match(r.stdout, /replicaset\.apps "web-\S+" deleted/);
   r = env.run(['get', 'deploy']);
   t.equal(r.stderr, 'No resources found in default namespace.\n');
+  r = env.run(['get', 'events', '--field-selector', 'involvedObject.kind=Deployment']);
+  t.equal(r.stderr, 'No resources found in default namespace.\n', "the Deployment's events went with it");
 });
 
 t.test('jobs from the command line', async (t) => {

@@ -209,3 +209,27 @@ t.test("containerFieldPath: the kubelet's reference to a container", async (t) =
   t.equal(containerFieldPath('spec.initContainers[2]', 'setup'), 'spec.initContainers{setup}');
   t.equal(containerFieldPath('spec.ephemeralContainers[0]', 'debugger'), 'spec.ephemeralContainers{debugger}');
 });
+
+t.test("other objects' events are read again by a new recorder, for the objects that still exist", async (t) => {
+  const { base, dirOf, clock } = setup(t);
+  const objectEventsFile = path.join(base, 'object-events.jsonl');
+  const make = () => new EventRecorder({ dirOf, objectEventsFile, host: 'host1', now: () => new Date(clock.now) });
+  const deploy = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'default', uid: 'uid-d1' } };
+  const rs = { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'web-1', namespace: 'default', uid: 'uid-rs1' } };
+  const first = make();
+  first.record(deploy, 'Normal', 'ScalingReplicaSet', 'Scaled up replica set web-1 from 0 to 2', undefined, { component: 'deployment-controller' });
+  first.record(deploy, 'Normal', 'ScalingReplicaSet', 'Scaled up replica set web-1 from 0 to 2', undefined, { component: 'deployment-controller' });
+  first.record(rs, 'Normal', 'SuccessfulCreate', 'Created pod: web-1-abcde', undefined, { component: 'replicaset-controller' });
+  t.notOk(fs.existsSync(path.join(base, 'uid-d1')), 'no folder is made for an object that is not a pod');
+
+  const again = make();
+  again.loadObjectEvents((o) => o.kind === 'Deployment' && o.uid === 'uid-d1');
+  const got = again.list(undefined, 'web', 'Deployment');
+  t.equal(got.length, 1, "the Deployment's event, folded once");
+  t.equal(got[0]!.count, 2, 'with its count');
+  t.same(again.list(undefined, 'web-1', 'ReplicaSet'), [], 'none of an object that is gone');
+
+  const namesake = make();
+  namesake.loadObjectEvents((o) => o.kind === 'Deployment' && o.uid === 'uid-d2');
+  t.same(namesake.list(undefined, 'web', 'Deployment'), [], 'none for a namesake made later (another uid)');
+});
