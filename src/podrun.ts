@@ -30,8 +30,8 @@ import { defaultDataRoot, defaultRoot, PodPaths, StateRoot } from './state/paths
 import type { ApplyResult, DeleteOptions, ExecOptions, ExecSession, ListEventsOptions, LogOptions, PodrunOptions, WaitOptions, WatchEvent, WatchOptions } from './types';
 import type { PropagationPolicy } from './controllers/garbage-collector';
 import './api/kinds';
-import { kindForWord } from './store/kinds';
-import { rolloutHistory, rolloutPause, rolloutRestart, rolloutState, rolloutUndo } from './rollout';
+import { kindForWord, kindInfo } from './store/kinds';
+import { rolloutHistory, rolloutPause, rolloutRestart, rolloutState, rolloutUndo, type RolloutKind } from './rollout';
 import { INITIAL_EVENTS_END, type WatchLine, type WatchRequest } from './store/watch-stream';
 
 /** Resolves when the process is gone (through its pidfd; it need not be our child). */
@@ -273,29 +273,32 @@ export class Podrun {
     return {
       history: (name: string, opts: { namespace?: string } = {}) => rolloutHistory(this, name, opts.namespace),
       undo: (name: string, opts: { namespace?: string; toRevision?: number } = {}) => rolloutUndo(this, name, opts),
-      restart: (name: string, opts: { namespace?: string } = {}) => rolloutRestart(this, name, opts.namespace),
+      /** A new template annotation, so every pod is replaced; `kind` Deployment (default), DaemonSet or StatefulSet. */
+      restart: (name: string, opts: { namespace?: string; kind?: RolloutKind } = {}) => rolloutRestart(this, name, opts.namespace, opts.kind),
       pause: (name: string, opts: { namespace?: string } = {}) => rolloutPause(this, name, true, opts.namespace),
       resume: (name: string, opts: { namespace?: string } = {}) => rolloutPause(this, name, false, opts.namespace),
-      /** Resolves when the roll-out is done; `progress` hears each waiting line once. Timeout after `timeoutMs` (default none). */
-      status: (name: string, opts: { namespace?: string; timeoutMs?: number; progress?: (line: string) => void } = {}) => this.rolloutStatus(name, opts),
+      /** Resolves when the roll-out (of a Deployment, or `kind`) is done; `progress` hears each waiting line once. Timeout after `timeoutMs` (default none). */
+      status: (name: string, opts: { namespace?: string; kind?: RolloutKind; timeoutMs?: number; progress?: (line: string) => void } = {}) => this.rolloutStatus(name, opts),
     };
   }
 
-  private async rolloutStatus(name: string, opts: { namespace?: string; timeoutMs?: number; progress?: (line: string) => void }): Promise<string> {
+  private async rolloutStatus(name: string, opts: { namespace?: string; kind?: RolloutKind; timeoutMs?: number; progress?: (line: string) => void }): Promise<string> {
+    const kind = opts.kind ?? 'Deployment';
+    const resource = `${kindInfo(kind)?.plural ?? kind.toLowerCase()}.apps`;
     const ac = new AbortController();
     const timer = opts.timeoutMs === undefined ? undefined : setTimeout(() => ac.abort(), opts.timeoutMs);
     let last = '';
     let seen = false;
     try {
-      for await (const line of this.watchLines({ namespace: opts.namespace ?? 'default', kinds: ['Deployment'] }, ac.signal)) {
+      for await (const line of this.watchLines({ namespace: opts.namespace ?? 'default', kinds: [kind] }, ac.signal)) {
         if (line.type === 'BOOKMARK') {
-          if (!seen) throw new NotFoundError('deployments.apps', name);
+          if (!seen) throw new NotFoundError(resource, name);
           continue;
         }
         if (line.object.metadata?.name !== name) continue;
-        if (line.type === 'DELETED') throw new NotFoundError('deployments.apps', name);
+        if (line.type === 'DELETED') throw new NotFoundError(resource, name);
         seen = true;
-        const state = rolloutState(line.object as Parameters<typeof rolloutState>[0]);
+        const state = rolloutState(line.object);
         if (state.done) return state.message;
         if (state.message !== last) opts.progress?.(state.message);
         last = state.message;
@@ -303,7 +306,7 @@ export class Podrun {
     } finally {
       if (timer) clearTimeout(timer);
     }
-    throw new PodrunError('Timeout', `timed out waiting for the rollout of deployment "${name}"`);
+    throw new PodrunError('Timeout', `timed out waiting for the rollout of ${kind.toLowerCase().replace('daemonset', 'daemon set')} "${name}"`);
   }
 
   /** Events about pods (core/v1 Event), oldest first by lastTimestamp. */

@@ -1,13 +1,20 @@
-// `kubectl rollout` on Deployments: history from the ReplicaSets' revision annotations, undo to
-// a revision's template, restart (a new template annotation), pause and resume, and status
-// (waiting until the roll-out is done, through the watch).
-import type { Deployment, ReplicaSet } from 'kubernetes-types/apps/v1';
+// `kubectl rollout`: on Deployments, history from the ReplicaSets' revision annotations, undo to
+// a revision's template, pause and resume; on Deployments, DaemonSets and StatefulSets, restart
+// (a new template annotation) and status (waiting until the roll-out is done, through the
+// watch, in the words of kubectl's status viewers).
+import type { DaemonSet, Deployment, ReplicaSet, StatefulSet } from 'kubernetes-types/apps/v1';
 import type { KubeObject } from './api/manifest';
 import { PodrunError } from './errors';
 import { CHANGE_CAUSE, REVISION, REVISION_HISTORY, revisionOf, sameTemplate, withoutHash } from './controllers/rollout-math';
 
 type D = Deployment & KubeObject;
 type RS = ReplicaSet & KubeObject;
+type DS = DaemonSet & KubeObject;
+type STS = StatefulSet & KubeObject;
+
+/** The kinds `rollout status` and `rollout restart` take. */
+export const ROLLOUT_KINDS = ['Deployment', 'DaemonSet', 'StatefulSet'] as const;
+export type RolloutKind = (typeof ROLLOUT_KINDS)[number];
 
 /** What rollout needs of the API (Podrun gives it). */
 export interface RolloutClient {
@@ -57,12 +64,13 @@ export async function rolloutUndo(api: RolloutClient, name: string, opts: { name
 }
 
 /** A new template annotation, so every pod is replaced by the roll-out (`kubectl rollout restart`). */
-export async function rolloutRestart(api: RolloutClient, name: string, namespace = 'default'): Promise<void> {
-  const d = await api.get<D>('Deployment', name, { namespace });
-  if (d.spec?.paused) throw new PodrunError('Conflict', `deployments.apps "${name}" can't restart paused deployment (run rollout resume first)`);
-  const t = d.spec!.template;
+export async function rolloutRestart(api: RolloutClient, name: string, namespace = 'default', kind: RolloutKind = 'Deployment'): Promise<void> {
+  const o = await api.get<D | DS | STS>(kind, name, { namespace });
+  if (o.kind === 'Deployment' && (o as D).spec?.paused) throw new PodrunError('Conflict', `deployments.apps "${name}" can't restart paused deployment (run rollout resume first)`);
+  const spec = o.spec as NonNullable<D['spec']>;
+  const t = spec.template;
   const annotations = { ...t.metadata?.annotations, 'kubectl.kubernetes.io/restartedAt': new Date().toISOString() };
-  await api.update({ ...d, spec: { ...d.spec!, template: { ...t, metadata: { ...t.metadata, annotations } } } });
+  await api.update({ ...o, spec: { ...spec, template: { ...t, metadata: { ...t.metadata, annotations } } } } as KubeObject);
 }
 
 /** Pauses or resumes; false when it already was. */
@@ -75,9 +83,15 @@ export async function rolloutPause(api: RolloutClient, name: string, paused: boo
 
 /**
  * Where a roll-out stands, in kubectl's words (`rollout status`): done, or the line to print
- * while waiting. Throws when the progress deadline passed.
+ * while waiting. Throws when it cannot be watched (a progress deadline passed, an OnDelete strategy).
  */
-export function rolloutState(d: D): { done: boolean; message: string } {
+export function rolloutState(o: KubeObject): { done: boolean; message: string } {
+  if (o.kind === 'DaemonSet') return daemonSetState(o as DS);
+  if (o.kind === 'StatefulSet') return statefulSetState(o as STS);
+  return deploymentState(o as D);
+}
+
+function deploymentState(d: D): { done: boolean; message: string } {
   const name = d.metadata?.name ?? '';
   const spec = d.spec;
   const st = d.status ?? {};
@@ -90,6 +104,36 @@ export function rolloutState(d: D): { done: boolean; message: string } {
   if ((st.replicas ?? 0) > updated) return { done: false, message: `Waiting for deployment "${name}" rollout to finish: ${(st.replicas ?? 0) - updated} old replicas are pending termination...` };
   if ((st.availableReplicas ?? 0) < updated) return { done: false, message: `Waiting for deployment "${name}" rollout to finish: ${st.availableReplicas ?? 0} of ${updated} updated replicas are available...` };
   return { done: true, message: `deployment "${name}" successfully rolled out` };
+}
+
+function daemonSetState(ds: DS): { done: boolean; message: string } {
+  const name = ds.metadata?.name ?? '';
+  if ((ds.spec?.updateStrategy?.type ?? 'RollingUpdate') !== 'RollingUpdate') throw new PodrunError('Invalid', 'rollout status is only available for RollingUpdate strategy type');
+  const st = ds.status;
+  if (!st || (ds.metadata?.generation ?? 0) > (st.observedGeneration ?? 0)) return { done: false, message: 'Waiting for daemon set spec update to be observed...' };
+  const desired = st.desiredNumberScheduled ?? 0;
+  if ((st.updatedNumberScheduled ?? 0) < desired) return { done: false, message: `Waiting for daemon set "${name}" rollout to finish: ${st.updatedNumberScheduled ?? 0} out of ${desired} new pods have been updated...` };
+  if ((st.numberAvailable ?? 0) < desired) return { done: false, message: `Waiting for daemon set "${name}" rollout to finish: ${st.numberAvailable ?? 0} of ${desired} updated pods are available...` };
+  return { done: true, message: `daemon set "${name}" successfully rolled out` };
+}
+
+function statefulSetState(sts: STS): { done: boolean; message: string } {
+  const strategy = sts.spec?.updateStrategy;
+  if ((strategy?.type ?? 'RollingUpdate') !== 'RollingUpdate') throw new PodrunError('Invalid', 'rollout status is only available for RollingUpdate strategy type');
+  const st = sts.status;
+  if (!st?.observedGeneration || (sts.metadata?.generation ?? 0) > st.observedGeneration) return { done: false, message: 'Waiting for statefulset spec update to be observed...' };
+  const replicas = sts.spec?.replicas ?? 1;
+  if ((st.readyReplicas ?? 0) < replicas) return { done: false, message: `Waiting for ${replicas - (st.readyReplicas ?? 0)} pods to be ready...` };
+  // With rollingUpdate given (the API server defaults its partition to 0), kubectl counts
+  // updated pods against the partition and calls it a partitioned roll-out either way.
+  const rolling = strategy?.rollingUpdate;
+  if (rolling) {
+    const want = replicas - (rolling.partition ?? 0);
+    if (rolling.partition !== undefined && (st.updatedReplicas ?? 0) < want) return { done: false, message: `Waiting for partitioned roll out to finish: ${st.updatedReplicas ?? 0} out of ${want} new pods have been updated...` };
+    return { done: true, message: `partitioned roll out complete: ${st.updatedReplicas ?? 0} new pods have been updated...` };
+  }
+  if (st.updateRevision !== st.currentRevision) return { done: false, message: `waiting for statefulset rolling update to complete ${st.updatedReplicas ?? 0} pods at revision ${st.updateRevision}...` };
+  return { done: true, message: `statefulset rolling update complete ${st.currentReplicas ?? 0} pods at revision ${st.currentRevision}...` };
 }
 
 export { REVISION };

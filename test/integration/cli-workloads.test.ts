@@ -108,6 +108,9 @@ t.test('deployments from the command line', async (t) => {
   t.match(r.stdout, /replicaset\.apps "web-\S+" deleted/);
   r = env.run(['get', 'deploy']);
   t.equal(r.stderr, 'No resources found in default namespace.\n');
+  r = env.run(['rollout', 'status', 'rs/web']);
+  t.equal(r.status, 1);
+  t.match(r.stderr, /no status viewer has been implemented for ReplicaSet\.apps/, 'rollout status of a kind without one');
   r = env.run(['get', 'events', '--field-selector', 'involvedObject.kind=Deployment']);
   t.equal(r.stderr, 'No resources found in default namespace.\n', "the Deployment's events went with it");
 });

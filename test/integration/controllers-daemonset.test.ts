@@ -46,6 +46,11 @@ t.test('one pod on this node; a new template replaces it; a selector the node la
   t.not(live(pods)[0]!.metadata, pod.metadata, 'replaced');
   const status = (await podrun.get<DaemonSet>('ds', 'agent')).status;
   t.match(status, { desiredNumberScheduled: 1, currentNumberScheduled: 1, updatedNumberScheduled: 1, numberMisscheduled: 0 });
+  const v2 = live(pods)[0]!.metadata!.uid;
+  await podrun.rollout.restart('agent', { kind: 'DaemonSet' });
+  t.equal(await podrun.rollout.status('agent', { kind: 'DaemonSet', timeoutMs: 60_000 }), 'daemon set "agent" successfully rolled out');
+  pods = await podsUntil(podrun, (ps) => live(ps).length === 1, 'the restarted pod');
+  t.not(live(pods)[0]!.metadata!.uid, v2, 'rollout restart replaced the pod');
 
   await podrun.apply(ds('v2', { 'podrun.io/no-such-label': 'x' }));
   await podsUntil(podrun, (ps) => ps.length === 0, 'no pod');

@@ -80,6 +80,14 @@ t.test('ordered start, stable names and claims, data kept across deletion and sc
   t.match(status, { replicas: 3, readyReplicas: 3, updatedReplicas: 3 });
   t.equal(status?.currentRevision, status?.updateRevision);
 
+  // rollout restart: every pod replaced, highest ordinal first; rollout status waits for it.
+  const before = new Map(pods.map((p) => [p.metadata!.name!, p.metadata!.uid!]));
+  await podrun.rollout.restart('db', { kind: 'StatefulSet' });
+  // kubectl's words for a set whose rollingUpdate.partition the API server defaulted to 0.
+  t.equal(await podrun.rollout.status('db', { kind: 'StatefulSet', timeoutMs: 90_000 }), 'partitioned roll out complete: 3 new pods have been updated...');
+  pods = await podsUntil(podrun, (ps) => names(ps).length === 3, '3 ready pods after the restart');
+  t.ok(pods.every((p) => before.get(p.metadata!.name!) !== p.metadata!.uid), 'every pod was replaced');
+
   await podrun.delete('sts', 'db');
   await podsUntil(podrun, (ps) => ps.length === 0, 'pods gone');
   t.equal((await podrun.list('pvc')).length, 3, 'claims stay after the set is gone (whenDeleted: Retain)');

@@ -8,15 +8,22 @@ import { parseDuration } from '../duration';
 import { renderTable } from '../table';
 import { usageError } from '../report-error';
 import { parseTargets, qualifiedKind, type Target } from '../resources';
+import { ROLLOUT_KINDS, type RolloutKind } from '../../rollout';
 
 const SCALABLE = ['Deployment', 'ReplicaSet', 'ReplicationController', 'StatefulSet'];
 
-function oneDeployment(ctx: CommandContext, verb: string): { target: Target; name: string } {
+/** The one workload a rollout verb is about: a Deployment, or for status and restart a DaemonSet or StatefulSet too. */
+function oneRolloutTarget(ctx: CommandContext, action: string): { target: Target; name: string; kind: RolloutKind } {
+  const verb = `rollout ${action}`;
   const targets = parseTargets(ctx.args, { verb, nameRequired: true });
   const t = targets[0]!;
   if (targets.length !== 1 || t.names.length !== 1) throw usageError(`${verb} takes one resource, got: ${ctx.args.join(' ')}`);
-  if (t.kind.kind !== 'Deployment') throw usageError(`no ${verb} for ${qualifiedKind(t.kind)}: podrun rolls out Deployments`);
-  return { target: t, name: t.names[0]! };
+  const kind = t.kind.kind;
+  const any = action === 'status' || action === 'restart';
+  if (kind === 'Deployment' || (any && (ROLLOUT_KINDS as readonly string[]).includes(kind))) return { target: t, name: t.names[0]!, kind: kind as RolloutKind };
+  const group = t.kind.apiVersion.includes('/') ? `.${t.kind.apiVersion.split('/')[0]}` : '';
+  if (action === 'status') throw usageError(`no status viewer has been implemented for ${kind}${group}`);
+  throw usageError(`no ${verb} for ${qualifiedKind(t.kind)}: podrun ${any ? 'restarts deployments, daemonsets and statefulsets' : `${action === 'pause' || action === 'resume' ? 'pauses' : 'keeps the history of'} deployments`}`);
 }
 
 export const scaleCommand: Command = {
@@ -52,8 +59,8 @@ const rolloutFlags = [
 export const rolloutCommand: Command = {
   path: ['rollout'],
   usage: 'rollout status|history|undo|restart|pause|resume deployment/NAME [--to-revision=N]',
-  summary: "Manage a Deployment's roll-outs",
-  details: ['Examples:', '  podrun rollout status deploy/web', '  podrun rollout history deploy/web', '  podrun rollout undo deploy/web --to-revision=1', '  podrun rollout restart deploy/web'].join('\n'),
+  summary: "Manage a Deployment's roll-outs (status and restart: DaemonSets and StatefulSets too)",
+  details: ['Examples:', '  podrun rollout status deploy/web', '  podrun rollout history deploy/web', '  podrun rollout undo deploy/web --to-revision=1', '  podrun rollout restart deploy/web', '  podrun rollout status statefulset/db'].join('\n'),
   flags: rolloutFlags,
   engine: 'spawn',
   async run(ctx) {
@@ -61,7 +68,7 @@ export const rolloutCommand: Command = {
     const actions = ['status', 'history', 'undo', 'restart', 'pause', 'resume'];
     if (!action || !actions.includes(action)) throw usageError(`unknown rollout command ${JSON.stringify(action ?? '')}: one of ${actions.join(', ')}`);
     const sub = { ...ctx, args: rest };
-    const { target, name } = oneDeployment(sub, `rollout ${action}`);
+    const { target, name, kind } = oneRolloutTarget(sub, action);
     const client = ctx.podrun();
     const id = `${qualifiedKind(target.kind)}/${name}`;
     const ns = { namespace: ctx.namespace };
@@ -69,7 +76,7 @@ export const rolloutCommand: Command = {
       case 'status': {
         const raw = ctx.flags.string('timeout');
         const timeoutMs = raw === undefined || raw === '0s' ? undefined : parseDuration(raw);
-        const done = await client.rollout.status(name, { ...ns, timeoutMs, progress: (line) => void write(ctx.io.stdout, `${line}\n`) });
+        const done = await client.rollout.status(name, { ...ns, kind, timeoutMs, progress: (line) => void write(ctx.io.stdout, `${line}\n`) });
         await write(ctx.io.stdout, `${done}\n`);
         return 0;
       }
@@ -92,7 +99,7 @@ export const rolloutCommand: Command = {
         return 0;
       }
       case 'restart':
-        await client.rollout.restart(name, ns);
+        await client.rollout.restart(name, { ...ns, kind });
         await write(ctx.io.stdout, `${id} restarted\n`);
         return 0;
       default: {
