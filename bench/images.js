@@ -200,9 +200,20 @@ async function imageRows(ctx) {
       await podrun.close();
     });
     const paths = new PodPaths(podrun.root.podDir(podDirId(idle.metadata.uid)));
-    while (!fs.existsSync(paths.startRecord('c', 0))) await sleep(5);
+    await podrun.waitFor('idle', (p) => !!p.status?.containerStatuses?.[0]?.state?.running);
     const sandbox = JSON.parse(fs.readFileSync(paths.sandbox, 'utf8'));
     const shim = await ShimClient.connect(paths.shimSocket);
+    // The exit comes as the shim's event (no poll taking a core's share from the container).
+    await shim.subscribe();
+    const exitOf = (name) =>
+      new Promise((r) => {
+        const onExit = (e) => {
+          if (e.name !== name) return;
+          shim.off('exit', onExit);
+          r();
+        };
+        shim.on('exit', onExit);
+      });
     const startsWith = async (prefix, rootfsDriver) => {
       const starts = [];
       for (let i = -1; i < ctx.runs; i++) {
@@ -214,8 +225,9 @@ async function imageRows(ctx) {
         // The container's folders as the engine makes them (its writable layer among them).
         await prepareContainerFiles(paths, `${prefix}${i + 1}`, 0, plan, img, () => undefined);
         const t0 = process.hrtime.bigint();
+        const exited = exitOf(`${prefix}${i + 1}`);
         await shim.start(plan);
-        while (!fs.existsSync(plan.exitPath)) await new Promise((r) => setImmediate(r));
+        await exited;
         if (i >= 0) starts.push(Number(process.hrtime.bigint() - t0) / 1e6);
       }
       return starts;

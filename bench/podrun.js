@@ -1,7 +1,10 @@
 // podrun's rows for the benchmark table, measured on the same busybox rootfs as the peers:
-//  - pod start through the Node API: sandbox + one container running /bin/true, until its exit
-//    is recorded on disk (what `crun run` of /bin/true amounts to);
-//  - container start into an already running pod (the shim's start request, until the exit record);
+//  - pod start through the Node API: sandbox + one container running /bin/true, until the pod
+//    is Succeeded (what `crun run` of /bin/true amounts to), seen through podrun's watch;
+//  - container start into an already running pod (the shim's start request, until the shim
+//    reports the exit);
+// Every wait is on an event, as the peers' rows wait in spawnSync: a poll loop here would take
+// a core's share from the pod's own processes, most of all in the loaded column.
 //  - resident memory of an idle pod's podrun processes (the shim; the workload excluded, as for the peers).
 'use strict';
 
@@ -18,11 +21,6 @@ function stats(name, samples) {
 
 function now() {
   return Number(process.hrtime.bigint()) / 1e6;
-}
-
-async function until(pred) {
-  // A tight poll: the record appears within microseconds of the exit.
-  while (!pred()) await new Promise((r) => setImmediate(r));
 }
 
 function rssKiB(pid) {
@@ -55,9 +53,8 @@ async function podrunRows(ctx) {
     const samples = [];
     for (let i = -1; i < ctx.runs; i++) {
       const t0 = now();
-      const created = await podrun.createPod(pod(`start-${i + 1}`, ['/bin/true']));
-      const paths = new PodPaths(podrun.root.podDir(podDirId(created.metadata.uid)));
-      await until(() => fs.existsSync(paths.exitRecord('c', 0)));
+      await podrun.createPod(pod(`start-${i + 1}`, ['/bin/true']));
+      await podrun.waitFor(`start-${i + 1}`, (p) => p.status?.phase === 'Succeeded');
       if (i >= 0) samples.push(now() - t0);
       await podrun.deletePod(`start-${i + 1}`, { gracePeriodSeconds: 0 });
     }
@@ -66,10 +63,11 @@ async function podrunRows(ctx) {
     // 2. Container start into a running pod, through the pod's shim.
     const idle = await podrun.createPod(pod('idle', ['/bin/sleep', '100000']));
     const paths = new PodPaths(podrun.root.podDir(podDirId(idle.metadata.uid)));
-    await until(() => fs.existsSync(paths.startRecord('c', 0)));
+    await podrun.waitFor('idle', (p) => !!p.status?.containerStatuses?.[0]?.state?.running);
     const sandbox = JSON.parse(fs.readFileSync(paths.sandbox, 'utf8'));
     const image = podrun.images.get('bench:1');
     const shim = await ShimClient.connect(paths.shimSocket);
+    await shim.subscribe();
     const cs = [];
     for (let i = -1; i < ctx.runs; i++) {
       const name = `extra${i + 1}`;
@@ -90,8 +88,16 @@ async function podrunRows(ctx) {
       fs.mkdirSync(plan.root, { recursive: true });
       fs.writeFileSync(paths.terminationLog(name, 0), '');
       const t0 = now();
+      const exited = new Promise((r) => {
+        const onExit = (e) => {
+          if (e.name !== name) return;
+          shim.off('exit', onExit);
+          r();
+        };
+        shim.on('exit', onExit);
+      });
       await shim.start(plan);
-      await until(() => fs.existsSync(plan.exitPath));
+      await exited;
       if (i >= 0) cs.push(now() - t0);
     }
     shim.close();

@@ -196,7 +196,16 @@ async function timingRows(ctx, list) {
  */
 async function underLoad(fn) {
   const { spawn } = require('node:child_process');
-  const hogs = os.cpus().map(() => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
+  // One per core, pinned there (taskset) so that both cores are busy, not two hogs sharing one
+  // before the balancer moves them; each says so once it spins, so the first rows measured are
+  // as loaded as the last.
+  const taskset = lib.which('taskset');
+  const hog = [process.execPath, '-e', "process.stdout.write('x'); for (;;) {}"];
+  const hogs = os.cpus().map((_, i) => {
+    const argv = taskset ? [taskset, '-c', String(i), ...hog] : hog;
+    return spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'ignore'] });
+  });
+  await Promise.all(hogs.map((h) => new Promise((r) => h.stdout.once('data', r))));
   try {
     return await fn();
   } finally {

