@@ -115,6 +115,13 @@ static int mount_overlay_fsconfig (const struct json *op, const char *root, stru
     return pr_fail (err, errno, "fsconfig workdir", json_str (op, "work", ""));
   if (json_bool (op, "userxattr", false) && pr_fsconfig (fs, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0)
     return pr_fail (err, errno, "fsconfig userxattr", root);
+  /* volatile (Linux 5.10): no sync of the upper layer, at the end of the container above all,
+   * when the mount goes with its namespace and would write the layer's metadata out before the
+   * exit is seen. A writable layer serves one attempt and is never mounted again (a restart gets
+   * a new one, as on the kubelet), so a machine crash loses nothing that would be used; podman
+   * mounts its --rm containers' layers the same way. */
+  if (pr_fsconfig (fs, FSCONFIG_SET_FLAG, "volatile", NULL, 0) < 0 && errno != EINVAL)
+    return pr_fail (err, errno, "fsconfig volatile", root);
   if (pr_fsconfig (fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
     return pr_fail (err, errno, "mount overlay", root);
   cleanup_close int mnt = pr_fsmount (fs, FSMOUNT_CLOEXEC, 0);
