@@ -271,13 +271,14 @@ export class Podrun {
   /** `kubectl rollout` for Deployments: history, undo, restart, pause, resume, status. */
   get rollout() {
     return {
-      history: (name: string, opts: { namespace?: string } = {}) => rolloutHistory(this, name, opts.namespace),
-      undo: (name: string, opts: { namespace?: string; toRevision?: number } = {}) => rolloutUndo(this, name, opts),
-      /** A new template annotation, so every pod is replaced; `kind` Deployment (default), DaemonSet or StatefulSet. */
+      /** The revisions, oldest first; `kind` Deployment (default), DaemonSet or StatefulSet. */
+      history: (name: string, opts: { namespace?: string; kind?: RolloutKind } = {}) => rolloutHistory(this, name, opts.namespace, opts.kind),
+      undo: (name: string, opts: { namespace?: string; toRevision?: number; kind?: RolloutKind } = {}) => rolloutUndo(this, name, opts),
+      /** A new template annotation, so every pod is replaced. */
       restart: (name: string, opts: { namespace?: string; kind?: RolloutKind } = {}) => rolloutRestart(this, name, opts.namespace, opts.kind),
       pause: (name: string, opts: { namespace?: string } = {}) => rolloutPause(this, name, true, opts.namespace),
       resume: (name: string, opts: { namespace?: string } = {}) => rolloutPause(this, name, false, opts.namespace),
-      /** Resolves when the roll-out (of a Deployment, or `kind`) is done; `progress` hears each waiting line once. Timeout after `timeoutMs` (default none). */
+      /** Resolves when the roll-out is done; `progress` hears each waiting line once. Timeout after `timeoutMs` (default none). */
       status: (name: string, opts: { namespace?: string; kind?: RolloutKind; timeoutMs?: number; progress?: (line: string) => void } = {}) => this.rolloutStatus(name, opts),
     };
   }

@@ -1,8 +1,11 @@
-// `kubectl rollout`: on Deployments, history from the ReplicaSets' revision annotations, undo to
-// a revision's template, pause and resume; on Deployments, DaemonSets and StatefulSets, restart
-// (a new template annotation) and status (waiting until the roll-out is done, through the
-// watch, in the words of kubectl's status viewers).
+// `kubectl rollout` on Deployments, DaemonSets and StatefulSets: history (a Deployment's from
+// its ReplicaSets' revision annotations, a set's from its ControllerRevisions), undo to a
+// revision's template, restart (a new template annotation), status (waiting until the roll-out
+// is done, through the watch, in the words of kubectl's status viewers); pause and resume of
+// Deployments.
 import type { DaemonSet, Deployment, ReplicaSet, StatefulSet } from 'kubernetes-types/apps/v1';
+import type { PodTemplateSpec } from 'kubernetes-types/core/v1';
+import type { ControllerRevision } from './controllers/controller-revisions';
 import type { KubeObject } from './api/manifest';
 import { PodrunError } from './errors';
 import { CHANGE_CAUSE, REVISION, REVISION_HISTORY, revisionOf, sameTemplate, withoutHash } from './controllers/rollout-math';
@@ -26,15 +29,25 @@ export interface RolloutClient {
 export interface Revision {
   revision: number;
   changeCause?: string;
-  replicaSet: RS;
+  /** The pod template of this revision (without the pod-template-hash label). */
+  template?: PodTemplateSpec;
+  /** A Deployment's revision: its ReplicaSet. */
+  replicaSet?: RS;
 }
 
-/** The revisions of a Deployment, oldest first (one per ReplicaSet it controls). */
-export async function rolloutHistory(api: RolloutClient, name: string, namespace = 'default'): Promise<Revision[]> {
-  const d = await api.get<D>('Deployment', name, { namespace });
-  const owned = (await api.list<RS>('ReplicaSet', { namespace })).filter((rs) => (rs.metadata?.ownerReferences ?? []).some((r) => r.uid === d.metadata?.uid && r.controller));
-  return owned
-    .map((rs) => ({ revision: revisionOf(rs), changeCause: rs.metadata?.annotations?.[CHANGE_CAUSE], replicaSet: rs }))
+/** The revisions of a Deployment (one per ReplicaSet it controls) or of a set (its ControllerRevisions), oldest first. */
+export async function rolloutHistory(api: RolloutClient, name: string, namespace = 'default', kind: RolloutKind = 'Deployment'): Promise<Revision[]> {
+  const o = await api.get<KubeObject>(kind, name, { namespace });
+  const ownedBy = (x: KubeObject) => (x.metadata?.ownerReferences ?? []).some((r) => r.uid === o.metadata?.uid && r.controller);
+  if (kind !== 'Deployment') {
+    return (await api.list<ControllerRevision>('ControllerRevision', { namespace }))
+      .filter(ownedBy)
+      .map((c) => ({ revision: c.revision ?? 0, changeCause: c.metadata?.annotations?.[CHANGE_CAUSE], template: c.data?.spec?.template }))
+      .sort((a, b) => a.revision - b.revision);
+  }
+  return (await api.list<RS>('ReplicaSet', { namespace }))
+    .filter(ownedBy)
+    .map((rs) => ({ revision: revisionOf(rs), changeCause: rs.metadata?.annotations?.[CHANGE_CAUSE], template: withoutHash(rs.spec?.template), replicaSet: rs }))
     .filter((r) => r.revision > 0)
     .sort((a, b) => a.revision - b.revision);
 }
@@ -43,23 +56,25 @@ export async function rolloutHistory(api: RolloutClient, name: string, namespace
  * Rolls back to `toRevision` (0 or absent: the one before the current). Returns what kubectl
  * prints: `rolled back`, or `skipped rollback (current template already matches revision N)`.
  */
-export async function rolloutUndo(api: RolloutClient, name: string, opts: { namespace?: string; toRevision?: number } = {}): Promise<string> {
+export async function rolloutUndo(api: RolloutClient, name: string, opts: { namespace?: string; toRevision?: number; kind?: RolloutKind } = {}): Promise<string> {
   const namespace = opts.namespace ?? 'default';
-  const d = await api.get<D>('Deployment', name, { namespace });
-  if (d.spec?.paused) throw new PodrunError('Conflict', `you cannot rollback a paused deployment; resume it first with 'podrun rollout resume deployment/${name}' and try again`);
-  const history = await rolloutHistory(api, name, namespace);
-  const current = revisionOf(d);
+  const kind = opts.kind ?? 'Deployment';
+  const o = await api.get<D | DS | STS>(kind, name, { namespace });
+  if (kind === 'Deployment' && (o as D).spec?.paused) throw new PodrunError('Conflict', `you cannot rollback a paused deployment; resume it first with 'podrun rollout resume deployment/${name}' and try again`);
+  const history = await rolloutHistory(api, name, namespace, kind);
+  const spec = o.spec as NonNullable<D['spec']>;
+  // The current revision: a Deployment's annotation; a set's, the revision of its template.
+  const current = kind === 'Deployment' ? revisionOf(o as D) : history.find((r) => sameTemplate(r.template, spec.template))?.revision;
   let target: Revision | undefined;
   if (opts.toRevision) {
-    target = history.find((r) => r.revision === opts.toRevision || (r.replicaSet.metadata?.annotations?.[REVISION_HISTORY] ?? '').split(',').includes(String(opts.toRevision)));
+    target = history.find((r) => r.revision === opts.toRevision || (r.replicaSet?.metadata?.annotations?.[REVISION_HISTORY] ?? '').split(',').includes(String(opts.toRevision)));
     if (!target) throw new PodrunError('NotFound', `unable to find specified revision ${opts.toRevision} in history`);
   } else {
     target = history.filter((r) => r.revision !== current).pop();
-    if (!target) throw new PodrunError('NotFound', 'no rollout history found for deployment ' + JSON.stringify(name));
+    if (!target) throw new PodrunError('NotFound', `no rollout history found for ${kind.toLowerCase()} ${JSON.stringify(name)}`);
   }
-  if (sameTemplate(target.replicaSet.spec?.template, d.spec?.template)) return `skipped rollback (current template already matches revision ${target.revision})`;
-  const template = withoutHash(target.replicaSet.spec?.template)!;
-  await api.update({ ...d, spec: { ...d.spec!, template } });
+  if (sameTemplate(target.template, spec.template)) return `skipped rollback (current template already matches revision ${target.revision})`;
+  await api.update({ ...o, spec: { ...spec, template: structuredClone(target.template!) } } as KubeObject);
   return 'rolled back';
 }
 

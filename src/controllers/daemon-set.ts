@@ -2,7 +2,7 @@
 // template's nodeSelector and node affinity (the pod pinned to it by a matchFields affinity, as
 // the controller does in a cluster), none when it does not; a failed pod is replaced; a new
 // template rolls out by RollingUpdate (maxSurge: the new pod first; else the old one first) or
-// waits for the pod's deletion (OnDelete).
+// waits for the pod's deletion (OnDelete). Each template is a ControllerRevision, as in a cluster.
 import type { DaemonSet, DaemonSetStatus } from 'kubernetes-types/apps/v1';
 import type { Node, Pod, PodTemplateSpec, Toleration } from 'kubernetes-types/core/v1';
 import { selectorMatches } from '../api/labels';
@@ -13,9 +13,9 @@ import { selectingKeys } from './owners';
 import { availability, countAvailable, isReady } from './pod-state';
 import { claimPods, createFromTemplate } from './replica-set';
 import { scaledValue, templateHash } from './rollout-math';
+import { pruneRevisions, recordRevision, REVISION_HASH } from './controller-revisions';
 
 type DS = DaemonSet & KubeObject;
-const REVISION_HASH = 'controller-revision-hash';
 
 /** The tolerations the controller adds to every daemon pod (daemon pods stay through node trouble). */
 const DAEMON_TOLERATIONS: Toleration[] = [
@@ -62,6 +62,8 @@ export class DaemonSetController implements Controller {
     if (!ds || ds.metadata?.deletionTimestamp) return;
     const spec = ds.spec!;
     const hash = templateHash(spec.template);
+    // The template's revision (`rollout history` and `undo` read them).
+    recordRevision(store, ds, `${name}-${hash}`, hash, spec.template);
     const pods = claimPods(this.ctx, ds, store.list<Pod>('Pod', namespace), (l) => selectorMatches(spec.selector, l));
     const live = pods.filter((p) => !p.metadata?.deletionTimestamp);
     const wanted = nodeAffinityFits({ spec: spec.template.spec } as Pod, this.node);
@@ -94,6 +96,7 @@ export class DaemonSetController implements Controller {
       const keep = current.length ? current : old;
       keep.slice(1).forEach(del);
     }
+    pruneRevisions(store, ds, new Set([hash, ...pods.map((p) => p.metadata?.labels?.[REVISION_HASH] ?? '')].map((h) => `${name}-${h}`)));
     return this.writeStatus(ds, hash, wanted);
   }
 

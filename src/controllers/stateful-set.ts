@@ -12,6 +12,7 @@ import type { KubeObject } from '../api/manifest';
 import { AlreadyExistsError } from '../errors';
 import type { Controller, ControllerContext } from './context';
 import { controllerRef, selectingKeys } from './owners';
+import { pruneRevisions, recordRevision, REVISION_HASH } from './controller-revisions';
 import { countAvailable, isReady } from './pod-state';
 import { claimPods, podFromTemplate } from './replica-set';
 import { scaledValue, templateHash } from './rollout-math';
@@ -19,7 +20,6 @@ import { scaledValue, templateHash } from './rollout-math';
 type STS = StatefulSet & KubeObject;
 type PVC = PersistentVolumeClaim & KubeObject;
 
-export const REVISION_HASH = 'controller-revision-hash';
 export const POD_NAME = 'statefulset.kubernetes.io/pod-name';
 export const POD_INDEX = 'apps.kubernetes.io/pod-index';
 
@@ -44,9 +44,11 @@ export class StatefulSetController implements Controller {
     const sts = store.get<STS>('StatefulSet', namespace, name);
     if (!sts || sts.metadata?.deletionTimestamp) return;
     const spec = sts.spec!;
-    const updateRevision = `${name}-${templateHash(spec.template)}`;
+    const hash = templateHash(spec.template);
+    const updateRevision = `${name}-${hash}`;
     const currentRevision = sts.status?.currentRevision ?? updateRevision;
-    this.recordRevision(sts, updateRevision);
+    // The current template's revision: what a later partitioned pod is made from, and `rollout undo` goes back to.
+    recordRevision(store, sts, updateRevision, hash, spec.template);
     const owned = claimPods(this.ctx, sts, store.list<Pod>('Pod', namespace), (l) => selectorMatches(spec.selector, l)).filter((p) => this.ordinal(sts, p) !== undefined);
     const byOrdinal = new Map(owned.map((p) => [this.ordinal(sts, p)!, p]));
     const start = spec.ordinals?.start ?? 0;
@@ -103,6 +105,8 @@ export class StatefulSetController implements Controller {
       }
     }
     const w = this.writeStatus(sts, updateRevision, currentRevision);
+    const live = new Set([currentRevision, updateRevision, ...owned.map((p) => p.metadata?.labels?.[REVISION_HASH] ?? '')]);
+    pruneRevisions(store, sts, live);
     return w ?? wait;
   }
 
@@ -110,20 +114,6 @@ export class StatefulSetController implements Controller {
   private templateOf(sts: STS, revision: string): NonNullable<StatefulSet['spec']>['template'] | undefined {
     const cr = this.ctx.store.get<KubeObject & { data?: { spec?: { template?: NonNullable<StatefulSet['spec']>['template'] } } }>('ControllerRevision', sts.metadata!.namespace, revision);
     return cr?.data?.spec?.template;
-  }
-
-  /** The ControllerRevision of the current template, made once (what a later partitioned pod is made from). */
-  private recordRevision(sts: STS, revision: string): void {
-    const { store } = this.ctx;
-    if (store.get('ControllerRevision', sts.metadata!.namespace, revision)) return;
-    const numbers = store.list<KubeObject & { revision?: number }>('ControllerRevision', sts.metadata!.namespace).filter((c) => (c.metadata?.ownerReferences ?? []).some((r) => r.uid === sts.metadata?.uid)).map((c) => c.revision ?? 0);
-    store.create({
-      apiVersion: 'apps/v1',
-      kind: 'ControllerRevision',
-      metadata: { name: revision, namespace: sts.metadata!.namespace, labels: { ...sts.spec?.selector?.matchLabels, [REVISION_HASH]: revision.slice(sts.metadata!.name!.length + 1) }, ownerReferences: [controllerRef(sts)] },
-      data: { spec: { template: structuredClone(sts.spec!.template) } },
-      revision: Math.max(0, ...numbers) + 1,
-    });
   }
 
   private async createPod(sts: STS, i: number, template: NonNullable<StatefulSet['spec']>['template'], revision: string): Promise<void> {

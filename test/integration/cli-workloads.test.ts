@@ -1,7 +1,8 @@
 // The workload verbs through bin/podrun with defaults only, as a kubectl user types them:
 // apply a Deployment, get/describe it and its ReplicaSets, wait for it, scale, set image,
 // rollout status/history/undo, logs and exec through deploy/NAME, get all, delete with
-// --cascade; create job, wait for completion, get jobs.
+// --cascade; create job, wait for completion, get jobs; a StatefulSet's rollout status,
+// restart, history and undo.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import t from 'tap';
@@ -111,6 +112,9 @@ t.test('deployments from the command line', async (t) => {
   r = env.run(['rollout', 'status', 'rs/web']);
   t.equal(r.status, 1);
   t.match(r.stderr, /no status viewer has been implemented for ReplicaSet\.apps/, 'rollout status of a kind without one');
+  r = env.run(['rollout', 'pause', 'ds/web']);
+  t.equal(r.status, 1);
+  t.match(r.stderr, /daemonsets\.apps "web" pausing is not supported/, 'pause of a DaemonSet, as kubectl refuses it');
   r = env.run(['get', 'events', '--field-selector', 'involvedObject.kind=Deployment']);
   t.equal(r.stderr, 'No resources found in default namespace.\n', "the Deployment's events went with it");
 });
@@ -136,4 +140,44 @@ t.test('jobs from the command line', async (t) => {
   r = env.run(['apply', '-f', '-'], 'apiVersion: batch/v1\nkind: Job\nmetadata: {name: bad}\nspec:\n  template:\n    spec:\n      containers: [{name: a, image: x}]\n');
   t.equal(r.status, 1);
   t.equal(r.stderr, 'error: Job "bad" is invalid: spec.template.spec.restartPolicy: Unsupported value: "Always": supported values: "OnFailure", "Never"\n');
+});
+
+t.test('a StatefulSet rolled out from the command line: status, restart, history, undo', async (t) => {
+  const env = await cliEnv(t);
+  const file = path.join(env.dir, 'sts.yaml');
+  fs.writeFileSync(
+    file,
+    `apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db}
+spec:
+  replicas: 2
+  serviceName: dbs
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec:
+      terminationGracePeriodSeconds: 1
+      containers:
+      - name: db
+        image: ${IMAGE}
+        command: ["/payload", "sleep", "3600"]
+`,
+  );
+  let r = env.run(['apply', '-f', file]);
+  t.equal(r.stdout, 'statefulset.apps/db created\n', r.stderr);
+  r = env.run(['rollout', 'status', 'sts/db', '--timeout=60s']);
+  t.match(r.stdout, /partitioned roll out complete: 2 new pods have been updated\.\.\.\n$/, r.stderr);
+  r = env.run(['rollout', 'restart', 'statefulset/db']);
+  t.equal(r.stdout, 'statefulset.apps/db restarted\n', r.stderr);
+  r = env.run(['rollout', 'status', 'sts/db', '--timeout=60s']);
+  t.equal(r.status, 0, r.stderr);
+  r = env.run(['rollout', 'history', 'sts/db']);
+  t.match(r.stdout, /^statefulset\.apps\/db \nREVISION\s+CHANGE-CAUSE\n1\s+<none>\n2\s+<none>\n/, r.stderr);
+  r = env.run(['rollout', 'undo', 'sts/db']);
+  t.equal(r.stdout, 'statefulset.apps/db rolled back\n', r.stderr);
+  r = env.run(['rollout', 'status', 'sts/db', '--timeout=60s']);
+  t.equal(r.status, 0, r.stderr);
+  r = env.run(['get', 'sts', 'db', '-o', "jsonpath={.spec.template.metadata.annotations}"]);
+  t.notMatch(r.stdout, /restartedAt/, 'the template before the restart');
 });

@@ -51,6 +51,10 @@ t.test('one pod on this node; a new template replaces it; a selector the node la
   t.equal(await podrun.rollout.status('agent', { kind: 'DaemonSet', timeoutMs: 60_000 }), 'daemon set "agent" successfully rolled out');
   pods = await podsUntil(podrun, (ps) => live(ps).length === 1, 'the restarted pod');
   t.not(live(pods)[0]!.metadata!.uid, v2, 'rollout restart replaced the pod');
+  t.same((await podrun.rollout.history('agent', { kind: 'DaemonSet' })).map((r) => r.revision), [1, 2, 3], 'v1, v2 and the restart are revisions');
+  t.equal(await podrun.rollout.undo('agent', { kind: 'DaemonSet', toRevision: 1 }), 'rolled back');
+  pods = await podsUntil(podrun, (ps) => live(ps).length === 1 && live(ps).every((p) => (p as (typeof pods)[0]).spec?.containers[0]?.env?.[0]?.value === 'v1'), 'the v1 pod again');
+  t.same((await podrun.rollout.history('agent', { kind: 'DaemonSet' })).map((r) => r.revision), [2, 3, 4], 'revision 1 is revision 4 now');
 
   await podrun.apply(ds('v2', { 'podrun.io/no-such-label': 'x' }));
   await podsUntil(podrun, (ps) => ps.length === 0, 'no pod');

@@ -87,6 +87,13 @@ t.test('ordered start, stable names and claims, data kept across deletion and sc
   t.equal(await podrun.rollout.status('db', { kind: 'StatefulSet', timeoutMs: 90_000 }), 'partitioned roll out complete: 3 new pods have been updated...');
   pods = await podsUntil(podrun, (ps) => names(ps).length === 3, '3 ready pods after the restart');
   t.ok(pods.every((p) => before.get(p.metadata!.name!) !== p.metadata!.uid), 'every pod was replaced');
+  // History from the set's ControllerRevisions; undo brings the template before the restart back.
+  t.same((await podrun.rollout.history('db', { kind: 'StatefulSet' })).map((r) => r.revision), [1, 2], 'two revisions');
+  t.equal(await podrun.rollout.undo('db', { kind: 'StatefulSet' }), 'rolled back');
+  t.equal(await podrun.rollout.status('db', { kind: 'StatefulSet', timeoutMs: 90_000 }), 'partitioned roll out complete: 3 new pods have been updated...');
+  const back = await podrun.get<StatefulSet>('sts', 'db');
+  t.notOk(back.spec?.template.metadata?.annotations?.['kubectl.kubernetes.io/restartedAt'], 'the template before the restart');
+  t.same((await podrun.rollout.history('db', { kind: 'StatefulSet' })).map((r) => r.revision), [2, 3], "revision 1's template is revision 3 now");
 
   await podrun.delete('sts', 'db');
   await podsUntil(podrun, (ps) => ps.length === 0, 'pods gone');

@@ -12,18 +12,21 @@ import { ROLLOUT_KINDS, type RolloutKind } from '../../rollout';
 
 const SCALABLE = ['Deployment', 'ReplicaSet', 'ReplicationController', 'StatefulSet'];
 
-/** The one workload a rollout verb is about: a Deployment, or for status and restart a DaemonSet or StatefulSet too. */
+/** The one workload a rollout verb is about: a Deployment, DaemonSet or StatefulSet (pause and resume: a Deployment). */
 function oneRolloutTarget(ctx: CommandContext, action: string): { target: Target; name: string; kind: RolloutKind } {
   const verb = `rollout ${action}`;
   const targets = parseTargets(ctx.args, { verb, nameRequired: true });
   const t = targets[0]!;
   if (targets.length !== 1 || t.names.length !== 1) throw usageError(`${verb} takes one resource, got: ${ctx.args.join(' ')}`);
   const kind = t.kind.kind;
-  const any = action === 'status' || action === 'restart';
-  if (kind === 'Deployment' || (any && (ROLLOUT_KINDS as readonly string[]).includes(kind))) return { target: t, name: t.names[0]!, kind: kind as RolloutKind };
+  const name = t.names[0]!;
+  const pausing = action === 'pause' || action === 'resume';
+  if (kind === 'Deployment' || (!pausing && (ROLLOUT_KINDS as readonly string[]).includes(kind))) return { target: t, name, kind: kind as RolloutKind };
   const group = t.kind.apiVersion.includes('/') ? `.${t.kind.apiVersion.split('/')[0]}` : '';
   if (action === 'status') throw usageError(`no status viewer has been implemented for ${kind}${group}`);
-  throw usageError(`no ${verb} for ${qualifiedKind(t.kind)}: podrun ${any ? 'restarts deployments, daemonsets and statefulsets' : `${action === 'pause' || action === 'resume' ? 'pauses' : 'keeps the history of'} deployments`}`);
+  // kubectl's words: `daemonsets.apps "agent" pausing is not supported`.
+  if (pausing) throw new PodrunError('Invalid', `${t.kind.plural}${group} ${JSON.stringify(name)} ${action === 'pause' ? 'pausing' : 'resuming'} is not supported`);
+  throw usageError(`no ${verb} for ${qualifiedKind(t.kind)}: podrun rolls out deployments, daemonsets and statefulsets`);
 }
 
 export const scaleCommand: Command = {
@@ -58,8 +61,8 @@ const rolloutFlags = [
 
 export const rolloutCommand: Command = {
   path: ['rollout'],
-  usage: 'rollout status|history|undo|restart|pause|resume deployment/NAME [--to-revision=N]',
-  summary: "Manage a Deployment's roll-outs (status and restart: DaemonSets and StatefulSets too)",
+  usage: 'rollout status|history|undo|restart|pause|resume deployment/NAME|daemonset/NAME|statefulset/NAME [--to-revision=N]',
+  summary: 'Manage the roll-outs of Deployments, DaemonSets and StatefulSets',
   details: ['Examples:', '  podrun rollout status deploy/web', '  podrun rollout history deploy/web', '  podrun rollout undo deploy/web --to-revision=1', '  podrun rollout restart deploy/web', '  podrun rollout status statefulset/db'].join('\n'),
   flags: rolloutFlags,
   engine: 'spawn',
@@ -81,12 +84,12 @@ export const rolloutCommand: Command = {
         return 0;
       }
       case 'history': {
-        const history = await client.rollout.history(name, ns);
+        const history = await client.rollout.history(name, { ...ns, kind });
         const want = ctx.flags.int('revision');
         if (want !== undefined) {
           const r = history.find((h) => h.revision === want);
           if (!r) throw new PodrunError('NotFound', `unable to find the specified revision`);
-          const t = r.replicaSet.spec?.template;
+          const t = r.template;
           await write(ctx.io.stdout, `${id} with revision #${want}\nPod Template:\n  Labels:\t${Object.entries(t?.metadata?.labels ?? {}).map(([k, v]) => `${k}=${v}`).join('\n\t')}\n  Containers:\n${(t?.spec?.containers ?? []).map((c) => `   ${c.name}:\n    Image:\t${c.image}\n`).join('')}`);
           return 0;
         }
@@ -94,7 +97,7 @@ export const rolloutCommand: Command = {
         return 0;
       }
       case 'undo': {
-        const said = await client.rollout.undo(name, { ...ns, toRevision: ctx.flags.int('to-revision') });
+        const said = await client.rollout.undo(name, { ...ns, kind, toRevision: ctx.flags.int('to-revision') });
         await write(ctx.io.stdout, `${id} ${said}\n`);
         return 0;
       }
