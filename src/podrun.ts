@@ -27,6 +27,7 @@ import type { SandboxRecord } from './runtime/sandbox';
 import { EngineClient, serveEngine } from './server/rpc';
 import { LocalEngine, type Backend } from './local-engine';
 import { defaultDataRoot, defaultRoot, PodPaths, StateRoot } from './state/paths';
+import { removeTree } from './state/remove-tree';
 import type { ApplyResult, DeleteOptions, ExecOptions, ExecSession, ListEventsOptions, LogOptions, PodrunOptions, WaitOptions, WatchEvent, WatchOptions } from './types';
 import type { PropagationPolicy } from './controllers/garbage-collector';
 import './api/kinds';
@@ -654,8 +655,8 @@ export class Podrun {
       if (pid !== undefined) await processGone(pid);
       this.backend = undefined;
     }
-    fs.rmSync(this.root.dir, { recursive: true, force: true });
-    fs.rmSync(this.dataRoot, { recursive: true, force: true });
+    removeTree(this.root.dir);
+    removeTree(this.dataRoot);
     return [...removed, `state ${this.root.dir}`, `images ${this.dataRoot}`];
   }
 

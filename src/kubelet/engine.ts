@@ -21,6 +21,7 @@ import { resourceFieldValue } from '../plan/resources';
 import { detectIdMap } from '../runtime/idmap';
 import type { SandboxRecord } from '../runtime/sandbox';
 import { writeStateFile } from '../state/atomic-file';
+import { removeTree } from '../state/remove-tree';
 import { importLegacyObjects } from '../store/legacy-objects';
 import { Store } from '../store/store';
 import { replaceObject, scaleObject } from '../store/object-verbs';
@@ -231,9 +232,9 @@ export class Engine {
         return 'overlay' as const;
       } finally {
         try {
-          fs.rmSync(scratch, { recursive: true, force: true });
+          removeTree(scratch);
         } catch {
-          /* overlay's work dir may be unreadable to us rootless: the pod's removal takes it */
+          /* files of another owner: the pod's removal (by its shim) takes them */
         }
       }
     })();
@@ -332,7 +333,7 @@ export class Engine {
         volumes = fs.existsSync(`${paths.dir}/volumes.json`) ? (JSON.parse(fs.readFileSync(`${paths.dir}/volumes.json`, 'utf8')) as PreparedVolume[]) : [];
       } catch {
         // A pod whose creation never finished: its sandbox is gone with its creator.
-        fs.rmSync(paths.dir, { recursive: true, force: true });
+        removeTree(paths.dir);
         continue;
       }
       this.events.load(paths.dir);
@@ -615,7 +616,7 @@ export class Engine {
       else await this.sandboxes.killAt(paths);
       this.net.undo(id, net, paths);
       this.podIPs.delete(uid);
-      fs.rmSync(paths.dir, { recursive: true, force: true });
+      removeTree(paths.dir);
       this.events.forget(`${ns}/${name}`);
       if (this.store.get<Pod>('Pod', ns, name)?.metadata?.uid === uid) this.store.delete('Pod', ns, name);
       throw e;

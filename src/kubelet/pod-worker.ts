@@ -14,6 +14,7 @@ import { readAttempts, type AttemptRecord, type ExitRecord } from '../runtime/re
 import { MAX_MESSAGE_BYTES, MAX_POD_MESSAGE_BYTES, terminationMessage } from '../runtime/termination-message';
 import { ShimClient, ShimRequestError } from '../runtime/shim-client';
 import { writeStateFile } from '../state/atomic-file';
+import { removeTree } from '../state/remove-tree';
 import type { PodPaths } from '../state/paths';
 import { notYetReaped } from '../state/process';
 import type { PreparedVolume } from '../volume/volumes';
@@ -666,7 +667,7 @@ export class PodWorker {
     if (sandboxFd !== undefined) await waitGone(sandboxFd);
     this.shim?.close();
     try {
-      fs.rmSync(this.paths.dir, { recursive: true, force: true });
+      removeTree(this.paths.dir);
     } catch (e) {
       throw new PodrunError('System', `removing ${this.paths.dir}: ${(e as Error).message}`);
     }

@@ -8,6 +8,7 @@
 import * as fs from 'node:fs';
 import type { Pod } from 'kubernetes-types/core/v1';
 import { writeStateFile } from '../state/atomic-file';
+import { removeTree } from '../state/remove-tree';
 import { PodPaths } from '../state/paths';
 import { qosClass } from '../kubelet/qos';
 import type { Verdict } from './fit';
@@ -84,7 +85,7 @@ export class PendingPods {
     const p = this.pods.get(key);
     if (!p) return false;
     this.pods.delete(key);
-    fs.rmSync(p.paths.dir, { recursive: true, force: true });
+    removeTree(p.paths.dir);
     return true;
   }
 
