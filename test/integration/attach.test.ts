@@ -39,6 +39,7 @@ t.test('an ephemeral container with a terminal (debug -it)', async (t) => {
   const text = (await out).replace(/\r/g, '');
   t.match(text, /\/dev\/pts\/0\n/, 'a terminal from the container devpts');
   t.equal((await s.exit).exitCode, 5, 'the exit code of the debug shell');
-  const p = await podrun.getPod('tty');
+  // The pod's status follows the shim's exit event, which may come a moment after the stream's end.
+  const p = await podrun.waitFor('tty', (x) => !!x.status?.ephemeralContainerStatuses?.[0]?.state?.terminated, { timeoutMs: 10_000 });
   t.equal(p.status!.ephemeralContainerStatuses![0].state!.terminated!.exitCode, 5);
 });
