@@ -12,7 +12,7 @@ import { selectorMatches } from '../api/labels';
 import type { KubeObject } from '../api/manifest';
 import { parseQuantity } from '../api/quantity';
 import { DEFAULT_CLASS, LOCAL_PATH, PROVISIONER } from '../api/kinds/storage';
-import { removeTree } from '../image/remove-tree';
+import { removeTree } from '../state/remove-tree';
 import type { Controller, ControllerContext } from './context';
 
 type PV = PersistentVolume & KubeObject;

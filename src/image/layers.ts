@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PodrunError } from '../errors';
 import { writeFileAtomicSync } from '../state/atomic-file';
-import { removeTree } from './remove-tree';
+import { removeTree } from '../state/remove-tree';
 import { isRoot } from './special-files';
 import type { LayerDecodeStream } from './layer-decode';
 import { extractLayerStream, extractTar, type ExtractOptions, type ExtractStats } from './untar';

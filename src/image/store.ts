@@ -24,7 +24,7 @@ import { withLockSync } from './lock';
 import { formatImageRef, parseImageRef } from './reference';
 import { loadRegistriesConf } from './registries-conf';
 import { localName, parseRemoteRef, searchCandidates, type RemoteRef } from './remote-ref';
-import { removeTree } from './remove-tree';
+import { removeTree } from '../state/remove-tree';
 import type { ImageConfig, ImageRecord } from './types';
 import { LayerStore } from './layers';
 import { isDockerArchive, isOciLayout, readDockerArchive, readOciLayout, type ImageSource } from './oci-archive';
