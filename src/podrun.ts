@@ -16,10 +16,15 @@ import { Engine, podDirId } from './kubelet/engine';
 import { KUBELET_BACKOFF } from './kubelet/backoff';
 import { native } from './native';
 import { envNumber, withDefaults } from './options';
+import { waitSignal } from './abort';
 import type { ExecIdentity } from './plan/container';
 import { execInContainer } from './runtime/exec';
 import { portForward, type PortForwardEvents, type PortForwardSession, type PortMapping } from './runtime/port-forward';
 import { readLog } from './runtime/logs';
+import { dialInPod } from './runtime/pod-connect';
+import { runContainer } from './run/run-container';
+import type { RunOptions } from './run/run-pod';
+import type { StartedContainer } from './run/started-container';
 import { readAttempts } from './runtime/records';
 import { ShimClient } from './runtime/shim-client';
 import { reapChild } from './runtime/sandbox';
@@ -187,8 +192,10 @@ export class Podrun {
    * Creates or updates objects as `kubectl apply` does: each on its own. When any fails, the
    * others are still applied and an ApplyError is thrown, with every object's outcome in `results`.
    */
-  async apply(input: string | KubeObject | KubeObject[], opts: { source?: string } = {}): Promise<ApplyResult[]> {
+  async apply(input: string | KubeObject | KubeObject[], opts: { source?: string; signal?: AbortSignal } = {}): Promise<ApplyResult[]> {
     const objs = typeof input === 'string' ? parseManifests(input, opts.source) : Array.isArray(input) ? input : [input];
+    // Checked before the request, not during it: an apply the engine has received completes.
+    opts.signal?.throwIfAborted();
     const results = await (await this.backendFor()).apply(objs);
     if (results.some((r) => r.error)) throw new ApplyError(results);
     return results;
@@ -280,19 +287,19 @@ export class Podrun {
       pause: (name: string, opts: { namespace?: string } = {}) => rolloutPause(this, name, true, opts.namespace),
       resume: (name: string, opts: { namespace?: string } = {}) => rolloutPause(this, name, false, opts.namespace),
       /** Resolves when the roll-out is done; `progress` hears each waiting line once. Timeout after `timeoutMs` (default none). */
-      status: (name: string, opts: { namespace?: string; kind?: RolloutKind; timeoutMs?: number; progress?: (line: string) => void } = {}) => this.rolloutStatus(name, opts),
+      status: (name: string, opts: { namespace?: string; kind?: RolloutKind; timeoutMs?: number; progress?: (line: string) => void; signal?: AbortSignal } = {}) => this.rolloutStatus(name, opts),
     };
   }
 
-  private async rolloutStatus(name: string, opts: { namespace?: string; kind?: RolloutKind; timeoutMs?: number; progress?: (line: string) => void }): Promise<string> {
+  private async rolloutStatus(name: string, opts: { namespace?: string; kind?: RolloutKind; timeoutMs?: number; progress?: (line: string) => void; signal?: AbortSignal }): Promise<string> {
     const kind = opts.kind ?? 'Deployment';
     const resource = `${kindInfo(kind)?.plural ?? kind.toLowerCase()}.apps`;
-    const ac = new AbortController();
-    const timer = opts.timeoutMs === undefined ? undefined : setTimeout(() => ac.abort(), opts.timeoutMs);
+    // No timeout unless asked: a rollout may take as long as its pods take.
+    const { signal, done } = waitSignal({ timeoutMs: opts.timeoutMs ?? Infinity, signal: opts.signal });
     let last = '';
     let seen = false;
     try {
-      for await (const line of this.watchLines({ namespace: opts.namespace ?? 'default', kinds: [kind] }, ac.signal)) {
+      for await (const line of this.watchLines({ namespace: opts.namespace ?? 'default', kinds: [kind] }, signal)) {
         if (line.type === 'BOOKMARK') {
           if (!seen) throw new NotFoundError(resource, name);
           continue;
@@ -306,8 +313,9 @@ export class Podrun {
         last = state.message;
       }
     } finally {
-      if (timer) clearTimeout(timer);
+      done();
     }
+    opts.signal?.throwIfAborted();
     throw new PodrunError('Timeout', `timed out waiting for the rollout of ${kind.toLowerCase().replace('daemonset', 'daemon set')} "${name}"`);
   }
 
@@ -416,11 +424,10 @@ export class Podrun {
   async waitForObject<T = KubeObject>(kind: string, name: string, predicate: (obj: T) => boolean, opts: WaitOptions = {}): Promise<T> {
     const k = kindName(kind);
     const plural = kindForWord(k)!.plural;
-    const ac = new AbortController();
-    const timer = setTimeout(() => ac.abort(), opts.timeoutMs ?? 60_000);
+    const { signal, done } = waitSignal(opts);
     let seen = false;
     try {
-      for await (const line of this.watchLines({ namespace: opts.namespace ?? 'default', kinds: [k] }, ac.signal)) {
+      for await (const line of this.watchLines({ namespace: opts.namespace ?? 'default', kinds: [k] }, signal)) {
         if (line.type === 'BOOKMARK') {
           if (!seen) throw new NotFoundError(plural, name);
           continue;
@@ -432,8 +439,9 @@ export class Podrun {
         if (predicate(obj)) return obj;
       }
     } finally {
-      clearTimeout(timer);
+      done();
     }
+    opts.signal?.throwIfAborted();
     throw new PodrunError('Timeout', `timed out waiting for the condition on ${plural}/${name}`);
   }
 
@@ -444,11 +452,10 @@ export class Podrun {
 
   /** Resolves once the object is gone (through the watch): true, or false when it was not there; Timeout after `timeoutMs` (60 s). */
   async waitGone(kind: string, name: string, opts: WaitOptions = {}): Promise<boolean> {
-    const ac = new AbortController();
-    const timer = setTimeout(() => ac.abort(), opts.timeoutMs ?? 60_000);
+    const { signal, done } = waitSignal(opts);
     let present = false;
     try {
-      for await (const line of this.watchLines({ namespace: opts.namespace ?? 'default', kinds: [kindName(kind)] }, ac.signal)) {
+      for await (const line of this.watchLines({ namespace: opts.namespace ?? 'default', kinds: [kindName(kind)] }, signal)) {
         if (line.type === 'BOOKMARK') {
           if (!present) return false;
           continue;
@@ -458,8 +465,9 @@ export class Podrun {
         present = true;
       }
     } finally {
-      clearTimeout(timer);
+      done();
     }
+    opts.signal?.throwIfAborted();
     throw new PodrunError('Timeout', `timed out waiting for the condition on ${kindForWord(kind)?.plural ?? kind}/${name}`);
   }
 
@@ -495,6 +503,7 @@ export class Podrun {
     const gen = readLog(paths.log(cname, target.attempt), {
       follow: !!opts.follow && !opts.previous,
       finished: () => fs.existsSync(paths.exitRecord(cname, target.attempt)) || !fs.existsSync(paths.dir),
+      signal: opts.signal,
     });
     const fmt = (l: { time: string; text: string }) => (opts.timestamps ? `${l.time} ${l.text}` : l.text);
     if (opts.tailLines !== undefined && !opts.follow) {
@@ -573,6 +582,7 @@ export class Podrun {
    * process runs or until close(). `address` defaults to 127.0.0.1.
    */
   async portForward(name: string, ports: PortMapping[], opts: { namespace?: string; addresses?: string[] } & PortForwardEvents = {}): Promise<PortForwardSession> {
+    opts.signal?.throwIfAborted();
     const pod = await this.getPod(name, opts.namespace);
     if (pod.status?.phase !== 'Running') throw new PodrunError('Conflict', `unable to forward port because pod is not running. Current status=${pod.status?.phase ?? 'Unknown'}`);
     const sandbox = JSON.parse(fs.readFileSync(this.podPaths(pod).sandbox, 'utf8')) as SandboxRecord;
@@ -580,10 +590,29 @@ export class Podrun {
   }
 
   /**
+   * Runs `image` in a pod of its own, as testcontainers starts a container: resolves once it has
+   * started as `opts.waitFor` says (by default its `ports` listen), with a handle whose
+   * `mappedPort(port)` is the free host port that reaches `port`, and whose `stop()` (or
+   * `await using`) removes it all. A start that fails or times out removes the pod and rejects
+   * with the reason and the container's last log lines.
+   */
+  run(image: string, opts: RunOptions = {}): Promise<StartedContainer> {
+    return runContainer(this, { dial: (name, namespace, port, ms) => this.dialInPod(name, namespace, port, ms) }, image, opts);
+  }
+
+  /** Connects to localhost:`port` in the pod's network namespace, and hangs up. */
+  private async dialInPod(name: string, namespace: string, port: number, timeoutMs: number): Promise<void> {
+    const pod = await this.getPod(name, namespace);
+    const sandbox = JSON.parse(fs.readFileSync(this.podPaths(pod).sandbox, 'utf8')) as SandboxRecord;
+    fs.closeSync(await dialInPod({ process: { pid: sandbox.pid, startTime: sandbox.startTime }, rootless: sandbox.rootless }, '127.0.0.1', port, timeoutMs));
+  }
+
+  /**
    * Attaches to a running container's main process (kubectl attach): its output from now on,
    * and with `stdin: true` in its spec, its input; with `tty: true`, its terminal.
    */
-  async attach(name: string, opts: { namespace?: string; container?: string } = {}): Promise<ExecSession> {
+  async attach(name: string, opts: { namespace?: string; container?: string; signal?: AbortSignal } = {}): Promise<ExecSession> {
+    opts.signal?.throwIfAborted();
     const pod = await this.getPod(name, opts.namespace);
     const paths = this.podPaths(pod);
     const cname = this.container(pod, opts.container, 'attach');
@@ -605,14 +634,22 @@ export class Podrun {
         const rest = Buffer.from(head.slice(nl + 1), 'latin1');
         if (rest.length) output.write(rest);
         sock.pipe(output);
+        // A destroyed socket (kill, abort) ends with 'close' and no 'end': the output ends too.
+        sock.once('close', () => {
+          if (!output.writableEnded) output.end();
+        });
         resolve();
       };
       sock.on('data', onData);
       sock.once('error', reject);
       sock.write(JSON.stringify({ id: 1, op: 'attach', name: cname }) + '\n');
     });
+    // Aborting detaches, as the end of kubectl attach does; the container runs on.
+    const detach = () => sock.destroy();
+    opts.signal?.addEventListener('abort', detach, { once: true });
     const exit = new Promise<{ exitCode: number; signal: number }>((resolve) => {
       output.once('end', () => {
+        opts.signal?.removeEventListener('abort', detach);
         const attempts = readAttempts(paths, cname);
         const last = attempts[attempts.length - 1]?.exit;
         resolve({ exitCode: last?.exitCode ?? 0, signal: last?.signal ?? 0 });
@@ -632,6 +669,11 @@ export class Podrun {
           .catch(() => undefined);
       },
       kill: () => sock.destroy(),
+      async [Symbol.asyncDispose]() {
+        sock.destroy();
+        output.resume();
+        await exit;
+      },
     };
   }
 
@@ -660,12 +702,20 @@ export class Podrun {
     return [...removed, `state ${this.root.dir}`, `images ${this.dataRoot}`];
   }
 
-  /** Stops this process's engine, if it runs one; pods keep running. */
+  /**
+   * Stops this process's engine, if it runs one, and resolves once it has let go of everything
+   * (sockets, watches, files), so the process can exit; pods keep running.
+   */
   async close(): Promise<void> {
     const local = this.local;
     this.local = undefined;
     this.backend = undefined;
     if (local) await local.close();
+  }
+
+  /** `await using podrun = new Podrun()`: close(). */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
   }
 }
 

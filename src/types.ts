@@ -51,6 +51,8 @@ export interface LogOptions {
   /** Prefix each line with its RFC 3339 timestamp (kubectl logs --timestamps). */
   timestamps?: boolean;
   tailLines?: number;
+  /** Stops a follow: the iteration ends (without an error) when it aborts. */
+  signal?: AbortSignal;
 }
 
 export interface ExecOptions {
@@ -61,6 +63,8 @@ export interface ExecOptions {
   stdin?: boolean;
   rows?: number;
   cols?: number;
+  /** Kills the process (SIGKILL) when it aborts; `exit` then resolves as the process ends. */
+  signal?: AbortSignal;
 }
 
 export interface ExecSession {
@@ -72,11 +76,16 @@ export interface ExecSession {
   exit: Promise<{ exitCode: number; signal: number }>;
   resize(rows: number, cols: number): void;
   kill(signal?: number): void;
+  /** `await using`: kills the process if it still runs (SIGKILL) and waits for its end. */
+  [Symbol.asyncDispose](): Promise<void>;
 }
 
 export interface WaitOptions {
   namespace?: string;
+  /** Gives up with a Timeout error after this long (default 60 s). */
   timeoutMs?: number;
+  /** Gives up at once when it aborts: the promise rejects with the signal's reason (an AbortError). */
+  signal?: AbortSignal;
 }
 
 export interface ListEventsOptions {

@@ -26,22 +26,59 @@ export interface PullOptions {
   credentials?: Credentials;
   insecure?: boolean;
   progress?: PullProgress;
+  /**
+   * Gives up when it aborts: the call rejects with the signal's reason. The download itself
+   * stops once every caller waiting on the same pull has given up (layers stored so far stay,
+   * and a later pull resumes the broken one).
+   */
+  signal?: AbortSignal;
 }
 
 const INDEX_TYPES = new Set(MANIFEST_TYPES.slice(0, 2));
 const PARALLEL = 3;
 
-const inFlight = new Map<string, Promise<ImageRecord>>();
+/** A pull under way in this process, shared by the callers that asked for the same reference. */
+interface InFlight {
+  done: Promise<ImageRecord>;
+  stop: AbortController;
+  /** Callers still waiting; one without a signal never gives up. */
+  waiting: number;
+}
+
+const inFlight = new Map<string, InFlight>();
 
 export function pullImage(store: ImageStore, ref: string, opts: PullOptions = {}): Promise<ImageRecord> {
   const r = parseRemoteRef(ref);
   const key = `${store.dir}\0${formatRemoteRef(r)}`;
-  let p = inFlight.get(key);
-  if (!p) {
-    p = underPullLock(store, formatRemoteRef(r), () => pullSearching(store, r, opts)).finally(() => inFlight.delete(key));
-    inFlight.set(key, p);
+  const { signal: callerSignal, ...rest } = opts;
+  callerSignal?.throwIfAborted();
+  let f = inFlight.get(key);
+  if (!f) {
+    const stop = new AbortController();
+    const done = underPullLock(store, formatRemoteRef(r), () => pullSearching(store, r, { ...rest, signal: stop.signal })).finally(() => inFlight.delete(key));
+    f = { done, stop, waiting: 0 };
+    inFlight.set(key, f);
   }
-  return p;
+  const shared = f;
+  shared.waiting++;
+  if (!callerSignal) return shared.done;
+  return new Promise<ImageRecord>((resolve, reject) => {
+    const giveUp = () => {
+      reject(callerSignal.reason);
+      if (--shared.waiting === 0) shared.stop.abort(callerSignal.reason);
+    };
+    callerSignal.addEventListener('abort', giveUp, { once: true });
+    shared.done.then(
+      (v) => {
+        callerSignal.removeEventListener('abort', giveUp);
+        resolve(v);
+      },
+      (e: unknown) => {
+        callerSignal.removeEventListener('abort', giveUp);
+        reject(e);
+      },
+    );
+  });
 }
 
 /**
@@ -90,6 +127,7 @@ async function pull(store: ImageStore, asked: RemoteRef, opts: PullOptions): Pro
     try {
       return await pullOnce(store, asked, opts);
     } catch (e) {
+      opts.signal?.throwIfAborted();
       if (!(e instanceof PullError) || !e.transient || attempt >= ATTEMPTS) throw e;
       opts.progress?.retry?.(attempt, ATTEMPTS, 500 * attempt, e);
       await new Promise((r) => setTimeout(r, 500 * attempt));
@@ -107,7 +145,7 @@ async function pullOnce(store: ImageStore, asked: RemoteRef, opts: PullOptions):
     const slash = full.indexOf('/');
     r = { ...asked, registry: full.slice(0, slash), repository: full.slice(slash + 1) };
   }
-  const client = new RegistryClient(r, { insecure: opts.insecure ?? entry?.insecure, credentials: opts.credentials });
+  const client = new RegistryClient(r, { insecure: opts.insecure ?? entry?.insecure, credentials: opts.credentials, signal: opts.signal });
   let m = await client.manifest(r.digest ?? r.tag!);
   if (INDEX_TYPES.has(m.mediaType)) {
     const index = JSON.parse(m.body.toString('utf8')) as { manifests?: { digest: string; platform?: { os?: string; architecture?: string } }[] };

@@ -151,10 +151,14 @@ export class RegistryClient {
   /** certs.d's CAs and client certificate for an HTTPS registry. */
   private readonly tls?: RegistryTls;
 
+  /** Aborts every request of this client (the pull was given up). */
+  private readonly signal?: AbortSignal;
+
   constructor(
     private readonly ref: RemoteRef,
-    opts: { insecure?: boolean; credentials?: Credentials } = {},
+    opts: { insecure?: boolean; credentials?: Credentials; signal?: AbortSignal } = {},
   ) {
+    this.signal = opts.signal;
     const insecure = opts.insecure ?? isLoopbackRegistry(ref.registry);
     const host = ref.registry === 'docker.io' ? 'registry-1.docker.io' : ref.registry;
     this.base = `${insecure ? 'http' : 'https'}://${host}`;
@@ -178,7 +182,7 @@ export class RegistryClient {
     return new Promise<HttpResponse>((resolve, reject) => {
       const secure = u.protocol === 'https:';
       const tlsOpts = secure && this.tls ? { ca: this.tls.ca, ...(sameHost && this.tls.cert ? { cert: this.tls.cert, key: this.tls.key } : {}) } : {};
-      const req = (secure ? https : http).request(u, { method: opts.method ?? 'GET', headers, ...tlsOpts }, (res) => {
+      const req = (secure ? https : http).request(u, { method: opts.method ?? 'GET', headers, signal: this.signal, ...tlsOpts }, (res) => {
         const status = res.statusCode ?? 0;
         const location = res.headers.location;
         if (status >= 300 && status < 400 && location && hops < 5) {

@@ -25,7 +25,8 @@ function readStream(fd: number): Readable {
   return s;
 }
 
-export function execInContainer(t: ExecTarget, argv: string[], opts: { tty?: boolean; stdin?: boolean; rows?: number; cols?: number }): ExecSession {
+export function execInContainer(t: ExecTarget, argv: string[], opts: { tty?: boolean; stdin?: boolean; rows?: number; cols?: number; signal?: AbortSignal }): ExecSession {
+  opts.signal?.throwIfAborted();
   const pidfd = openRecorded(t.process);
   if (pidfd === undefined) throw new PodrunError('Conflict', 'container is not running');
   const f = native.cloneFlags;
@@ -106,6 +107,17 @@ export function execInContainer(t: ExecTarget, argv: string[], opts: { tty?: boo
     if (early) finish(early);
     else new native.PidfdWatch(h.pidfd, () => finish(native.reapPidfd(h.pidfd) ?? { exitCode: -1, signal: 0 }));
   });
+  const kill = (signal = 15) => {
+    if (exited) return;
+    try {
+      native.pidfdSendSignal(h.pidfd, signal);
+    } catch {
+      /* already gone */
+    }
+  };
+  const abort = () => kill(9);
+  opts.signal?.addEventListener('abort', abort, { once: true });
+  void exit.then(() => opts.signal?.removeEventListener('abort', abort));
   return {
     stdin,
     stdout,
@@ -114,13 +126,11 @@ export function execInContainer(t: ExecTarget, argv: string[], opts: { tty?: boo
     resize: (rows, cols) => {
       if (opts.tty) native.setWinsize(h.stdout, rows, cols);
     },
-    kill: (signal = 15) => {
-      if (exited) return;
-      try {
-        native.pidfdSendSignal(h.pidfd, signal);
-      } catch {
-        /* already gone */
-      }
+    kill,
+    async [Symbol.asyncDispose]() {
+      kill(9);
+      stdin.destroy();
+      await exit;
     },
   };
 }

@@ -42,6 +42,8 @@ export interface FollowOptions {
   follow: boolean;
   /** Is the writer done (the container's exit record exists)? Checked only when following. */
   finished(): boolean;
+  /** Ends a follow (the lines end, without an error) when it aborts. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -54,11 +56,19 @@ class FolderChanges {
   private wake?: () => void;
   private readonly watcher?: fs.FSWatcher;
 
-  constructor(dir: string) {
+  private stopped = false;
+
+  constructor(dir: string, signal?: AbortSignal) {
     const poke = () => {
       this.changed = true;
       this.wake?.();
     };
+    signal?.addEventListener('abort', () => {
+      this.stopped = true;
+      this.close();
+      poke();
+    }, { once: true });
+    if (signal?.aborted) this.stopped = true;
     try {
       // Persistent: a follower keeps its process alive while it waits, as a timer did.
       this.watcher = fs.watch(dir, poke);
@@ -68,11 +78,14 @@ class FolderChanges {
     }
   }
 
-  async next(): Promise<void> {
-    if (!this.watcher) return;
+  /** Resolves false once the follow was stopped (the signal aborted). */
+  async next(): Promise<boolean> {
+    if (this.stopped) return false;
+    if (!this.watcher) return true;
     if (!this.changed) await new Promise<void>((r) => (this.wake = r));
     this.wake = undefined;
     this.changed = false;
+    return !this.stopped;
   }
 
   close(): void {
@@ -129,11 +142,11 @@ export async function* readLog(file: string, opts: FollowOptions): AsyncGenerato
     }
   }
   let pos = 0;
-  const changes = opts.follow ? new FolderChanges(path.dirname(file)) : undefined;
+  const changes = opts.follow ? new FolderChanges(path.dirname(file), opts.signal) : undefined;
   try {
     for (;;) {
       // Taken before reading: a change while we read wakes the next look.
-      await changes?.next();
+      if (changes && !(await changes.next())) return;
       fd ??= openOr(file);
     // Decide before reading: everything written before the exit record is then read below.
     const done = !opts.follow || opts.finished();
@@ -161,7 +174,8 @@ export async function* readLog(file: string, opts: FollowOptions): AsyncGenerato
     if (done) break;
     }
   } finally {
+    // Here too when the reader leaves early (break, an aborted follow).
     changes?.close();
+    if (fd !== undefined) fs.closeSync(fd);
   }
-  if (fd !== undefined) fs.closeSync(fd);
 }

@@ -16,7 +16,10 @@ export interface PortForwardSession {
   /** The mappings with their actual local ports, in the order given. */
   ports: PortMapping[];
   addresses: string[];
+  /** Stops listening and ends the connections being forwarded. */
   close(): Promise<void>;
+  /** `await using`: close(). */
+  [Symbol.asyncDispose](): Promise<void>;
 }
 
 export interface PortForwardEvents {
@@ -24,6 +27,8 @@ export interface PortForwardEvents {
   onConnection?: (m: PortMapping) => void;
   /** A connection could not reach the pod (kubectl prints the error and goes on). */
   onError?: (m: PortMapping, e: Error) => void;
+  /** Closes the forward when it aborts (before it listens: the call rejects with the signal's reason). */
+  signal?: AbortSignal;
 }
 
 const DIAL_TIMEOUT_MS = 10_000;
@@ -32,7 +37,13 @@ export async function portForward(target: PodNetTarget, mappings: PortMapping[],
   const servers: net.Server[] = [];
   const sockets = new Set<net.Socket>();
   const ports: PortMapping[] = [];
+  const onAbort = () => void close();
+  ev.signal?.throwIfAborted();
+  let closed = false;
   const close = async () => {
+    if (closed) return;
+    closed = true;
+    ev.signal?.removeEventListener('abort', onAbort);
     for (const s of sockets) s.destroy();
     await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
   };
@@ -86,7 +97,12 @@ export async function portForward(target: PodNetTarget, mappings: PortMapping[],
     await close();
     throw e;
   }
-  return { ports, addresses, close };
+  if (ev.signal?.aborted) {
+    await close();
+    ev.signal.throwIfAborted();
+  }
+  ev.signal?.addEventListener('abort', onAbort, { once: true });
+  return { ports, addresses, close, [Symbol.asyncDispose]: close };
 }
 
 /** kubectl's port syntax: `8080` (same both sides), `8080:80`, `:80` (any local port). */
