@@ -4,6 +4,8 @@
 // depends on the command, and the command is only known once its words have been read, so the
 // parser asks `flagsFor` with the words seen so far each time it meets a flag.
 
+import { suggestionsFor } from './suggest';
+
 export type FlagKind = 'bool' | 'string' | 'list' | 'int';
 
 export interface FlagSpec {
@@ -29,6 +31,8 @@ export interface ParsedArgs {
   afterDash?: string[];
   /** The first problem met, worded as kubectl words it; parsing stops there. */
   error?: string;
+  /** With an unknown long flag: the command's flags near it (`--selector` for `--selectr`). */
+  suggestions?: string[];
 }
 
 function parseBool(raw: string): boolean | undefined {
@@ -80,7 +84,7 @@ export function parseArgs(argv: string[], flagsFor: (positionals: string[]) => F
       const eq = arg.indexOf('=');
       const name = arg.slice(2, eq < 0 ? undefined : eq);
       const spec = specs.find((s) => s.name === name);
-      if (!spec) return fail(`unknown flag: --${name}`);
+      if (!spec) return { ...fail(`unknown flag: --${name}`), suggestions: suggestionsFor(name, specs.map((s) => s.name)).map((n) => `--${n}`) };
       let raw: string;
       if (eq >= 0) raw = arg.slice(eq + 1);
       else if (spec.kind === 'bool') raw = 'true';

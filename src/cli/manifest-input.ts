@@ -54,7 +54,8 @@ async function readAll(stream: Readable): Promise<string> {
 
 /** Reads and parses every `-f` input. Throws on the first unreadable or malformed one. */
 export async function readManifests(paths: string[], recursive: boolean, stdin: Readable): Promise<ManifestSource[]> {
-  if (paths.length === 0) throw usageError('must specify one of -f and -k');
+  // kubectl says `one of -f and -k`; podrun has no -k (kustomize), so it names only -f.
+  if (paths.length === 0) throw usageError('must specify -f');
   const out: ManifestSource[] = [];
   for (const file of expandPaths(paths, recursive)) {
     const text = file === '-' ? await readAll(stdin) : fs.readFileSync(file, 'utf8');

@@ -4,13 +4,14 @@
 
 import type { Podrun } from '../podrun';
 import type { PodrunOptions } from '../types';
-import { Flags, parseArgs, type FlagSpec } from './args';
+import { Flags, parseArgs, type FlagSpec, type ParsedArgs } from './args';
 import { GROUPS, COMMANDS, resolveCommand } from './commands';
 import { GLOBAL_FLAGS } from './commands/shared-flags';
 import type { CliIO, Command, CommandContext } from './context';
 import { write } from './context';
 import { commandHelp, mainHelp } from './help';
 import { formatError } from './report-error';
+import { didYouMean, suggestionsFor } from './suggest';
 
 export type Env = Record<string, string | undefined>;
 export type ClientFactory = (opts: PodrunOptions) => Podrun;
@@ -21,15 +22,26 @@ function flagsFor(positionals: string[]): FlagSpec[] {
   return r ? [...GLOBAL_FLAGS, ...r.command.flags] : GLOBAL_FLAGS;
 }
 
-/** The error for words that name no command. */
+/** The error for words that name no command, with the commands near the mistyped word (as cobra suggests them). */
 function unknownCommand(words: string[]): string {
   const [first, second] = words;
+  const shown = COMMANDS.filter((c) => !c.hidden);
   if (first !== undefined && GROUPS.has(first)) {
-    const subs = COMMANDS.filter((c) => c.path[0] === first).map((c) => c.path[1]);
+    const subs = shown.filter((c) => c.path[0] === first).map((c) => c.path[1]!);
     if (second === undefined) return `podrun ${first} requires a subcommand: ${subs.join(', ')}`;
-    return `unknown command "${second}" for "podrun ${first}"`;
+    return `unknown command "${second}" for "podrun ${first}"${didYouMean(suggestionsFor(second, subs))}`;
   }
-  return `unknown command "${first}" for "podrun"`;
+  return `unknown command "${first}" for "podrun"${didYouMean(suggestionsFor(first ?? '', new Set(shown.map((c) => c.path[0]!))))}`;
+}
+
+/** `error: MESSAGE`, ended by one newline (a suggestion list already ends with its own). */
+function errorLine(message: string): string {
+  return `error: ${message}${message.endsWith('\n') ? '' : '\n'}`;
+}
+
+/** The parser's error, with the flags near an unknown one. */
+function parseError(parsed: ParsedArgs): string {
+  return errorLine(`${parsed.error}${didYouMean(parsed.suggestions ?? [])}`);
 }
 
 export async function run(argv: string[], io: CliIO, env: Env, makeClient: ClientFactory): Promise<number> {
@@ -42,11 +54,11 @@ export async function run(argv: string[], io: CliIO, env: Env, makeClient: Clien
     const topic = words.slice(words[0] === 'help' ? 1 : 0);
     const found = topic.length > 0 ? resolveCommand(topic) : undefined;
     if (topic.length > 0 && !found) {
-      await write(io.stderr, `error: ${unknownCommand(topic)}\n`);
+      await write(io.stderr, errorLine(unknownCommand(topic)));
       return 1;
     }
     if (parsed.error && words.length === 0) {
-      await write(io.stderr, `error: ${parsed.error}\n`);
+      await write(io.stderr, parseError(parsed));
       return 1;
     }
     await write(io.stdout, found ? commandHelp(found.command, GLOBAL_FLAGS) : mainHelp(COMMANDS, GLOBAL_FLAGS));
@@ -55,12 +67,12 @@ export async function run(argv: string[], io: CliIO, env: Env, makeClient: Clien
 
   const resolved = resolveCommand(words);
   if (!resolved) {
-    await write(io.stderr, `error: ${unknownCommand(words)}\n`);
+    await write(io.stderr, errorLine(unknownCommand(words)));
     return 1;
   }
   const command: Command = resolved.command;
   if (parsed.error) {
-    await write(io.stderr, `error: ${parsed.error}\n`);
+    await write(io.stderr, parseError(parsed));
     return 1;
   }
   if (flags.bool('help')) {

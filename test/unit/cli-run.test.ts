@@ -209,7 +209,7 @@ t.test('apply: files, directories, stdin, -n', async (t) => {
   r = await cli(['apply', '-f', join(dir, 'missing.yaml')]);
   t.equal(r.err, `error: the path "${join(dir, 'missing.yaml')}" does not exist\n`);
   r = await cli(['apply']);
-  t.equal(r.err, 'error: must specify one of -f and -k\n');
+  t.equal(r.err, 'error: must specify -f\n');
 });
 
 t.test('delete: names, NotFound, grace periods', async (t) => {
