@@ -1,6 +1,7 @@
 // The API server's verbs on a stored object beyond create and delete: the scale subresource,
 // and a replace checked by the kind's update rules (immutable fields, selectors, templates).
 import type { KubeObject } from '../api/manifest';
+import { objectErrors } from '../api/validate';
 import { PodrunError, ValidationError } from '../errors';
 import { kindInfo } from './kinds';
 import type { Store } from './store';
@@ -25,7 +26,9 @@ export function replaceObject(store: Store, obj: KubeObject, current: () => Kube
   const old = current();
   const next = info.defaults ? info.defaults(obj, old) : obj;
   const errs: ValidationError[] = [];
-  info.validate?.(next, errs);
+  // Kinds whose rules live in api/validate.ts (ConfigMap, Secret) are checked there, as on create.
+  if (info.validate) info.validate(next, errs);
+  else errs.push(...objectErrors(next));
   info.validateUpdate?.(old, next, errs);
   if (errs[0]) throw errs[0].about(obj.kind, obj.metadata?.name ?? '');
   return store.update(next);

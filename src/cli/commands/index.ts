@@ -19,6 +19,8 @@ import { versionCommand } from './version';
 import { waitCommand } from './wait';
 import { rolloutCommand, scaleCommand, setImageCommand } from './workloads';
 import { createCommand } from './create';
+import { annotateCommand, labelCommand } from './label';
+import { explainCommand } from './explain';
 
 export const COMMANDS: Command[] = [
   applyCommand,
@@ -34,6 +36,9 @@ export const COMMANDS: Command[] = [
   scaleCommand,
   rolloutCommand,
   setImageCommand,
+  labelCommand,
+  annotateCommand,
+  explainCommand,
   waitCommand,
   serveCommand,
   systemResetCommand,
