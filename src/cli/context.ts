@@ -59,6 +59,8 @@ export interface Command {
   engine: 'spawn' | 'local';
   /** The words after `--` are the command to run (exec), not more arguments. */
   takesCommand?: boolean;
+  /** Left out of help and suggestions (`__complete`, which the completion scripts call). */
+  hidden?: boolean;
   /** Resolves to the exit code. */
   run(ctx: CommandContext): Promise<number>;
 }

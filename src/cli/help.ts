@@ -15,7 +15,7 @@ function flagLines(flags: FlagSpec[]): string {
 const words = (c: Command): string => c.path.join(' ');
 
 export function mainHelp(commands: Command[], globals: FlagSpec[]): string {
-  const list = commands.map((c) => `  ${words(c)}\t${c.summary}\n`).join('');
+  const list = commands.filter((c) => !c.hidden).map((c) => `  ${words(c)}\t${c.summary}\n`).join('');
   return [
     'podrun runs Kubernetes-style pods on this host, with kubectl\'s commands.',
     '',

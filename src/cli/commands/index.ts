@@ -21,6 +21,7 @@ import { rolloutCommand, scaleCommand, setImageCommand } from './workloads';
 import { createCommand } from './create';
 import { annotateCommand, labelCommand } from './label';
 import { explainCommand } from './explain';
+import { completeCommand, completionCommand } from './completion';
 
 export const COMMANDS: Command[] = [
   applyCommand,
@@ -39,6 +40,8 @@ export const COMMANDS: Command[] = [
   labelCommand,
   annotateCommand,
   explainCommand,
+  completionCommand,
+  completeCommand,
   waitCommand,
   serveCommand,
   systemResetCommand,
