@@ -5,9 +5,9 @@ import * as net from 'node:net';
 import t from 'tap';
 import { PodrunError } from '../../src/errors';
 import { Wait } from '../../src/run/wait';
-import { IMAGE, missingBusybox, missingFeature, setup } from './harness';
+import { coveredBySubidRun, IMAGE, missingBusybox, missingFeature, setup } from './harness';
 
-const missing = missingFeature() ?? missingBusybox();
+const missing = missingFeature() ?? missingBusybox() ?? coveredBySubidRun();
 if (missing) {
   t.comment(`skip: ${missing}`);
   t.plan(0, missing);
