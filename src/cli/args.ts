@@ -17,6 +17,11 @@ export interface FlagSpec {
   kind: FlagKind;
   /** Placeholder in help, e.g. `FILE`. */
   value?: string;
+  /**
+   * pflag's NoOptDefVal: the value of the flag given bare (`--dry-run`); a value then needs
+   * `=` (`--dry-run=server`), and the next word stays an argument.
+   */
+  bareValue?: string;
   help: string;
 }
 
@@ -88,6 +93,7 @@ export function parseArgs(argv: string[], flagsFor: (positionals: string[]) => F
       let raw: string;
       if (eq >= 0) raw = arg.slice(eq + 1);
       else if (spec.kind === 'bool') raw = 'true';
+      else if (spec.bareValue !== undefined) raw = spec.bareValue;
       else if (i + 1 < argv.length) raw = argv[++i]!;
       else return fail(`flag needs an argument: --${name}`);
       const err = store(out.flags, spec, raw, `--${name}`);
