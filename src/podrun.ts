@@ -33,6 +33,7 @@ import { EngineClient, serveEngine } from './server/rpc';
 import { LocalEngine, type Backend } from './local-engine';
 import { defaultDataRoot, defaultRoot, PodPaths, StateRoot } from './state/paths';
 import { removeTree } from './state/remove-tree';
+import { emitNoticeWarning, takeNotices } from './state/notices';
 import type { ApplyResult, DeleteOptions, ExecOptions, ExecSession, ListEventsOptions, LogOptions, PodrunOptions, WaitOptions, WatchEvent, WatchOptions } from './types';
 import type { PropagationPolicy } from './controllers/garbage-collector';
 import './api/kinds';
@@ -64,6 +65,15 @@ export class Podrun {
     this.images = new ImageStore(this.dataRoot);
   }
 
+  /** `podrun serve`: notices wait in the root for the CLI command that triggered them. */
+  private serving = false;
+
+  /** The notices nobody has said yet, said here: onNotice, or a process warning (PodrunNotice). */
+  private sayNotices(): void {
+    if (this.serving) return;
+    for (const n of takeNotices(this.root.dir)) (this.opts.onNotice ?? emitNoticeWarning)(n.text);
+  }
+
   private async startLocal(): Promise<LocalEngine | undefined> {
     this.root.init();
     const lockFd = native.lockFile(this.root.serveLock);
@@ -73,6 +83,7 @@ export class Podrun {
         root: this.root,
         images: this.images,
         idMapping: this.opts.idMapping ?? ((process.env.PODRUN_ID_MAPPING as PodrunOptions['idMapping']) || 'auto'),
+        noticed: this.serving ? undefined : () => this.sayNotices(),
         // The environment is read under the options: an option given wins, and neither erases a default.
         logs: this.opts.logs,
         backoff: withDefaults(KUBELET_BACKOFF, { initialMs: envNumber('PODRUN_BACKOFF_INITIAL_MS'), maxMs: envNumber('PODRUN_BACKOFF_MAX_MS') }, this.opts.backoff),
@@ -175,6 +186,7 @@ export class Podrun {
 
   /** Runs the engine in this process until SIGTERM or SIGINT (`podrun serve`). */
   async serve(_opts: { foreground?: boolean } = {}): Promise<void> {
+    this.serving = true;
     const local = await this.startLocal();
     if (!local) throw new PodrunError('Conflict', `another podrun serve owns ${this.root.dir}`);
     // In the foreground the socket is what keeps the process alive.
@@ -197,12 +209,16 @@ export class Podrun {
     // Checked before the request, not during it: an apply the engine has received completes.
     opts.signal?.throwIfAborted();
     const results = await (await this.backendFor()).apply(objs);
+    // What the engine noticed while admitting them (limits not enforced, one id only).
+    this.sayNotices();
     if (results.some((r) => r.error)) throw new ApplyError(results);
     return results;
   }
 
   async createPod(pod: Pod): Promise<Pod> {
-    return (await this.backendFor()).createPod(pod);
+    const created = await (await this.backendFor()).createPod(pod);
+    this.sayNotices();
+    return created;
   }
 
   async getPod(name: string, namespace = 'default'): Promise<Pod> {
@@ -707,6 +723,8 @@ export class Podrun {
    * (sockets, watches, files), so the process can exit; pods keep running.
    */
   async close(): Promise<void> {
+    // Raised since the last call (a pod started in the background), or before this process began.
+    this.sayNotices();
     const local = this.local;
     this.local = undefined;
     this.backend = undefined;

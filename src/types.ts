@@ -23,6 +23,12 @@ export interface PodrunOptions {
   logs?: { maxSize?: number; maxFiles?: number };
   /** Restart back-off (kubelet defaults: 10 s doubling to 300 s). */
   backoff?: { initialMs?: number; maxMs?: number };
+  /**
+   * Where notices go: what this machine lacks that changes what pods get (no subordinate ids,
+   * limits not enforced, ...), each said once per state root. Default: a process warning
+   * (`process.emitWarning(text, 'PodrunNotice')`), printed on stderr as Node prints its own.
+   */
+  onNotice?: (text: string) => void;
 }
 
 export interface ApplyResult {

@@ -94,6 +94,8 @@ export async function run(argv: string[], io: CliIO, env: Env, makeClient: Clien
   if (root) options.root = root;
   if (dataRoot) options.dataRoot = dataRoot;
   if (command.engine === 'spawn') options.engine = 'spawn';
+  // The engine's notices, once each, in the shape kubectl gives the API server's warnings.
+  options.onNotice = (text) => void io.stderr.write(`Warning: ${text}\n`);
   let client: Podrun | undefined;
 
   const ctx: CommandContext = {

@@ -37,7 +37,8 @@ import type { PersistentVolume, PersistentVolumeClaim } from 'kubernetes-types/c
 import type { ObjectMeta } from 'kubernetes-types/meta/v1';
 import { bookmark, watchFilter, type WatchLine, type WatchRequest } from '../store/watch-stream';
 import type { ObjectLookup } from '../volume/volumes';
-import { PodPaths, type StateRoot } from '../state/paths';
+import { PodPaths, runtimeDirNotice, type StateRoot } from '../state/paths';
+import { recordNotice } from '../state/notices';
 import type { ApplyResult, IdMapping } from '../types';
 import { prepareVolumes, type PreparedVolume } from '../volume/volumes';
 import { KUBELET_BACKOFF, type BackoffPolicy } from './backoff';
@@ -68,11 +69,29 @@ export interface EngineOptions {
   logs?: Partial<LogLimits>;
   network?: NetworkOptions;
   log?: (message: string) => void;
+  /**
+   * Called after a notice is recorded in the state root, for a front door of this process that
+   * says notices at once (the Node API). Without it (serve) they are logged, and wait in the
+   * root for the next CLI command.
+   */
+  noticed?: () => void;
 }
 
 /** The folder name of a pod: derived from its uid, short enough for a unix socket path. */
 export function podDirId(uid: string): string {
   return uid.replace(/-/g, '').slice(0, 16);
+}
+
+function limitsNotice(reason = 'no usable cgroup v2'): string {
+  return `resource limits are not enforced: ${reason}; requests and limits still set qosClass and resourceFieldRef values`;
+}
+
+/** The pod spec an object carries: a Pod's own, or the template of a workload (CronJob: its job's). */
+function podSpecOf(o: KubeObject): Pod['spec'] {
+  type WithTemplate = { template?: { spec?: Pod['spec'] }; jobTemplate?: { spec?: { template?: { spec?: Pod['spec'] } } } };
+  const spec = (o as { spec?: Pod['spec'] & WithTemplate }).spec;
+  if (o.kind === 'Pod') return spec;
+  return spec?.template?.spec ?? spec?.jobTemplate?.spec?.template?.spec;
 }
 
 function rfc3339(d = new Date()): string {
@@ -197,6 +216,8 @@ export class Engine {
       (c) => c.type === 'DELETED' && c.object.kind !== 'Pod',
       (c) => this.events.forget(`${c.object.kind}:${c.object.metadata?.namespace ?? 'default'}/${c.object.metadata?.name}`),
     );
+    const runtimeDir = runtimeDirNotice(opts.root.dir);
+    if (runtimeDir) this.notice(runtimeDir);
   }
 
   private cgroups?: CgroupSupport;
@@ -220,7 +241,7 @@ export class Engine {
         const why = await shim.probeOverlay({ lower, upper: `${scratch}/upper`, work: `${scratch}/work`, target, userxattr: rootless });
         if (!why) return 'overlay' as const;
         const program = which('fuse-overlayfs');
-        const fuseWhy = program ? await shim.probeFuseOverlay({ program, lower, upper: `${scratch}/fuse-upper`, work: `${scratch}/fuse-work`, target }) : 'not installed: Debian package fuse-overlayfs';
+        const fuseWhy = program ? await shim.probeFuseOverlay({ program, lower, upper: `${scratch}/fuse-upper`, work: `${scratch}/fuse-work`, target }) : "not installed; as root: 'apt-get install fuse-overlayfs'";
         if (program && !fuseWhy) {
           this.notice(`overlayfs cannot be mounted here (${why}): container roots of layered images are fuse-overlayfs mounts (slower than the kernel's overlayfs)`);
           return { fuseOverlayfs: program };
@@ -245,11 +266,42 @@ export class Engine {
     this.events.record(pod, type, reason, message, fieldPath);
   }
 
-  /** A missing optional feature, said once per engine. */
+  /**
+   * A missing optional feature: logged, and recorded in the state root for the front door that
+   * triggered it to say (src/state/notices.ts). Once per root: a later engine does not say
+   * again what an earlier one recorded.
+   */
   private notice(text: string): void {
     if (this.noticed.has(text)) return;
     this.noticed.add(text);
-    this.ctx.log(`notice: ${text}`);
+    let fresh = true;
+    try {
+      fresh = recordNotice(this.opts.root.dir, text);
+    } catch (e) {
+      this.ctx.log(`notice not recorded: ${(e as Error).message}`);
+    }
+    if (!fresh) return;
+    // Said by the front door of this process (the Node API), or logged for serve.log.
+    if (this.opts.noticed) this.opts.noticed();
+    else this.ctx.log(`notice: ${text}`);
+  }
+
+  /**
+   * What can be known of a pod's spec at admission (a Pod's, or a workload's template): its
+   * limits not enforced here, its ids limited to one. Raised while the apply or create is
+   * handled, so that the command that sent it says so, not a later one.
+   */
+  private admissionNotices(spec: Pod['spec']): void {
+    if (!spec) return;
+    const pod: Pod = { spec };
+    if (wantsLimits(pod)) {
+      this.cgroups ??= detectCgroupV2();
+      if (!this.cgroups.available) this.notice(limitsNotice(this.cgroups.reason));
+    }
+    if (this.rootless) {
+      const idmap = detectIdMap(this.opts.idMapping);
+      if (idmap.notice) this.notice(idmap.notice);
+    }
   }
 
   private image(ref: string, field: string): ImageRecord {
@@ -367,6 +419,7 @@ export class Engine {
 
   /** kubectl's apply: each object on its own (src/store/apply.ts); pods are decided here. */
   apply(objs: KubeObject[]): Promise<ApplyResult[]> {
+    for (const o of objs) this.admissionNotices(podSpecOf(o));
     return applyEach(objs, {
       store: this.store,
       pod: (o) => this.applyPod(o as unknown as Pod),
@@ -446,6 +499,7 @@ export class Engine {
     } catch (e) {
       throw e instanceof ValidationError ? e.about('Pod', name) : e;
     }
+    this.admissionNotices(defaulted.spec);
     const uid = crypto.randomUUID();
     const pod: Pod = {
       ...defaulted,
@@ -584,7 +638,7 @@ export class Engine {
       await fs.promises.chmod(paths.shm, 0o1777);
       if (wantsLimits(pod)) {
         this.cgroups ??= detectCgroupV2();
-        if (!this.cgroups.available) this.notice(`resource limits are not enforced: ${this.cgroups.reason}; requests and limits still set qosClass and resourceFieldRef values`);
+        if (!this.cgroups.available) this.notice(limitsNotice(this.cgroups.reason));
       }
       const idmap = this.rootless ? detectIdMap(this.opts.idMapping) : null;
       if (idmap?.notice) this.notice(idmap.notice);
@@ -685,7 +739,12 @@ export class Engine {
   /** Changes a pod's labels, annotations or ownerReferences (the parts of a pod's metadata that may change). */
   patchPodMeta(namespace: string, name: string, meta: Pick<ObjectMeta, 'labels' | 'annotations' | 'ownerReferences'>): Pod {
     const key = `${namespace}/${name}`;
-    const merge = (pod: Pod): Pod => ({ ...pod, metadata: { ...pod.metadata, ...meta } });
+    const merge = (pod: Pod): Pod => {
+      const metadata = { ...pod.metadata, ...meta };
+      // The API server's omitempty: a released pod has no ownerReferences field, not [].
+      if (metadata.ownerReferences?.length === 0) delete metadata.ownerReferences;
+      return { ...pod, metadata };
+    };
     const waiting = this.pending.get(key);
     if (waiting) {
       this.pending.replace({ ...waiting, pod: merge(waiting.pod) });

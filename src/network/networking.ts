@@ -119,7 +119,7 @@ export class Networking {
       if (!ports.length) return prepared;
       const nft = this.nft();
       if (!nft && !this.rootless && process.env.PODRUN_PORT_DRIVER !== 'forwarder') {
-        this.notice('nft was not found (Debian package nftables): hostPorts go through podrun\'s forwarder in the pod\'s shim instead of DNAT');
+        this.notice('nft was not found (as root: apt-get install nftables): hostPorts go through podrun\'s forwarder in the pod\'s shim instead of DNAT');
       }
       prepared.driver = nft ? 'nftables' : 'forwarder';
       // Kubernetes DNATs to podIP:containerPort; a pod without an address is reached on its loopback.
@@ -169,7 +169,7 @@ export class Networking {
     if (this.natReady || this.rootless) return;
     const table = this.nftTable();
     if (table) table.ensure();
-    else this.notice('nft was not found (Debian package nftables): pods have no outbound NAT; pod IPs, localhost and hostPort (forwarded by the shim) work');
+    else this.notice('nft was not found (as root: apt-get install nftables): pods have no outbound NAT; pod IPs, localhost and hostPort (forwarded by the shim) work');
     this.natReady = true;
   }
 

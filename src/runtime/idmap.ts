@@ -50,6 +50,16 @@ export interface IdMapInputs {
   subuid?: SubIdRange;
   subgid?: SubIdRange;
   helpers: boolean;
+  /** false: /etc/passwd has no entry for the uid (`user` is then only the number). */
+  hasEntry?: boolean;
+}
+
+/** Why the subordinate id range cannot be used, with the commands (as root) that make it usable. */
+function subIdWhy(i: IdMapInputs): string {
+  if (!i.helpers) return "newuidmap/newgidmap are not installed (as root: 'apt-get install uidmap', Debian package uidmap)";
+  const add = (name: string) => `usermod --add-subuids 100000-165535 --add-subgids 100000-165535 ${name}`;
+  if (i.hasEntry === false) return `uid ${i.uid} has no entry in /etc/passwd, so no range in /etc/subuid and /etc/subgid names it (as root: 'useradd -u ${i.uid} NAME', then '${add('NAME')}')`;
+  return `no range for ${i.user} in /etc/subuid and /etc/subgid (as root: '${add(i.user)}')`;
 }
 
 export function planIdMap(i: IdMapInputs): IdMapPlan {
@@ -62,11 +72,9 @@ export function planIdMap(i: IdMapInputs): IdMapPlan {
   if (i.mode === 'single') return single;
   const usable = i.helpers && i.subuid && i.subgid;
   if (!usable) {
-    const why = !i.helpers
-      ? 'newuidmap/newgidmap are not installed (Debian package uidmap)'
-      : `no range for ${i.user} in /etc/subuid and /etc/subgid`;
+    const why = subIdWhy(i);
     if (i.mode === 'subid') {
-      throw new PodrunError('Unsupported', `idMapping subid: ${why}`, 'install uidmap and add a subordinate id range, or use idMapping single');
+      throw new PodrunError('Unsupported', `idMapping subid: ${why}`, 'or use idMapping single (PODRUN_ID_MAPPING=single): one uid, 0 inside');
     }
     return { ...single, notice: `${why}: rootless pods map only uid ${i.uid} (as root); runAsUser other than 0 and supplementary groups need the full subordinate id range` };
   }
@@ -96,8 +104,15 @@ function readOr(file: string): string {
 export function detectIdMap(mode: IdMapping): IdMapPlan {
   const uid = process.getuid?.() ?? 0;
   const gid = process.getgid?.() ?? 0;
-  const user = os.userInfo().username;
+  let user = String(uid);
+  let hasEntry = true;
+  try {
+    user = os.userInfo().username;
+  } catch {
+    hasEntry = false; // no entry in /etc/passwd: the range can only be found by uid
+  }
   return planIdMap({
+    hasEntry,
     mode,
     uid,
     gid,
@@ -120,7 +135,7 @@ function runHelper(tool: string, args: string[]): Promise<void> {
     let stderr = '';
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (d: string) => (stderr += d));
-    child.on('error', (e) => reject(new PodrunError('System', `${tool}: ${e.message}`, 'install the uidmap package')));
+    child.on('error', (e) => reject(new PodrunError('System', `${tool}: ${e.message}`, "as root: 'apt-get install uidmap' (Debian package uidmap)")));
     child.on('close', (code) => {
       if (code === 0) return resolve();
       const why = stderr.trim() || `exit status ${code}`;

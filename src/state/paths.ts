@@ -10,8 +10,36 @@ export function defaultRoot(env: NodeJS.ProcessEnv = process.env): string {
   if (env.PODRUN_ROOT) return path.resolve(env.PODRUN_ROOT);
   if (process.getuid?.() === 0) return '/run/podrun';
   if (env.XDG_RUNTIME_DIR) return path.join(env.XDG_RUNTIME_DIR, 'podrun');
-  // No runtime dir (su shells, cron): a private folder in the temp dir, checked below.
+  return fallbackRoot();
+}
+
+/**
+ * The root without a runtime dir (su shells, cron): a private folder in the temp dir, which
+ * anyone may have made first; ensurePrivateDir refuses it then.
+ */
+export function fallbackRoot(): string {
   return path.join(os.tmpdir(), `podrun-${process.getuid?.() ?? 0}`);
+}
+
+/** What a user without a runtime dir can do instead, in the words of the commands that do it. */
+function runtimeDirFix(): string {
+  const uid = process.getuid?.() ?? 0;
+  return `set XDG_RUNTIME_DIR=/run/user/${uid} (a login session makes it; for su and cron, run 'loginctl enable-linger ${userName()}' as root once), or choose a folder with --root`;
+}
+
+/** The notice for a root in the temp dir because XDG_RUNTIME_DIR is unset; undefined otherwise. */
+export function runtimeDirNotice(root: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (env.XDG_RUNTIME_DIR || process.getuid?.() === 0 || root !== fallbackRoot()) return undefined;
+  return `XDG_RUNTIME_DIR is not set: podrun keeps its state in ${root} (in the temp dir); ${runtimeDirFix()}`;
+}
+
+/** The user's name, or `uid N` when /etc/passwd has no entry for it (an id given to a container). */
+export function userName(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return `uid ${process.getuid?.() ?? 0}`;
+  }
 }
 
 export function defaultDataRoot(env: NodeJS.ProcessEnv = process.env): string {
@@ -21,13 +49,37 @@ export function defaultDataRoot(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(data, 'podrun');
 }
 
-/** Creates DIR (0700) or checks that an existing one is ours and private. */
-export function ensurePrivateDir(dir: string): void {
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const st = fs.statSync(dir);
+/** The fix to name when a state root cannot be used, by where the root came from. */
+function rootFix(dir: string, env: NodeJS.ProcessEnv): string {
+  if (dir === fallbackRoot() && !env.XDG_RUNTIME_DIR) return runtimeDirFix();
+  return 'choose another folder with --root';
+}
+
+/**
+ * Creates DIR (0700) or checks that an existing one is ours and private. lstat, never stat:
+ * a link in a shared folder (/tmp) may have been planted by another user, and following it
+ * would put pods' state, sockets included, where that user chose.
+ */
+export function ensurePrivateDir(dir: string, env: NodeJS.ProcessEnv = process.env): void {
   const uid = process.getuid?.() ?? 0;
+  const parent = path.dirname(dir);
+  if (env.XDG_RUNTIME_DIR && parent === path.resolve(env.XDG_RUNTIME_DIR) && !fs.existsSync(parent)) {
+    // The runtime dir of a session that has ended (su keeps the variable); making it is not ours to do.
+    throw new PodrunError('NotFound', `XDG_RUNTIME_DIR ${parent} does not exist (its login session has ended)`, `run 'loginctl enable-linger ${userName()}' as root to keep it, unset XDG_RUNTIME_DIR, or choose a folder with --root`);
+  }
+  fs.mkdirSync(parent, { recursive: true, mode: 0o700 });
+  try {
+    fs.mkdirSync(dir, { mode: 0o700 });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+  }
+  const st = fs.lstatSync(dir);
+  if (st.isSymbolicLink()) {
+    throw new PodrunError('Conflict', `${dir} is a symbolic link (owned by uid ${st.uid}), not a folder: podrun does not follow it`, rootFix(dir, env));
+  }
+  if (!st.isDirectory()) throw new PodrunError('Conflict', `${dir} exists and is not a folder`, rootFix(dir, env));
   if (st.uid !== uid) {
-    throw new PodrunError('Conflict', `${dir} belongs to uid ${st.uid}, not to this user (${uid})`, 'choose another --root');
+    throw new PodrunError('Conflict', `${dir} belongs to uid ${st.uid}, not to this user (${uid})`, rootFix(dir, env));
   }
   if ((st.mode & 0o077) !== 0) fs.chmodSync(dir, 0o700);
 }

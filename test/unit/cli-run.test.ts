@@ -110,11 +110,15 @@ async function cli(argv: string[], fake = new FakePodrun(), env: Record<string, 
     now: () => NOW,
   };
   const made: PodrunOptions[] = [];
+  const notices: ((text: string) => void)[] = [];
   const code = await run(argv, io, env, (opts) => {
-    made.push(opts);
+    // Every client gets the CLI's onNotice (its own test says it): the rest is compared.
+    const { onNotice, ...rest } = opts;
+    if (onNotice) notices.push(onNotice);
+    made.push(rest);
     return fake as unknown as Podrun;
   });
-  return { code, out: stdout.text, err: stderr.text, made, fake };
+  return { code, out: stdout.text, err: stderr.text, made, fake, notices, stderr };
 }
 
 t.test('get pods: the table, the empty message, -A', async (t) => {
@@ -130,6 +134,13 @@ t.test('get pods: the table, the empty message, -A', async (t) => {
   r = await cli(['get', 'pods', '-A', '--no-headers'], fake);
   t.equal(r.out.split('\n')[0], 'default     db      1/1     Running   0          65s');
   t.equal(r.out.split('\n')[2], 'prod        other   1/1     Running   0          65s');
+});
+
+t.test("the engine's notices: on stderr in the shape of kubectl's warnings", async (t) => {
+  const r = await cli(['get', 'pods']);
+  t.equal(r.notices.length, 1, 'the client is told where notices go');
+  r.notices[0]!('resource limits are not enforced: no cgroup');
+  t.equal(r.stderr.text, 'No resources found in default namespace.\nWarning: resource limits are not enforced: no cgroup\n');
 });
 
 t.test('get by name: pod NAME, pod/NAME, NotFound', async (t) => {
