@@ -30,6 +30,12 @@ function rfc3339(d = new Date()): string {
 }
 
 /** What makes a new generation: anything but metadata and status. */
+/** The API server's omitempty: an object released by its last owner has no ownerReferences, not []. */
+function omitEmptyLists(metadata: NonNullable<KubeObject['metadata']>): void {
+  if (metadata.ownerReferences?.length === 0) delete metadata.ownerReferences;
+  if (metadata.finalizers?.length === 0) delete metadata.finalizers;
+}
+
 function specOf(o: KubeObject): string {
   const { metadata: _m, status: _s, ...rest } = o;
   return JSON.stringify(rest);
@@ -142,6 +148,7 @@ export class Store {
     };
     delete metadata.resourceVersion;
     delete metadata.deletionTimestamp;
+    omitEmptyLists(metadata);
     // Status is the controllers' to write, never the creator's.
     const { status: _status, ...rest } = obj;
     return this.write('ADDED', { ...rest, metadata } as unknown as KubeObject) as T;
@@ -172,6 +179,7 @@ export class Store {
       ...(old.metadata?.deletionTimestamp ? { deletionTimestamp: old.metadata.deletionTimestamp } : {}),
     };
     if (!metadata.namespace) delete metadata.namespace;
+    omitEmptyLists(metadata);
     if (!specChanged && userMeta({ ...obj, metadata }) === userMeta(old) && JSON.stringify(obj.status) === JSON.stringify(old.status)) return old as T;
     // The last finalizer removed from an object being deleted: it goes.
     if (metadata.deletionTimestamp && !(metadata.finalizers ?? []).length) {
