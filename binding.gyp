@@ -32,7 +32,8 @@
         "native/shim/logs.c",
         "native/shim/records.c",
         "native/shim/ports.c",
-        "native/shim/fuse-root.c"
+        "native/shim/fuse-root.c",
+        "native/shim/copy.c"
       ],
       "cflags": ["<@(warnings)", "-std=gnu11", "-O2"],
       # Static: no shared libraries to map, so an idle pod costs less resident memory.

@@ -5,6 +5,7 @@ export { StartedContainer, type ExecResult } from './run/started-container';
 export type { RunOptions, HealthCheck } from './run/run-pod';
 export type { PortMapping, PortForwardSession, PortForwardEvents } from './runtime/port-forward';
 export type { PullOptions } from './image/pull';
+export type { CopyOptions } from './runtime/copy';
 export * from './errors';
 export type * from './types';
 export { parseManifests, type KubeObject } from './api/manifest';

@@ -46,6 +46,8 @@ export interface ExecRequest {
   tty: boolean;
   rows?: number;
   cols?: number;
+  /** A host file (opened before the clone) to execveat instead of argv[0] looked up in the container. */
+  programFd?: number;
 }
 
 export interface ExecHandle {

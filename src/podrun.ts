@@ -18,7 +18,8 @@ import { native } from './native';
 import { envNumber, withDefaults } from './options';
 import { waitSignal } from './abort';
 import type { ExecIdentity } from './plan/container';
-import { execInContainer } from './runtime/exec';
+import { execInContainer, type ExecTarget } from './runtime/exec';
+import { copyFromContainer, copyToContainer, type CopyOptions } from './runtime/copy';
 import { portForward, type PortForwardEvents, type PortForwardSession, type PortMapping } from './runtime/port-forward';
 import { readLog } from './runtime/logs';
 import { dialInPod } from './runtime/pod-connect';
@@ -556,6 +557,39 @@ export class Podrun {
     const identity = JSON.parse(fs.readFileSync(path.join(paths.containerDir(cname), 'exec.json'), 'utf8')) as ExecIdentity;
     const sandbox = JSON.parse(fs.readFileSync(paths.sandbox, 'utf8')) as SandboxRecord;
     return execInContainer({ process: { pid: a.start.pid, startTime: String(a.start.startTime) }, identity, rootless: sandbox.rootless }, argv, opts);
+  }
+
+  // ---- cp (kubectl cp): files between the host and a running container; see runtime/copy.ts ----
+
+  /**
+   * Copies `containerPath` (a file, a folder with all it holds, or a symlink, as the container
+   * sees it: its root and its volumes) out of a running container to `hostPath`. A folder's
+   * content merges into `hostPath`; a file into an existing folder lands inside it. Links in
+   * the container are copied as links and never followed on the host.
+   */
+  async copyFrom(name: string, containerPath: string, hostPath: string, opts: CopyOptions = {}): Promise<void> {
+    await copyFromContainer(await this.copyTarget(name, opts), containerPath, hostPath, opts.signal);
+  }
+
+  /**
+   * Copies `hostPath` (a file, a folder, or a symlink as a symlink) into a running container at
+   * `containerPath`, or inside it when that is a folder there, as kubectl cp does. What is
+   * written belongs to the container's user.
+   */
+  async copyTo(name: string, hostPath: string, containerPath: string, opts: CopyOptions = {}): Promise<void> {
+    await copyToContainer(await this.copyTarget(name, opts), hostPath, containerPath, opts.signal);
+  }
+
+  private async copyTarget(name: string, opts: CopyOptions): Promise<ExecTarget> {
+    opts.signal?.throwIfAborted();
+    const pod = await this.getPod(name, opts.namespace);
+    const paths = this.podPaths(pod);
+    const cname = this.container(pod, opts.container, 'cp');
+    const a = readAttempts(paths, cname).at(-1);
+    if (!a?.start || a.exit) throw new PodrunError('Conflict', `cannot copy from or to a stopped container: container ${cname} is not running`);
+    const identity = JSON.parse(fs.readFileSync(path.join(paths.containerDir(cname), 'exec.json'), 'utf8')) as ExecIdentity;
+    const sandbox = JSON.parse(fs.readFileSync(paths.sandbox, 'utf8')) as SandboxRecord;
+    return { process: { pid: a.start.pid, startTime: String(a.start.startTime) }, identity, rootless: sandbox.rootless };
   }
 
   /** The ids of the images the pods of this root use (image prune and rmi keep these). */

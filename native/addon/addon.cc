@@ -201,7 +201,7 @@ using PidfdWatch = FdWatch<UV_READABLE, false>;
 using WritableWatch = FdWatch<UV_WRITABLE, true>;
 
 // exec({ pidfd, nsFlags, uid, gid, groups, setGroups, capBounding, capEffective, noNewPrivs, cwd,
-//        argv, env, path, tty, rows, cols }) -> { pid, pidfd, stdin, stdout, stderr }
+//        argv, env, path, tty, rows, cols, programFd }) -> { pid, pidfd, stdin, stdout, stderr }
 // `path` is the container's PATH; candidates are built here, tried by the child in order.
 Napi::Value Exec(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -249,6 +249,7 @@ Napi::Value Exec(const Napi::CallbackInfo& info) {
   req.argv = argv.data();
   req.envp = envp.data();
   req.path_candidates = cand.data();
+  req.program_fd = Int(o, "programFd", -1);
   req.tty = Bool(o, "tty", false);
 
   // Our ends are CLOEXEC; the child's ends become its 0-2 through dup2.

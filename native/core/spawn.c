@@ -279,6 +279,13 @@ static void exec_child (const struct pr_exec_req *req, const int stdio[3], int r
     report_and_exit (report, (pr_fail (&cerr, errno, "chdir", req->cwd), &cerr));
   pr_close_range (3, ~0U, CLOSE_RANGE_CLOEXEC);
   reset_signals ();
+  if (req->program_fd >= 0)
+    {
+      /* The file was opened on the host before setns; it runs whatever the container's root
+       * holds (podrun-shim is static, so no loader is looked up in the container). */
+      syscall (SYS_execveat, req->program_fd, "", req->argv, req->envp, AT_EMPTY_PATH);
+      report_and_exit (report, (pr_fail (&cerr, errno, "execveat", req->argv[0]), &cerr));
+    }
   int saved = ENOENT;
   for (const char *const *p = req->path_candidates; *p; p++)
     {

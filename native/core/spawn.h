@@ -52,6 +52,7 @@ struct pr_exec_req
   char *const *argv;
   char *const *envp;
   const char *const *path_candidates; /* absolute paths to try in order (PATH resolved by the caller) */
+  int program_fd;                 /* >= 0: execveat this host file instead (a tool podrun brings, not the image's) */
   int stdio[3];                   /* fds for the process's 0, 1, 2 (unused with tty) */
   bool tty;                       /* allocate a terminal in the container's own devpts */
   unsigned short rows, cols;

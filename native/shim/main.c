@@ -714,6 +714,8 @@ int main (int argc, char **argv)
 {
   struct pr_error err = { 0 };
   char msg[1024];
+  if (argc >= 2 && !strncmp (argv[1], "cp-", 3))
+    return pr_copy_main (argc, argv);
   if (argc != 2)
     {
       fprintf (stderr, "usage: podrun-shim POD_DIR\n");

@@ -62,6 +62,9 @@ void attach_forward (struct container *c, const char *data, size_t len);
 void log_stream_read (struct container *c, struct log_stream *s, bool drain);
 void log_stream_flush (struct container *c, struct log_stream *s);
 /* records.c */
+/* copy.c: `podrun-shim cp-out PATH | cp-in DEST NAME`, run by `podrun cp` inside a container. */
+int pr_copy_main (int argc, char **argv);
+
 int write_start_record (const char *path, const struct container *c);
 int write_exit_record (const char *path, const struct container *c, int code, int sig, const char *reason,
                        const char *message, const char *finished_at);
