@@ -26,8 +26,8 @@ function nodeDir() {
 
 const root = path.resolve(__dirname, '..');
 
-// Built already and nothing changed since (a second `npm install`, or the install script npx
-// runs on the first `npx podrun` in a checkout): the quickstart builds once.
+// Built already and nothing changed since (a second `npm install`, or an install npx makes of
+// the checkout when someone runs `npx podrun` there): the quickstart builds once.
 const outputs = ['podrun.node', 'podrun-shim', 'podrun-payload'].map((f) => path.join(root, 'build', 'Release', f));
 const built = Math.min(...outputs.map((f) => (fs.existsSync(f) ? fs.statSync(f).mtimeMs : 0)));
 if (upToDate(built, [path.join(root, 'native'), path.join(root, 'binding.gyp')])) {

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Compiles the TypeScript (tsc -p tsconfig.json) unless dist/ is newer than every source: npm
-// runs `prepare` on install, and again in the install npx makes on the first `npx podrun` in a
-// checkout; the quickstart compiles once.
+// runs `prepare` on install, and again in an install npx makes of the checkout (`npx podrun` in a
+// checkout); the quickstart compiles once.
 'use strict';
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
