@@ -5,6 +5,7 @@ import type { Node, Pod } from 'kubernetes-types/core/v1';
 import { parseQuantity } from '../api/quantity';
 import { podRequests } from '../scheduler/fit';
 import { ageSince } from './age';
+import { labelsCell } from './labels-column';
 import { DescribeWriter, formatRFC1123Z, writeMap } from './describe';
 import { renderTable } from './table';
 
@@ -23,12 +24,13 @@ function address(n: Node, type: string): string {
   return n.status?.addresses?.find((a) => a.type === type)?.address ?? '<none>';
 }
 
-export function nodeTable(nodes: Node[], o: { wide: boolean; now: number }): string {
-  const head = ['NAME', 'STATUS', 'ROLES', 'AGE', 'VERSION', ...(o.wide ? ['INTERNAL-IP', 'EXTERNAL-IP', 'OS-IMAGE', 'KERNEL-VERSION', 'CONTAINER-RUNTIME'] : [])];
+export function nodeTable(nodes: Node[], o: { wide: boolean; now: number; showLabels?: boolean }): string {
+  const head = ['NAME', 'STATUS', 'ROLES', 'AGE', 'VERSION', ...(o.wide ? ['INTERNAL-IP', 'EXTERNAL-IP', 'OS-IMAGE', 'KERNEL-VERSION', 'CONTAINER-RUNTIME'] : []), ...(o.showLabels ? ['LABELS'] : [])];
   const rows = nodes.map((n) => {
     const info = n.status?.nodeInfo;
     const base = [n.metadata?.name ?? '', ready(n), roles(n), ageSince(n.metadata?.creationTimestamp, o.now), info?.kubeletVersion ?? ''];
-    return o.wide ? [...base, address(n, 'InternalIP'), address(n, 'ExternalIP'), info?.osImage ?? '', info?.kernelVersion ?? '', info?.containerRuntimeVersion ?? ''] : base;
+    const wide = o.wide ? [address(n, 'InternalIP'), address(n, 'ExternalIP'), info?.osImage ?? '', info?.kernelVersion ?? '', info?.containerRuntimeVersion ?? ''] : [];
+    return [...base, ...wide, ...(o.showLabels ? [labelsCell(n.metadata?.labels)] : [])];
   });
   return renderTable([head, ...rows]);
 }

@@ -4,6 +4,7 @@
 import type { KubeObject } from '../api/manifest';
 import type { KindInfo } from '../store/kinds';
 import { humanDuration } from './age';
+import { labelsCell } from './labels-column';
 import { qualifiedKind } from './resources';
 import { renderTable } from './table';
 
@@ -28,7 +29,7 @@ export function objectRows(objs: KubeObject[], info: KindInfo, opts: ObjectTable
     ...narrow.map((c) => c.cell(o, opts.now)),
     o.metadata?.creationTimestamp ? humanDuration(opts.now - Date.parse(o.metadata.creationTimestamp)) : '<unknown>',
     ...wide.map((c) => c.cell(o, opts.now)),
-    ...(opts.showLabels ? [Object.entries(o.metadata?.labels ?? {}).map(([k, v]) => `${k}=${v}`).join(',') || '<none>'] : []),
+    ...(opts.showLabels ? [labelsCell(o.metadata?.labels)] : []),
   ]);
   return [header, ...rows];
 }

@@ -4,6 +4,7 @@
 
 import type { Container, ContainerStatus, Pod } from 'kubernetes-types/core/v1';
 import { ageSince } from './age';
+import { labelsCell } from './labels-column';
 import { renderTable } from './table';
 
 export interface PodRow {
@@ -153,7 +154,7 @@ export function podTable(pods: Pod[], opts: PodTableOptions): string {
     const r = podRow(p, opts.now);
     const cells = [opts.withKind ? `pod/${r.name}` : r.name, r.ready, r.status, r.restarts, r.age];
     if (opts.wide) cells.push(r.ip, r.node, r.nominated, r.gates);
-    if (opts.showLabels) cells.push(Object.entries(p.metadata?.labels ?? {}).map(([k, v]) => `${k}=${v}`).join(',') || '<none>');
+    if (opts.showLabels) cells.push(labelsCell(p.metadata?.labels));
     if (opts.withNamespace) cells.unshift(r.namespace);
     return cells;
   });

@@ -38,10 +38,28 @@ export interface KindInfo {
   readonly columns?: readonly Column[];
 }
 
+/** The distinct keys of an object's maps (`data`, `binaryData`). */
+function keyCount(o: KubeObject, ...fields: string[]): number {
+  const rec = o as unknown as Record<string, Record<string, unknown> | undefined>;
+  return new Set(fields.flatMap((f) => Object.keys(rec[f] ?? {}))).size;
+}
+
 const ROWS: KindInfo[] = [
   { kind: 'Pod', apiVersion: 'v1', plural: 'pods', shortNames: ['po'], namespaced: true, durable: false },
-  { kind: 'ConfigMap', apiVersion: 'v1', plural: 'configmaps', shortNames: ['cm'], namespaced: true, durable: true },
-  { kind: 'Secret', apiVersion: 'v1', plural: 'secrets', shortNames: [], namespaced: true, durable: true },
+  // kubectl's printers: DATA counts the keys (binaryData's too); a Secret's stringData is the server's to merge into data.
+  { kind: 'ConfigMap', apiVersion: 'v1', plural: 'configmaps', shortNames: ['cm'], namespaced: true, durable: true, columns: [{ header: 'DATA', cell: (o) => String(keyCount(o, 'data', 'binaryData')) }] },
+  {
+    kind: 'Secret',
+    apiVersion: 'v1',
+    plural: 'secrets',
+    shortNames: [],
+    namespaced: true,
+    durable: true,
+    columns: [
+      { header: 'TYPE', cell: (o) => (o as { type?: string }).type || 'Opaque' },
+      { header: 'DATA', cell: (o) => String(keyCount(o, 'data', 'stringData')) },
+    ],
+  },
   // Recorded and listed by the event recorder; in the store's registry for its names and watch.
   { kind: 'Event', apiVersion: 'v1', plural: 'events', shortNames: ['ev'], namespaced: true, durable: false },
 ];

@@ -11,7 +11,8 @@ import { podTable, sortPods } from '../format-pods';
 import { parseOutputFormat, renderDocument, renderPods, type OutputFormat } from '../pod-output';
 import { formatError, usageError } from '../report-error';
 import { isNodeType, nodeNames, parseTargets, podNames } from '../resources';
-import { getObjects } from './get-objects';
+import { getObjects, labelSelector } from './get-objects';
+import { requirementsMatch } from '../../api/labels';
 import { renderTable } from '../table';
 
 const EVENT_WORDS = new Set(['events', 'event', 'ev']);
@@ -109,17 +110,23 @@ async function getEvents(ctx: CommandContext): Promise<number> {
 async function getNodes(ctx: CommandContext): Promise<number> {
   const names = nodeNames(ctx.args);
   const format = parseOutputFormat(ctx.flags.string('output'));
+  const selector = labelSelector(ctx.flags.string('selector'));
+  if (names.length > 0 && selector) throw usageError('name cannot be provided when a selector is specified');
   const all = await ctx.podrun().listNodes();
-  const nodes = names.length ? all.filter((n) => names.includes(n.metadata?.name ?? '')) : all;
+  const nodes = names.length ? all.filter((n) => names.includes(n.metadata?.name ?? '')) : all.filter((n) => !selector || requirementsMatch(selector, n.metadata?.labels));
   let code = 0;
   for (const name of names) {
     if (nodes.some((n) => n.metadata?.name === name)) continue;
     await write(ctx.io.stderr, `Error from server (NotFound): nodes "${name}" not found\n`);
     code = 1;
   }
-  if (nodes.length === 0) return code;
+  if (nodes.length === 0) {
+    // Nodes have no namespace: kubectl's message for a cluster-scoped listing.
+    if (names.length === 0) await write(ctx.io.stderr, 'No resources found\n');
+    return code;
+  }
   if (format.kind === 'table') {
-    let table = nodeTable(nodes, { wide: format.wide, now: ctx.io.now() });
+    let table = nodeTable(nodes, { wide: format.wide, now: ctx.io.now(), showLabels: ctx.flags.bool('show-labels') });
     if (ctx.flags.bool('no-headers')) table = table.slice(table.indexOf('\n') + 1);
     await write(ctx.io.stdout, table);
     return code;
