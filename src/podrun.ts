@@ -22,6 +22,7 @@ import { execInContainer, type ExecTarget } from './runtime/exec';
 import { copyFromContainer, copyToContainer, type CopyOptions } from './runtime/copy';
 import { portForward, type PortForwardEvents, type PortForwardSession, type PortMapping } from './runtime/port-forward';
 import { readLog } from './runtime/logs';
+import { logsSince } from './runtime/log-since';
 import { dialInPod } from './runtime/pod-connect';
 import { runContainer } from './run/run-container';
 import type { RunOptions } from './run/run-pod';
@@ -523,11 +524,15 @@ export class Podrun {
       signal: opts.signal,
     });
     const fmt = (l: { time: string; text: string }) => (opts.timestamps ? `${l.time} ${l.text}` : l.text);
+    const since = logsSince(opts);
+    const fresh = (l: { time: string }) => since === undefined || Date.parse(l.time) >= since;
     if (opts.tailLines !== undefined && !opts.follow) {
+      const last: { time: string; text: string }[] = [];
       for await (const l of gen) {
-        lines.push(fmt(l));
-        if (lines.length > opts.tailLines) lines.shift();
+        last.push(l);
+        if (last.length > opts.tailLines) last.shift();
       }
+      for (const l of last) if (fresh(l)) lines.push(fmt(l));
       yield* lines;
       return;
     }
@@ -543,7 +548,7 @@ export class Podrun {
         skip--;
         continue;
       }
-      yield fmt(l);
+      if (fresh(l)) yield fmt(l);
     }
   }
 

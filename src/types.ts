@@ -57,6 +57,13 @@ export interface LogOptions {
   /** Prefix each line with its RFC 3339 timestamp (kubectl logs --timestamps). */
   timestamps?: boolean;
   tailLines?: number;
+  /**
+   * Only lines logged in the last this many seconds (kubectl logs --since), judged by each
+   * line's CRI timestamp, after tailLines has picked the last lines (as the kubelet filters).
+   */
+  sinceSeconds?: number;
+  /** Only lines logged at or after this RFC 3339 time (--since-time); at most one of the two. */
+  sinceTime?: string;
   /** Stops a follow: the iteration ends (without an error) when it aborts. */
   signal?: AbortSignal;
 }
