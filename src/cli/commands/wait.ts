@@ -8,6 +8,9 @@ import { parseDuration } from '../duration';
 import { usageError } from '../report-error';
 import { parseTargets, podNames, qualifiedKind, qualifiedPlural, type Target } from '../resources';
 import { parseWaitFor } from '../wait-condition';
+import { requirementsMatch } from '../../api/labels';
+import type { KubeObject } from '../../api/manifest';
+import { labelSelector } from './get-objects';
 
 /** kubectl waits a week when told a negative timeout: "practically forever". */
 const FOREVER_MS = 7 * 24 * 3600 * 1000;
@@ -60,27 +63,39 @@ async function waitObjects(ctx: CommandContext, targets: Target[], cond: ReturnT
 
 export const waitCommand: Command = {
   path: ['wait'],
-  usage: 'wait TYPE/NAME... --for=delete|condition=COND[=VALUE]|jsonpath={PATH}[=VALUE] [--timeout=30s]',
+  usage: 'wait (TYPE/NAME... | TYPE -l SELECTOR) --for=delete|condition=COND[=VALUE]|jsonpath={PATH}[=VALUE] [--timeout=30s]',
   summary: 'Wait for objects to meet a condition, or to be deleted',
   details: [
     'Examples:',
     '  podrun wait pod/web --for=condition=Ready',
     "  podrun wait pod/job --for=jsonpath='{.status.phase}'=Succeeded --timeout=2m",
     '  podrun wait pod/web --for=delete',
+    '  podrun wait --for=condition=Ready pod -l app=web',
     '  podrun wait deploy/web --for=condition=available',
     '  podrun wait job/batch --for=condition=complete --timeout=5m',
   ].join('\n'),
   flags: [
     { name: 'for', kind: 'string', value: 'CONDITION', help: 'delete, condition=COND[=VALUE], or jsonpath={PATH}[=VALUE]' },
     { name: 'timeout', kind: 'string', value: 'DURATION', help: 'give up after this long (30s, 2m, 1h; default 30s)' },
+    { name: 'selector', short: 'l', kind: 'string', value: 'SELECTOR', help: 'the objects of the type whose labels match (app=web, tier in (a,b), !canary)' },
   ],
   engine: 'spawn',
   async run(ctx) {
-    const targets = parseTargets(ctx.args, { verb: 'wait', nameRequired: true });
+    const selector = labelSelector(ctx.flags.string('selector'));
+    const targets = parseTargets(ctx.args, { verb: 'wait', nameRequired: !selector });
     const cond = parseWaitFor(ctx.flags.string('for'));
     const deadline = ctx.io.now() + timeoutMs(ctx.flags.string('timeout'));
+    if (selector) {
+      // The objects that match now are the ones waited for, as kubectl's resource builder lists them.
+      if (targets.some((t) => t.names.length > 0)) throw usageError('name cannot be provided when a selector is specified');
+      for (const t of targets) {
+        const objs = await ctx.podrun().list<KubeObject>(t.kind.kind, { namespace: ctx.namespace });
+        t.names = objs.filter((o) => requirementsMatch(selector, o.metadata?.labels)).map((o) => o.metadata?.name ?? '');
+      }
+      if (targets.every((t) => t.names.length === 0)) throw usageError('no matching resources found');
+    }
     if (targets.length > 1 || targets[0]!.kind.kind !== 'Pod') return waitObjects(ctx, targets, cond, deadline);
-    const names = podNames(ctx.args, { verb: 'wait', nameRequired: true });
+    const names = selector ? targets[0]!.names : podNames(ctx.args, { verb: 'wait', nameRequired: true });
     for (const name of names) {
       if (cond.kind === 'delete') {
         if (await waitDeleted(ctx, name, deadline)) await write(ctx.io.stdout, `pod/${name} condition met\n`);
