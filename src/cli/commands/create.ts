@@ -3,9 +3,10 @@
 import type { KubeObject } from '../../api/manifest';
 import { jobFromCronJob } from '../../controllers/cron-job';
 import type { Command, CommandContext } from '../context';
-import { write } from '../context';
 import { usageError } from '../report-error';
-import { qualifiedKind } from '../resources';
+import { CHANGED_OUTPUT_FLAG, changedFormat, printChanged } from '../changed-output';
+import { DRY_RUN_FLAG, dryRunOf } from '../dry-run';
+import { dryRunApply } from '../../store/dry-run';
 import { kindInfo } from '../../store/kinds';
 
 function container(ctx: CommandContext, name: string): Record<string, unknown> {
@@ -58,7 +59,7 @@ function build(ctx: CommandContext, what: string, name: string): KubeObject | Pr
 
 export const createCommand: Command = {
   path: ['create'],
-  usage: 'create deployment|job|cronjob NAME --image=IMAGE [--replicas=N] [--schedule=CRON] [-- COMMAND...] | create job NAME --from=cronjob/NAME',
+  usage: 'create deployment|job|cronjob NAME --image=IMAGE [--replicas=N] [--schedule=CRON] [--dry-run=client|server] [-o yaml|json|name] [-- COMMAND...] | create job NAME --from=cronjob/NAME',
   summary: 'Create a Deployment, Job or CronJob from flags',
   details: [
     'Examples:',
@@ -66,6 +67,7 @@ export const createCommand: Command = {
     "  podrun create job once --image=busybox -- echo hello",
     "  podrun create cronjob tick --image=busybox --schedule='*/5 * * * *' -- date",
     '  podrun create job manual --from=cronjob/tick',
+    '  podrun create deployment web --image=nginx --dry-run=client -o yaml',
   ].join('\n'),
   flags: [
     { name: 'image', kind: 'string', value: 'IMAGE', help: 'the image of the container' },
@@ -74,6 +76,8 @@ export const createCommand: Command = {
     { name: 'schedule', kind: 'string', value: 'CRON', help: 'cronjob: when (five-field cron or @hourly, ...)' },
     { name: 'restart', kind: 'string', value: 'POLICY', help: 'cronjob: OnFailure (default) or Never' },
     { name: 'from', kind: 'string', value: 'cronjob/NAME', help: "job: from a CronJob's jobTemplate" },
+    DRY_RUN_FLAG,
+    CHANGED_OUTPUT_FLAG,
   ],
   engine: 'spawn',
   takesCommand: true,
@@ -82,8 +86,15 @@ export const createCommand: Command = {
     if (!what) throw usageError('you must specify the type of resource to create: deployment, job or cronjob');
     if (!name) throw usageError(`NAME is required for create ${what}`);
     if (extra.length) throw usageError(`unexpected args: [${extra.join(' ')}]`);
+    const strategy = dryRunOf(ctx.flags, (line) => void ctx.io.stderr.write(line));
+    changedFormat(ctx); // a bad -o fails before anything is made
     const obj = await build(ctx, what, name);
     obj.metadata = { ...obj.metadata, namespace: ctx.namespace };
+    // A client dry run asks the engine nothing: the object as built.
+    if (strategy === 'client') {
+      await printChanged(ctx, [{ kind: obj.kind, name, action: 'created', object: obj }], strategy);
+      return 0;
+    }
     const client = ctx.podrun();
     const existing = await client.get(obj.kind, name, { namespace: ctx.namespace }).then(
       () => true,
@@ -91,8 +102,14 @@ export const createCommand: Command = {
     );
     const info = kindInfo(obj.kind)!;
     if (existing) throw usageError(`${info.plural}.${info.apiVersion.split('/')[0]} "${name}" already exists`);
+    if (strategy === 'server') {
+      const outcome = dryRunApply(obj, undefined, new Date(ctx.io.now()).toISOString().replace(/\.\d+Z$/, 'Z'));
+      await printChanged(ctx, [{ kind: obj.kind, name, action: 'created', object: outcome.object }], strategy);
+      return 0;
+    }
     await client.apply(obj);
-    await write(ctx.io.stdout, `${qualifiedKind(info)}/${name} created\n`);
+    const object = changedFormat(ctx) ? await client.get<KubeObject>(obj.kind, name, { namespace: ctx.namespace }) : obj;
+    await printChanged(ctx, [{ kind: obj.kind, name, action: 'created', object }], strategy);
     return 0;
   },
 };

@@ -7,8 +7,10 @@ import { write } from '../context';
 import { parseDuration } from '../duration';
 import { renderTable } from '../table';
 import { usageError } from '../report-error';
-import { parseTargets, qualifiedKind, type Target } from '../resources';
+import { parseTargets, qualifiedKind, qualifiedPlural, type Target } from '../resources';
 import { ROLLOUT_KINDS, type RolloutKind } from '../../rollout';
+import { CHANGED_OUTPUT_FLAG, changedFormat, printChanged, type Changed } from '../changed-output';
+import { DRY_RUN_FLAG, dryRunOf } from '../dry-run';
 
 const SCALABLE = ['Deployment', 'ReplicaSet', 'ReplicationController', 'StatefulSet'];
 
@@ -31,24 +33,47 @@ function oneRolloutTarget(ctx: CommandContext, action: string): { target: Target
 
 export const scaleCommand: Command = {
   path: ['scale'],
-  usage: 'scale TYPE/NAME | TYPE NAME --replicas=N',
+  usage: 'scale TYPE/NAME | TYPE NAME --replicas=N [--dry-run=client|server] [-o yaml|json|name]',
   summary: 'Set the replicas of a Deployment, ReplicaSet, ReplicationController or StatefulSet',
   details: ['Examples:', '  podrun scale deployment/web --replicas=5', '  podrun scale sts db --replicas=1'].join('\n'),
-  flags: [{ name: 'replicas', kind: 'int', value: 'N', help: 'the new number of replicas (required)' }],
+  flags: [{ name: 'replicas', kind: 'int', value: 'N', help: 'the new number of replicas (required)' }, DRY_RUN_FLAG, CHANGED_OUTPUT_FLAG],
   engine: 'spawn',
   async run(ctx) {
     const replicas = ctx.flags.int('replicas');
     if (replicas === undefined) throw usageError('required flag(s) "replicas" not set');
     if (replicas < 0) throw usageError('The --replicas=COUNT flag is required, and COUNT must be greater than or equal to 0');
+    const strategy = dryRunOf(ctx.flags, (line) => void ctx.io.stderr.write(line));
+    changedFormat(ctx); // a bad -o fails before anything is scaled
     const targets = parseTargets(ctx.args, { verb: 'scale', nameRequired: true });
+    const scaled: Changed[] = [];
+    let code = 0;
     for (const t of targets) {
       if (!SCALABLE.includes(t.kind.kind)) throw usageError(`cannot scale ${qualifiedKind(t.kind)}: only deployments, replicasets, replicationcontrollers and statefulsets have replicas`);
       for (const name of t.names) {
-        await ctx.podrun().scale(t.kind.kind, name, replicas, { namespace: ctx.namespace });
-        await write(ctx.io.stdout, `${qualifiedKind(t.kind)}/${name} scaled\n`);
+        const ns = { namespace: ctx.namespace };
+        let object: KubeObject;
+        try {
+          if (strategy === 'none') {
+            object = await ctx.podrun().scale<KubeObject>(t.kind.kind, name, replicas, ns);
+          } else {
+            // A dry run reads the object (NotFound as the scale would say it) and changes only the copy.
+            const now = await ctx.podrun().get<KubeObject>(t.kind.kind, name, ns);
+            object = { ...now, spec: { ...(now.spec as object), replicas } };
+          }
+        } catch (err) {
+          if (!(err instanceof PodrunError) || err.code !== 'NotFound') throw err;
+          // kubectl's words name the resource with its group (`deployments.apps`).
+          await write(ctx.io.stderr, `Error from server (NotFound): ${qualifiedPlural(t.kind)} "${name}" not found\n`);
+          code = 1;
+          continue;
+        }
+        const c: Changed = { kind: t.kind.kind, name, action: 'scaled', object };
+        if (changedFormat(ctx)) scaled.push(c);
+        else await printChanged(ctx, [c], strategy);
       }
     }
-    return 0;
+    await printChanged(ctx, scaled, strategy);
+    return code;
   },
 };
 
