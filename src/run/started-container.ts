@@ -56,6 +56,16 @@ export class StartedContainer implements AsyncDisposable {
     return { exitCode, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString(), output: Buffer.concat(all).toString() };
   }
 
+  /** Copies a host file or folder into the container (inside `containerPath` when that is a folder there). */
+  copyTo(hostPath: string, containerPath: string, opts: { signal?: AbortSignal } = {}): Promise<void> {
+    return this.podrun.copyTo(this.name, hostPath, containerPath, { ...opts, namespace: this.namespace, container: this.containerName });
+  }
+
+  /** Copies a file, folder or symlink out of the container to `hostPath`; its links stay links. */
+  copyFrom(containerPath: string, hostPath: string, opts: { signal?: AbortSignal } = {}): Promise<void> {
+    return this.podrun.copyFrom(this.name, containerPath, hostPath, { ...opts, namespace: this.namespace, container: this.containerName });
+  }
+
   /** The container's log lines; with `follow`, until it exits or `signal` aborts. */
   logs(opts: Omit<LogOptions, 'namespace' | 'container'> = {}): AsyncGenerator<string> {
     return this.podrun.logs(this.name, { ...opts, namespace: this.namespace, container: this.containerName });

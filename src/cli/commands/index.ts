@@ -22,6 +22,8 @@ import { createCommand } from './create';
 import { annotateCommand, labelCommand } from './label';
 import { explainCommand } from './explain';
 import { completeCommand, completionCommand } from './completion';
+import { runCommand } from './run';
+import { cpCommand } from './cp';
 
 export const COMMANDS: Command[] = [
   applyCommand,
@@ -31,6 +33,8 @@ export const COMMANDS: Command[] = [
   execCommand,
   debugCommand,
   attachCommand,
+  runCommand,
+  cpCommand,
   portForwardCommand,
   deleteCommand,
   createCommand,
