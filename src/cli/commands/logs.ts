@@ -125,7 +125,7 @@ export const logsCommand: Command = {
     const prefix = ctx.flags.bool('prefix');
     const copy = async (s: Stream): Promise<void> => {
       const head = prefix ? `[pod/${s.pod}/${s.container}] ` : '';
-      for await (const line of client.logs(s.pod, { ...base, container: s.container })) await write(ctx.io.stdout, head + line + '\n');
+      for await (const line of client.logs(s.pod, { namespace: ctx.namespace, container: s.container, ...base })) await write(ctx.io.stdout, head + line + '\n');
     };
     // Followed streams run side by side (each line whole); otherwise one after the other.
     if (follow && streams.length > 1) await Promise.all(streams.map(copy));
