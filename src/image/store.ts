@@ -405,7 +405,13 @@ export class ImageStore {
   }
 
   private ensureDir(): void {
-    fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    try {
+      fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      // The default data root is under HOME, which su without `-` or a service user may not own.
+      throw new SystemError('mkdir', Math.abs(err.errno ?? 0), err.code ?? 'EIO', err.path ?? this.dir, 'set XDG_DATA_HOME (or HOME) to a folder of yours, or choose one with --data-root');
+    }
   }
 
   /** Remove temp dirs whose importer process is gone (it crashed mid-import). */

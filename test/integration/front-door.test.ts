@@ -198,6 +198,19 @@ t.test('XDG_RUNTIME_DIR unset: a private root in the temp dir, a planted one ref
   ]);
 });
 
+t.test('a data root that cannot be made: the error names the fix', async (t) => {
+  const user = testUser();
+  if (!user) return t.skip('needs the unprivileged test user podruntest');
+  const dir = tempDir(t, 'podrun-front-door-');
+  // A HOME this user cannot write (su without -, a service user's /nonexistent).
+  const home = path.join(dir, 'home-not-mine');
+  fs.mkdirSync(home, { mode: 0o555 });
+  fs.chmodSync(home, 0o555);
+  const r = runAs(user, { HOME: home, XDG_RUNTIME_DIR: '', TMPDIR: dir }, ['image', 'import', dir, 'x:1']);
+  t.equal(r.status, 1);
+  t.same(r.stderr.trim().split('\n'), [`error: mkdir \`${home}/.local/share/podrun/images\`: EACCES`, 'set XDG_DATA_HOME (or HOME) to a folder of yours, or choose one with --data-root']);
+});
+
 t.test('no subordinate id range: the notice names the usermod command that adds one', async (t) => {
   if (!asRoot) return t.skip('runs podrun as nobody, which has no /etc/subuid range: needs root');
   if (/^nobody:/m.test(readOr('/etc/subuid'))) return t.skip('nobody has a subordinate id range here');
