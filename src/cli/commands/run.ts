@@ -4,14 +4,13 @@
 // (or OnFailure) waits for the pod's end and leaves with the container's exit code; --rm then
 // deletes the pod. --dry-run prints the pod instead of creating it.
 import type { Container, EnvVar, Pod } from 'kubernetes-types/core/v1';
-import { applyPodDefaults } from '../../api/defaults';
-import { validateObject } from '../../api/validate';
 import type { KubeObject } from '../../api/manifest';
 import { AlreadyExistsError, PodrunError } from '../../errors';
 import type { Command, CommandContext } from '../context';
 import { write } from '../context';
-import { DRY_RUN_FLAG, dryRunOf, dryRunSuffix, type DryRun } from '../dry-run';
-import { parseOutputFormat, podObject, renderDocument } from '../pod-output';
+import { CHANGED_OUTPUT_FLAG, changedFormat, printChanged } from '../changed-output';
+import { DRY_RUN_FLAG, dryRunOf, type DryRun } from '../dry-run';
+import { dryRunApply } from '../../store/dry-run';
 import { usageError } from '../report-error';
 import { attachTo } from './attach';
 
@@ -122,13 +121,11 @@ function readSpec(ctx: CommandContext): { spec: RunSpec; attach: boolean; remove
 }
 
 /**
- * What the API server would answer to a dry-run create: the pod checked and defaulted, with the
- * fields the server sets, and nothing kept.
+ * What the API server would answer to a dry-run create (store/dry-run.ts: checked and defaulted
+ * as apply would, nothing kept), with the status a new pod starts with.
  */
 async function serverDryRun(ctx: CommandContext, pod: Pod): Promise<Pod> {
   const name = pod.metadata!.name!;
-  const clean = toCreate(pod, ctx.namespace);
-  validateObject(clean as KubeObject);
   const exists = await ctx
     .podrun()
     .getPod(name, ctx.namespace)
@@ -137,23 +134,12 @@ async function serverDryRun(ctx: CommandContext, pod: Pod): Promise<Pod> {
       () => false,
     );
   if (exists) throw new AlreadyExistsError('pods', name);
-  const out = applyPodDefaults(clean);
-  return {
-    ...out,
-    metadata: { ...out.metadata, creationTimestamp: new Date(ctx.io.now()).toISOString().replace(/\.\d+Z$/, 'Z'), uid: globalThis.crypto.randomUUID() },
-    status: { phase: 'Pending', qosClass: 'BestEffort' },
-  };
+  const { object } = dryRunApply(toCreate(pod, ctx.namespace) as unknown as KubeObject, undefined, new Date(ctx.io.now()).toISOString().replace(/\.\d+Z$/, 'Z'));
+  return { ...(object as unknown as Pod), status: { phase: 'Pending', qosClass: 'BestEffort' } };
 }
 
 async function printPod(ctx: CommandContext, pod: Pod, dryRun: DryRun): Promise<void> {
-  const o = ctx.flags.string('output');
-  if (o === undefined || o === '') {
-    await write(ctx.io.stdout, `pod/${pod.metadata!.name} created${dryRunSuffix(dryRun)}\n`);
-    return;
-  }
-  const format = parseOutputFormat(o);
-  if (format.kind === 'table') throw usageError(`unable to match a printer suitable for the output format "${o}", allowed formats are: json,name,yaml`);
-  await write(ctx.io.stdout, renderDocument(podObject(pod), format, [`pod/${pod.metadata!.name}`]));
+  await printChanged(ctx, [{ kind: 'Pod', name: pod.metadata!.name!, action: 'created', object: pod as unknown as KubeObject }], dryRun);
 }
 
 /** kubectl's `Error from server (AlreadyExists): pods "x" already exists`, and exit 1. */
@@ -225,7 +211,7 @@ export const runCommand: Command = {
     { name: 'tty', short: 't', kind: 'bool', help: 'give the container a terminal (with -i)' },
     { name: 'attach', kind: 'bool', help: 'wait for the pod to run and print its output (default with -i)' },
     DRY_RUN_FLAG,
-    { name: 'output', short: 'o', kind: 'string', value: 'FORMAT', help: 'print the pod: yaml, json or name' },
+    CHANGED_OUTPUT_FLAG,
   ],
   engine: 'spawn',
   takesCommand: true,
@@ -233,6 +219,7 @@ export const runCommand: Command = {
     const { spec, attach, remove } = readSpec(ctx);
     const dryRun = dryRunOf(ctx.flags, (line) => void ctx.io.stderr.write(line));
     if (attach && dryRun !== 'none') throw usageError("--dry-run=[server|client] can't be used with attached containers options (--attach, --stdin, or --tty)");
+    changedFormat(ctx); // a bad -o fails before anything is made
     const pod = runPod(spec);
     try {
       if (dryRun === 'client') return await printPod(ctx, pod, dryRun).then(() => 0);
