@@ -157,6 +157,8 @@ t.test('selectors, listings, logs and dry runs as kubectl has them', async (t) =
     t.equal(bad.status, 1);
     t.match(bad.stderr, /^error: unable to parse selector "app in \(web": /);
     t.same(r(['get', 'pod', 'web', '-l', 'app=web']), [1, '', 'error: name cannot be provided when a selector is specified\n']);
+    t.same(r(['get', 'events', '-l', 'app=web']), [0, '', 'No resources found in default namespace.\n'], "events carry no labels of their pods'");
+    t.match(e.ok(['get', 'events', '-l', '!app', '-o', 'name']), /^event\/web\.\w+\n/m, 'every event has no app label');
 
     const table = e.ok(['get', 'pods', '--show-labels']).split('\n');
     t.match(table[0], /^NAME +READY +STATUS +RESTARTS +AGE +LABELS$/, 'LABELS last');

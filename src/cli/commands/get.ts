@@ -70,7 +70,9 @@ async function getEvents(ctx: CommandContext): Promise<number> {
   if (all && names.length > 0) throw usageError('a resource cannot be retrieved by name across all namespaces');
   const selected = parseEventFieldSelector(ctx.flags.string('field-selector') ?? '');
   const namespace = all ? undefined : ctx.namespace;
-  const keep = (e: Event): boolean => selected(e) && (names.length === 0 || names.includes(e.metadata.name ?? ''));
+  const labels = labelSelector(ctx.flags.string('selector'));
+  if (labels && names.length > 0) throw usageError('name cannot be provided when a selector is specified');
+  const keep = (e: Event): boolean => selected(e) && (names.length === 0 || names.includes(e.metadata.name ?? '')) && (!labels || requirementsMatch(labels, e.metadata.labels));
   const events = (await ctx.podrun().listEvents({ namespace })).filter(keep);
   let code = 0;
   for (const name of names) {
