@@ -92,6 +92,11 @@ t.test('label, annotate, explain, completion and suggestions', async (t) => {
     t.same(r(['pod', 'web', 'a=b', '--resource-version=1']), [1, '', 'Error from server (Conflict): Operation cannot be fulfilled on pods "web": the object has been modified; please apply your changes to the latest version and try again\n']);
     const rv = e.ok(['get', 'pod', 'web', '-o', 'jsonpath={.metadata.resourceVersion}']);
     t.same(r(['pod', 'web', 'a=b', `--resource-version=${rv}`]), [0, 'pod/web labeled\n', ''], 'the current resourceVersion passes');
+    t.same(r(['pod', 'web', 'dry=1', '--dry-run=client']), [0, 'pod/web labeled (dry run)\n', '']);
+    t.same(r(['pod', 'web', 'dry=1', '--dry-run=server']), [0, 'pod/web labeled (server dry run)\n', '']);
+    t.match(e.ok(['label', 'pod', 'web', 'dry=1', '--dry-run=client', '-o', 'yaml']), /^apiVersion: v1\nkind: Pod\nmetadata:\n[\s\S]*\n    dry: "1"\n/, '-o yaml prints the object as it would be');
+    t.match(e.run(['label', 'pod', 'web', 'bad key=1', '--dry-run=server']).stderr, /^error: Pod "web" is invalid: metadata\.labels: Invalid value: "bad key"/, 'a server dry run is judged as the write would be');
+    t.equal(e.ok(['get', 'pod', 'web', '-o', 'jsonpath={.metadata.labels.dry}']), '', 'a dry run keeps nothing');
     t.same(r(['cm', 'cfg', 'app=cfg']), [0, 'configmap/cfg labeled\n', '']);
     t.same(r(['frobs', 'x', 'a=b']), [1, '', 'error: the server doesn\'t have a resource type "frobs"\n']);
   });
@@ -110,6 +115,7 @@ t.test('label, annotate, explain, completion and suggestions', async (t) => {
     t.same(r(['configmap', 'cfg', 'a=b=c']), [0, 'configmap/cfg annotated\n', '']);
     t.same(r(['cm', 'cfg', '--list']), [0, 'a=b=c\n', '']);
     t.same(r(['pod', 'web', '=x']), [1, '', 'error: at least one annotation update is required\n']);
+    t.same(r(['pod', 'web', 'dry=1', '--dry-run']), [0, 'pod/web annotated (dry run)\n', 'Warning: --dry-run is deprecated and can be replaced with --dry-run=client.\n']);
   });
 
   t.test('relabelling a pod of a ReplicaSet orphans it, and the ReplicaSet makes another', async (t) => {

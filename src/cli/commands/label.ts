@@ -10,10 +10,13 @@ import type { Command, CommandContext } from '../context';
 import { write } from '../context';
 import { changedMap, labelChangeWord, parseAnnotationPairs, parseLabelPairs, splitResourcesAndPairs } from '../metadata-pairs';
 import { formatError, usageError } from '../report-error';
-import { parseTargets, qualifiedKind } from '../resources';
+import { parseTargets } from '../resources';
 import { labelSelector, targetObjects } from './get-objects';
 import { requirementsMatch } from '../../api/labels';
 import { kindInfo } from '../../store/kinds';
+import { dryRunApply } from '../../store/dry-run';
+import { CHANGED_OUTPUT_FLAG, printChanged, type Changed } from '../changed-output';
+import { DRY_RUN_FLAG, dryRunOf, type DryRun } from '../dry-run';
 
 type What = 'label' | 'annotation';
 
@@ -33,12 +36,6 @@ async function selected(ctx: CommandContext, resources: string[], what: What): P
     objs.push(...found.objs.filter((o) => !selector || requirementsMatch(selector, o.metadata?.labels)));
   }
   return { objs, missing, single: targets.length === 1 && targets[0]!.names.length === 1 };
-}
-
-/** `kind.group/name`, as kubectl's name printer writes an object. */
-function objectName(o: KubeObject): string {
-  const info = kindInfo(o.kind);
-  return `${info ? qualifiedKind(info) : o.kind.toLowerCase()}/${o.metadata?.name ?? ''}`;
 }
 
 /** Writes the changed object: a pod through apply (the pod update rules, then the controllers see it), others replaced. */
@@ -66,6 +63,7 @@ function failure(err: unknown, debug: boolean): string {
 
 async function editMetadata(ctx: CommandContext, what: What): Promise<number> {
   const field = what === 'label' ? 'labels' : 'annotations';
+  const strategy: DryRun = dryRunOf(ctx.flags, (line) => void ctx.io.stderr.write(line));
   const { resources, pairs } = splitResourcesAndPairs(ctx.args, what);
   const changes = what === 'label' ? parseLabelPairs(pairs) : parseAnnotationPairs(pairs);
   const list = ctx.flags.bool('list');
@@ -78,6 +76,7 @@ async function editMetadata(ctx: CommandContext, what: What): Promise<number> {
   if (resourceVersion && !single) throw usageError('--resource-version may only be used with a single resource');
   const overwrite = ctx.flags.bool('overwrite');
   let code = missing ? 1 : 0;
+  const done: Changed[] = [];
   for (const o of objs) {
     try {
       const before = o.metadata?.[field];
@@ -96,14 +95,20 @@ async function editMetadata(ctx: CommandContext, what: What): Promise<number> {
       const metadata = { ...o.metadata };
       if (Object.keys(after).length) metadata[field] = after;
       else delete metadata[field];
-      if (JSON.stringify(after) !== JSON.stringify(before ?? {})) await store(ctx, { ...o, metadata }, resourceVersion);
+      const next = { ...o, metadata };
+      const changed = JSON.stringify(after) !== JSON.stringify(before ?? {});
+      // A server dry run is judged by the rules the write would meet (label syntax, pod updates); nothing is kept.
+      if (strategy === 'server' && changed) dryRunApply(next, o, new Date(ctx.io.now()).toISOString());
+      else if (strategy === 'none' && changed) await store(ctx, next, resourceVersion);
       // annotate says `annotated` whatever changed; label says what it did.
-      await write(ctx.io.stdout, `${objectName(o)} ${what === 'label' ? labelChangeWord(before, after) : 'annotated'}\n`);
+      const action = what === 'label' ? labelChangeWord(before, after) : 'annotated';
+      done.push({ kind: o.kind, name: o.metadata?.name ?? '', action, object: next });
     } catch (err) {
       await write(ctx.io.stderr, failure(err, ctx.debug));
       code = 1;
     }
   }
+  await printChanged(ctx, done, strategy);
   return code;
 }
 
@@ -116,6 +121,8 @@ function flags(what: What): Command['flags'] {
     { name: 'all-namespaces', short: 'A', kind: 'bool', help: 'objects in every namespace' },
     { name: 'selector', short: 'l', kind: 'string', value: 'SELECTOR', help: 'only objects whose labels match (app=web, tier in (a,b), !canary)' },
     { name: 'resource-version', kind: 'string', value: 'VERSION', help: `the ${what} update only succeeds if this is the object's current resourceVersion (one object only)` },
+    DRY_RUN_FLAG,
+    CHANGED_OUTPUT_FLAG,
   ];
 }
 
