@@ -160,7 +160,8 @@ async function follow(ctx: CommandContext, spec: RunSpec, remove: boolean): Prom
   const ns = ctx.namespace;
   const name = spec.name;
   try {
-    const pod = await client.waitFor(name, (p) => p.status?.phase === 'Running' || completed(p), { namespace: ns, timeoutMs: 5 * 60_000 });
+    // kubectl's --pod-running-timeout default: a minute.
+    const pod = await client.waitFor(name, (p) => p.status?.phase === 'Running' || completed(p), { namespace: ns, timeoutMs: 60_000 });
     if (completed(pod) || !spec.stdin) {
       // Nothing to send: the log has all of the output, from its first line (attach would miss
       // what came before it connected).
