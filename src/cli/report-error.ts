@@ -3,28 +3,32 @@
 // scripts that match on it keep working; the rest read `error: <message>`, with the hint of a
 // PodrunError on a second line. Stacks only with PODRUN_DEBUG=1.
 
+import '../api/kinds';
 import { PodrunError } from '../errors';
+import { kindForWord } from '../store/kinds';
 
-/** Kubernetes kinds podrun stores, by the words NotFoundError may carry, to kubectl's resource names. */
-const RESOURCES: Record<string, string> = {
-  pod: 'pods',
-  pods: 'pods',
-  configmap: 'configmaps',
-  configmaps: 'configmaps',
-  secret: 'secrets',
-  secrets: 'secrets',
-};
+/**
+ * kubectl's resource for a kind or a word NotFoundError carries (`Pod`, `pods`, `deployments`),
+ * with its group as the API server names it: `pods`, `deployments.apps`; undefined for words
+ * that name no stored kind (an image, a file).
+ */
+function qualifiedResource(word: string): string | undefined {
+  const info = kindForWord(word) ?? kindForWord(word.split('.')[0]!);
+  if (!info) return undefined;
+  const group = info.apiVersion.includes('/') ? info.apiVersion.split('/')[0] : '';
+  return group ? `${info.plural}.${group}` : info.plural;
+}
 
-/** `pods "web" not found` for a NotFound about a stored object; undefined for other NotFounds (images, files). */
+/** `deployments.apps "web" not found` for a NotFound about a stored object; undefined for other NotFounds (images, files). */
 export function notFoundText(message: string): string | undefined {
   const m = /^(\S+) "(.*)" not found$/.exec(message);
-  const resource = m && RESOURCES[m[1]!.toLowerCase()];
+  const resource = m && qualifiedResource(m[1]!);
   return resource ? `${resource} "${m[2]}" not found` : undefined;
 }
 
-/** kubectl's resource name for a kind: `Pod` -> `pods`. */
+/** kubectl's resource name for a kind: `Pod` -> `pods`, `Deployment` -> `deployments.apps`. */
 export function resourceOf(kind: string): string {
-  return RESOURCES[kind.toLowerCase()] ?? `${kind.toLowerCase()}s`;
+  return qualifiedResource(kind) ?? `${kind.toLowerCase()}s`;
 }
 
 /** Messages must stay on one line, whatever produced them. */

@@ -16,6 +16,8 @@ t.test('error lines', async (t) => {
   t.equal(formatError(new NotFoundError('pods', 'x')), 'Error from server (NotFound): pods "x" not found\n');
   t.equal(formatError(new NotFoundError('pod', 'x')), 'Error from server (NotFound): pods "x" not found\n', 'singular kinds become resources');
   t.equal(formatError(new NotFoundError('configmap', 'c')), 'Error from server (NotFound): configmaps "c" not found\n');
+  t.equal(formatError(new NotFoundError('deployments', 'd')), 'Error from server (NotFound): deployments.apps "d" not found\n', 'with the group, as the API server says it');
+  t.equal(formatError(new NotFoundError('cronjobs.batch', 'c')), 'Error from server (NotFound): cronjobs.batch "c" not found\n');
   t.equal(formatError(new NotFoundError('image', 'a:latest')), 'error: image "a:latest" not found\n', 'not a server object');
   t.equal(formatError(new PodrunError('Conflict', 'busy', 'stop the other serve')), 'error: busy\nstop the other serve\n');
   t.equal(formatError(new SystemError('open', 13, 'EACCES', '/x')), 'error: open `/x`: EACCES\n');
@@ -23,6 +25,7 @@ t.test('error lines', async (t) => {
   t.equal(formatError('thrown string'), 'error: thrown string\n');
   t.match(formatError(new Error('boom'), true), /^error: boom\nError: boom\n\s+at /);
   t.equal(resourceOf('ConfigMap'), 'configmaps');
+  t.equal(resourceOf('StatefulSet'), 'statefulsets.apps');
 });
 
 t.test('naming pods', async (t) => {
