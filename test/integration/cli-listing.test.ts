@@ -197,6 +197,16 @@ t.test('selectors, listings, logs and dry runs as kubectl has them', async (t) =
     t.same(r(['get', 'nodes', '-l', 'kubernetes.io/os=plan9']), [0, '', 'No resources found\n'], 'cluster-scoped: no namespace in the message');
   });
 
+  t.test('get -w from nothing: the message, then the header with the first object', async (t) => {
+    const watch = e.start(['get', 'configmaps', '-l', 'watched=yes', '-w']);
+    for (let i = 0; i < 100 && !watch.output().includes('No resources'); i++) await new Promise((res) => setTimeout(res, 100));
+    e.ok(['apply', '-f', e.file('watched.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: watched\n  labels: {watched: "yes"}\ndata: {a: "1"}\n')]);
+    for (let i = 0; i < 100 && !watch.output().includes('watched '); i++) await new Promise((res) => setTimeout(res, 100));
+    await watch.stop();
+    t.match(watch.output(), new RegExp(`^No resources found in default namespace\\.\nNAME +DATA +AGE\nwatched +1 +${AGE}\n$`), 'kubectl keeps watching after "No resources found"');
+    e.ok(['delete', 'cm', 'watched']);
+  });
+
   t.test('get all', async (t) => {
     const out = e.ok(['get', 'all']);
     const blocks = out.split('\n\n');

@@ -67,6 +67,8 @@ export async function getObjects(ctx: CommandContext, targets: Target[]): Promis
     const shown = groups.filter((g) => g.objs.length > 0);
     if (shown.length === 0) {
       if (!named) await write(ctx.io.stderr, all ? 'No resources found\n' : `No resources found in ${ctx.namespace} namespace.\n`);
+      // kubectl watches on from nothing: the first object to come brings the header.
+      if (ctx.flags.bool('watch') && targets.length === 1) return watchObjects(ctx, targets[0]!, [], namespace, selector, code, !ctx.flags.bool('no-headers'));
       return code;
     }
     const now = ctx.io.now();
@@ -82,7 +84,7 @@ export async function getObjects(ctx: CommandContext, targets: Target[]): Promis
       await write(ctx.io.stdout, (first ? '' : '\n') + table);
       first = false;
     }
-    if (ctx.flags.bool('watch')) return watchObjects(ctx, groups[0]!.target, groups[0]!.objs, namespace, selector, code);
+    if (ctx.flags.bool('watch')) return watchObjects(ctx, groups[0]!.target, groups[0]!.objs, namespace, selector, code, false);
     return code;
   }
   const items = groups.flatMap((g) => g.objs);
@@ -95,7 +97,7 @@ export async function getObjects(ctx: CommandContext, targets: Target[]): Promis
 }
 
 /** `get TYPE -w`: after the listing, a row for each change (one type). */
-async function watchObjects(ctx: CommandContext, target: Target, listed: KubeObject[], namespace: string | undefined, selector: Requirement[] | undefined, code: number): Promise<number> {
+async function watchObjects(ctx: CommandContext, target: Target, listed: KubeObject[], namespace: string | undefined, selector: Requirement[] | undefined, code: number, header: boolean): Promise<number> {
   const shown = new Map(listed.map((o) => [o.metadata?.uid ?? '', o.metadata?.resourceVersion]));
   const now = () => ctx.io.now();
   for await (const ev of ctx.podrun().watch<KubeObject>({ kinds: [target.kind.kind], namespace })) {
@@ -107,7 +109,8 @@ async function watchObjects(ctx: CommandContext, target: Target, listed: KubeObj
     if (ev.type === 'ADDED' && shown.has(uid) && shown.get(uid) === o.metadata?.resourceVersion) continue;
     shown.delete(uid);
     const table = objectTable([o], target.kind, { wide: false, withNamespace: namespace === undefined, withKind: false, now: now() });
-    await write(ctx.io.stdout, table.slice(table.indexOf('\n') + 1));
+    await write(ctx.io.stdout, header ? table : table.slice(table.indexOf('\n') + 1));
+    header = false;
   }
   return code;
 }
