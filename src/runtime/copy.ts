@@ -20,7 +20,7 @@ import * as path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { PodrunError } from '../errors';
 import { binaries, native } from '../native';
-import type { ExecTarget } from './exec';
+import { asIdentityOf, type ExecTarget } from './exec';
 import { openRecorded } from './sandbox';
 
 /** Options of `Podrun.copyFrom` and `Podrun.copyTo`. */
@@ -55,13 +55,7 @@ function startTool(t: ExecTarget, args: string[], signal?: AbortSignal): Tool {
     h = native.exec({
       pidfd,
       nsFlags: f.mount | (t.rootless ? f.user : 0),
-      uid: t.identity.uid,
-      gid: t.identity.gid,
-      groups: t.identity.groups,
-      setGroups: t.identity.setGroups,
-      capBounding: BigInt(t.identity.capBounding),
-      capEffective: BigInt(t.identity.capEffective),
-      noNewPrivs: t.identity.noNewPrivs,
+      ...asIdentityOf(t.identity),
       cwd: '/',
       argv: ['podrun-shim', ...args],
       env: [],

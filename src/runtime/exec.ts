@@ -25,6 +25,19 @@ function readStream(fd: number): Readable {
   return s;
 }
 
+/** The request fields that make a process the container's user, with its capabilities. */
+export function asIdentityOf(i: ExecIdentity) {
+  return {
+    uid: i.uid,
+    gid: i.gid,
+    groups: i.groups,
+    setGroups: i.setGroups,
+    capBounding: BigInt(i.capBounding),
+    capEffective: BigInt(i.capEffective),
+    noNewPrivs: i.noNewPrivs,
+  };
+}
+
 export function execInContainer(t: ExecTarget, argv: string[], opts: { tty?: boolean; stdin?: boolean; rows?: number; cols?: number; signal?: AbortSignal }): ExecSession {
   opts.signal?.throwIfAborted();
   const pidfd = openRecorded(t.process);
@@ -37,13 +50,7 @@ export function execInContainer(t: ExecTarget, argv: string[], opts: { tty?: boo
     h = native.exec({
       pidfd,
       nsFlags: f.mount | f.net | f.ipc | f.uts | f.pid | (t.rootless ? f.user : 0),
-      uid: t.identity.uid,
-      gid: t.identity.gid,
-      groups: t.identity.groups,
-      setGroups: t.identity.setGroups,
-      capBounding: BigInt(t.identity.capBounding),
-      capEffective: BigInt(t.identity.capEffective),
-      noNewPrivs: t.identity.noNewPrivs,
+      ...asIdentityOf(t.identity),
       cwd: t.identity.cwd,
       argv,
       env,
