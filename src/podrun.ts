@@ -61,6 +61,10 @@ export class Podrun {
   private backend?: Promise<Backend>;
   private local?: LocalEngine;
 
+  /**
+   * A client of the state root `opts.root` (default $PODRUN_ROOT, else $XDG_RUNTIME_DIR/podrun,
+   * /run/podrun for root). Nothing starts until the first call; `close()` (or `await using`) ends it.
+   */
   constructor(private readonly opts: PodrunOptions = {}) {
     this.root = new StateRoot(opts.root ? path.resolve(opts.root) : defaultRoot());
     this.dataRoot = opts.dataRoot ? path.resolve(opts.dataRoot) : defaultDataRoot();
@@ -217,20 +221,24 @@ export class Podrun {
     return results;
   }
 
+  /** Creates a pod (AlreadyExists when one has its name); it starts as the kubelet would start it. */
   async createPod(pod: Pod): Promise<Pod> {
     const created = await (await this.backendFor()).createPod(pod);
     this.sayNotices();
     return created;
   }
 
+  /** The pod as the engine has it now, status included; NotFound when there is none. */
   async getPod(name: string, namespace = 'default'): Promise<Pod> {
     return (await this.backendFor()).getPod(namespace, name);
   }
 
+  /** The pods of one namespace, or of all when `namespace` is undefined. */
   async listPods(namespace?: string): Promise<Pod[]> {
     return (await this.backendFor()).listPods(namespace);
   }
 
+  /** Stops a pod as the kubelet does (preStop, SIGTERM, SIGKILL after the grace period) and removes it; resolves when it is gone. */
   async deletePod(name: string, opts: DeleteOptions = {}): Promise<void> {
     return (await this.backendFor()).deletePod(opts.namespace ?? 'default', name, opts.gracePeriodSeconds);
   }
@@ -411,6 +419,7 @@ export class Podrun {
     }
   }
 
+  /** Deletes the objects named by `objs` (`delete -f`), all at once; each result says whether it was there. */
   async deleteObjects(objs: KubeObject[], opts: DeleteOptions = {}): Promise<{ kind: string; namespace: string; name: string; found: boolean }[]> {
     const b = await this.backendFor();
     // Every deletion at once (a pod's grace period runs beside the others'), answered in order.
@@ -552,6 +561,7 @@ export class Podrun {
     }
   }
 
+  /** Starts `argv` in a running container, in all its namespaces and as its user (`kubectl exec`). */
   async exec(name: string, argv: string[], opts: ExecOptions = {}): Promise<ExecSession> {
     const pod = await this.getPod(name, opts.namespace);
     const paths = this.podPaths(pod);
