@@ -5,7 +5,7 @@
 // namespaces as a pod (user when rootless, pid, net, ipc, uts, mount). Figures are printed
 // only; nothing asserts on them.
 //
-// Env: BENCH_RUNS (default 20); BENCH_LOADED=0 (no loaded column); BENCH_ONLY=startup|network|images|pods|controllers; BENCH_REPLICAS (default 100); BENCH_NET_MIB (bulk transfer size, default 512);
+// Env: BENCH_RUNS (default 20); BENCH_LOADED=0 (no loaded column); BENCH_ONLY=startup|network|images|pods|controllers|front-door; BENCH_REPLICAS (default 100); BENCH_NET_MIB (bulk transfer size, default 512);
 // BENCH_PODS (how many pods the many-pods section makes, default 200).
 'use strict';
 
@@ -19,6 +19,7 @@ const { networkRows } = require('./network');
 const { podrunRows, stats } = require('./podrun');
 const { podRows } = require('./pods');
 const { controllerRows } = require('./controllers');
+const { frontDoorRows } = require('./front-door');
 
 const BASELINES = ['crun', 'runc', 'bwrap'];
 const POD_NAMESPACES = ['pid', 'network', 'ipc', 'uts', 'mount'];
@@ -283,6 +284,7 @@ async function main() {
   if (process.env.BENCH_ONLY === 'images') return imageSection(withStats);
   if (process.env.BENCH_ONLY === 'pods') return podSection(withStats);
   if (process.env.BENCH_ONLY === 'controllers') return controllerSection(withStats);
+  if (process.env.BENCH_ONLY === 'front-door') return frontDoorSection(withStats);
   // Network (issue 4): traffic compared with host loopback; setup compared with podrun's own.
   const net = await networkRows(withStats);
   console.log('# network: the same client and server (podrun-payload bench-tcp / serve-bench) on every path;');
@@ -294,6 +296,14 @@ async function main() {
   await imageSection(withStats);
   await podSection(withStats);
   await controllerSection(withStats);
+  await frontDoorSection(withStats);
+}
+
+/** The front door (issue 14): podrun.run() to an answering server beside podman; a CLI command's cost. */
+async function frontDoorSection(ctx) {
+  const rows = await frontDoorRows(ctx);
+  console.log('# front door: podrun.run() of a busybox httpd until it answers on its mapped port, then stop(), beside podman run -d -p; CLI commands');
+  console.log(lib.table(rows, rows.find((r) => !r.skipped)?.name ?? ''));
 }
 
 /** Controllers (issue 13): a Deployment of N to all Ready, a killed pod back to Ready, beside podman. */
