@@ -3,7 +3,8 @@
 // stopped and removed — and what a CLI user waits for on every command (`get pods` against a
 // running serve, and `version`, which starts no engine). Beside them the peers a user would
 // otherwise reach for: podman (`podman run -d -p` + the same HTTP wait, `podman rm -f`; `podman
-// ps`), which is what testcontainers drives without Docker, and `npx podrun`.
+// ps`), which is what testcontainers drives without Docker, and `npx podrun`. Nothing here
+// touches the host's firewall: podman's port goes through slirp4netns.
 'use strict';
 
 const { spawnSync } = require('node:child_process');
@@ -87,7 +88,9 @@ function podmanRows(ctx, dir) {
   const out = { error: undefined };
   const run = async () => {
     const port = await freePort();
-    const id = pm(['run', '-d', '--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=4096:4096', '-p', `127.0.0.1:${port}:8080`, 'localhost/bench:1', '/bin/busybox', 'httpd', '-f', '-p', '8080', '-h', '/']).stdout.trim();
+    // slirp4netns publishes the port from this network namespace in user space, as for
+    // rootless podman: podman's default (CNI) would write iptables rules into the host's.
+    const id = pm(['run', '-d', '--network', 'slirp4netns:port_handler=slirp4netns', '--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=4096:4096', '-p', `127.0.0.1:${port}:8080`, 'localhost/bench:1', '/bin/busybox', 'httpd', '-f', '-p', '8080', '-h', '/']).stdout.trim();
     try {
       await httpReady(port, '/bin/busybox');
     } finally {
