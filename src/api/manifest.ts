@@ -4,7 +4,8 @@
 
 import { readFileSync } from 'node:fs';
 import type { ObjectMeta } from 'kubernetes-types/meta/v1';
-import { LineCounter, parse, parseAllDocuments, visit, type Document, type DocumentOptions, type ParseOptions, type SchemaOptions, type ToJSOptions, type YAMLError } from 'yaml';
+import type { Document, DocumentOptions, ParseOptions, SchemaOptions, ToJSOptions, YAMLError } from 'yaml';
+import { yaml } from './yaml-module';
 import { ValidationError } from '../errors';
 import { child, invalid, required } from './field-errors';
 
@@ -43,8 +44,8 @@ export function parseManifests(text: string, source = '<input>'): KubeObject[] {
   // JSON is read by the YAML parser too (YAML is a superset), which finds duplicate keys; but
   // YAML also accepts what JSON does not (`{"a": }`), so JSON input must first pass JSON.parse.
   if (/^\s*[{[]/.test(text)) checkJSONSyntax(text, source);
-  const lines = new LineCounter();
-  const docs = parseAllDocuments(text, { ...YAML_OPTIONS, lineCounter: lines });
+  const lines = new (yaml().LineCounter)();
+  const docs = yaml().parseAllDocuments(text, { ...YAML_OPTIONS, lineCounter: lines });
   // parseAllDocuments returns an empty list, not a document, for an empty stream.
   const values: unknown[] = [];
   for (const doc of Array.isArray(docs) ? docs : [docs]) {
@@ -75,12 +76,12 @@ function acceptQuoteEscapes(doc: Document, text: string): void {
   const quoteEscape = (e: YAMLError) => e.code === 'BAD_DQ_ESCAPE' && text.slice(e.pos[0], e.pos[0] + 2) === "\\'";
   if (!doc.errors.some(quoteEscape)) return;
   doc.errors = doc.errors.filter((e) => !quoteEscape(e));
-  visit(doc, {
+  yaml().visit(doc, {
     Scalar(_, node) {
       if (node.type !== 'QUOTE_DOUBLE' || !node.range) return;
       const src = text.slice(node.range[0], node.range[1]);
       // Escapes are read pairwise from the left, so `\\'` stays a backslash and a quote.
-      if (src.includes("\\'")) node.value = parse(src.replace(/\\(.)/gs, (m: string, c: string) => (c === "'" ? "'" : m)));
+      if (src.includes("\\'")) node.value = yaml().parse(src.replace(/\\(.)/gs, (m: string, c: string) => (c === "'" ? "'" : m)));
     },
   });
 }

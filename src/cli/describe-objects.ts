@@ -4,7 +4,7 @@
 import type { DaemonSet, Deployment, ReplicaSet, StatefulSet } from 'kubernetes-types/apps/v1';
 import type { CronJob, Job } from 'kubernetes-types/batch/v1';
 import type { Container, PersistentVolume, PersistentVolumeClaim, Pod, PodTemplateSpec } from 'kubernetes-types/core/v1';
-import { stringify } from 'yaml';
+import { yaml } from '../api/yaml-module';
 import { formatSelector } from '../api/kinds/columns';
 import { shortModes } from '../api/kinds/storage';
 import type { KubeObject } from '../api/manifest';
@@ -229,7 +229,7 @@ export function describeObject(o: KubeObject, info: KindInfo, c: DescribeContext
       // Kinds without a layout of their own: their fields, as YAML.
       const { apiVersion: _a, kind: _k, metadata: _m, ...rest } = o;
       w.flush();
-      for (const line of stringify(rest).trimEnd().split('\n')) w.line(0, line.replace(/\t/g, ' '));
+      for (const line of yaml().stringify(rest).trimEnd().split('\n')) w.line(0, line.replace(/\t/g, ' '));
     }
   }
   writeEvents(w, c.events, c.now);

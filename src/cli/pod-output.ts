@@ -2,7 +2,7 @@
 // object; several, or a listing, as a `List` with `items`, as kubectl prints them.
 
 import type { Pod } from 'kubernetes-types/core/v1';
-import { stringify } from 'yaml';
+import { yaml } from '../api/yaml-module';
 import { renderTemplate } from './jsonpath';
 import { usageError } from './report-error';
 
@@ -54,7 +54,7 @@ export function renderDocument(doc: unknown, format: Exclude<OutputFormat, { kin
     case 'json':
       return JSON.stringify(doc, null, 4) + '\n';
     case 'yaml':
-      return stringify(sortKeys(doc), { indentSeq: false, lineWidth: 0 });
+      return yaml().stringify(sortKeys(doc), { indentSeq: false, lineWidth: 0 });
     case 'name':
       return names.map((n) => `${n}\n`).join('');
     case 'jsonpath':
