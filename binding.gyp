@@ -7,14 +7,15 @@
       "native/core/json.c",
       "native/core/identity.c",
       "native/core/mounts.c",
-      "native/core/netlink.c"
+      "native/core/netlink.c",
+      "native/core/cgroup.c"
     ],
     "warnings": ["-Wall", "-Wextra", "-Werror", "-Wno-unused-parameter", "-Wno-missing-field-initializers", "-Wno-cast-function-type"]
   },
   "targets": [
     {
       "target_name": "podrun",
-      "sources": ["native/addon/addon.cc", "native/addon/layer-decoder.cc", "native/addon/sandbox-workers.cc", "native/core/spawn.c", "native/core/netconnect.c", "native/core/podnet.c", "native/core/util.c", "native/core/identity.c"],
+      "sources": ["native/addon/addon.cc", "native/addon/layer-decoder.cc", "native/addon/sandbox-workers.cc", "native/core/spawn.c", "native/core/cgroup.c", "native/core/netconnect.c", "native/core/podnet.c", "native/core/util.c", "native/core/identity.c"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
       "cflags": ["<@(warnings)", "-fvisibility=hidden"],
@@ -42,7 +43,7 @@
     {
       "target_name": "podrun-payload",
       "type": "executable",
-      "sources": ["native/payload/payload.c"],
+      "sources": ["native/payload/payload.c", "native/payload/attempts.c"],
       "cflags": ["<@(warnings)", "-std=gnu11", "-O2"],
       "ldflags": ["-static"]
     }

@@ -19,6 +19,8 @@
  *     serve-bench PORT        the network benchmark's server   bench-tcp HOST PORT MIB RTTS CONNS  its client
  *     tree DIR                every entry below DIR: "path type mode size links [-> target]"
  *                             (size and links for files only), to compare trees
+ *     try CASE [ARGS...]      one attempt the escape suite makes: prints ok or the errno's name
+ *                             (attempts.c lists the cases)
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -38,6 +40,8 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "attempts.h"
 
 static int fail (const char *what)
 {
@@ -466,6 +470,8 @@ static int run (int argc, char **argv)
     return cmd_serve_udp (atoi (argv[1]), argv[2]);
   if (!strcmp (cmd, "serve-tcp") && argc > 1)
     return cmd_serve (atoi (argv[1]), SERVE_SILENT, "");
+  if (!strcmp (cmd, "try"))
+    return payload_try (argc, argv);
   if (!strcmp (cmd, "trap-term"))
     {
       signal (SIGTERM, on_term);
