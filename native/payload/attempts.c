@@ -8,7 +8,10 @@
  *   mount-tmpfs DIR | mount-proc DIR               mount(2) there (unmounted again on success)
  *   mknod-char PATH MAJ MIN | mknod-block PATH MAJ MIN    mknod(2); the node is left for `open`
  *   open PATH [r|w|rw]                             open(2) (O_NONBLOCK, O_NOCTTY); r by default
- *   read PATH                                      open and read the first bytes (a directory: list it)
+ *   read PATH                                      open and read the first bytes (a directory: list it);
+ *                                                  `empty` when there was nothing (a masked path)
+ *   scan-exe                                       each visible pid: "PID EXE-TARGET VERDICT" of
+ *                                                  opening /proc/PID/exe for reading
  *   write PATH TEXT                                open (O_CREAT, O_TRUNC) and write TEXT
  *   keyctl                                         add_key(2) of a "user" key to the process keyring
  *   io-uring                                       io_uring_setup(2) of a one-entry ring
@@ -130,14 +133,61 @@ static int try_read (const char *path)
   struct stat st;
   long rc;
   char buf[4096];
+  long entries = 0;
   if (fstat (fd, &st) == 0 && S_ISDIR (st.st_mode))
-    rc = syscall (SYS_getdents64, fd, buf, sizeof buf);
+    {
+      rc = syscall (SYS_getdents64, fd, buf, sizeof buf);
+      for (long at = 0; at < rc;)
+        {
+          struct dirent64 *e = (struct dirent64 *) (buf + at);
+          if (strcmp (e->d_name, ".") != 0 && strcmp (e->d_name, "..") != 0)
+            entries++;
+          at += e->d_reclen;
+        }
+    }
   else
-    rc = read (fd, buf, sizeof buf);
+    entries = rc = read (fd, buf, sizeof buf);
   int saved = errno;
   close (fd);
   errno = saved;
+  if (rc >= 0 && entries == 0)
+    {
+      /* A masked path reads as nothing at all: /dev/null or an empty read-only tmpfs. */
+      printf ("empty\n");
+      return 0;
+    }
   return verdict (rc);
+}
+
+/* Every pid this process can see, but itself: "PID EXE-TARGET OPEN-VERDICT", where the verdict
+   is that of opening /proc/PID/exe for reading (the CVE-2019-5736 step). */
+static int try_scan_exe (void)
+{
+  DIR *d = opendir ("/proc");
+  if (!d)
+    return verdict (-1);
+  struct dirent *e;
+  pid_t self = getpid ();
+  while ((e = readdir (d)))
+    {
+      if (e->d_name[0] < '0' || e->d_name[0] > '9' || atoi (e->d_name) == self)
+        continue;
+      char link[300], target[4096];
+      snprintf (link, sizeof link, "/proc/%s/exe", e->d_name);
+      ssize_t n = readlink (link, target, sizeof target - 1);
+      const char *shown = target;
+      if (n < 0)
+        shown = strerrorname_np (errno);
+      else
+        target[n] = 0;
+      int fd = open (link, O_RDONLY | O_CLOEXEC);
+      const char *how = fd >= 0 ? "ok" : strerrorname_np (errno);
+      if (fd >= 0)
+        close (fd);
+      printf ("%s %s %s\n", e->d_name, shown ? shown : "?", how ? how : "?");
+    }
+  closedir (d);
+  return 0;
 }
 
 static int try_write (const char *path, const char *text)
@@ -411,6 +461,8 @@ int payload_try (int argc, char **argv)
     return a ? try_open (a, b ? b : "r") : usage ("open PATH [r|w|rw]");
   if (!strcmp (c, "read"))
     return a ? try_read (a) : usage ("read PATH");
+  if (!strcmp (c, "scan-exe"))
+    return try_scan_exe ();
   if (!strcmp (c, "write"))
     return b ? try_write (a, b) : usage ("write PATH TEXT");
   if (!strcmp (c, "keyctl"))
