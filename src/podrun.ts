@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { EphemeralContainer, Event, Node, Pod } from 'kubernetes-types/core/v1';
 import { parseManifests, type KubeObject } from './api/manifest';
+import { checkObjectBounds } from './api/input-limits';
 import { ApplyError, NotFoundError, PodrunError } from './errors';
 import { pullImage, type PullOptions } from './image/pull';
 import { ImageStore } from './image/store';
@@ -212,6 +213,8 @@ export class Podrun {
    */
   async apply(input: string | KubeObject | KubeObject[], opts: { source?: string; signal?: AbortSignal } = {}): Promise<ApplyResult[]> {
     const objs = typeof input === 'string' ? parseManifests(input, opts.source) : Array.isArray(input) ? input : [input];
+    // Objects given already parsed meet the bounds a manifest's text meets (3 MiB, the depth).
+    if (typeof input !== 'string') for (const o of objs) checkObjectBounds(o, opts.source);
     // Checked before the request, not during it: an apply the engine has received completes.
     opts.signal?.throwIfAborted();
     const results = await (await this.backendFor()).apply(objs);

@@ -2,12 +2,12 @@
 // `List` objects flattened. YAML is read the way the API machinery (go-yaml v2 via
 // sigs.k8s.io/yaml) reads it, so a manifest means the same thing here as in a cluster.
 
-import { readFileSync } from 'node:fs';
 import type { ObjectMeta } from 'kubernetes-types/meta/v1';
 import type { Document, DocumentOptions, ParseOptions, SchemaOptions, ToJSOptions, YAMLError } from 'yaml';
 import { yaml } from './yaml-module';
 import { ValidationError } from '../errors';
 import { child, invalid, required } from './field-errors';
+import { checkLexDepth, checkManifestSize, checkTokenDepth, readManifestFile } from './input-limits';
 
 /** Any Kubernetes object: only `apiVersion` and `kind` are known before validation. */
 export type KubeObject = {
@@ -43,12 +43,17 @@ const TO_JS: ToJSOptions = { maxAliasCount: 1000 };
 export function parseManifests(text: string, source = '<input>'): KubeObject[] {
   // JSON is read by the YAML parser too (YAML is a superset), which finds duplicate keys; but
   // YAML also accepts what JSON does not (`{"a": }`), so JSON input must first pass JSON.parse.
+  checkManifestSize(text, source);
   if (/^\s*[{[]/.test(text)) checkJSONSyntax(text, source);
   const lines = new (yaml().LineCounter)();
-  const docs = yaml().parseAllDocuments(text, { ...YAML_OPTIONS, lineCounter: lines });
-  // parseAllDocuments returns an empty list, not a document, for an empty stream.
+  // parseAllDocuments in two steps, so that the depth is checked on the parser's tokens (built
+  // without recursion) before the composer (recursive) sees them.
+  checkLexDepth(text, source, new (yaml().Lexer)());
+  const tokens = Array.from(new (yaml().Parser)(lines.addNewLine).parse(text));
+  checkTokenDepth(tokens, source, (offset) => lines.linePos(offset).line);
+  const docs = Array.from(new (yaml().Composer)({ ...YAML_OPTIONS }).compose(tokens));
   const values: unknown[] = [];
-  for (const doc of Array.isArray(docs) ? docs : [docs]) {
+  for (const doc of docs) {
     acceptQuoteEscapes(doc, text);
     const err = doc.errors[0];
     if (err) {
@@ -88,8 +93,8 @@ function acceptQuoteEscapes(doc: Document, text: string): void {
 
 /** Reads and parses a manifest file; '-' reads standard input. */
 export function loadManifestFile(path: string): KubeObject[] {
-  const text = path === '-' ? readFileSync(0, 'utf8') : readFileSync(path, 'utf8');
-  return parseManifests(text, path === '-' ? '<stdin>' : path);
+  const source = path === '-' ? '<stdin>' : path;
+  return parseManifests(readManifestFile(path === '-' ? '/dev/stdin' : path, source), source);
 }
 
 /** `kind: List` (and typed lists such as PodList) stand for their items, as kubectl treats them. */

@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
+import { readManifestFile, readManifestStream } from '../api/input-limits';
 import { parseManifests, type KubeObject } from '../api/manifest';
 import { usageError } from './report-error';
 
@@ -46,19 +47,14 @@ export function expandPaths(paths: string[], recursive: boolean): string[] {
   return out;
 }
 
-async function readAll(stream: Readable): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 /** Reads and parses every `-f` input. Throws on the first unreadable or malformed one. */
 export async function readManifests(paths: string[], recursive: boolean, stdin: Readable): Promise<ManifestSource[]> {
   // kubectl says `one of -f and -k`; podrun has no -k (kustomize), so it names only -f.
   if (paths.length === 0) throw usageError('must specify -f');
   const out: ManifestSource[] = [];
   for (const file of expandPaths(paths, recursive)) {
-    const text = file === '-' ? await readAll(stdin) : fs.readFileSync(file, 'utf8');
+    // Refused by size before they are read whole (the API server's 3 MiB), by depth before parsing.
+    const text = file === '-' ? await readManifestStream(stdin, '<stdin>') : readManifestFile(file);
     out.push({ source: file, objects: parseManifests(text, file === '-' ? '<stdin>' : file) });
   }
   return out;

@@ -13,6 +13,7 @@ import { applyEach, type PodApply } from '../store/apply';
 import { AlreadyExistsError, NotFoundError, PodrunError, ValidationError } from '../errors';
 import type { ImageStore } from '../image/store';
 import type { ImageRecord } from '../image/types';
+import { admitDevices } from '../plan/devices';
 import { KUBELET_LOG_LIMITS, sandboxBlocker, type LogLimits, type RootfsDriver } from '../plan/container';
 import { Networking, type PreparedNetwork } from '../network/networking';
 import { networkOptions, readAddress, type NetworkOptions } from '../network/pod-network';
@@ -52,10 +53,14 @@ import { scheduleOnto } from '../scheduler/fit';
 import { awaitsScheduling, PendingPods, type Refusal } from '../scheduler/pending';
 import { NOT_ENFORCED, notEnforced } from '../api/not-enforced';
 import { forbiddenSysctl } from './sysctls';
+import { checkObjectBounds } from '../api/input-limits';
 import { PodSandboxes } from './pod-sandbox';
 import { packageVersion } from '../version';
 import { withDefaults } from '../options';
-import { detectCgroupV2, wantsLimits, type CgroupSupport } from './cgroups';
+import { wantsLimits } from './cgroups';
+import { Cgroups } from '../cgroups/manager';
+import { containerValues, podValues } from '../cgroups/values';
+import { cgroupDeviceRules, containerDevices } from '../plan/devices';
 import { EventRecorder, OBJECT_EVENTS_FILE } from './events';
 import { newPodState, readPodState, writePodState, type PodState } from './pod-state';
 import { PodWorker, type WorkerContext } from './pod-worker';
@@ -82,7 +87,7 @@ export function podDirId(uid: string): string {
   return uid.replace(/-/g, '').slice(0, 16);
 }
 
-function limitsNotice(reason = 'no usable cgroup v2'): string {
+function limitsNotice(reason = 'no usable cgroups'): string {
   return `resource limits are not enforced: ${reason}; requests and limits still set qosClass and resourceFieldRef values`;
 }
 
@@ -177,6 +182,7 @@ export class Engine {
       volumes: (pod, paths) => prepareVolumes(pod, paths, this.objects, this.envSources(pod), (ref, dest, field) => this.imageVolume(ref, dest, field)),
       rootless: this.rootless,
       idMapping: opts.idMapping,
+      podCgroup: (pod) => this.cgroups().ensurePod(pod.metadata!.uid!, podValues(pod)),
     });
     this.events = new EventRecorder({ dirOf: (pod) => opts.root.podDir(podDirId(pod.metadata!.uid!)), objectEventsFile: path.join(opts.root.dir, OBJECT_EVENTS_FILE), log });
     // Events reach watchers in the store's sequence, beside the changes of the objects they are about.
@@ -197,6 +203,8 @@ export class Engine {
       // hostNetwork pods have the node's address, as on the kubelet.
       podIP: (pod) => (pod.spec?.hostNetwork ? this.ctx.hostIP : this.podIPs.get(pod.metadata?.uid ?? '')),
       changed: (w) => void this.publish(w.toObject()),
+      containerCgroup: (pod, c, field) => this.cgroups().ensureContainer(pod.metadata!.uid!, c.name, containerValues(c.resources), cgroupDeviceRules(containerDevices(pod, c, field))),
+      removeCgroups: (pod) => this.cgroups().remove(pod.metadata!.uid!),
     };
     this.control = new ControlPlane(
       this.store,
@@ -220,7 +228,12 @@ export class Engine {
     if (runtimeDir) this.notice(runtimeDir);
   }
 
-  private cgroups?: CgroupSupport;
+  private cgroupManager?: Cgroups;
+
+  /** The host's cgroups for this user (detected once); without them, said once why limits are not enforced. */
+  private cgroups(): Cgroups {
+    return (this.cgroupManager ??= Cgroups.detect(this.rootless));
+  }
   private driver?: Promise<RootfsDriver>;
 
   /**
@@ -295,8 +308,7 @@ export class Engine {
     if (!spec) return;
     const pod: Pod = { spec };
     if (wantsLimits(pod)) {
-      this.cgroups ??= detectCgroupV2();
-      if (!this.cgroups.available) this.notice(limitsNotice(this.cgroups.reason));
+      if (!this.cgroups().available) this.notice(limitsNotice(this.cgroups().reason));
     }
     if (this.rootless) {
       const idmap = detectIdMap(this.opts.idMapping);
@@ -419,6 +431,12 @@ export class Engine {
 
   /** kubectl's apply: each object on its own (src/store/apply.ts); pods are decided here. */
   apply(objs: KubeObject[]): Promise<ApplyResult[]> {
+    // The whole request is refused when any object is over the bounds (its socket's callers too).
+    try {
+      for (const o of objs) checkObjectBounds(o);
+    } catch (e) {
+      return Promise.reject(e);
+    }
     for (const o of objs) this.admissionNotices(podSpecOf(o));
     return applyEach(objs, {
       store: this.store,
@@ -461,6 +479,7 @@ export class Engine {
     // A reference must be well formed; whether the image is there is the kubelet's business at
     // container start (pulled then, or ErrImagePull / ErrImageNeverPull in the status).
     for (const [c, field] of all) checkImageRef(c.image ?? '', `${field}.image`);
+    admitDevices(pod, this.rootless);
     const ns = pod.metadata?.namespace ?? 'default';
     const inBatch = (kind: string, name: string) => batch.some((o) => o.kind === kind && (o.metadata?.namespace ?? 'default') === ns && o.metadata?.name === name);
     (pod.spec?.volumes ?? []).forEach((v, i) => {
@@ -637,8 +656,7 @@ export class Engine {
       await fs.promises.mkdir(paths.shm, { mode: 0o1777 });
       await fs.promises.chmod(paths.shm, 0o1777);
       if (wantsLimits(pod)) {
-        this.cgroups ??= detectCgroupV2();
-        if (!this.cgroups.available) this.notice(limitsNotice(this.cgroups.reason));
+        if (!this.cgroups().available) this.notice(limitsNotice(this.cgroups().reason));
       }
       const idmap = this.rootless ? detectIdMap(this.opts.idMapping) : null;
       if (idmap?.notice) this.notice(idmap.notice);
@@ -771,6 +789,7 @@ export class Engine {
     validateManifestSet([defaulted as unknown as KubeObject]);
     const k = defaulted.spec!.ephemeralContainers!.length - 1;
     checkImageRef(container.image ?? '', `spec.ephemeralContainers[${k}].image`);
+    admitDevices(defaulted, this.rootless);
     await w.addEphemeral({ ...w.pod, spec: { ...spec, ephemeralContainers: defaulted.spec!.ephemeralContainers } });
     return w.toObject();
   }

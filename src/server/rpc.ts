@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { EphemeralContainer, Event, Node, Pod } from 'kubernetes-types/core/v1';
 import type { KubeObject } from '../api/manifest';
+import { MAX_MANIFEST_BYTES } from '../api/input-limits';
 import { PodrunError, ValidationError, NotFoundError, type ErrorCode } from '../errors';
 import type { Engine } from '../kubelet/engine';
 import type { ApplyResult } from '../types';
@@ -35,13 +36,25 @@ export function fromWire(w: WireError): PodrunError {
   return new PodrunError(w.code, w.message, w.hint);
 }
 
+/** The largest request body the engine reads: several manifests' objects, each at most 3 MiB. */
+const MAX_BODY_BYTES = 8 * MAX_MANIFEST_BYTES;
+
 const STATUS: Partial<Record<ErrorCode, number>> = { Invalid: 422, NotFound: 404, AlreadyExists: 409, Conflict: 409, Timeout: 504, Unsupported: 501, Expired: 410 };
 
 function readBody(req: http.IncomingMessage): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      // An apply's objects are each within the API server's 3 MiB; a body of many is bounded too.
+      size += c.length;
+      if (size > MAX_BODY_BYTES) {
+        req.pause();
+        reject(new PodrunError('Invalid', `the request is over ${MAX_BODY_BYTES} bytes, the engine's limit`));
+      } else chunks.push(c);
+    });
     req.on('end', () => {
+      if (size > MAX_BODY_BYTES) return;
       try {
         resolve(chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : undefined);
       } catch (e) {
