@@ -3,8 +3,9 @@
 // while it waits, BackOff events, and `get pods` saying so.
 import t from 'tap';
 import { e2e, missingE2e, podYaml } from './e2e-harness';
+import { coveredBySubidRun } from '../integration/harness';
 
-const missing = missingE2e();
+const missing = missingE2e() ?? coveredBySubidRun();
 if (missing) {
   t.comment(`skip: ${missing}`);
   t.plan(0, missing);

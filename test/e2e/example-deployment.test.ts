@@ -5,9 +5,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import t from 'tap';
 import { e2e, missingE2e } from './e2e-harness';
-import { REPO } from '../integration/harness';
+import { coveredBySubidRun, REPO } from '../integration/harness';
 
-const missing = missingE2e() ?? (fs.existsSync('/usr/bin/python3') ? undefined : 'python3 is missing: the example serves with it');
+const missing = missingE2e() ?? (fs.existsSync('/usr/bin/python3') ? undefined : 'python3 is missing: the example serves with it') ?? coveredBySubidRun();
 if (missing) {
   t.comment(`skip: ${missing}`);
   t.plan(0, missing);

@@ -7,8 +7,9 @@ import { spawnSync } from 'node:child_process';
 import t from 'tap';
 import { CLI } from './cli-harness';
 import { e2e, IMAGE, missingE2e, SERVE, sleep } from '../e2e/e2e-harness';
+import { coveredBySubidRun } from './harness';
 
-const missing = missingE2e();
+const missing = missingE2e() ?? coveredBySubidRun();
 if (missing) {
   t.comment(`skip: ${missing}`);
   t.plan(0, missing);

@@ -3,10 +3,10 @@
 import t from 'tap';
 import type { DaemonSet } from 'kubernetes-types/apps/v1';
 import type { KubeObject } from '../../src/api/manifest';
-import { IMAGE, missingBusybox, missingFeature, setup } from './harness';
+import { coveredBySubidRun, IMAGE, missingBusybox, missingFeature, setup } from './harness';
 import { podsUntil } from './watch-pods';
 
-const missing = missingFeature() ?? missingBusybox();
+const missing = missingFeature() ?? missingBusybox() ?? coveredBySubidRun();
 if (missing) {
   t.comment(`skip: ${missing}`);
   t.plan(0, missing);

@@ -11,10 +11,10 @@ import type { Podrun } from '../../src/podrun';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { podDirId } from '../../src/kubelet/engine';
-import { IMAGE, missingBusybox, missingFeature, setup } from './harness';
+import { coveredBySubidRun, IMAGE, missingBusybox, missingFeature, setup } from './harness';
 import { podsUntil } from './watch-pods';
 
-const missing = missingFeature() ?? missingBusybox();
+const missing = missingFeature() ?? missingBusybox() ?? coveredBySubidRun();
 if (missing) {
   t.comment(`skip: ${missing}`);
   t.plan(0, missing);

@@ -6,10 +6,10 @@ import t from 'tap';
 import type { StatefulSet } from 'kubernetes-types/apps/v1';
 import type { PersistentVolumeClaim, Pod } from 'kubernetes-types/core/v1';
 import type { KubeObject } from '../../src/api/manifest';
-import { execOut, IMAGE, missingBusybox, missingFeature, setup } from './harness';
+import { coveredBySubidRun, execOut, IMAGE, missingBusybox, missingFeature, setup } from './harness';
 import { podsUntil } from './watch-pods';
 
-const missing = missingFeature() ?? missingBusybox();
+const missing = missingFeature() ?? missingBusybox() ?? coveredBySubidRun();
 if (missing) {
   t.comment(`skip: ${missing}`);
   t.plan(0, missing);

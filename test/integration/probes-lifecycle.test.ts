@@ -4,9 +4,9 @@
 import t from 'tap';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { IMAGE, isDone, missingBusybox, missingFeature, payload, pod, setup } from './harness';
+import { coveredBySubidRun, IMAGE, isDone, missingBusybox, missingFeature, payload, pod, setup } from './harness';
 
-const missing = missingFeature() ?? missingBusybox();
+const missing = missingFeature() ?? missingBusybox() ?? coveredBySubidRun();
 if (missing) {
   t.comment(`skip: ${missing}`);
   t.plan(0, missing);

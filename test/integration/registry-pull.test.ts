@@ -6,11 +6,11 @@ import t from 'tap';
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { BUSYBOX, PAYLOAD, isDone, logs, missingBusybox, missingFeature, pod, setup, tempDir } from './harness';
+import { BUSYBOX, coveredBySubidRun, isDone, logs, missingBusybox, missingFeature, PAYLOAD, pod, setup, tempDir } from './harness';
 import { entriesOf, storedLayers, writeOciLayout, type ImageSpec } from './oci-harness';
 import { makeTestPki, missingRegistryTools, startCuttingProxy, startRegistry } from './registry-harness';
 
-const missing = missingFeature() ?? missingBusybox() ?? missingRegistryTools();
+const missing = missingFeature() ?? missingBusybox() ?? missingRegistryTools() ?? coveredBySubidRun();
 if (missing) {
   t.comment(`skip: ${missing}`);
   t.plan(0, missing);
