@@ -15,6 +15,7 @@ import { ImageStore } from './image/store';
 import type { ImageConfig, ImageRecord } from './image/types';
 import { Engine, podDirId } from './kubelet/engine';
 import { KUBELET_BACKOFF } from './kubelet/backoff';
+import { SysctlAllowlist } from './kubelet/sysctls';
 import { native } from './native';
 import { envNumber, withDefaults } from './options';
 import { waitSignal } from './abort';
@@ -70,6 +71,8 @@ export class Podrun {
     this.root = new StateRoot(opts.root ? path.resolve(opts.root) : defaultRoot());
     this.dataRoot = opts.dataRoot ? path.resolve(opts.dataRoot) : defaultDataRoot();
     this.images = new ImageStore(this.dataRoot);
+    // Refused now, as the kubelet refuses to start with it, not at the first pod.
+    new SysctlAllowlist(opts.allowedUnsafeSysctls);
   }
 
   /** `podrun serve`: notices wait in the root for the CLI command that triggered them. */
@@ -93,6 +96,7 @@ export class Podrun {
         noticed: this.serving ? undefined : () => this.sayNotices(),
         // The environment is read under the options: an option given wins, and neither erases a default.
         logs: this.opts.logs,
+        allowedUnsafeSysctls: this.opts.allowedUnsafeSysctls,
         backoff: withDefaults(KUBELET_BACKOFF, { initialMs: envNumber('PODRUN_BACKOFF_INITIAL_MS'), maxMs: envNumber('PODRUN_BACKOFF_MAX_MS') }, this.opts.backoff),
       });
       await engine.load();

@@ -24,6 +24,13 @@ export interface PodrunOptions {
   /** Restart back-off (kubelet defaults: 10 s doubling to 300 s). */
   backoff?: { initialMs?: number; maxMs?: number };
   /**
+   * Namespaced sysctls beyond the kubelet's safe set that pods may set, as the kubelet's
+   * --allowed-unsafe-sysctls: names or patterns ending in `*` (`kernel.msg*`, `net.core.*`).
+   * Only ipc (kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.*) and net (net.*) ones: any other
+   * (kernel.core_pattern, vm.*) would change the host, and is refused here at once.
+   */
+  allowedUnsafeSysctls?: string[];
+  /**
    * Where notices go: what this machine lacks that changes what pods get (no subordinate ids,
    * limits not enforced, ...), each said once per state root. Default: a process warning
    * (`process.emitWarning(text, 'PodrunNotice')`), printed on stderr as Node prints its own.

@@ -93,6 +93,8 @@ export async function run(argv: string[], io: CliIO, env: Env, makeClient: Clien
   const dataRoot = flags.string('data-root') ?? env.PODRUN_DATA_ROOT;
   if (root) options.root = root;
   if (dataRoot) options.dataRoot = dataRoot;
+  // serve's own: the engine it runs lets pods set these (the kubelet's flag).
+  if (flags.has('allowed-unsafe-sysctls')) options.allowedUnsafeSysctls = flags.list('allowed-unsafe-sysctls').flatMap((v) => v.split(',')).filter((v) => v !== '');
   if (command.engine === 'spawn') options.engine = 'spawn';
   // The engine's notices, once each, in the shape kubectl gives the API server's warnings.
   options.onNotice = (text) => void io.stderr.write(`Warning: ${text}\n`);

@@ -52,7 +52,7 @@ import { localNode } from '../scheduler/node';
 import { scheduleOnto } from '../scheduler/fit';
 import { awaitsScheduling, PendingPods, type Refusal } from '../scheduler/pending';
 import { NOT_ENFORCED, notEnforced } from '../api/not-enforced';
-import { forbiddenSysctl } from './sysctls';
+import { forbiddenSysctl, SysctlAllowlist } from './sysctls';
 import { checkObjectBounds } from '../api/input-limits';
 import { PodSandboxes } from './pod-sandbox';
 import { packageVersion } from '../version';
@@ -73,6 +73,8 @@ export interface EngineOptions {
   /** containerLogMaxSize (bytes) and containerLogMaxFiles; the kubelet's 10 MiB and 5 by default. */
   logs?: Partial<LogLimits>;
   network?: NetworkOptions;
+  /** Namespaced sysctls beyond the safe set that pods may set, names or `prefix*` (the kubelet's --allowed-unsafe-sysctls). */
+  allowedUnsafeSysctls?: readonly string[];
   log?: (message: string) => void;
   /**
    * Called after a notice is recorded in the state root, for a front door of this process that
@@ -136,6 +138,8 @@ export class Engine {
   private readonly workers = new Map<string, PodWorker>();
   /** Every object of this state root: pods (as the kubelet layer publishes them), ConfigMaps, Secrets, ... */
   readonly store: Store;
+  /** The sysctls pods may set: the safe set and the engine's allowed unsafe ones. */
+  private readonly sysctls: SysctlAllowlist;
   /** ConfigMaps and Secrets by namespace and name, for volumes and env. */
   private readonly objects: ObjectLookup;
   /** The events of this engine's pods (kubectl get events, describe's Events). */
@@ -162,6 +166,8 @@ export class Engine {
   private readonly control: ControlPlane;
 
   constructor(private readonly opts: EngineOptions) {
+    // First: an allowlist the kubelet would not start with leaves nothing opened.
+    this.sysctls = new SysctlAllowlist(opts.allowedUnsafeSysctls);
     this.store = Store.open(opts.root.storeFile);
     importLegacyObjects(opts.root.objectsDir, this.store);
     this.objects = {
@@ -539,7 +545,7 @@ export class Engine {
       return this.getPod(ns, name);
     }
     // The kubelet's admission: a pod it cannot run safely fails at once (SysctlForbidden).
-    const rejected = forbiddenSysctl(placed);
+    const rejected = forbiddenSysctl(placed, this.sysctls);
     if (rejected) return this.notRunnable(placed, paths, { ok: false, reason: 'SysctlForbidden', message: rejected });
     const blocked = sandboxBlocker(placed, this.rootless);
     if (blocked) return this.notRunnable(placed, paths, { ok: false, reason: 'FailedCreatePodSandBox', message: blocked });

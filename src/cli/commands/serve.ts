@@ -7,9 +7,20 @@ import { usageError } from '../report-error';
 
 export const serveCommand: Command = {
   path: ['serve'],
-  usage: 'serve',
+  usage: 'serve [--allowed-unsafe-sysctls=NAME|PREFIX*,...]',
   summary: 'Run the engine in the foreground (until SIGTERM)',
-  flags: [],
+  details: [
+    'Examples:',
+    "  podrun serve --allowed-unsafe-sysctls='kernel.msg*,net.core.somaxconn'",
+  ].join('\n'),
+  flags: [
+    {
+      name: 'allowed-unsafe-sysctls',
+      kind: 'list',
+      value: 'NAMES',
+      help: "namespaced sysctls beyond the safe set that pods may set, names or patterns ending in '*' (ipc: kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.*; net: net.*)",
+    },
+  ],
   engine: 'local',
   async run(ctx) {
     if (ctx.args.length > 0) throw usageError(`unexpected args: [${ctx.args.join(' ')}]`);
