@@ -6,6 +6,7 @@
       "native/core/util.c",
       "native/core/json.c",
       "native/core/identity.c",
+      "native/core/seccomp.c",
       "native/core/mounts.c",
       "native/core/netlink.c",
       "native/core/cgroup.c"
@@ -15,7 +16,7 @@
   "targets": [
     {
       "target_name": "podrun",
-      "sources": ["native/addon/addon.cc", "native/addon/layer-decoder.cc", "native/addon/sandbox-workers.cc", "native/core/spawn.c", "native/core/cgroup.c", "native/core/netconnect.c", "native/core/podnet.c", "native/core/util.c", "native/core/identity.c"],
+      "sources": ["native/addon/addon.cc", "native/addon/layer-decoder.cc", "native/addon/sandbox-workers.cc", "native/addon/pod-mounts.cc", "native/core/spawn.c", "native/core/idmap-mount.c", "native/core/cgroup.c", "native/core/netconnect.c", "native/core/podnet.c", "native/core/util.c", "native/core/identity.c", "native/core/seccomp.c"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
       "cflags": ["<@(warnings)", "-fvisibility=hidden"],
@@ -30,6 +31,7 @@
         "<@(core_sources)",
         "native/shim/main.c",
         "native/shim/container.c",
+        "native/shim/devices.c",
         "native/shim/logs.c",
         "native/shim/records.c",
         "native/shim/ports.c",

@@ -4,6 +4,7 @@
  * that pipe means execve succeeded (libuv's trick). */
 #include "shim.h"
 
+#include "../core/cgroup.h"
 #include "../core/identity.h"
 #include "../core/mounts.h"
 
@@ -22,63 +23,6 @@
 #include <linux/magic.h>
 
 static const char *const default_path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-
-/* Kubernetes' defaults (containerd's oci.WithMaskedPaths / WithReadonlyPaths). */
-static const char *const masked_paths[] = {
-  "/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list",
-  "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware", "/sys/devices/virtual/powercap", NULL,
-};
-static const char *const readonly_paths[] = {
-  "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL,
-};
-
-static int op_dev (int rootfd, const char *target, struct pr_error *err)
-{
-  static const char *const nodes[] = { "null", "zero", "full", "random", "urandom", "tty", NULL };
-  static const char *const links[][2] = {
-    { "fd", "/proc/self/fd" }, { "stdin", "/proc/self/fd/0" }, { "stdout", "/proc/self/fd/1" },
-    { "stderr", "/proc/self/fd/2" }, { "ptmx", "pts/ptmx" }, { "core", "/proc/kcore" },
-  };
-  char path[4096];
-  cleanup_close int devfd = pr_open_in_root (rootfd, target, PR_TARGET_DIR, 0755, err);
-  if (devfd < 0)
-    return -1;
-  if (pr_mount_fs ("tmpfs", "tmpfs", devfd, MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k", err) < 0)
-    return -1;
-  /* Device nodes are bound from the host: mknod is not allowed in a user namespace. */
-  for (int i = 0; nodes[i]; i++)
-    {
-      snprintf (path, sizeof path, "%s/%s", target, nodes[i]);
-      cleanup_close int fd = pr_open_in_root (rootfd, path, PR_TARGET_FILE, 0666, err);
-      char src[64];
-      snprintf (src, sizeof src, "/dev/%s", nodes[i]);
-      if (fd < 0 || pr_bind (src, NULL, fd, false, false, err) < 0)
-        return -1;
-    }
-  for (size_t i = 0; i < sizeof links / sizeof links[0]; i++)
-    {
-      cleanup_close int fd = pr_open_in_root (rootfd, target, PR_TARGET_DIR, 0755, err);
-      if (fd < 0)
-        return -1;
-      if (symlinkat (links[i][1], fd, links[i][0]) < 0 && errno != EEXIST)
-        return pr_fail (err, errno, "symlink", links[i][0]);
-    }
-  snprintf (path, sizeof path, "%s/pts", target);
-  cleanup_close int pts = pr_open_in_root (rootfd, path, PR_TARGET_DIR, 0755, err);
-  if (pts < 0)
-    return -1;
-  /* gid=5 (tty) only exists when the user namespace maps it. */
-  if (pr_mount_fs ("devpts", "devpts", pts, MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620,gid=5", err) < 0
-      && pr_mount_fs ("devpts", "devpts", pts, MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620", err) < 0)
-    return -1;
-  snprintf (path, sizeof path, "%s/mqueue", target);
-  cleanup_close int mq = pr_open_in_root (rootfd, path, PR_TARGET_DIR, 0755, err);
-  if (mq < 0 || pr_mount_fs ("mqueue", "mqueue", mq, MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err) < 0)
-    return -1;
-  snprintf (path, sizeof path, "%s/shm", target);
-  cleanup_close int shm = pr_open_in_root (rootfd, path, PR_TARGET_DIR, 01777, err);
-  return shm < 0 ? -1 : 0;
-}
 
 int overlay_data (const struct json *op, char *data, size_t size, bool userxattr)
 {
@@ -190,7 +134,7 @@ static int op_apply (const struct json *op, int rootfd, struct pr_error *err)
   const char *type = json_str (op, "type", ""), *target = json_str (op, "target", "");
   bool ro = json_bool (op, "readonly", false);
   if (strcmp (type, "dev") == 0)
-    return op_dev (rootfd, target, err);
+    return devices_mount_dev (rootfd, op, !json_bool (op, "hostDevices", false), err);
   if (strcmp (type, "mkdir") == 0)
     return pr_mkdir_in_root (rootfd, target, (mode_t) json_int (op, "mode", 0755), err);
   if (strcmp (type, "symlink") == 0)
@@ -232,42 +176,12 @@ static int op_apply (const struct json *op, int rootfd, struct pr_error *err)
     {
       /* A fresh sysfs needs the network namespace to belong to our user namespace
        * (hostNetwork pods): otherwise bind the host's, read-only, as crun does. */
-      if (pr_mount_fs ("sysfs", "sysfs", fd, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err) == 0)
+      bool sys_ro = json_bool (op, "readonly", true);
+      if (pr_mount_fs ("sysfs", "sysfs", fd, (sys_ro ? MS_RDONLY : 0) | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err) == 0)
         return 0;
-      return pr_bind ("/sys", NULL, fd, true, true, err);
+      return pr_bind ("/sys", NULL, fd, sys_ro, true, err);
     }
   return pr_fail (err, EINVAL, "unknown mount operation", type);
-}
-
-static int mask_paths (int rootfd, struct pr_error *err)
-{
-  for (int i = 0; masked_paths[i]; i++)
-    {
-      cleanup_close int fd = pr_openat2 (rootfd, masked_paths[i], O_PATH | O_CLOEXEC, 0,
-                                         RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS);
-      struct stat st;
-      if (fd < 0 || fstat (fd, &st) < 0)
-        continue; /* absent on this kernel: nothing to hide */
-      if (S_ISDIR (st.st_mode))
-        {
-          if (pr_mount_fs ("tmpfs", "tmpfs", fd, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0", err) < 0)
-            return -1;
-        }
-      else if (pr_bind ("/dev/null", NULL, fd, false, false, err) < 0)
-        return -1;
-    }
-  for (int i = 0; readonly_paths[i]; i++)
-    {
-      cleanup_close int fd = pr_openat2 (rootfd, readonly_paths[i], O_PATH | O_CLOEXEC, 0,
-                                         RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS);
-      if (fd < 0)
-        continue;
-      char src[64];
-      snprintf (src, sizeof src, "/proc/self/fd/%d", fd);
-      if (pr_bind (src, NULL, fd, true, true, err) < 0)
-        return -1;
-    }
-  return 0;
 }
 
 static const char *env_path (char **env)
@@ -335,7 +249,23 @@ static int open_tty (int ptysock, int *slave, struct pr_error *err)
   return 0;
 }
 
-static int child_setup (const struct json *plan, int out, int errfd, int infd, int ptysock, struct pr_error *err)
+/* The plan's seccomp filter, required: null (unconfined) or {"filter": "<hex of sock_filter[]>"}.
+ * Decoded here, in the shim, before the clone: the child only loads it. */
+static int plan_seccomp (const struct json *plan, struct pr_seccomp *out, struct pr_error *err)
+{
+  const struct json *s = json_get (plan, "seccomp");
+  if (!s)
+    return pr_fail (err, EINVAL, "plan", "seccomp is required: null or {\"filter\": hex}");
+  if (s->type == JSON_NULL)
+    return 0;
+  const struct json *f = s->type == JSON_OBJECT ? json_get (s, "filter") : NULL;
+  if (!f || f->type != JSON_STRING)
+    return pr_fail (err, EINVAL, "plan", "seccomp must be null or {\"filter\": hex}");
+  return pr_seccomp_decode (f->string, out, err);
+}
+
+static int child_setup (const struct json *plan, const struct pr_seccomp *seccomp, int out, int errfd, int infd,
+                        int ptysock, struct pr_error *err)
 {
   const char *root = json_str (plan, "root", "");
   const struct json *ops = json_get (plan, "ops");
@@ -343,6 +273,11 @@ static int child_setup (const struct json *plan, int out, int errfd, int infd, i
 
   prctl (PR_SET_NAME, "podrun:[init]", 0, 0, 0);
   prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  /* Into the container's cgroups first (paths of the shim's mount namespace, before any mount):
+   * everything it does from here, the user's program above all, is charged and limited there. */
+  cleanup_free char **cgroup_procs = json_strv (json_get (plan, "cgroup"), "procs");
+  if (pr_cgroup_join ((const char *const *) cgroup_procs, err) < 0)
+    return -1;
   /* Nothing the container mounts may propagate back to the pod, or further to the host. */
   if (mount (NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
     return pr_fail (err, errno, "mount MS_SLAVE", "/");
@@ -366,7 +301,13 @@ static int child_setup (const struct json *plan, int out, int errfd, int infd, i
     }
   if (rootfd < 0)
     return pr_fail (err, EINVAL, "plan", "no root filesystem");
-  if (mask_paths (rootfd, err) < 0)
+  /* Device nodes: none usable but those bound in after the sweep (devices.c). */
+  if (json_bool (plan, "nodev", true) && devices_nodev (rootfd, err) < 0)
+    return -1;
+  for (const struct json *op = ops ? ops->child : NULL; op; op = op->next)
+    if (strcmp (json_str (op, "type", ""), "dev") == 0 && devices_populate (rootfd, op, err) < 0)
+      return -1;
+  if (devices_mask_paths (rootfd, plan, err) < 0)
     return -1;
   const char *cwd = json_str (plan, "cwd", "/");
   if (pr_mkdir_in_root (rootfd, cwd, 0755, err) < 0)
@@ -401,6 +342,7 @@ static int child_setup (const struct json *plan, int out, int errfd, int infd, i
     .cap_effective = (uint64_t) json_int (plan, "capEffective", (long long) PR_DEFAULT_CAPS),
     .cap_last = pr_cap_last (),
     .no_new_privs = json_bool (plan, "noNewPrivs", true),
+    .seccomp = seccomp->len ? seccomp : NULL,
   };
   const struct json *groups = json_get (plan, "groups");
   for (const struct json *g = groups ? groups->child : NULL; g && id.ngroups < PR_MAX_GROUPS; g = g->next)
@@ -421,6 +363,10 @@ static int child_setup (const struct json *plan, int out, int errfd, int infd, i
 
   cleanup_free char **argv = json_strv (plan, "argv");
   cleanup_free char **env = json_strv (plan, "env");
+  /* With no_new_privs the filter comes last, so that it judges the container's calls and as few
+   * of ours as possible: from here only execve. */
+  if (pr_identity_seccomp_late (&id, err) < 0)
+    return -1;
   return exec_in_path (argv, env, err);
 }
 
@@ -447,6 +393,11 @@ int container_spawn (const struct json *plan, struct container *c, int target_pi
   int out[2] = { -1, -1 }, errp[2] = { -1, -1 }, status[2] = { -1, -1 }, in[2] = { -1, -1 }, pty[2] = { -1, -1 };
   bool tty = json_bool (plan, "tty", false), want_stdin = json_bool (plan, "stdin", false);
   msg[0] = '\0';
+  __attribute__ ((cleanup (pr_seccomp_free))) struct pr_seccomp seccomp = { 0 };
+  if (plan_seccomp (plan, &seccomp, err) < 0)
+    goto fail;
+  if (devices_check_plan (plan, err) < 0)
+    goto fail;
   if (pipe2 (out, O_CLOEXEC) < 0 || pipe2 (errp, O_CLOEXEC) < 0 || pipe2 (status, O_CLOEXEC) < 0
       || (want_stdin && !tty && pipe2 (in, O_CLOEXEC) < 0)
       || (tty && socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pty) < 0))
@@ -475,7 +426,7 @@ int container_spawn (const struct json *plan, struct container *c, int target_pi
     {
       struct pr_error cerr = { 0 };
       close (status[0]);
-      child_setup (plan, out[1], errp[1], in[0], pty[1], &cerr);
+      child_setup (plan, &seccomp, out[1], errp[1], in[0], pty[1], &cerr);
       pr_write_all (status[1], &cerr, sizeof cerr);
       _exit (127);
     }

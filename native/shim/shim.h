@@ -40,7 +40,17 @@ struct container
   bool tty;
   char *exit_path;
   char *fuse_root;              /* a fuse-overlayfs root mounted for this container; unmounted at its exit */
+  char *oom_path;               /* its memory cgroup's OOM counter file; "" without cgroups */
+  long long oom_base;           /* that counter when the container started: a higher one at the exit is OOMKilled */
 };
+
+/* devices.c: a container's /dev, nodev everywhere else, masked /proc paths (the plan's keys,
+ * checked by devices_check_plan before the clone). */
+int devices_check_plan (const struct json *plan, struct pr_error *err);
+int devices_mount_dev (int rootfd, const struct json *op, bool nodev, struct pr_error *err);
+int devices_nodev (int rootfd, struct pr_error *err);
+int devices_populate (int rootfd, const struct json *op, struct pr_error *err);
+int devices_mask_paths (int rootfd, const struct json *plan, struct pr_error *err);
 
 /* container.c: clone the container into its namespaces and exec it. With target_pidfd >= 0
  * (an ephemeral container's targetContainerName) it joins that process's PID namespace. */

@@ -19,7 +19,9 @@ import { Networking, type PreparedNetwork } from '../network/networking';
 import { networkOptions, readAddress, type NetworkOptions } from '../network/pod-network';
 import { secretData, type EnvSources } from '../plan/env';
 import { resourceFieldValue } from '../plan/resources';
-import { detectIdMap } from '../runtime/idmap';
+import { detectIdMap, type IdMapPlan } from '../runtime/idmap';
+import { UsernsRanges } from '../runtime/userns-ranges';
+import { admitUserns } from './userns-admission';
 import type { SandboxRecord } from '../runtime/sandbox';
 import { writeStateFile } from '../state/atomic-file';
 import { removeTree } from '../state/remove-tree';
@@ -60,6 +62,7 @@ import { withDefaults } from '../options';
 import { wantsLimits } from './cgroups';
 import { Cgroups } from '../cgroups/manager';
 import { containerValues, podValues } from '../cgroups/values';
+import { resizedContainers, resizedPod, type ResizePatch } from '../cgroups/resize';
 import { cgroupDeviceRules, containerDevices } from '../plan/devices';
 import { EventRecorder, OBJECT_EVENTS_FILE } from './events';
 import { newPodState, readPodState, writePodState, type PodState } from './pod-state';
@@ -150,6 +153,8 @@ export class Engine {
   private readonly podIPs = new Map<string, string>();
   private readonly sandboxes: PodSandboxes;
   private readonly net: Networking;
+  /** Root's pods with hostUsers: false: their blocks of podrun's ids (state root's userns/). */
+  private readonly userns: UsernsRanges;
   /** Missing optional features are reported once per engine. */
   private readonly noticed = new Set<string>();
   /** This host, the one node pods are scheduled onto. */
@@ -169,6 +174,7 @@ export class Engine {
     // First: an allowlist the kubelet would not start with leaves nothing opened.
     this.sysctls = new SysctlAllowlist(opts.allowedUnsafeSysctls);
     this.store = Store.open(opts.root.storeFile);
+    this.userns = new UsernsRanges(path.join(opts.root.dir, 'userns'));
     importLegacyObjects(opts.root.objectsDir, this.store);
     this.objects = {
       configMap: (ns, name) => this.store.get<ConfigMap>('ConfigMap', ns, name),
@@ -186,8 +192,7 @@ export class Engine {
       net: this.net,
       podIPs: this.podIPs,
       volumes: (pod, paths) => prepareVolumes(pod, paths, this.objects, this.envSources(pod), (ref, dest, field) => this.imageVolume(ref, dest, field)),
-      rootless: this.rootless,
-      idMapping: opts.idMapping,
+      idmap: (pod) => this.idmapOf(pod),
       podCgroup: (pod) => this.cgroups().ensurePod(pod.metadata!.uid!, podValues(pod)),
     });
     this.events = new EventRecorder({ dirOf: (pod) => opts.root.podDir(podDirId(pod.metadata!.uid!)), objectEventsFile: path.join(opts.root.dir, OBJECT_EVENTS_FILE), log });
@@ -196,6 +201,8 @@ export class Engine {
     this.ctx = {
       backoff: withDefaults(KUBELET_BACKOFF, opts.backoff),
       logs: withDefaults(KUBELET_LOG_LIMITS, opts.logs),
+      // Localhost seccomp profiles: <data root>/seccomp/<localhostProfile>, as the kubelet's <root>/seccomp.
+      seccompDir: path.join(path.dirname(opts.images.dir), 'seccomp'),
       // The node's InternalIP: status.hostIP and the hostNetwork pods' address.
       hostIP: this.node.status!.addresses!.find((a) => a.type === 'InternalIP')!.address,
       log,
@@ -322,6 +329,16 @@ export class Engine {
     }
   }
 
+  /**
+   * The id map of a pod's user namespace: rootless, the engine's own mapping (every pod has one);
+   * as root, the pod's own block of podrun's ids when it asks for hostUsers: false (held until
+   * the pod is deleted: the same block for a sandbox made again), else none.
+   */
+  private idmapOf(pod: Pod): IdMapPlan | null {
+    if (this.rootless) return detectIdMap(this.opts.idMapping);
+    return pod.spec?.hostUsers === false ? this.userns.allocate(pod.metadata!.uid!) : null;
+  }
+
   private image(ref: string, field: string): ImageRecord {
     const img = this.opts.images.get(ref);
     if (!img) {
@@ -421,6 +438,8 @@ export class Engine {
     }
     // Addresses and publications whose pod is gone (a crash half-way) come back.
     this.net.reconcile([...this.workers.values()]);
+    // So do id ranges whose pod never got a folder, or lost it.
+    this.userns.reconcile((uid) => fs.existsSync(this.opts.root.podDir(podDirId(uid))));
     await Promise.all([...this.workers.values()].map((w) => w.settled()));
     for (const p of this.pending.list()) this.publishPending(PendingPods.keyOf(p.pod));
     // Deletions a previous engine began and did not finish: carried on, in what is left of their grace.
@@ -486,6 +505,7 @@ export class Engine {
     // container start (pulled then, or ErrImagePull / ErrImageNeverPull in the status).
     for (const [c, field] of all) checkImageRef(c.image ?? '', `${field}.image`);
     admitDevices(pod, this.rootless);
+    admitUserns(pod, this.rootless, this.userns);
     const ns = pod.metadata?.namespace ?? 'default';
     const inBatch = (kind: string, name: string) => batch.some((o) => o.kind === kind && (o.metadata?.namespace ?? 'default') === ns && o.metadata?.name === name);
     (pod.spec?.volumes ?? []).forEach((v, i) => {
@@ -547,7 +567,7 @@ export class Engine {
     // The kubelet's admission: a pod it cannot run safely fails at once (SysctlForbidden).
     const rejected = forbiddenSysctl(placed, this.sysctls);
     if (rejected) return this.notRunnable(placed, paths, { ok: false, reason: 'SysctlForbidden', message: rejected });
-    const blocked = sandboxBlocker(placed, this.rootless);
+    const blocked = sandboxBlocker(placed);
     if (blocked) return this.notRunnable(placed, paths, { ok: false, reason: 'FailedCreatePodSandBox', message: blocked });
     const running = await this.runPod(placed);
     conflicts();
@@ -664,7 +684,7 @@ export class Engine {
       if (wantsLimits(pod)) {
         if (!this.cgroups().available) this.notice(limitsNotice(this.cgroups().reason));
       }
-      const idmap = this.rootless ? detectIdMap(this.opts.idMapping) : null;
+      const idmap = this.idmapOf(pod);
       if (idmap?.notice) this.notice(idmap.notice);
       writeStateFile(paths.pod, JSON.stringify(pod) + '\n');
       // In a cluster the scheduler says this when it binds the pod; here creating is binding.
@@ -693,6 +713,7 @@ export class Engine {
       if (w) await w.terminate(0).catch(() => undefined);
       else await this.sandboxes.killAt(paths);
       this.net.undo(id, net, paths);
+      this.userns.release(uid);
       this.podIPs.delete(uid);
       removeTree(paths.dir);
       this.events.forget(`${ns}/${name}`);
@@ -800,6 +821,26 @@ export class Engine {
     return w.toObject();
   }
 
+  /**
+   * The pod's resize subresource (in-place resize): the patched resources judged as the API
+   * server judges them; changes a container's resizePolicy allows in place are written to its
+   * running cgroup (and the pod's) before the spec is stored, the others restart it (its hash changed).
+   */
+  async resizePod(namespace: string, name: string, patch: ResizePatch): Promise<Pod> {
+    const w = this.worker(namespace, name);
+    const next = resizedPod(w.pod, patch);
+    const uid = w.pod.metadata!.uid!;
+    for (const { container, restart } of resizedContainers(w.pod, next)) {
+      if (restart) continue;
+      this.cgroups().resize(uid, container.name, podValues(next), containerValues(container.resources));
+    }
+    if (resizedContainers(w.pod, next).length === 0) return w.toObject();
+    this.recordEvent(w.pod, 'Normal', 'ResizeCompleted', `Pod resize completed: ${JSON.stringify({ containers: next.spec!.containers.map((c) => ({ name: c.name, resources: c.resources ?? {} })) })}`);
+    w.update(next);
+    await w.settled();
+    return w.toObject();
+  }
+
   deletePod(namespace: string, name: string, gracePeriodSeconds?: number): Promise<void> {
     const key = `${namespace}/${name}`;
     const under = this.deletions.get(key);
@@ -823,6 +864,7 @@ export class Engine {
       this.publish(await w.terminate(grace * 1000));
       const uid = w.pod.metadata!.uid!;
       this.net.release(w.id, records, [...this.podIPs.keys()].some((other) => other !== uid));
+      this.userns.release(uid);
     } finally {
       this.podIPs.delete(w.pod.metadata!.uid!);
       this.workers.delete(w.key);

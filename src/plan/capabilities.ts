@@ -1,4 +1,5 @@
 // Capability names and bits, and the set a container gets (Kubernetes' defaults via containerd).
+import * as fs from 'node:fs';
 import { ValidationError } from '../errors';
 
 const NAMES = [
@@ -23,6 +24,11 @@ export function capabilityBit(name: string, field: string): bigint {
   return 1n << BigInt(i);
 }
 
+/** The names (CAP_X) of the capabilities in a mask, lowest bit first. */
+export function capabilityNames(mask: bigint): string[] {
+  return NAMES.filter((_, i) => mask & (1n << BigInt(i))).map((n) => `CAP_${n}`);
+}
+
 export function capabilityMask(names: string[], field = ''): bigint {
   return names.reduce((m, n, i) => m | capabilityBit(n, `${field}[${i}]`), 0n);
 }
@@ -32,10 +38,27 @@ export interface CapabilitySets {
   effective: bigint;
 }
 
-/** Kubernetes semantics: defaults + add - drop; privileged gets all; a non-root user gets none effective. */
-export function containerCapabilities(opts: { add?: string[]; drop?: string[]; privileged?: boolean; uid: number; field: string }): CapabilitySets {
-  let set = opts.privileged ? capabilityBit('ALL', opts.field) : capabilityMask(DEFAULT_CAPABILITIES);
-  set |= capabilityMask(opts.add ?? [], `${opts.field}.add`);
+let bounding: bigint | undefined;
+
+/**
+ * This process's bounding set (CapBnd), which the shim and its containers inherit: what
+ * `privileged` and `add: [ALL]` come to, as containerd's WithAllCurrentCapabilities and crun
+ * grant them. A host may lack some (this one CAP_SYS_RESOURCE); asking capset for more fails.
+ */
+export function hostBoundingSet(): bigint {
+  if (bounding === undefined) {
+    const line = /^CapBnd:\s*([0-9a-f]+)$/m.exec(fs.readFileSync('/proc/self/status', 'utf8'));
+    bounding = line ? BigInt(`0x${line[1]}`) : capabilityBit('ALL', '');
+  }
+  return bounding;
+}
+
+/** Kubernetes semantics: defaults + add - drop; privileged gets all the host has; a non-root user gets none effective. */
+export function containerCapabilities(opts: { add?: string[]; drop?: string[]; privileged?: boolean; uid: number; field: string; all?: bigint }): CapabilitySets {
+  const all = opts.all ?? hostBoundingSet();
+  const add = opts.add ?? [];
+  let set = opts.privileged ? all : capabilityMask(DEFAULT_CAPABILITIES);
+  set |= capabilityMask(add, `${opts.field}.add`) & (add.some((n) => n.toUpperCase().replace(/^CAP_/, '') === 'ALL') ? all : ~0n);
   set &= ~capabilityMask(opts.drop ?? [], `${opts.field}.drop`);
   return { bounding: set, effective: opts.uid === 0 ? set : 0n };
 }

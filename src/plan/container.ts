@@ -7,11 +7,15 @@ import { hostRootLayout } from '../image/host';
 import { imageGroups, resolveUser } from '../image/image-user';
 import type { ImageRecord } from '../image/types';
 import type { IdMapPlan } from '../runtime/idmap';
+import { seccompFilter, type SeccompFilter } from '../seccomp/container-profile';
 import type { PodPaths } from '../state/paths';
 import type { PreparedVolume } from '../volume/volumes';
 import { containerCapabilities } from './capabilities';
 import { resolveCommand } from './command';
+import { containerDevices, type DeviceNode } from './devices';
 import { buildEnv, expand, type EnvSources } from './env';
+import { procPaths } from './masked-paths';
+import { ownUserns, podLayerPath, podVolumeSource } from './userns-paths';
 
 export type MountOp =
   | { type: 'overlay'; target: '/'; lower: string[]; upper: string; work: string; userxattr: boolean }
@@ -21,7 +25,14 @@ export type MountOp =
   | { type: 'bind'; target: string; source: string; sub?: string; readonly: boolean; recursive?: boolean; file?: boolean }
   | { type: 'symlink'; target: string; link: string }
   | { type: 'mkdir'; target: string; mode: number }
-  | { type: 'proc' | 'sysfs' | 'dev'; target: string };
+  | { type: 'proc'; target: string }
+  /** Read-only unless privileged. */
+  | { type: 'sysfs'; target: string; readonly: boolean }
+  /**
+   * A tmpfs with the default nodes, devpts and the `nodes` asked for bound in (after the rest is
+   * made nodev); with `hostDevices` (privileged) a copy of every node of the host's /dev instead.
+   */
+  | { type: 'dev'; target: string; nodes: Pick<DeviceNode, 'source' | 'target' | 'readonly'>[]; hostDevices: boolean };
 
 /** What the shim's `start` request carries. Field names are the shim's. */
 export interface ContainerPlan {
@@ -31,6 +42,11 @@ export interface ContainerPlan {
   newPidns: boolean;
   ops: MountOp[];
   readonlyRoot: boolean;
+  /** Every filesystem of the container nodev but its device nodes' own binds (all but privileged). */
+  nodev: boolean;
+  /** /proc and /sys paths hidden, and made read-only (none when privileged). */
+  maskedPaths: string[];
+  readonlyPaths: string[];
   uid: number;
   gid: number;
   groups: number[];
@@ -38,6 +54,8 @@ export interface ContainerPlan {
   capBounding: number;
   capEffective: number;
   noNewPrivs: boolean;
+  /** The seccomp filter loaded right before execve (src/seccomp), or null: unconfined. */
+  seccomp: SeccompFilter;
   cwd: string;
   argv: string[];
   env: string[];
@@ -53,10 +71,23 @@ export interface ContainerPlan {
   tty: boolean;
   /** `stdin: true`: stdin stays open for attached clients. */
   stdin: boolean;
+  /** The container's cgroups (src/cgroups): joined by its process before anything else. */
+  cgroup: PlanCgroup;
 }
 
+/** cgroup.procs files to join, and the memory cgroup's OOM counter file; [] and '' without cgroups. */
+export interface PlanCgroup {
+  procs: string[];
+  oomCounter: string;
+}
+
+export const NO_CGROUP: PlanCgroup = { procs: [], oomCounter: '' };
+
 /** The part of a plan that `exec` needs later to enter the container as the same identity. */
-export type ExecIdentity = Pick<ContainerPlan, 'uid' | 'gid' | 'groups' | 'setGroups' | 'capBounding' | 'capEffective' | 'noNewPrivs' | 'cwd' | 'env'>;
+export type ExecIdentity = Pick<ContainerPlan, 'uid' | 'gid' | 'groups' | 'setGroups' | 'capBounding' | 'capEffective' | 'noNewPrivs' | 'seccomp' | 'cwd' | 'env'> & {
+  /** The container's cgroup.procs files: exec'd processes are charged to the container too. */
+  cgroupProcs: string[];
+};
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -71,10 +102,14 @@ export interface ContainerPlanInput {
   paths: PodPaths;
   idmap: IdMapPlan | null;
   envSources: EnvSources;
+  /** `<data root>/seccomp`, where Localhost profiles are read; absent, they cannot be. */
+  seccompDir?: string;
   /** Log rotation (the kubelet's containerLogMaxSize and containerLogMaxFiles). */
   logs: LogLimits;
   /** Layered images: overlayfs over the layers (the default), else fuse-overlayfs, else a copy of them. */
   rootfsDriver?: RootfsDriver;
+  /** The container's cgroups, made by the caller; none when omitted. */
+  cgroup?: PlanCgroup;
 }
 
 /** The kubelet's defaults: rotate at 10 MiB, keep 5 files (the current one included). */
@@ -145,11 +180,15 @@ export function buildContainerPlan(i: ContainerPlanInput): ContainerPlan {
   if (!env.some((e) => e.name === 'HOSTNAME')) env.push({ name: 'HOSTNAME', value: kernelHostname(pod) });
   const argv = resolveCommand({ command: c.command, args: c.args }, { entrypoint: i.image.config.entrypoint, cmd: i.image.config.cmd }, env);
 
+  const devices = containerDevices(pod, c, field);
   const ops: MountOp[] = rootOps(i.image, paths, c.name, i.attempt, !!i.idmap, i.rootfsDriver);
+  // A pod in its own user namespace as root sees the layers through its idmapped views.
+  const root = ops[0];
+  if (ownUserns(i.idmap) && root.type === 'overlay') root.lower = root.lower.map((l) => podLayerPath(paths, l));
   ops.push({ type: 'proc', target: '/proc' });
-  ops.push({ type: 'dev', target: '/dev' });
+  ops.push({ type: 'dev', target: '/dev', nodes: devices.nodes.map((n) => ({ source: n.source, target: n.target, readonly: n.readonly })), hostDevices: devices.all });
   ops.push({ type: 'bind', target: '/dev/shm', source: paths.shm, readonly: false });
-  ops.push({ type: 'sysfs', target: '/sys' });
+  ops.push({ type: 'sysfs', target: '/sys', readonly: !sc.privileged });
   // The pod's name files, unless a volume mount takes their place.
   const mounted = new Set((c.volumeMounts ?? []).map((m) => m.mountPath.replace(/\/+$/, '')));
   for (const f of ['hosts', 'hostname', 'resolv.conf'] as const) {
@@ -157,6 +196,7 @@ export function buildContainerPlan(i: ContainerPlanInput): ContainerPlan {
   }
   const envMap = new Map(env.map((e) => [e.name, e.value]));
   (c.volumeMounts ?? []).forEach((m, k) => {
+    if (devices.mounted.has(k)) return; // a device: bound with the /dev op's nodes
     const v = i.volumes.get(m.name);
     if (!v) throw new PodrunError('Invalid', `${field}.volumeMounts: volume "${m.name}" not found`);
     // subPathExpr expands from the container's environment, like command and args.
@@ -164,7 +204,7 @@ export function buildContainerPlan(i: ContainerPlanInput): ContainerPlan {
     if (sub && (sub.startsWith('/') || sub.split('/').includes('..'))) {
       throw new PodrunError('Invalid', `${field}.volumeMounts[${k}].subPathExpr: Invalid value: "${sub}": must be a relative path without '..'`);
     }
-    ops.push({ type: 'bind', target: m.mountPath, source: v.source, sub: sub || undefined, readonly: !!m.readOnly || v.forceReadOnly });
+    ops.push({ type: 'bind', target: m.mountPath, source: ownUserns(i.idmap) ? podVolumeSource(paths, v) : v.source, sub: sub || undefined, readonly: !!m.readOnly || v.forceReadOnly });
   });
   // The termination message file, writable whatever the container's uid (made 0666 by the engine).
   ops.push({ type: 'bind', target: c.terminationMessagePath || '/dev/termination-log', source: paths.terminationLog(c.name, i.attempt), readonly: false, file: true, recursive: false });
@@ -176,6 +216,9 @@ export function buildContainerPlan(i: ContainerPlanInput): ContainerPlan {
     newPidns: !spec.shareProcessNamespace,
     ops,
     readonlyRoot: !!sc.readOnlyRootFilesystem,
+    nodev: !sc.privileged,
+    // procMount Unmasked only in a user namespace (admission refuses it elsewhere, as the API server does).
+    ...procPaths(!!sc.privileged || (sc.procMount === 'Unmasked' && !!i.idmap)),
     uid,
     gid,
     groups,
@@ -183,6 +226,7 @@ export function buildContainerPlan(i: ContainerPlanInput): ContainerPlan {
     capBounding: Number(caps.bounding),
     capEffective: Number(caps.effective),
     noNewPrivs: sc.allowPrivilegeEscalation !== true && !sc.privileged,
+    seccomp: seccompFilter(pod, c, caps.bounding, i.seccompDir ?? ''),
     cwd: c.workingDir || i.image.config.workingDir || '/',
     argv,
     env: env.map((e) => `${e.name}=${e.value}`),
@@ -194,6 +238,7 @@ export function buildContainerPlan(i: ContainerPlanInput): ContainerPlan {
     ...(c.targetContainerName ? { targetContainer: c.targetContainerName } : {}),
     tty: !!c.tty,
     stdin: !!c.stdin,
+    cgroup: i.cgroup ?? NO_CGROUP,
   };
 }
 
@@ -220,13 +265,8 @@ export function kernelHostname(pod: Pod, clusterDomain = 'cluster.local'): strin
   return fqdn;
 }
 
-/**
- * Why the pod's sandbox cannot be made, whatever the retries, or undefined: the FQDN too long
- * for the kernel, or a user namespace asked of root's pods (hostUsers: false), which podrun does
- * not make yet; running the pod in the host's would be less isolation than it asked for.
- */
-export function sandboxBlocker(pod: Pod, rootless: boolean): string | undefined {
-  if (pod.spec?.hostUsers === false && !rootless) return 'runtime does not support user namespaces for the pods of root (hostUsers: false); podrun without root runs every pod in a user namespace';
+/** Why the pod's sandbox cannot be made, whatever the retries, or undefined: the FQDN too long for the kernel. */
+export function sandboxBlocker(pod: Pod): string | undefined {
   try {
     kernelHostname(pod);
     return undefined;
@@ -236,5 +276,5 @@ export function sandboxBlocker(pod: Pod, rootless: boolean): string | undefined 
 }
 
 export function execIdentity(p: ContainerPlan): ExecIdentity {
-  return { uid: p.uid, gid: p.gid, groups: p.groups, setGroups: p.setGroups, capBounding: p.capBounding, capEffective: p.capEffective, noNewPrivs: p.noNewPrivs, cwd: p.cwd, env: p.env };
+  return { uid: p.uid, gid: p.gid, groups: p.groups, setGroups: p.setGroups, capBounding: p.capBounding, capEffective: p.capEffective, noNewPrivs: p.noNewPrivs, seccomp: p.seccomp, cwd: p.cwd, env: p.env, cgroupProcs: p.cgroup.procs };
 }
