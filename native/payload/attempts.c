@@ -3,7 +3,7 @@
  * build the defences. Prints `ok` when the kernel allowed it, or the errno's name (EPERM, ENOSYS,
  * EACCES, ...) when it refused, and exits 0 either way; 2 only for bad usage.
  *
- *   unshare-user | unshare-mount | unshare-net     unshare(2) with that one namespace flag
+ *   unshare-user | unshare-mount | unshare-net     unshare(2) with that one namespace flag, in a child
  *   clone3-newuser                                 clone3(2) with CLONE_NEWUSER (the child exits)
  *   mount-tmpfs DIR | mount-proc DIR               mount(2) there (unmounted again on success)
  *   mknod-char PATH MAJ MIN | mknod-block PATH MAJ MIN    mknod(2); the node is left for `open`
@@ -83,9 +83,18 @@ static int usage (const char *what)
   return 2;
 }
 
+/* In a child, so that the attempts chained after this one run in the namespaces they began in. */
 static int try_unshare (int flag)
 {
-  return verdict (unshare (flag));
+  fflush (stdout);
+  pid_t pid = fork ();
+  if (pid == 0)
+    _exit (unshare (flag) < 0 ? errno : 0);
+  int status = 0;
+  if (pid < 0 || waitpid (pid, &status, 0) < 0)
+    return verdict (-1);
+  errno = WIFEXITED (status) ? WEXITSTATUS (status) : EINTR;
+  return verdict (errno ? -1 : 0);
 }
 
 static int try_clone3_newuser (void)
