@@ -62,7 +62,7 @@ export function parseManifests(text: string, source = '<input>'): KubeObject[] {
     }
     // A document holding only comments, or nothing, has null contents: kubectl skips it.
     if (doc.contents === null) continue;
-    const value: unknown = doc.toJS(TO_JS);
+    const value = toJS(doc, source, (offset) => lines.linePos(offset).line);
     if (value === null || value === undefined) continue;
     values.push(value);
   }
@@ -89,6 +89,33 @@ function acceptQuoteEscapes(doc: Document, text: string): void {
       if (src.includes("\\'")) node.value = yaml().parse(src.replace(/\\(.)/gs, (m: string, c: string) => (c === "'" ? "'" : m)));
     },
   });
+}
+
+/**
+ * The document's value. What the yaml package finds only here is refused as go-yaml refuses it,
+ * with podrun's typed error (it threw a bare ReferenceError for an alias to no anchor, or one
+ * expanded too often), and so is a mapping key that is itself a mapping or a list
+ * (sigs.k8s.io/yaml: unsupported map key; the yaml package stringified it with a process warning).
+ */
+function toJS(doc: Document, source: string, lineOf: (offset: number) => number): unknown {
+  let bad: { offset: number; what: string } | undefined;
+  yaml().visit(doc, {
+    Pair(_, pair) {
+      const key = pair.key as { range?: [number, number] } | null;
+      if (yaml().isCollection(key)) {
+        bad = { offset: key.range?.[0] ?? 0, what: 'a mapping key must be a scalar, not a mapping or a list' };
+        return yaml().visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  if (bad) throw new ValidationError('', `${source}: line ${lineOf(bad.offset)}: ${bad.what}`);
+  try {
+    return doc.toJS(TO_JS) as unknown;
+  } catch (e) {
+    // An alias before its anchor, or expanded more than maxAliasCount times.
+    throw new ValidationError('', `${source}: ${firstLine((e as Error).message)}`);
+  }
 }
 
 /** Reads and parses a manifest file; '-' reads standard input. */
