@@ -1,0 +1,271 @@
+// The escape suite, part one: from inside containers made through bin/podrun with defaults only,
+// real attempts at what lets a process out of a container (new namespaces, mounts, device
+// nodes, keyrings, io_uring, bpf, perf, userfaultfd, file handles, /proc and /sys writes and
+// reads, setuid, other containers' and the shim's processes). Each denied attempt has a twin
+// under Unconfined, an added capability or privileged that must succeed, so every case can fail.
+// Three pods: `jail` (defaults), `free` (shared pid namespace; container a Unconfined with
+// SYS_ADMIN, SYS_PTRACE, DAC_READ_SEARCH and allowPrivilegeEscalation, b defaults) and, as root,
+// `priv` (privileged).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import t from 'tap';
+import { e2e, missingE2e, type E2e } from '../e2e/e2e-harness';
+import { alive, asRoot, coveredBySubidRun, readOr } from '../integration/harness';
+import { attempt, byName, hostHas, pidsOf, WAITING, type Attempt } from './security-harness';
+
+const skip = missingE2e() ?? coveredBySubidRun();
+const ROOTLESS_NO_PRIV = 'rootless: privileged is refused, and a user namespace never grants what it needs';
+const SLEEP = String(3600 + (process.pid % 500));
+
+function manifests(marker: string): string {
+  const c = (name: string, cmd: string[], sc = '') => `  - name: ${name}\n    image: busybox:e2e\n    command: ${JSON.stringify(cmd)}\n${sc}`;
+  const jail = `apiVersion: v1\nkind: Pod\nmetadata:\n  name: jail\nspec:\n  containers:\n${c('a', ['/payload', 'sleep', SLEEP])}${c('b', ['/bin/sleep', SLEEP])}`;
+  const freeSc =
+    '    securityContext:\n      allowPrivilegeEscalation: true\n      seccompProfile: {type: Unconfined}\n      capabilities: {add: [SYS_ADMIN, SYS_PTRACE, DAC_READ_SEARCH]}\n';
+  const free = `apiVersion: v1\nkind: Pod\nmetadata:\n  name: free\nspec:\n  shareProcessNamespace: true\n  volumes:\n  - name: marker\n    hostPath: {path: ${path.dirname(marker)}}\n  containers:\n${c('a', ['/payload', 'sleep', SLEEP], freeSc + '    volumeMounts: [{name: marker, mountPath: /marker}]\n')}${c('b', ['/bin/sleep', SLEEP])}`;
+  const priv = `apiVersion: v1\nkind: Pod\nmetadata:\n  name: priv\nspec:\n  containers:\n${c('a', ['/payload', 'sleep', SLEEP], '    securityContext:\n      privileged: true\n      seccompProfile: {type: Unconfined}\n')}`;
+  return [jail, free, ...(asRoot ? [priv] : [])].join('\n---\n');
+}
+
+/** The attempts the seccomp RuntimeDefault profile must refuse, with the errno it answers and the twin's (Unconfined) answer. */
+const SECCOMP: [Attempt, string, string][] = [
+  [['unshare-user'], 'EPERM', 'ok'],
+  [['clone3-newuser'], 'ENOSYS', 'ok'],
+  [['keyctl'], 'EPERM', 'ok'],
+  [['io-uring'], 'EPERM', 'ok'],
+  [['bpf', 'bad-cmd'], 'EPERM', 'EINVAL'],
+  [['perf-event-open'], 'EPERM', 'ok'],
+  [['userfaultfd'], 'EPERM', 'ok'],
+];
+/** What the missing capability (CAP_SYS_ADMIN, CAP_DAC_READ_SEARCH) refuses, with seccomp or without. */
+const CAPS: [Attempt, string, string][] = [
+  [['unshare-mount'], 'EPERM', 'ok'],
+  [['unshare-net'], 'EPERM', 'ok'],
+  [['mount-tmpfs', '/tmp'], 'EPERM', 'ok'],
+  [['mount-proc', '/tmp'], 'EPERM', 'ok'],
+  [['open-by-handle-at', '/etc/hosts'], 'EPERM', 'ok'],
+];
+
+t.test('escape attempts from default containers fail; their twins succeed', { skip }, async (t) => {
+  const e = await e2e(t);
+  const marker = path.join(e.dir, 'marker', 'host-only');
+  fs.mkdirSync(path.dirname(marker), { mode: 0o755 });
+  fs.writeFileSync(marker, 'a file of the host\n', { mode: 0o644 });
+  e.ok(['apply', '-f', e.file('pods.yaml', manifests(marker))]);
+  const names = asRoot ? ['jail', 'free', 'priv'] : ['jail', 'free'];
+  const w = e.run(['wait', '--for=condition=Ready', ...names.map((n) => `pod/${n}`), '--timeout=90s']);
+  t.equal(w.status, 0, `the pods run: ${w.stderr}`, { diagnostic: w.status !== 0, describe: w.status !== 0 ? e.run(['describe', 'pods']).stdout : '' });
+  if (w.status !== 0) return;
+
+  t.test('seccomp RuntimeDefault is on by default and refuses what moby\'s profile refuses', async (t) => {
+    const status = e.run(['exec', 'jail', '-c', 'a', '--', '/payload', 'status', 'Seccomp']).stdout.trim();
+    t.equal(status, 'Seccomp:\t2', 'a default container is filtered (Seccomp: 2)', { todo: WAITING.seccomp });
+    t.equal(e.run(['exec', 'free', '-c', 'a', '--', '/payload', 'status', 'Seccomp']).stdout.trim(), 'Seccomp:\t0', 'an Unconfined one is not');
+    const denied = byName(
+      SECCOMP.map(([a]) => a),
+      attempt(e, 'jail', 'a', SECCOMP.map(([a]) => a)),
+    );
+    const allowed = byName(
+      SECCOMP.map(([a]) => a),
+      attempt(e, 'free', 'a', SECCOMP.map(([a]) => a)),
+    );
+    for (const [a, want, twin] of SECCOMP) {
+      const k = a.join(' ');
+      t.equal(denied.get(k), want, `${k}: ${want} in a default container`, { todo: WAITING.seccomp });
+      t.equal(allowed.get(k), twin, `${k}: ${twin} under Unconfined`);
+    }
+  });
+
+  t.test('without CAP_SYS_ADMIN or CAP_DAC_READ_SEARCH: no mount or network namespace, no mount, no file handle', async (t) => {
+    const list = CAPS.map(([a]) => a);
+    const denied = byName(list, attempt(e, 'jail', 'a', list));
+    const allowed = byName(list, attempt(e, 'free', 'a', list));
+    for (const [a, want, twin] of CAPS) {
+      const k = a.join(' ');
+      t.equal(denied.get(k), want, `${k}: ${want} by default`);
+      // open_by_handle_at wants CAP_DAC_READ_SEARCH in the initial user namespace.
+      if (k.startsWith('open-by-handle-at') && !asRoot) t.equal(allowed.get(k), 'EPERM', `${k}: EPERM even with the capability in a user namespace`);
+      else t.equal(allowed.get(k), twin, `${k}: ${twin} with the capability added`);
+    }
+  });
+
+  t.test('device nodes: made or not, they cannot be opened; privileged can', async (t) => {
+    // /dev/net/tun (10:200), and the block device of this host's first disk.
+    const block = fs.readdirSync('/sys/dev/block').sort()[0] ?? '7:0';
+    const [maj, min] = block.split(':') as [string, string];
+    const list: Attempt[] = [
+      ['mknod-char', '/tmp/tun', '10', '200'],
+      ['open', '/tmp/tun', 'rw'],
+      ['mknod-block', '/tmp/blk', maj, min],
+      ['open', '/tmp/blk', 'r'],
+      ['mknod-char', '/dev/tun', '10', '200'],
+      ['open', '/dev/tun', 'rw'],
+    ];
+    const got = attempt(e, 'jail', 'a', list);
+    if (asRoot) {
+      // CAP_MKNOD is a default capability: the node may be made, but neither the root nor /dev allows opening it.
+      t.not(got[1], 'ok', `a char device made in the root filesystem is not opened (${got[0]}, ${got[1]})`, { todo: WAITING.devices });
+      t.not(got[3], 'ok', `a block device made in the root filesystem is not opened (${got[2]}, ${got[3]})`, { todo: WAITING.devices });
+      t.not(got[5], 'ok', `a char device made in /dev is not opened (${got[4]}, ${got[5]})`, { todo: WAITING.devices });
+      const twin = attempt(e, 'priv', 'a', list.slice(0, 4));
+      t.same(twin, ['ok', 'ok', 'ok', 'ok'], 'privileged makes and opens both');
+    } else {
+      t.same(got, ['EPERM', 'ENOENT', 'EPERM', 'ENOENT', 'EPERM', 'ENOENT'], 'a user namespace never makes a device node');
+      t.skip(`the privileged twin: ${ROOTLESS_NO_PRIV}`);
+    }
+  });
+
+  t.test('/proc and /sys: writes refused, masked paths read as nothing; privileged reaches them', async (t) => {
+    const hostname = e.run(['exec', 'jail', '-c', 'a', '--', '/payload', 'hostname']).stdout.trim();
+    const list: Attempt[] = [
+      ['write', '/proc/sys/kernel/hostname', hostname],
+      ['write', '/proc/sys/kernel/core_pattern', readOr('/proc/sys/kernel/core_pattern', 'core\n').trim() || 'core'],
+      ['write', '/proc/sysrq-trigger', 'h'],
+      ['read', '/proc/kcore'],
+      ['read', '/proc/keys'],
+      ['read', '/proc/timer_list'],
+      ['read', '/sys/firmware'],
+    ];
+    const [host, core, sysrq, kcore, keys, timers, firmware] = attempt(e, 'jail', 'a', list);
+    t.equal(host, 'EROFS', '/proc/sys/kernel/hostname: read-only');
+    t.equal(core, 'EROFS', '/proc/sys/kernel/core_pattern: read-only');
+    t.ok(sysrq === 'EROFS' || (sysrq === 'ENOENT' && !hostHas('/proc/sysrq-trigger')), `/proc/sysrq-trigger: not written (${sysrq})`);
+    t.ok(kcore === 'empty' || (kcore === 'ENOENT' && !hostHas('/proc/kcore')), `/proc/kcore: masked (${kcore})`);
+    t.equal(keys, 'empty', '/proc/keys: masked');
+    t.equal(timers, 'empty', '/proc/timer_list: masked');
+    t.equal(firmware, 'empty', '/sys/firmware: masked');
+    if (!asRoot) return void t.skip(`the privileged twin: ${ROOTLESS_NO_PRIV}`);
+    // The twin writes back what is there already: the UTS hostname of its own pod, the host's core_pattern.
+    const twinList: Attempt[] = [list[0]!, list[1]!, ['keyctl'], ['read', '/proc/keys'], ['read', '/sys/firmware']];
+    if (hostHas('/proc/kcore')) twinList.push(['read', '/proc/kcore']);
+    const twinHost = e.run(['exec', 'priv', '-c', 'a', '--', '/payload', 'hostname']).stdout.trim();
+    twinList[0] = ['write', '/proc/sys/kernel/hostname', twinHost];
+    const twin = attempt(e, 'priv', 'a', twinList);
+    t.same(twin, twinList.map(() => 'ok'), 'privileged: /proc/sys written, /proc/keys (with a key of its own) and /sys/firmware read');
+    t.equal(readOr('/proc/sys/kernel/core_pattern').trim(), list[1]![2], 'the host\'s core_pattern is as it was');
+    if (!hostHas('/proc/sysrq-trigger')) t.skip('the sysrq twin: this kernel has no /proc/sysrq-trigger');
+  });
+
+  t.test('setuid: no_new_privs keeps a setuid-root program from gaining root', async (t) => {
+    t.same(attempt(e, 'jail', 'a', [['setuid-exec', '/tmp', '1000']]), ['EPERM'], 'by default it runs as uid 1000');
+    t.same(attempt(e, 'free', 'a', [['setuid-exec', '/tmp', '1000']]), ['ok'], 'with allowPrivilegeEscalation it becomes root');
+  });
+
+  t.test('another container without shareProcessNamespace: not seen, not signalled, not traced', async (t) => {
+    const [b] = pidsOf(['/bin/sleep', SLEEP]).filter((p) => readOr(`/proc/${p}/status`).includes('NSpid:') && nsPidOf(p) !== undefined && podOf(p, e) === 'jail');
+    t.ok(b, 'container b of jail is found on the host');
+    if (!b) return;
+    const pids = e.run(['exec', 'jail', '-c', 'a', '--', '/payload', 'pids']).stdout.trim().split('\n');
+    t.equal(pids.length, 2, `container a sees only its own process and the exec (${pids.join(' ')})`);
+    t.same(attempt(e, 'jail', 'a', [['kill', String(b), '0'], ['ptrace', String(b)]]), ['ESRCH', 'ESRCH'], 'kill and ptrace of b\'s host pid: no such process');
+    // The twin: in the shared pid namespace, a finds b (busybox sleep) and may signal and trace it.
+    const seen = scanExe(e, 'free', 'a').find((l) => l.exe === '/bin/busybox');
+    t.ok(seen, 'with shareProcessNamespace, a sees b');
+    if (seen) t.same(attempt(e, 'free', 'a', [['kill', seen.pid, '0'], ['ptrace', seen.pid]]), ['ok', 'ok'], 'and signals and traces it');
+  });
+
+  t.test('the shim and podrun: out of reach of a shared-pid container (CVE-2019-5736 class)', async (t) => {
+    const foreign = (l: Exe) => !['/payload', '/bin/busybox'].includes(l.exe);
+    for (const c of ['b', 'a']) {
+      const lines = scanExe(e, 'free', c);
+      const open = lines.filter((l) => foreign(l) && l.open === 'ok');
+      const todo = c === 'a' ? WAITING.sharedPid1 : undefined;
+      t.same(open, [], `container ${c}${c === 'a' ? ' (with SYS_PTRACE)' : ''} opens no executable but its own (${lines.map((l) => `${l.pid} ${l.exe} ${l.open}`).join('; ')})`, { todo });
+      t.notOk(lines.some((l) => /podrun-shim|\bnode$/.test(l.exe)), `container ${c} cannot even name the shim's or node's executable`, { todo });
+      const hostFile = attempt(e, 'free', c, [['read', `/proc/1/root${marker}`], ['open', '/proc/1/exe', 'w']]);
+      t.not(hostFile[0], 'ok', `container ${c}: the host's files are not reached through /proc/1/root (${hostFile[0]})`, { todo });
+      t.not(hostFile[1], 'ok', `container ${c}: /proc/1/exe is not opened for writing (${hostFile[1]})`);
+    }
+    // The twin of the host file: a hostPath volume does reach it.
+    t.same(attempt(e, 'free', 'a', [['read', `/marker/${path.basename(marker)}`]]), ['ok'], 'the same file through a hostPath volume is read');
+    t.equal(attempt(e, 'jail', 'a', [['read', `/proc/1/root${marker}`]])[0], 'ENOENT', 'in its own pid namespace, /proc/1/root is the container\'s root');
+  });
+
+  t.test('signals to the shim from a shared-pid container do not stop the pod', async (t) => {
+    const shim = shimPid(e, 'free');
+    t.ok(shim && alive(shim), 'the shim of free runs');
+    const signals = ['HUP', 'INT', 'QUIT', 'TERM', 'USR1', 'USR2', 'ALRM', 'PIPE', 'STOP', 'TSTP', 'TTIN', 'SEGV', 'ABRT', 'KILL', 'CONT'];
+    const got = attempt(e, 'free', 'b', signals.map((s) => ['kill', '1', s]));
+    t.ok(got.every((v) => v === 'ok' || v === 'EPERM'), `kill(1, SIG) answered (${got.join(' ')})`);
+    const after = e.pod('free');
+    t.ok(shim && alive(shim) && readOr(`/proc/${shim}/stat`).split(' ')[2] !== 'T', 'the shim lives on, not stopped');
+    t.same(
+      after?.status?.containerStatuses?.map((s) => [s.name, !!s.state?.running, s.restartCount]),
+      [
+        ['a', true, 0],
+        ['b', true, 0],
+      ],
+      'both containers run, never restarted',
+    );
+    t.same(e.run(['exec', 'free', '-c', 'b', '--', '/payload', 'echo', 'still']).stdout, 'still\n', 'exec still works');
+    // The twin: the same SIGKILL from b does end a's process, which restarts. b may not read the
+    // exe of a, whose capabilities exceed its own: a is the pid other than 1 it cannot name.
+    const a = scanExe(e, 'free', 'b').find((l) => l.pid !== '1' && l.exe === 'EACCES');
+    t.ok(a, 'b sees a\'s process');
+    if (!a) return;
+    t.same(attempt(e, 'free', 'b', [['kill', a.pid, 'KILL']]), ['ok'], 'SIGKILL to a');
+    const restarted = await e.until('free', (p) => (p.status?.containerStatuses?.find((s) => s.name === 'a')?.restartCount ?? 0) >= 1, 30_000);
+    t.ok(restarted, 'a was killed and restarted');
+  });
+});
+
+interface Exe {
+  pid: string;
+  exe: string;
+  open: string;
+}
+
+function scanExe(e: E2e, pod: string, container: string): Exe[] {
+  const r = e.run(['exec', pod, '-c', container, '--', '/payload', 'try', 'scan-exe']);
+  return r.stdout
+    .split('\n')
+    .filter((l) => l)
+    .map((l) => {
+      // The target may hold spaces (" (deleted)" once a rebuild replaced the file).
+      const words = l.split(' ');
+      return { pid: words[0]!, exe: words.slice(1, -1).join(' '), open: words[words.length - 1]! };
+    })
+    .filter((l) => l.exe !== 'ENOENT'); // the exec's own short-lived processes
+}
+
+/** The innermost pid of a host process (NSpid's last field). */
+function nsPidOf(pid: number): number | undefined {
+  const line = readOr(`/proc/${pid}/status`)
+    .split('\n')
+    .find((l) => l.startsWith('NSpid:'));
+  return line ? Number(line.split(/\s+/).pop()) : undefined;
+}
+
+/** The pod a host process belongs to: the pod directory named in its shim's command line. */
+function podOf(pid: number, e: E2e): string | undefined {
+  for (let p = pid, i = 0; p > 1 && i < 6; i++) {
+    const argv = readOr(`/proc/${p}/cmdline`).split('\0');
+    const dir = argv.find((a) => a.startsWith(path.join(e.root, 'pods') + '/'));
+    if (dir) return podNameOfDir(dir);
+    p = Number(readOr(`/proc/${p}/stat`).split(') ')[1]?.split(' ')[1] ?? 0);
+  }
+  return undefined;
+}
+
+function podNameOfDir(dir: string): string | undefined {
+  try {
+    const j = JSON.parse(fs.readFileSync(path.join(dir, 'pod.json'), 'utf8')) as { metadata?: { name?: string } };
+    return j.metadata?.name;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The host pid of POD's shim (its sandbox.json). */
+function shimPid(e: E2e, pod: string): number | undefined {
+  const dir = path.join(e.root, 'pods');
+  for (const id of fs.readdirSync(dir)) {
+    if (podNameOfDir(path.join(dir, id)) !== pod) continue;
+    try {
+      return (JSON.parse(fs.readFileSync(path.join(dir, id, 'sandbox.json'), 'utf8')) as { pid: number }).pid;
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
