@@ -5,9 +5,11 @@
 // the host's bounding set, /proc unmasked and /sys writable, and is refused without root.
 // One root, three pods, many assertions each; busybox does the mknod and the opens.
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import t from 'tap';
 import { MASKED_PATHS } from '../../src/plan/masked-paths';
-import { asRoot, coveredBySubidRun, execOut, IMAGE, isRunning, missingBusybox, missingFeature, pod, setup, waitLogs } from './harness';
+import { ShimClient } from '../../src/runtime/shim-client';
+import { asRoot, coveredBySubidRun, execOut, IMAGE, isRunning, missingBusybox, missingFeature, pod, podPaths, setup, waitLogs } from './harness';
 
 const missing = missingFeature() ?? missingBusybox() ?? coveredBySubidRun();
 if (missing) {
@@ -133,6 +135,25 @@ t.test('device control through new Podrun() with its defaults', async (t) => {
     t.notOk(m.all.some((p) => MASKED_PATHS.includes(p)), 'no masked /proc paths');
     t.notOk(m.all.includes('/proc/sys'), '/proc/sys is not made read-only');
     t.equal(await sh(podrun, 'priv', 'grep " /sys " /proc/self/mountinfo | cut -d" " -f6 | cut -d, -f1'), 'rw\nrc=0\n', '/sys is writable');
+  });
+
+  t.test("the shim refuses a start without the device keys (required, never defaulted)", async (t) => {
+    const shim = await ShimClient.connect(podPaths(env, await podrun.getPod('plain')).shimSocket);
+    t.teardown(() => shim.close());
+    const at = (f: string) => path.join(env.scratch, f);
+    // What the shim checks before the device keys, valid; then the device keys, each missing or wrong in turn.
+    const base = { name: 'bad', attempt: 0, root: at('root'), logPath: at('log'), startPath: at('start'), exitPath: at('exit'), logMaxSize: 0, logMaxFiles: 1, cgroup: { procs: [], oomCounter: '' }, seccomp: null, argv: ['/bin/true'], env: [] };
+    const keys = { nodev: true, maskedPaths: [], readonlyPaths: [] };
+    const dev = { type: 'dev', target: '/dev', nodes: [], hostDevices: false };
+    const cases: [string, object, RegExp][] = [
+      ['no nodev', { ...base, ops: [] }, /nodev: a boolean is required/],
+      ['nodev a string', { ...base, ...keys, nodev: 'yes', ops: [] }, /nodev: a boolean is required/],
+      ['no maskedPaths', { ...base, ...keys, maskedPaths: undefined, ops: [] }, /maskedPaths and readonlyPaths: arrays of strings are required/],
+      ['a dev op without hostDevices', { ...base, ...keys, ops: [{ ...dev, hostDevices: undefined }] }, /dev operation: hostDevices \(a boolean\) and nodes \(an array\) are required/],
+      ['a node without readonly', { ...base, ...keys, ops: [{ ...dev, nodes: [{ source: '/dev/null', target: '/dev/x' }] }] }, /each node needs source, target \(strings\) and readonly/],
+      ['a sysfs op without readonly', { ...base, ...keys, ops: [{ type: 'sysfs', target: '/sys' }] }, /sysfs operation: readonly, a boolean, is required/],
+    ];
+    for (const [what, plan, want] of cases) await t.rejects(shim.start(JSON.parse(JSON.stringify(plan))), want, what);
   });
 
   t.test('privileged without root: refused at apply, naming the field; nothing made', { skip: asRoot ? 'root may run privileged containers' : undefined }, async (t) => {
