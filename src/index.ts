@@ -6,6 +6,8 @@ export type { RunOptions, HealthCheck } from './run/run-pod';
 export type { PortMapping, PortForwardSession, PortForwardEvents } from './runtime/port-forward';
 export type { PullOptions } from './image/pull';
 export type { CopyOptions } from './runtime/copy';
+export type { PodMetrics, ContainerMetrics } from './cgroups/metrics';
+export type { ResizePatch } from './cgroups/resize';
 export * from './errors';
 export type * from './types';
 export { parseManifests, type KubeObject } from './api/manifest';

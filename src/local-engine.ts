@@ -1,6 +1,7 @@
 // The backend behind the Node API: what a Podrun calls, answered either by the engine of this
 // process (LocalEngine, below, which also serves the root's socket to other podrun processes)
 // or by the `podrun serve` that owns the root, over that socket (EngineClient, src/server/rpc.ts).
+import type { ResizePatch } from './cgroups/resize';
 import * as fs from 'node:fs';
 import type * as http from 'node:http';
 import type { EphemeralContainer, Event, Node, Pod } from 'kubernetes-types/core/v1';
@@ -20,6 +21,8 @@ export interface Backend {
   watch(req: WatchRequest, signal?: AbortSignal): AsyncGenerator<WatchLine>;
   deletePod(namespace: string, name: string, grace?: number): Promise<void>;
   addEphemeralContainer(namespace: string, name: string, container: EphemeralContainer): Promise<Pod>;
+  /** The pod's resize subresource: in-place resize of its containers' cpu and memory. */
+  resizePod(namespace: string, name: string, patch: ResizePatch): Promise<Pod>;
   deleteObject(kind: string, namespace: string, name: string, policy?: PropagationPolicy): Promise<boolean>;
   getObject(kind: string, namespace: string, name: string): Promise<KubeObject>;
   listObjects(kind: string, namespace?: string): Promise<KubeObject[]>;
@@ -72,6 +75,9 @@ export class LocalEngine implements Backend {
   }
   addEphemeralContainer(namespace: string, name: string, container: EphemeralContainer) {
     return this.engine.addEphemeralContainer(namespace, name, container);
+  }
+  resizePod(namespace: string, name: string, patch: ResizePatch) {
+    return this.engine.resizePod(namespace, name, patch);
   }
   async deleteObject(kind: string, namespace: string, name: string, policy?: PropagationPolicy) {
     return this.engine.deleteObject(kind, namespace, name, policy);

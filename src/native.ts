@@ -48,6 +48,8 @@ export interface ExecRequest {
   cols?: number;
   /** A host file (opened before the clone) to execveat instead of argv[0] looked up in the container. */
   programFd?: number;
+  /** cgroup.procs files the process joins before entering the container ([] for none). */
+  cgroupProcs: string[];
 }
 
 export interface ExecHandle {

@@ -1,6 +1,10 @@
 // The Node API. One engine runs per state root: in this process when no `podrun serve` owns
 // the root, otherwise the calls go to the engine that does, over its socket. Logs and exec do
 // not need the engine: they read the shim's files and enter containers directly.
+import { Cgroups } from './cgroups/manager';
+import { parseSelector, requirementsMatch } from './api/labels';
+import { podMetrics, type PodMetrics } from './cgroups/metrics';
+import type { ResizePatch } from './cgroups/resize';
 import { spawn } from 'node:child_process';
 import * as net from 'node:net';
 import { PassThrough } from 'node:stream';
@@ -243,6 +247,33 @@ export class Podrun {
   /** The pods of one namespace, or of all when `namespace` is undefined. */
   async listPods(namespace?: string): Promise<Pod[]> {
     return (await this.backendFor()).listPods(namespace);
+  }
+
+  /**
+   * In-place resize (the pod's `resize` subresource, `kubectl patch pod NAME --subresource resize`):
+   * a strategic merge patch of `spec.containers[*].resources` cpu and memory. Changes whose
+   * resizePolicy is NotRequired (the default) reach the running container's cgroup without a
+   * restart; RestartContainer ones restart it. The QoS class may not change.
+   */
+  async resizePod(name: string, patch: ResizePatch, opts: { namespace?: string } = {}): Promise<Pod> {
+    return (await this.backendFor()).resizePod(opts.namespace ?? 'default', name, patch);
+  }
+
+  /**
+   * Pod metrics as the metrics API gives them to `kubectl top pod` (CPU over a short window,
+   * memory as the working set), from the pods' cgroups: all pods of a namespace (all namespaces
+   * when `namespace` is undefined), or the one `name`d, or those a label `selector` matches.
+   * Unsupported, saying why, where this user has no cgroups (rootless on a cgroup v1 host).
+   */
+  async top(opts: { name?: string; namespace?: string; selector?: string } = {}): Promise<PodMetrics[]> {
+    const cgroups = Cgroups.detect();
+    if (!cgroups.available) return podMetrics(cgroups, []);
+    let pods = opts.name ? [await this.getPod(opts.name, opts.namespace ?? 'default')] : await this.listPods(opts.namespace);
+    if (opts.selector !== undefined) {
+      const reqs = parseSelector(opts.selector);
+      pods = pods.filter((p) => requirementsMatch(reqs, p.metadata?.labels ?? {}));
+    }
+    return podMetrics(cgroups, pods);
   }
 
   /** Stops a pod as the kubelet does (preStop, SIGTERM, SIGKILL after the grace period) and removes it; resolves when it is gone. */

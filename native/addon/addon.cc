@@ -208,6 +208,12 @@ Napi::Value Exec(const Napi::CallbackInfo& info) {
   Napi::Object o = info[0].As<Napi::Object>();
   StringArray argv(o.Get("argv")), envp(o.Get("env"));
   if (argv.strings.empty()) throw Errno(env, EINVAL, "exec", "no command specified");
+  // Required, as every key of the protocol: [] where the container has no cgroups.
+  Napi::Value cgroupProcs = o.Get("cgroupProcs");
+  bool procsOk = cgroupProcs.IsArray();
+  for (uint32_t i = 0; procsOk && i < cgroupProcs.As<Napi::Array>().Length(); i++) procsOk = cgroupProcs.As<Napi::Array>().Get(i).IsString();
+  if (!procsOk) throw Errno(env, EINVAL, "exec", "cgroupProcs (the container's cgroup.procs paths, [] for none) is required");
+  StringArray procs(cgroupProcs);
   std::string cwd = o.Get("cwd").IsString() ? o.Get("cwd").ToString().Utf8Value() : "/";
   std::string path = o.Get("path").IsString() ? o.Get("path").ToString().Utf8Value() : "";
 
@@ -251,6 +257,7 @@ Napi::Value Exec(const Napi::CallbackInfo& info) {
   req.path_candidates = cand.data();
   req.program_fd = Int(o, "programFd", -1);
   req.tty = Bool(o, "tty", false);
+  req.cgroup_procs = procs.data();
 
   // Our ends are CLOEXEC; the child's ends become its 0-2 through dup2.
   int ours[3] = {-1, -1, -1}, theirs[3] = {-1, -1, -1};

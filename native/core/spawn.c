@@ -1,4 +1,5 @@
 #include "spawn.h"
+#include "cgroup.h"
 
 #include <linux/sched.h>
 #include <pthread.h>
@@ -363,7 +364,11 @@ int pr_exec_spawn (const struct pr_exec_req *req, struct pr_exec *out, struct pr
       close (errp[0]);
       prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
       int stdio[3] = { req->stdio[0], req->stdio[1], req->stdio[2] };
-      if (syscall (SYS_setns, req->target_pidfd, req->ns_flags) < 0)
+      /* The container's cgroups first, by their host paths (gone from view after setns into its
+       * mount namespace); the process that runs inherits them. */
+      if (pr_cgroup_join (req->cgroup_procs, &r.err) < 0)
+        ;
+      else if (syscall (SYS_setns, req->target_pidfd, req->ns_flags) < 0)
         pr_fail (&r.err, errno, "setns", "container");
       else if (req->tty && open_container_pty (req, stdio, &r.err) < 0)
         ;

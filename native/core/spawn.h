@@ -57,6 +57,7 @@ struct pr_exec_req
   bool tty;                       /* allocate a terminal in the container's own devpts */
   unsigned short rows, cols;
   int pty_sock;                   /* with tty: the container's pty master is sent back here (SCM_RIGHTS) */
+  const char *const *cgroup_procs; /* the container's cgroup.procs files, joined before setns (NULL-terminated) */
 };
 
 struct pr_exec

@@ -9,6 +9,7 @@
 #include "shim.h"
 #include "ports.h"
 
+#include "../core/cgroup.h"
 #include "../core/netlink.h"
 
 #include <ftw.h>
@@ -125,6 +126,7 @@ static void container_free (struct container *c)
   free (c->name);
   free (c->exit_path);
   free (c->log_path);
+  free (c->oom_path);
   free (c);
 }
 
@@ -178,7 +180,10 @@ static void container_exited (struct container *c, const siginfo_t *si)
   pr_rfc3339_now (finished);
   c->running = false;
   release_fuse_root (c);
-  write_exit_record (c->exit_path, c, code, sig, NULL, NULL, finished);
+  /* The kernel's OOM killer ended a process of this container's cgroup since it started: the
+   * kubelet's OOMKilled (containerd reports it from the same memory cgroup event). */
+  bool oom = c->oom_path && c->oom_path[0] && pr_cgroup_oom_kills (c->oom_path) > c->oom_base;
+  write_exit_record (c->exit_path, c, code, sig, oom ? "OOMKilled" : NULL, NULL, finished);
   emit_exit_event (c, code, sig, finished);
 }
 
@@ -237,6 +242,17 @@ static void handle_start (int fd, long long id, const struct json *plan)
       reply_error (fd, id, NULL, "start: logMaxSize (bytes, 0 for no rotation) and logMaxFiles (at least 1) are required numbers");
       return;
     }
+  const struct json *cg = json_get (plan, "cgroup");
+  const struct json *cg_procs = cg && cg->type == JSON_OBJECT ? json_get (cg, "procs") : NULL;
+  const struct json *cg_oom = cg && cg->type == JSON_OBJECT ? json_get (cg, "oomCounter") : NULL;
+  bool procs_ok = cg_procs && cg_procs->type == JSON_ARRAY;
+  for (const struct json *p = procs_ok ? cg_procs->child : NULL; p; p = p->next)
+    procs_ok = procs_ok && p->type == JSON_STRING;
+  if (!procs_ok || !cg_oom || cg_oom->type != JSON_STRING)
+    {
+      reply_error (fd, id, NULL, "start: cgroup {procs: [paths], oomCounter: path or \"\"} is required");
+      return;
+    }
   if (find_running (name))
     {
       pr_fail (&err, EEXIST, "start", name);
@@ -251,6 +267,8 @@ static void handle_start (int fd, long long id, const struct json *plan)
   c->out.tag = "stdout";
   c->err.tag = "stderr";
   c->log_path = strdup (log_path);
+  c->oom_path = strdup (cg_oom->string);
+  c->oom_base = c->oom_path[0] ? pr_cgroup_oom_kills (c->oom_path) : 0;
   c->log_max_size = (long long) max_size->number;
   c->log_max_files = (long) max_files->number;
   c->log_seq = 1;

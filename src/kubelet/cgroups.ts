@@ -1,8 +1,8 @@
-// Resource limits need a delegated cgroup v2 subtree: the unified hierarchy mounted at
-// /sys/fs/cgroup with its controllers, and our own cgroup writable. Hybrid and v1 hosts (this
-// project's CI machine among them) have none; podrun then says so once and runs the pod anyway.
-import * as fs from 'node:fs';
+// Whether a pod's resource limits are enforced here (src/cgroups decides: cgroup v2 with a
+// delegated subtree, or cgroup v1 as root); where they are not, podrun says so once and runs the
+// pod anyway, as it says of any missing optional feature.
 import type { Pod } from 'kubernetes-types/core/v1';
+import { Cgroups } from '../cgroups/manager';
 
 export interface CgroupSupport {
   available: boolean;
@@ -10,22 +10,10 @@ export interface CgroupSupport {
   reason?: string;
 }
 
-export function detectCgroupV2(root = '/sys/fs/cgroup'): CgroupSupport {
-  let controllers: string;
-  try {
-    controllers = fs.readFileSync(`${root}/cgroup.controllers`, 'utf8').trim();
-  } catch {
-    return { available: false, reason: `cgroup v2 is not mounted at ${root} (a v1 or hybrid host)` };
-  }
-  const own = /^0::(.*)$/m.exec(fs.readFileSync('/proc/self/cgroup', 'utf8'))?.[1] ?? '/';
-  try {
-    fs.accessSync(`${root}${own}/cgroup.subtree_control`, fs.constants.W_OK);
-  } catch {
-    return { available: false, reason: `the cgroup ${own} is not delegated to this user (no write access to its cgroup.subtree_control)` };
-  }
-  const needed = ['cpu', 'memory', 'pids'].filter((c) => !controllers.split(' ').includes(c));
-  if (needed.length) return { available: false, reason: `cgroup v2 lacks the controllers: ${needed.join(', ')}` };
-  return { available: true };
+/** Whether this process's user has enforced limits on this host, and why not. */
+export function limitsSupport(rootless = (process.getuid?.() ?? 0) !== 0): CgroupSupport {
+  const c = Cgroups.detect(rootless);
+  return c.available ? { available: true } : { available: false, reason: c.reason };
 }
 
 /** Whether any container asks for cpu, memory or pids limits or requests. */

@@ -7,6 +7,7 @@
 import * as crypto from 'node:crypto';
 import type { Container, PodSpec } from 'kubernetes-types/core/v1';
 import { stableJson } from '../api/stable-json';
+import { restartingResources } from '../cgroups/resize';
 import { backoffDelay, BACKOFF_RESET_MS, restartsAfter, type BackoffPolicy } from './backoff';
 
 export type ContainerKind = 'init' | 'sidecar' | 'app' | 'ephemeral';
@@ -90,9 +91,13 @@ export interface PodActions {
   wakeAt?: number;
 }
 
-/** A stable hash of a container's spec: the kubelet's container hash, which an update changes. */
+/**
+ * A stable hash of a container's spec: the kubelet's container hash, which an update changes.
+ * cpu and memory are left out unless their resizePolicy is RestartContainer: an in-place resize
+ * (cgroups/resize.ts) changes them without a restart.
+ */
 export function containerHash(c: Container): string {
-  return crypto.createHash('sha256').update(stableJson(c)).digest('hex').slice(0, 16);
+  return crypto.createHash('sha256').update(stableJson({ ...c, resources: restartingResources(c) ?? (c.resources ? {} : undefined) })).digest('hex').slice(0, 16);
 }
 
 export function isSidecar(c: Container): boolean {

@@ -27,6 +27,8 @@ export interface PodSandboxDeps {
   volumes(pod: Pod, paths: PodPaths): VolumeSetup;
   rootless: boolean;
   idMapping: IdMapping;
+  /** The pod's cgroup made (src/cgroups): its cgroup.procs files, for the shim. */
+  podCgroup(pod: Pod): string[];
 }
 
 export class PodSandboxes {
@@ -44,6 +46,7 @@ export class PodSandboxes {
       tmpfs: [{ target: paths.shm, options: 'mode=1777,size=65536k' }, ...tmpfs],
       sysctls: shimSysctls(pod),
       fsGroup: volumeOwnership(pod, volumes),
+      cgroupProcs: this.d.podCgroup(pod),
     });
     const podIPs = await this.d.net.attach(id, net, sandbox.pid, paths);
     if (podIPs.length) this.d.podIPs.set(pod.metadata!.uid!, podIPs[0]);

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import type { Container, Pod, PodStatus } from 'kubernetes-types/core/v1';
 import { PodrunError } from '../errors';
 import type { ImageRecord } from '../image/types';
-import { buildContainerPlan, type ExecIdentity, type LogLimits, type RootfsDriver } from '../plan/container';
+import { buildContainerPlan, type ExecIdentity, type LogLimits, type PlanCgroup, type RootfsDriver } from '../plan/container';
 import type { EnvSources } from '../plan/env';
 import { native } from '../native';
 import { openRecorded, reapChild, type SandboxRecord } from '../runtime/sandbox';
@@ -51,6 +51,10 @@ export interface WorkerContext {
   recreateSandbox(w: PodWorker): Promise<boolean>;
   /** The pod's object may have changed (a decision was carried out, it is being deleted): publish it. */
   changed(w: PodWorker): void;
+  /** A container's cgroup made with its limits and devices (src/cgroups): what its plan joins. */
+  containerCgroup(pod: Pod, c: Container, field: string): PlanCgroup;
+  /** Removes the pod's cgroups once its processes are gone. */
+  removeCgroups(pod: Pod): Promise<void>;
 }
 
 /** How long a sandbox that could not be made again waits before the next try (the kubelet's pod worker back-off period). */
@@ -573,6 +577,7 @@ export class PodWorker {
         idmap: this.sandbox.idmap,
         envSources: this.ctx.envSources(this.pod, c.name),
         logs: this.ctx.logs,
+        cgroup: this.ctx.containerCgroup(this.pod, c, field),
       });
     } catch (e) {
       // The kubelet keeps such a container waiting and retries, as the config may appear later.
@@ -666,6 +671,7 @@ export class PodWorker {
     }
     if (sandboxFd !== undefined) await waitGone(sandboxFd);
     this.shim?.close();
+    await this.ctx.removeCgroups(this.pod).catch((e: Error) => this.ctx.log(`pod ${this.key}: ${e.message}`));
     try {
       removeTree(this.paths.dir);
     } catch (e) {

@@ -1,5 +1,6 @@
 // Pod status in the shape of the Kubernetes API, computed from the spec, the shim's records and
 // the engine's decisions. Pure: the same inputs give the same status (the unit-test seam).
+import { statusResources } from '../cgroups/resize';
 import type { Container, ContainerState, ContainerStatus, Pod, PodCondition, PodStatus, VolumeMount, VolumeMountStatus } from 'kubernetes-types/core/v1';
 import type { AttemptRecord, ExitRecord } from '../runtime/records';
 import type { PodState } from './pod-state';
@@ -96,6 +97,8 @@ function containerStatus(i: StatusInputs, c: Container, kind: 'init' | 'app' | '
     state,
     lastState,
     ...(c.volumeMounts?.length ? { volumeMounts: c.volumeMounts.map(mountStatus) } : {}),
+    // The cpu and memory it runs with (after an in-place resize, the new ones), as the kubelet reports them.
+    ...(running ? statusResources(c) : {}),
   };
 }
 

@@ -54,7 +54,7 @@ export class NetworkHost {
     }
     fs.rmSync(this.paths.dir, { recursive: true, force: true });
     fs.mkdirSync(this.paths.dir, { recursive: true, mode: 0o700 });
-    const sandbox = await createSandbox(this.paths, { hostname: 'podrun-network', idmap, tmpfs: [], sysctls: [], fsGroup: null });
+    const sandbox = await createSandbox(this.paths, { hostname: 'podrun-network', idmap, tmpfs: [], sysctls: [], fsGroup: null, cgroupProcs: [] });
     writeStateFile(this.paths.sandbox, JSON.stringify(sandbox) + '\n');
     const pidfd = openRecorded(sandbox);
     if (pidfd === undefined) throw new Error('the network host exited as soon as it started');

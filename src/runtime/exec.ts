@@ -35,6 +35,8 @@ export function asIdentityOf(i: ExecIdentity) {
     capBounding: BigInt(i.capBounding),
     capEffective: BigInt(i.capEffective),
     noNewPrivs: i.noNewPrivs,
+    // exec.json of a container started by an older podrun has none.
+    cgroupProcs: i.cgroupProcs ?? [],
   };
 }
 

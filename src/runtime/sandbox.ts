@@ -32,6 +32,8 @@ export interface SandboxSpec {
   sysctls: { path: string; value: string }[];
   /** fsGroup given to the pod's volumes by the shim (volume/ownership.ts); null: none. */
   fsGroup: VolumeOwnership | null;
+  /** The pod cgroup's cgroup.procs files (src/cgroups): the shim is moved in before it runs; [] for none. */
+  cgroupProcs: string[];
 }
 
 export interface ShimPort {
@@ -121,6 +123,8 @@ export async function createSandbox(paths: PodPaths, spec: SandboxSpec): Promise
   writeStateFile(paths.sandbox, JSON.stringify(record) + '\n');
   const ready = readReady(h.readyFd);
   try {
+    // Into the pod's cgroup while it still waits: all it starts is charged to the pod.
+    for (const procs of spec.cgroupProcs) fs.writeFileSync(procs, String(h.pid));
     if (spec.idmap && !joined) await writeIdMaps(h.pid, spec.idmap);
     fs.writeSync(h.syncFd, 'x');
     fs.closeSync(h.syncFd);

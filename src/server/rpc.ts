@@ -1,5 +1,6 @@
 // The engine's socket (serve.sock in the state root): HTTP with JSON bodies over a unix socket,
 // owner-only. The CLI and any Node program that does not own the root talk to the engine here.
+import type { ResizePatch } from '../cgroups/resize';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { EphemeralContainer, Event, Node, Pod } from 'kubernetes-types/core/v1';
@@ -108,6 +109,8 @@ export function serveEngine(engine: Engine, socketPath: string): Promise<http.Se
           body = engine.listPods(url.searchParams.get('namespace') ?? undefined);
         } else if (req.method === 'GET' && resource === 'pods') {
           body = engine.getPod(a, b);
+        } else if (req.method === 'PATCH' && resource === 'pods' && c === 'resize') {
+          body = await engine.resizePod(a, b, (await readBody(req)) as ResizePatch);
         } else if (req.method === 'POST' && resource === 'pods' && c === 'ephemeralcontainers') {
           body = await engine.addEphemeralContainer(a, b, (await readBody(req)) as EphemeralContainer);
         } else if (req.method === 'DELETE' && resource === 'pods') {
@@ -250,6 +253,9 @@ export class EngineClient {
   }
   addEphemeralContainer(namespace: string, name: string, container: EphemeralContainer): Promise<Pod> {
     return this.call('POST', `/v1/pods/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}/ephemeralcontainers`, container);
+  }
+  resizePod(namespace: string, name: string, patch: ResizePatch): Promise<Pod> {
+    return this.call('PATCH', `/v1/pods/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}/resize`, patch);
   }
   async deletePod(namespace: string, name: string, grace?: number): Promise<void> {
     await this.call('DELETE', `/v1/pods/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}${grace === undefined ? '' : `?grace=${grace}`}`);

@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import t from 'tap';
 import { Podrun } from '../../src/podrun';
-import { detectCgroupV2 } from '../../src/kubelet/cgroups';
+import { limitsSupport } from '../../src/kubelet/cgroups';
 import { asRoot, buildBusyboxRootfs, isRunning, payload, pod, readOr, sleep, tempDir } from './harness';
 import { CLI, endRoot, missingCli, servePids } from './cli-harness';
 import { e2e, podYaml, SERVE } from '../e2e/e2e-harness';
@@ -20,8 +20,8 @@ if (missing) {
   process.exit(0);
 }
 
-/** Whether this process's user has cgroup v2 limits here (podrun's own check, from the machine's files). */
-const limitsEnforced = detectCgroupV2().available;
+/** Whether this process's user has enforced limits here (podrun's own check, from the machine's files). */
+const limitsEnforced = limitsSupport().available;
 /** Rootless pods always have an outbound notice (no pasta yet; or /dev/net/tun not usable). */
 const rootless = !asRoot;
 

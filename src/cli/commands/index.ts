@@ -24,6 +24,8 @@ import { explainCommand } from './explain';
 import { completeCommand, completionCommand } from './completion';
 import { runCommand } from './run';
 import { cpCommand } from './cp';
+import { topCommand } from './top';
+import { patchCommand } from './patch';
 
 export const COMMANDS: Command[] = [
   applyCommand,
@@ -35,6 +37,8 @@ export const COMMANDS: Command[] = [
   attachCommand,
   runCommand,
   cpCommand,
+  topCommand,
+  patchCommand,
   portForwardCommand,
   deleteCommand,
   createCommand,

@@ -1,0 +1,111 @@
+// In-place resize (the pod's `resize` subresource, GA in Kubernetes 1.35): a strategic merge
+// patch of spec.containers[*].resources, judged as the API server judges it, and what the status
+// reports of the resources a container runs with. Pure.
+import type { Container, ContainerStatus, Pod, ResourceRequirements } from 'kubernetes-types/core/v1';
+import { PodrunError } from '../errors';
+import { qosClass } from '../kubelet/qos';
+import { parseQuantity } from '../api/quantity';
+
+/** The patch the subresource takes: `{"spec":{"containers":[{"name":"web","resources":{...}}]}}`. */
+export interface ResizePatch {
+  spec?: { containers?: { name?: string; resources?: { limits?: Record<string, string | number | null>; requests?: Record<string, string | number | null> } }[] };
+}
+
+const RESIZABLE = new Set(['cpu', 'memory']);
+
+function invalid(name: string, message: string): PodrunError {
+  return new PodrunError('Invalid', `Pod "${name}" is invalid: ${message}`);
+}
+
+function mergeList(name: string, path: string, old: Record<string, string> | undefined, patch: Record<string, string | number | null> | undefined): Record<string, string> | undefined {
+  if (!patch) return old;
+  const out: Record<string, string> = { ...old };
+  for (const [k, v] of Object.entries(patch)) {
+    if (!RESIZABLE.has(k) && String(v) !== old?.[k]) throw invalid(name, `${path}[${k}]: Forbidden: only cpu and memory resources are mutable`);
+    if (v === null) {
+      if (old?.[k] !== undefined) throw invalid(name, `${path}[${k}]: Forbidden: resource ${path.split('.').pop()} cannot be removed`);
+      continue;
+    }
+    try {
+      parseQuantity(v);
+    } catch {
+      throw invalid(name, `${path}[${k}]: Invalid value: "${v}": quantities must match the regular expression`);
+    }
+    out[k] = String(v);
+  }
+  return Object.keys(out).length ? out : undefined;
+}
+
+/**
+ * The pod after the patch: each named container's resources merged (a key set to null removes
+ * it, as a strategic merge patch does), only cpu and memory changed, the QoS class unchanged.
+ * Throws the API server's Invalid error otherwise.
+ */
+export function resizedPod(pod: Pod, patch: ResizePatch): Pod {
+  const name = pod.metadata!.name!;
+  const keys = Object.keys(patch ?? {}).filter((k) => k !== 'spec');
+  const specKeys = Object.keys(patch?.spec ?? {}).filter((k) => k !== 'containers');
+  if (keys.length || specKeys.length) throw invalid(name, 'spec: Forbidden: only cpu and memory resources for containers may be changed through the resize subresource');
+  const next: Pod = structuredClone(pod);
+  (patch.spec?.containers ?? []).forEach((p, k) => {
+    const extra = Object.keys(p).filter((x) => x !== 'name' && x !== 'resources');
+    if (extra.length) throw invalid(name, `spec.containers[${k}].${extra[0]}: Forbidden: only cpu and memory resources for containers may be changed through the resize subresource`);
+    const i = next.spec!.containers.findIndex((c) => c.name === p.name);
+    if (i < 0) throw invalid(name, `spec.containers[${k}].name: Not found: "${p.name ?? ''}"`);
+    const c = next.spec!.containers[i]!;
+    const path = `spec.containers[${i}].resources`;
+    const r: ResourceRequirements = { ...c.resources };
+    const limits = mergeList(name, `${path}.limits`, c.resources?.limits, p.resources?.limits);
+    const requests = mergeList(name, `${path}.requests`, c.resources?.requests, p.resources?.requests);
+    if (limits) r.limits = limits;
+    if (requests) r.requests = requests;
+    for (const res of RESIZABLE) {
+      const l = limits?.[res];
+      const q = requests?.[res];
+      if (l !== undefined && q !== undefined && parseQuantity(q) > parseQuantity(l)) throw invalid(name, `${path}.requests: Invalid value: "${q}": must be less than or equal to ${res} limit of ${l}`);
+    }
+    c.resources = r;
+  });
+  const before = qosClass(pod);
+  const after = qosClass(next);
+  if (before !== after) throw invalid(name, `spec: Invalid value: "${after}": Pod QOS Class may not change as a result of resizing`);
+  return next;
+}
+
+/** Containers whose resources the patch changed, and whether each change may go without a restart. */
+export function resizedContainers(before: Pod, after: Pod): { container: Container; restart: boolean }[] {
+  const out: { container: Container; restart: boolean }[] = [];
+  for (const c of after.spec!.containers) {
+    const old = before.spec!.containers.find((x) => x.name === c.name);
+    if (!old) continue;
+    const changed = [...RESIZABLE].filter((r) => old.resources?.limits?.[r] !== c.resources?.limits?.[r] || old.resources?.requests?.[r] !== c.resources?.requests?.[r]);
+    if (!changed.length) continue;
+    const restart = changed.some((r) => (c.resizePolicy ?? []).some((p) => p.resourceName === r && p.restartPolicy === 'RestartContainer'));
+    out.push({ container: c, restart });
+  }
+  return out;
+}
+
+/**
+ * The part of a container's resources its hash keeps: those whose resizePolicy is
+ * RestartContainer (a resize of them restarts it); the rest change in place, as the kubelet's
+ * hash leaves resources out since in-place resize.
+ */
+export function restartingResources(c: Container): ResourceRequirements | undefined {
+  const restart = new Set((c.resizePolicy ?? []).filter((p) => p.restartPolicy === 'RestartContainer').map((p) => p.resourceName));
+  if (!c.resources || !restart.size) return undefined;
+  const pick = (m: Record<string, string> | undefined) => (m ? Object.fromEntries(Object.entries(m).filter(([k]) => restart.has(k) || !RESIZABLE.has(k))) : undefined);
+  return { ...c.resources, limits: pick(c.resources.limits), requests: pick(c.resources.requests) };
+}
+
+/** containerStatuses[].resources and allocatedResources: the cpu and memory the container runs with. */
+export function statusResources(c: Container): Pick<ContainerStatus, 'resources' | 'allocatedResources'> {
+  const only = (m: Record<string, string> | undefined) => {
+    const o = Object.fromEntries(Object.entries(m ?? {}).filter(([k]) => RESIZABLE.has(k)));
+    return Object.keys(o).length ? o : undefined;
+  };
+  const limits = only(c.resources?.limits);
+  const requests = only(c.resources?.requests);
+  if (!limits && !requests) return {};
+  return { resources: { ...(limits ? { limits } : {}), ...(requests ? { requests } : {}) }, ...(requests ? { allocatedResources: requests } : {}) };
+}
