@@ -31,6 +31,7 @@
         "<@(core_sources)",
         "native/shim/main.c",
         "native/shim/container.c",
+        "native/shim/pod-init.c",
         "native/shim/devices.c",
         "native/shim/logs.c",
         "native/shim/records.c",

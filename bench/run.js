@@ -5,7 +5,7 @@
 // namespaces as a pod (user when rootless, pid, net, ipc, uts, mount). Figures are printed
 // only; nothing asserts on them.
 //
-// Env: BENCH_RUNS (default 20); BENCH_LOADED=0 (no loaded column); BENCH_ONLY=startup|network|images|pods|controllers|front-door; BENCH_REPLICAS (default 100); BENCH_NET_MIB (bulk transfer size, default 512);
+// Env: BENCH_RUNS (default 20); BENCH_LOADED=0 (no loaded column); BENCH_ONLY=startup|network|images|pods|controllers|front-door|seccomp; BENCH_REPLICAS (default 100); BENCH_NET_MIB (bulk transfer size, default 512);
 // BENCH_PODS (how many pods the many-pods section makes, default 200).
 'use strict';
 
@@ -20,6 +20,7 @@ const { podrunRows, stats } = require('./podrun');
 const { podRows } = require('./pods');
 const { controllerRows } = require('./controllers');
 const { frontDoorRows } = require('./front-door');
+const { seccompRows, seccompSummary } = require('./seccomp');
 
 const BASELINES = ['crun', 'runc', 'bwrap'];
 const POD_NAMESPACES = ['pid', 'network', 'ipc', 'uts', 'mount'];
@@ -285,6 +286,7 @@ async function main() {
   if (process.env.BENCH_ONLY === 'pods') return podSection(withStats);
   if (process.env.BENCH_ONLY === 'controllers') return controllerSection(withStats);
   if (process.env.BENCH_ONLY === 'front-door') return frontDoorSection(withStats);
+  if (process.env.BENCH_ONLY === 'seccomp') return seccompSection(withStats);
   // Network (issue 4): traffic compared with host loopback; setup compared with podrun's own.
   const net = await networkRows(withStats);
   console.log('# network: the same client and server (podrun-payload bench-tcp / serve-bench) on every path;');
@@ -297,6 +299,15 @@ async function main() {
   await podSection(withStats);
   await controllerSection(withStats);
   await frontDoorSection(withStats);
+  await seccompSection(withStats);
+}
+
+/** Seccomp (issue 15): pod start under RuntimeDefault beside Unconfined, crun with and without its default profile, the load alone. */
+async function seccompSection(ctx) {
+  const rows = await seccompRows(ctx);
+  console.log('# seccomp: pod start under RuntimeDefault and Unconfined; crun run with podman\'s default profile and without; the filter\'s load alone');
+  console.log(lib.table(rows, rows.find((r) => !r.skipped)?.name ?? ''));
+  for (const line of seccompSummary(rows)) console.log(`# ${line}`);
 }
 
 /** The front door (issue 14): podrun.run() to an answering server beside podman; a CLI command's cost. */

@@ -15,6 +15,26 @@ export interface SandboxRequest {
   keepFds: number[];
 }
 
+/** One mount root's engine makes in a pod's own mount namespace (native/core/idmap-mount.c). */
+export interface PodMount {
+  /** tmpfs: a fresh one at target; bind: source as it is; idmap: source through the pod's id map. */
+  kind: 'tmpfs' | 'bind' | 'idmap';
+  /** A host path (ignored for tmpfs). */
+  source: string;
+  /** A path in the pod's mount namespace, made when missing. */
+  target: string;
+  /** Leave target alone when it is a mount point already. */
+  once: boolean;
+}
+
+export interface PodMountsRequest {
+  /** The pod's shim: its mount namespace is entered. */
+  pidfd: number;
+  /** /proc/PID/ns/user of the pod: the id map of idmap mounts. */
+  usernsFd: number;
+  mounts: PodMount[];
+}
+
 export interface SandboxHandle {
   pid: number;
   pidfd: number;
@@ -39,6 +59,8 @@ export interface ExecRequest {
   capBounding: bigint;
   capEffective: bigint;
   noNewPrivs: boolean;
+  /** Required: the container's seccomp filter (hex of its sock_filter array), or null: unconfined. */
+  seccomp: string | null;
   cwd: string;
   argv: string[];
   env: string[];
@@ -154,6 +176,8 @@ interface Addon {
   /** keepAlive false: the watch does not keep the event loop running. */
   PidfdWatch: new (pidfd: number, onExit: () => void, keepAlive?: boolean) => PidfdWatch;
   exec(req: ExecRequest): ExecHandle;
+  /** Mounts made in a pod's mount namespace by a child that enters it (pods with hostUsers: false). Throws { errno, syscall, path }. */
+  podMounts(req: PodMountsRequest): void;
   /** lsetxattr(2): never follows a final symlink. Throws { errno, syscall: 'lsetxattr' }. */
   setXattr(path: string, name: string, value: string): void;
   /** chattr +T: ext2/3/4 spread the folders made inside across block groups. false: not taken (other filesystems). */

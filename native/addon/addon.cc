@@ -7,6 +7,7 @@
 
 #include "layer-decoder.h"
 #include "napi-errors.h"
+#include "pod-mounts.h"
 #include "sandbox-workers.h"
 
 extern "C" {
@@ -251,6 +252,20 @@ Napi::Value Exec(const Napi::CallbackInfo& info) {
   req.id.cap_effective = U64(o, "capEffective", PR_DEFAULT_CAPS);
   req.id.cap_last = pr_cap_last();
   req.id.no_new_privs = Bool(o, "noNewPrivs", true);
+  // Required: the container's seccomp filter in hex (src/seccomp/compile.ts), or null when it is
+  // unconfined; decoded here, before the clone, so the child only loads it.
+  struct SeccompGuard {
+    pr_seccomp s = {};
+    ~SeccompGuard() { pr_seccomp_free(&s); }
+  } seccomp;
+  Napi::Value sc = o.Get("seccomp");
+  if (sc.IsString()) {
+    pr_error e = {};
+    if (pr_seccomp_decode(sc.As<Napi::String>().Utf8Value().c_str(), &seccomp.s, &e) < 0) throw Errno(env, e.errnum, "exec seccomp filter", e.path);
+  } else if (!sc.IsNull()) {
+    throw Errno(env, EINVAL, "exec", "seccomp is required: null or the filter in hex");
+  }
+  req.id.seccomp = seccomp.s.len ? &seccomp.s : nullptr;
   req.cwd = cwd.c_str();
   req.argv = argv.data();
   req.envp = envp.data();
@@ -469,6 +484,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("reapPidfd", Napi::Function::New(env, ReapPidfd));
   exports.Set("PidfdWatch", PidfdWatch::Init(env, "PidfdWatch"));
   exports.Set("exec", Napi::Function::New(env, Exec));
+  exports.Set("podMounts", Napi::Function::New(env, PodMounts));
   exports.Set("lockFile", Napi::Function::New(env, LockFile));
   exports.Set("setXattr", Napi::Function::New(env, SetXattr));
   exports.Set("markTopDir", Napi::Function::New(env, MarkTopDir));

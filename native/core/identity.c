@@ -34,6 +34,11 @@ int pr_identity_apply (const struct pr_identity *id, struct pr_error *err)
     return pr_fail (err, errno, "setgroups", NULL);
   if (syscall (SYS_setresgid, id->gid, id->gid, id->gid) < 0)
     return pr_fail (err, errno, "setresgid", NULL);
+  /* Without no_new_privs, seccomp(2) needs CAP_SYS_ADMIN: load while the process still has it
+   * (a change from uid 0 clears the effective set). The calls after this one pass through the
+   * filter: setresuid, capset, prctl, chdir, execve (RuntimeDefault allows them all). */
+  if (!id->no_new_privs && id->seccomp && pr_seccomp_load (id->seccomp, err) < 0)
+    return -1;
   if (syscall (SYS_setresuid, id->uid, id->uid, id->uid) < 0)
     return pr_fail (err, errno, "setresuid", NULL);
 
@@ -49,5 +54,12 @@ int pr_identity_apply (const struct pr_identity *id, struct pr_error *err)
     return pr_fail (err, errno, "prctl PR_SET_KEEPCAPS", NULL);
   if (id->no_new_privs && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     return pr_fail (err, errno, "prctl PR_SET_NO_NEW_PRIVS", NULL);
+  return 0;
+}
+
+int pr_identity_seccomp_late (const struct pr_identity *id, struct pr_error *err)
+{
+  if (id->no_new_privs && id->seccomp)
+    return pr_seccomp_load (id->seccomp, err);
   return 0;
 }

@@ -280,6 +280,10 @@ static void exec_child (const struct pr_exec_req *req, const int stdio[3], int r
     report_and_exit (report, (pr_fail (&cerr, errno, "chdir", req->cwd), &cerr));
   pr_close_range (3, ~0U, CLOSE_RANGE_CLOEXEC);
   reset_signals ();
+  /* The container's seccomp filter (with no_new_privs; without, pr_identity_apply loaded it),
+   * decoded by the addon before the clone: from here only execve. */
+  if (pr_identity_seccomp_late (&req->id, &cerr) < 0)
+    report_and_exit (report, &cerr);
   if (req->program_fd >= 0)
     {
       /* The file was opened on the host before setns; it runs whatever the container's root

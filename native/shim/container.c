@@ -3,6 +3,7 @@
  * and execve. The child reports a failure as a struct pr_error on a CLOEXEC pipe; EOF on
  * that pipe means execve succeeded (libuv's trick). */
 #include "shim.h"
+#include "pod-init.h"
 
 #include "../core/cgroup.h"
 #include "../core/identity.h"
@@ -406,6 +407,9 @@ int container_spawn (const struct json *plan, struct container *c, int target_pi
       goto fail;
     }
   int pidfd = -1;
+  /* A shared PID namespace is the pod init's, never the shim's own (pod-init.c). */
+  if (target_pidfd < 0 && !json_bool (plan, "newPidns", true) && (target_pidfd = pod_init_pidfd (err)) < 0)
+    goto fail;
   if (target_pidfd >= 0 && enter_pidns_for_children (target_pidfd, err) < 0)
     goto fail;
   struct clone_args args = {

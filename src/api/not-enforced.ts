@@ -1,5 +1,6 @@
-// Fields podrun accepts but does not carry out yet (security profiles, until seccomp and
-// AppArmor support lands; mount propagation other than None), said rather than silently dropped:
+// Fields podrun accepts but does not carry out yet (AppArmor profiles, until AppArmor support
+// lands; mount propagation other than None; seccomp profiles are applied, src/seccomp), said
+// rather than silently dropped:
 // each becomes a warning line at apply (kubectl prints the API server's warnings as
 // `Warning: ...`) and a Warning event on the pod. What a kubelet would refuse is refused instead
 // (validation), or fails the sandbox (FailedCreatePodSandBox).
@@ -11,8 +12,6 @@ export const NOT_ENFORCED = 'NotEnforced';
 type Profile = { type?: string } | undefined;
 
 function profiles(sc: SecurityContext | PodSecurityContext | undefined, at: string, out: string[]): void {
-  const seccomp = sc?.seccompProfile as Profile;
-  if (seccomp?.type && seccomp.type !== 'Unconfined') out.push(`${at}.seccompProfile: ${seccomp.type} is not applied: podrun does not load seccomp profiles yet`);
   const apparmor = sc?.appArmorProfile as Profile;
   if (apparmor?.type && apparmor.type !== 'Unconfined') out.push(`${at}.appArmorProfile: ${apparmor.type} is not applied: podrun does not load AppArmor profiles`);
 }
@@ -32,7 +31,6 @@ export function notEnforced(pod: Pod): string[] {
     containers.forEach((c, i) => {
       const at = `spec.${list}[${i}]`;
       profiles(c.securityContext, `${at}.securityContext`, out);
-      if (c.securityContext?.procMount === 'Unmasked') out.push(`${at}.securityContext.procMount: Unmasked is not applied: /proc stays masked`);
       (c.volumeMounts ?? []).forEach((m, k) => {
         if (m.mountPropagation && m.mountPropagation !== 'None') out.push(`${at}.volumeMounts[${k}].mountPropagation: ${m.mountPropagation} is not applied: the mount is private (None)`);
       });

@@ -15,6 +15,7 @@ import type {
   Volume,
 } from 'kubernetes-types/core/v1';
 import { parseQuantity } from '../api/quantity';
+import { effectiveProfile, profileText } from '../seccomp/effective';
 import { ageSince, humanDuration } from './age';
 import { evaluate, parseJSONPath } from './jsonpath';
 import { KUBECTL_DESCRIBE, tabwrite } from './table';
@@ -262,6 +263,8 @@ function writeContainers(w: DescribeWriter, pod: Pod, title: string, containers:
       w.line(2, `Ready:\t${bool(st.ready)}`);
       w.line(2, `Restart Count:\t${st.restartCount}`);
     }
+    // The profile it runs under after defaults (RuntimeDefault when nothing is said).
+    w.line(2, `Seccomp:\t${profileText(effectiveProfile(pod, c))}`);
     writeResources(w, c.resources);
     if (c.livenessProbe) w.line(2, `Liveness:\t${describeProbe(c.livenessProbe)}`);
     if (c.readinessProbe) w.line(2, `Readiness:\t${describeProbe(c.readinessProbe)}`);

@@ -711,7 +711,10 @@ export class Engine {
       const w = this.workers.get(`${ns}/${name}`);
       this.workers.delete(`${ns}/${name}`);
       if (w) await w.terminate(0).catch(() => undefined);
-      else await this.sandboxes.killAt(paths);
+      else {
+        await this.sandboxes.killAt(paths);
+        await this.cgroups().remove(uid).catch((err: Error) => this.ctx.log(`pod ${ns}/${name}: ${err.message}`));
+      }
       this.net.undo(id, net, paths);
       this.userns.release(uid);
       this.podIPs.delete(uid);

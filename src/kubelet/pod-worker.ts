@@ -7,9 +7,12 @@ import type { Container, Pod, PodStatus } from 'kubernetes-types/core/v1';
 import { PodrunError } from '../errors';
 import type { ImageRecord } from '../image/types';
 import { buildContainerPlan, type ExecIdentity, type LogLimits, type PlanCgroup, type RootfsDriver } from '../plan/container';
+import { SeccompProfileError } from '../seccomp/container-profile';
 import type { EnvSources } from '../plan/env';
 import { native } from '../native';
 import { openRecorded, reapChild, type SandboxRecord } from '../runtime/sandbox';
+import { chownCgroupProcs, mountLayers } from '../runtime/userns-mounts';
+import { ownUserns } from '../plan/userns-paths';
 import { readAttempts, type AttemptRecord, type ExitRecord } from '../runtime/records';
 import { MAX_MESSAGE_BYTES, MAX_POD_MESSAGE_BYTES, terminationMessage } from '../runtime/termination-message';
 import { ShimClient, ShimRequestError } from '../runtime/shim-client';
@@ -33,6 +36,8 @@ import { podRef, runProbe, type ProbeTarget } from './probes';
 export interface WorkerContext {
   backoff: BackoffPolicy;
   logs: LogLimits;
+  /** `<data root>/seccomp`: where Localhost seccomp profiles are read. */
+  seccompDir: string;
   hostIP: string;
   image(ref: string, field: string): ImageRecord;
   /** How layered images become container roots here: overlayfs, or copies where it cannot mount (decided once). */
@@ -550,6 +555,17 @@ export class PodWorker {
     this.timers.add(t);
   }
 
+  /** hostUsers: false as root: the image's layers idmapped into the pod before its container starts (runtime/userns-mounts.ts). */
+  private mountLayers(layers: readonly string[]): void {
+    const fd = openRecorded(this.sandbox);
+    if (fd === undefined) throw new PodrunError('Internal', 'the pod shim is gone');
+    try {
+      mountLayers(this.sandbox.pid, fd, this.paths, layers);
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
   /** Starts one container (pulling its image as its policy says); true once it runs. */
   private async start(s: ContainerStart): Promise<boolean> {
     const { container: c, field, attempt } = s;
@@ -562,7 +578,8 @@ export class PodWorker {
     if (pulled.wakeInMs !== undefined) this.timerAt(pulled.wakeInMs);
     const image = pulled.image;
     if (!image) return false;
-    const driver = image.layers && this.shim ? await this.ctx.rootfsDriver(this.shim, image, `${this.paths.dir}/overlay-probe`, !!this.sandbox.idmap) : 'overlay';
+    // A pod in its own user namespace as root: overlayfs over the layers' idmapped views, not probed (its shim sees the layers only once they are mounted).
+    const driver = image.layers && this.shim && !ownUserns(this.sandbox.idmap) ? await this.ctx.rootfsDriver(this.shim, image, `${this.paths.dir}/overlay-probe`, !!this.sandbox.idmap) : 'overlay';
     let plan;
     try {
       plan = buildContainerPlan({
@@ -576,12 +593,14 @@ export class PodWorker {
         paths: this.paths,
         idmap: this.sandbox.idmap,
         envSources: this.ctx.envSources(this.pod, c.name),
+        seccompDir: this.ctx.seccompDir,
         logs: this.ctx.logs,
         cgroup: this.ctx.containerCgroup(this.pod, c, field),
       });
     } catch (e) {
       // The kubelet keeps such a container waiting and retries, as the config may appear later.
-      hint.waiting = { reason: 'CreateContainerConfigError', message: (e as Error).message };
+      // A seccomp profile that cannot be loaded is the runtime's CreateContainerError on the kubelet.
+      hint.waiting = { reason: e instanceof SeccompProfileError ? e.reason : 'CreateContainerConfigError', message: (e as Error).message };
       this.event('Warning', 'Failed', `Error: ${(e as Error).message}`, c);
       this.timerAt(this.ctx.backoff.initialMs);
       return false;
@@ -596,6 +615,10 @@ export class PodWorker {
     this.persist();
     await prepareContainerFiles(this.paths, c.name, attempt, plan, image, (img, dest) => this.ctx.copyLayers(img, dest));
     if (!this.shim) return false;
+    if (ownUserns(this.sandbox.idmap)) {
+      if (plan.ops[0].type === 'overlay') this.mountLayers(image.layers ?? [image.rootfs]);
+      chownCgroupProcs(plan.cgroup.procs, this.sandbox.idmap);
+    }
     this.event('Normal', 'Created', `Created container: ${c.name}`, c);
     try {
       await this.shim.start(plan).finally(() => this.recordsChanged());

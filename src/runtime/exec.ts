@@ -35,6 +35,9 @@ export function asIdentityOf(i: ExecIdentity) {
     capBounding: BigInt(i.capBounding),
     capEffective: BigInt(i.capEffective),
     noNewPrivs: i.noNewPrivs,
+    // The container's filter; exec.json of a container started before podrun loaded seccomp has
+    // none, and that container runs unconfined.
+    seccomp: i.seccomp?.filter ?? null,
     // exec.json of a container started by an older podrun has none.
     cgroupProcs: i.cgroupProcs ?? [],
   };

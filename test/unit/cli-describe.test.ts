@@ -90,6 +90,7 @@ Init Containers:
       Finished:     Wed, 01 May 2024 11:50:02 +0000
     Ready:          True
     Restart Count:  0
+    Seccomp:        RuntimeDefault
     Environment:    <none>
     Mounts:         <none>
 Containers:
@@ -108,6 +109,7 @@ Containers:
       Finished:     Wed, 01 May 2024 11:50:59 +0000
     Ready:          True
     Restart Count:  1
+    Seccomp:        RuntimeDefault
     Environment:
       MODE:  prod
       POD:   web (v1:metadata.name)
@@ -166,7 +168,7 @@ t.test('terminating pods, annotations, a pod without status', async (t) => {
   t.notMatch(text, 'last-applied');
   t.match(
     text,
-    '  c:\n    Image:        i\n    Port:         <none>\n    Host Port:    <none>\n    Environment:  <none>\n    Mounts:       <none>\nVolumes:          <none>\n',
+    '  c:\n    Image:        i\n    Port:         <none>\n    Host Port:    <none>\n    Seccomp:      RuntimeDefault\n    Environment:  <none>\n    Mounts:       <none>\nVolumes:          <none>\n',
     'no status: no state lines',
   );
 });
