@@ -9,11 +9,12 @@ import { native } from '../native';
 import { hostnameFile, hostsFile, resolvConf } from '../network/etc-files';
 import type { Networking, PreparedNetwork } from '../network/networking';
 import { kernelHostname } from '../plan/container';
-import { detectIdMap } from '../runtime/idmap';
+import type { IdMapPlan } from '../runtime/idmap';
 import { createSandbox, openRecorded, reapChild, type SandboxRecord } from '../runtime/sandbox';
+import { ownUserns } from '../plan/userns-paths';
+import { chownEmptyDirs, sandboxMounts } from '../runtime/userns-mounts';
 import { writeStateFile } from '../state/atomic-file';
 import type { PodPaths } from '../state/paths';
-import type { IdMapping } from '../types';
 import { volumeOwnership } from '../volume/ownership';
 import type { PreparedVolume, VolumeSetup } from '../volume/volumes';
 import type { PodWorker } from './pod-worker';
@@ -25,8 +26,8 @@ export interface PodSandboxDeps {
   podIPs: Map<string, string>;
   /** The pod's volumes on disk again (a recreated sandbox mounts its tmpfs anew). */
   volumes(pod: Pod, paths: PodPaths): VolumeSetup;
-  rootless: boolean;
-  idMapping: IdMapping;
+  /** The id map of the pod's user namespace (its own range for root's hostUsers: false), null for none. */
+  idmap(pod: Pod): IdMapPlan | null;
   /** The pod's cgroup made (src/cgroups): its cgroup.procs files, for the shim. */
   podCgroup(pod: Pod): string[];
 }
@@ -36,6 +37,7 @@ export class PodSandboxes {
 
   /** The pod's sandbox on its prepared network: the shim in new namespaces, the address attached, /etc files written. */
   async make(id: string, pod: Pod, paths: PodPaths, net: PreparedNetwork, tmpfs: { target: string; options: string }[], volumes: Map<string, PreparedVolume>): Promise<SandboxRecord> {
+    if (ownUserns(net.idmap)) chownEmptyDirs(pod, paths, net.idmap);
     const sandbox = await createSandbox(paths, {
       hostNetwork: !!pod.spec!.hostNetwork,
       hostIPC: !!pod.spec!.hostIPC,
@@ -46,6 +48,7 @@ export class PodSandboxes {
       tmpfs: [{ target: paths.shm, options: 'mode=1777,size=65536k' }, ...tmpfs],
       sysctls: shimSysctls(pod),
       fsGroup: volumeOwnership(pod, volumes),
+      podMounts: ownUserns(net.idmap) ? sandboxMounts(pod, paths, volumes.values()) : undefined,
       cgroupProcs: this.d.podCgroup(pod),
     });
     const podIPs = await this.d.net.attach(id, net, sandbox.pid, paths);
@@ -69,8 +72,7 @@ export class PodSandboxes {
     this.d.net.release(w.id, this.d.net.records(w.paths), [...this.d.podIPs.keys()].some((other) => other !== uid));
     this.d.podIPs.delete(uid);
     const { tmpfs, volumes } = this.d.volumes(w.pod, w.paths);
-    const idmap = this.d.rootless ? detectIdMap(this.d.idMapping) : null;
-    const net = await this.d.net.prepare(w.id, w.pod, idmap);
+    const net = await this.d.net.prepare(w.id, w.pod, this.d.idmap(w.pod));
     try {
       if (await w.adopt(await this.make(w.id, w.pod, w.paths, net, tmpfs, volumes))) return true;
       await this.killAt(w.paths);

@@ -101,7 +101,8 @@ export class Networking {
 
   async prepare(id: string, pod: Pod, idmap: IdMapPlan | null): Promise<PreparedNetwork> {
     const prepared: PreparedNetwork = { idmap, driver: 'forwarder', publications: [], shimPorts: [] };
-    if (idmap) {
+    // Rootless pods live in the network host's user namespace; root's (hostUsers: false) have their own.
+    if (idmap && this.rootless) {
       try {
         prepared.join = await this.host.get(idmap);
         prepared.idmap = prepared.join.idmap;
@@ -114,7 +115,7 @@ export class Networking {
       }
     }
     try {
-      if (!pod.spec?.hostNetwork && (!idmap || prepared.join)) prepared.alloc = this.network.allocate(id);
+      if (!pod.spec?.hostNetwork && (!this.rootless || prepared.join)) prepared.alloc = this.network.allocate(id);
       const ports = hostPortsOf(pod);
       if (!ports.length) return prepared;
       const nft = this.nft();

@@ -127,13 +127,9 @@ export class PodNetwork {
     this.ipam.release(ip, podId);
   }
 
-  /**
-   * The address goes back (the veth went with the pod's namespace), and with it any other the
-   * pod held: one allocated by an engine killed before it wrote the pod's network record.
-   */
+  /** The address goes back; the veth went with the pod's namespace. */
   release(podId: string, addr: PodAddress | undefined): void {
     if (addr) this.ipam.release(addr.ip, podId);
-    this.ipam.releaseAll(podId);
   }
 
   /** After a crash: addresses of pods that no longer exist come back. */

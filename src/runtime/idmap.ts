@@ -1,4 +1,5 @@
-// User namespace id maps for rootless pods. Without helpers an unprivileged user may map only
+// User namespace id maps: rootless pods, and root's pods with hostUsers: false (kind range, one
+// block of podrun's ids: userns-ranges.ts). Rootless, without helpers, an unprivileged user may map only
 // its own uid/gid (one line, setgroups denied); with newuidmap/newgidmap and an /etc/subuid
 // range, the whole range: 0 -> the user, 1..N -> the subordinate ids (podman's layout).
 import { spawn } from 'node:child_process';
@@ -15,7 +16,8 @@ export interface IdMapLine {
 }
 
 export interface IdMapPlan {
-  kind: 'single' | 'subid';
+  /** range: a root's pod (hostUsers: false) in its own block of podrun's ids (userns-ranges.ts). */
+  kind: 'single' | 'subid' | 'range';
   uid: IdMapLine[];
   gid: IdMapLine[];
   /** false: setgroups is denied inside (single mapping), so containers cannot set supplementary groups. */
@@ -147,6 +149,12 @@ function runHelper(tool: string, args: string[]): Promise<void> {
 /** Writes the maps of a child that is waiting for them (the parent side of the handshake). */
 export async function writeIdMaps(pid: number, plan: IdMapPlan): Promise<void> {
   const fmt = (lines: IdMapLine[]) => lines.map((l) => `${l.inside} ${l.outside} ${l.count}`).join('\n') + '\n';
+  if (plan.kind === 'range') {
+    // Root writes any map itself; setgroups stays allowed.
+    fs.writeFileSync(`/proc/${pid}/uid_map`, fmt(plan.uid));
+    fs.writeFileSync(`/proc/${pid}/gid_map`, fmt(plan.gid));
+    return;
+  }
   if (plan.kind === 'single') {
     // The gid map of an unprivileged writer is refused until setgroups is denied.
     fs.writeFileSync(`/proc/${pid}/setgroups`, 'deny');

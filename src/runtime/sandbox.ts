@@ -4,12 +4,13 @@
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import { PodrunError, SystemError } from '../errors';
-import { binaries, native } from '../native';
+import { binaries, native, type PodMount } from '../native';
 import { writeStateFile } from '../state/atomic-file';
 import type { PodPaths } from '../state/paths';
 import { processStartTime, type ProcessIdentity } from '../state/process';
 import type { IdMapPlan } from './idmap';
 import { writeIdMaps } from './idmap';
+import { mountInPod } from './userns-mounts';
 import type { VolumeOwnership } from '../volume/ownership';
 
 export interface SandboxSpec {
@@ -32,6 +33,8 @@ export interface SandboxSpec {
   sysctls: { path: string; value: string }[];
   /** fsGroup given to the pod's volumes by the shim (volume/ownership.ts); null: none. */
   fsGroup: VolumeOwnership | null;
+  /** Made by root in the pod's mount namespace once its id maps are written (hostUsers: false: userns-mounts.ts). */
+  podMounts?: PodMount[];
   /** The pod cgroup's cgroup.procs files (src/cgroups): the shim is moved in before it runs; [] for none. */
   cgroupProcs: string[];
 }
@@ -46,6 +49,7 @@ export interface ShimPort {
 }
 
 export interface SandboxRecord extends ProcessIdentity {
+  /** The pod has a user namespace (every rootless pod, root's with hostUsers: false): exec and connections join it. */
   rootless: boolean;
   idmap: IdMapPlan | null;
   createdAt: string;
@@ -126,6 +130,7 @@ export async function createSandbox(paths: PodPaths, spec: SandboxSpec): Promise
     // Into the pod's cgroup while it still waits: all it starts is charged to the pod.
     for (const procs of spec.cgroupProcs) fs.writeFileSync(procs, String(h.pid));
     if (spec.idmap && !joined) await writeIdMaps(h.pid, spec.idmap);
+    if (spec.podMounts) mountInPod(h.pid, h.pidfd, spec.podMounts);
     fs.writeSync(h.syncFd, 'x');
     fs.closeSync(h.syncFd);
     h.syncFd = -1;

@@ -1,0 +1,139 @@
+#include "idmap-mount.h"
+
+#include "spawn.h"
+
+#include <linux/mount.h>
+#include <linux/sched.h>
+#include <linux/stat.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+/* mount_setattr with MOUNT_ATTR_IDMAP carries the user namespace in struct mount_attr. */
+static int set_idmap (int tree, int userns_fd)
+{
+  struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t) userns_fd };
+  return (int) syscall (SYS_mount_setattr, tree, "", AT_EMPTY_PATH, &attr, sizeof attr);
+}
+
+/* mkdir -p as root, in the pod's mount namespace: async-signal-safe (a stack buffer, syscalls). */
+static int mkdir_p (const char *path, struct pr_error *err)
+{
+  char buf[4096];
+  size_t len = 0;
+  while (path[len] && len < sizeof buf - 1)
+    len++;
+  if (path[len])
+    return pr_fail (err, ENAMETOOLONG, "mkdir", path);
+  for (size_t i = 1; i <= len; i++)
+    {
+      if (i < len && path[i] != '/')
+        continue;
+      for (size_t k = 0; k < i; k++)
+        buf[k] = path[k];
+      buf[i] = '\0';
+      if (mkdir (buf, 0755) < 0 && errno != EEXIST)
+        return pr_fail (err, errno, "mkdir", buf);
+    }
+  return 0;
+}
+
+static bool is_mount_root (const char *path)
+{
+  struct statx st;
+  if (syscall (SYS_statx, AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &st) < 0)
+    return false;
+  return (st.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) && (st.stx_attributes & STATX_ATTR_MOUNT_ROOT);
+}
+
+/* The child: trees made on the host first (open_tree resolves in our own mount namespace, and
+ * idmapping needs a detached tree), then the pod's namespace entered and each attached. */
+static int attach_in_pod (int pod_pidfd, int userns_fd, const struct pr_pod_mount *m, int n, int trees[],
+                          struct pr_error *err)
+{
+  for (int i = 0; i < n; i++)
+    {
+      if (m[i].kind == PR_POD_TMPFS)
+        continue;
+      if ((trees[i] = pr_open_tree (AT_FDCWD, m[i].source, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC)) < 0)
+        return pr_fail (err, errno, "open_tree", m[i].source);
+      if (m[i].kind == PR_POD_BIND_IDMAP && set_idmap (trees[i], userns_fd) < 0)
+        return pr_fail (err, errno, "mount_setattr MOUNT_ATTR_IDMAP", m[i].source);
+    }
+  /* Joining a mount namespace resets root and cwd to its own. */
+  if (syscall (SYS_setns, pod_pidfd, CLONE_NEWNS) < 0)
+    return pr_fail (err, errno, "setns CLONE_NEWNS", "pod");
+  for (int i = 0; i < n; i++)
+    {
+      if (m[i].once && is_mount_root (m[i].target))
+        continue;
+      if (mkdir_p (m[i].target, err) < 0)
+        return -1;
+      if (m[i].kind == PR_POD_TMPFS)
+        {
+          if (mount ("tmpfs", m[i].target, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755,size=64k") < 0)
+            return pr_fail (err, errno, "mount tmpfs", m[i].target);
+        }
+      else if (pr_move_mount (trees[i], "", AT_FDCWD, m[i].target, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+        return pr_fail (err, errno, "move_mount", m[i].target);
+    }
+  return 0;
+}
+
+__attribute__ ((noreturn)) static void pod_mounts_child (int pod_pidfd, int userns_fd, const struct pr_pod_mount *m,
+                                                          int n, int report)
+{
+  struct pr_error err = { 0 };
+  int trees[PR_POD_MAX_MOUNTS];
+  prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
+  if (attach_in_pod (pod_pidfd, userns_fd, m, n, trees, &err) < 0)
+    {
+      pr_write_all (report, &err, sizeof err);
+      _exit (1);
+    }
+  _exit (0);
+}
+
+int pr_pod_mounts (int pod_pidfd, int userns_fd, const struct pr_pod_mount *m, int n, struct pr_error *err)
+{
+  if (n < 0 || n > PR_POD_MAX_MOUNTS)
+    return pr_fail (err, E2BIG, "pod mounts", "too many");
+  int rep[2];
+  if (pipe2 (rep, O_CLOEXEC) < 0)
+    return pr_fail (err, errno, "pipe2", NULL);
+  int pidfd = -1;
+  pid_t pid = pr_clone_from_node (0, &pidfd, SIGCHLD);
+  if (pid < 0)
+    {
+      int e = errno;
+      close (rep[0]);
+      close (rep[1]);
+      return pr_fail (err, e, "clone3", NULL);
+    }
+  if (pid == 0)
+    {
+      /* --- child of Node: async-signal-safe only --- */
+      close (rep[0]);
+      pod_mounts_child (pod_pidfd, userns_fd, m, n, rep[1]);
+    }
+  close (rep[1]);
+  siginfo_t si;
+  while (waitid (P_PIDFD, (id_t) pidfd, &si, WEXITED) < 0 && errno == EINTR)
+    ;
+  close (pidfd);
+  struct pr_error cerr;
+  ssize_t got;
+  do
+    got = read (rep[0], &cerr, sizeof cerr);
+  while (got < 0 && errno == EINTR);
+  close (rep[0]);
+  if (got == (ssize_t) sizeof cerr)
+    {
+      *err = cerr;
+      return -1;
+    }
+  if (si.si_code != CLD_EXITED || si.si_status != 0)
+    return pr_fail (err, EIO, "pod mounts", "the setup process died");
+  return 0;
+}

@@ -1,0 +1,152 @@
+// User namespaces for root's pods (hostUsers: false) and procMount Unmasked. As root, such a pod
+// gets its own block of 65536 ids from podrun's /etc/subuid and /etc/subgid entries: container
+// root is the block's first id on the host, the image's files and configMaps still show root
+// ownership inside (idmapped mounts), an emptyDir file container root writes belongs to the
+// block's first id on the host, two pods get disjoint blocks, a deleted pod's block is free
+// again, and without podrun's entries the pod is refused with the lines to add. procMount
+// Unmasked needs a user namespace: as root with hostUsers true it is refused as the API server
+// refuses it; rootless (every pod in a user namespace) and with hostUsers: false it unmasks /proc.
+import t from 'tap';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Podrun } from '../../src/podrun';
+import { cliEnv, missingCli } from './cli-harness';
+import { asRoot, execOut, IMAGE, isRunning, missingBusybox, missingFeature, pod, podPaths, setup, tempDir, coveredBySubidRun } from './harness';
+
+const missing = missingFeature() ?? missingBusybox();
+if (missing) {
+  t.comment(`skip: ${missing}`);
+  t.plan(0, missing);
+  process.exit(0);
+}
+
+const ROOT_ONLY = asRoot ? false : 'rootless pods always live in the engine user namespace: hostUsers: false changes nothing there';
+
+/** podrun's first id in /etc/subuid, or undefined (then the root cases cannot run). */
+function podrunRange(): { start: number; count: number } | undefined {
+  for (const line of fs.readFileSync('/etc/subuid', 'utf8').split('\n')) {
+    const [owner, start, count] = line.split(':');
+    if (owner === 'podrun') return { start: Number(start), count: Number(count) };
+  }
+  return undefined;
+}
+
+/** The uid_map of a running container, as `inside outside count` numbers. */
+async function uidMap(podrun: Podrun, name: string, container = 'main'): Promise<number[]> {
+  const out = await execOut(podrun, name, ['/bin/cat', '/proc/self/uid_map'], { container });
+  return out.stdout.trim().split(/\s+/).map(Number);
+}
+
+const sleeper = (name: string, extra: object = {}) => ({ name, image: IMAGE, command: ['/bin/sleep', '3600'], ...extra });
+
+t.test('as root: a pod with hostUsers: false in its own block of podrun ids', { skip: ROOT_ONLY || (podrunRange() ? false : "no podrun entry in /etc/subuid (.ci/run's user step adds podrun:1000000:6553600)") }, async (t) => {
+  const range = podrunRange()!;
+  const env = await setup(t);
+  await env.podrun.apply([{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm' }, data: { key: 'value' } }]);
+  const a = await env.podrun.createPod(
+    pod('a', {
+      hostUsers: false,
+      volumes: [
+        { name: 'v', emptyDir: {} },
+        { name: 'cm', configMap: { name: 'cm' } },
+        { name: 'host', hostPath: { path: env.scratch } },
+      ],
+      containers: [
+        sleeper('main', { volumeMounts: [{ name: 'v', mountPath: '/v' }, { name: 'cm', mountPath: '/cm' }, { name: 'host', mountPath: '/host' }] }),
+        sleeper('unmasked', { securityContext: { procMount: 'Unmasked' } }),
+      ],
+    }),
+  );
+  await env.podrun.waitFor('a', isRunning, { timeoutMs: 20_000 });
+  const inA = (argv: string[], container = 'main') => execOut(env.podrun, 'a', argv, { container });
+  const [inside, start, count] = await uidMap(env.podrun, 'a');
+  t.same([inside, count], [0, 65536], 'uid_map: container 0.. for 65536 ids');
+  t.not(start, 0, 'container root is not host root');
+  t.ok(start >= range.start && start + count <= range.start + range.count, `the block (${start}) is inside podrun's range`);
+  t.equal((await inA(['/bin/id', '-u'])).stdout, '0\n', '`id -u` is 0 inside');
+  t.equal((await inA(['/bin/stat', '-c', '%u:%g', '/bin', '/bin/busybox', '/etc/passwd'])).stdout, '0:0\n0:0\n0:0\n', "the image's files are root's inside (idmapped layers)");
+  t.equal((await inA(['/bin/sh', '-c', 'echo changed >> /etc/passwd && tail -n1 /etc/passwd'])).stdout, 'changed\n', 'container root can change an image file (copied up)');
+  t.equal((await inA(['/bin/cat', '/cm/key'])).stdout, 'value', 'the configMap volume is readable');
+  t.match((await inA(['/bin/stat', '-L', '-c', '%u', '/cm/key'])).stdout, /^0\n$/, "the configMap's files are root's inside");
+  fs.writeFileSync(path.join(env.scratch, 'from-host'), 'x');
+  t.equal((await inA(['/bin/stat', '-c', '%u', '/host/from-host'])).stdout, '0\n', "a hostPath file of host root is root's inside (idmapped)");
+  // Acceptance 4: the emptyDir file of container root.
+  t.equal((await inA(['/bin/sh', '-c', 'echo hi > /v/made && stat -c %u:%g /v/made'])).stdout, '0:0\n', 'a file root writes to the emptyDir is 0:0 inside');
+  const made = fs.statSync(path.join(podPaths(env, a).volume('v'), 'made'));
+  t.same([made.uid, made.gid], [start, start], `and ${start}:${start} on the host`);
+  // procMount Unmasked: /proc as it is (no masked or read-only paths) in that container only.
+  const mounts = async (c: string) => (await inA(['/bin/cat', '/proc/self/mountinfo'], c)).stdout;
+  t.match(await mounts('main'), / \/proc\/keys /, 'Default: /proc/keys is masked');
+  t.notMatch(await mounts('unmasked'), / \/proc\/(keys|sys) /, 'Unmasked: /proc/keys and /proc/sys are neither masked nor read-only');
+
+  // A second pod: a block of its own. Deleted, its block goes back and the next pod takes it.
+  await env.podrun.createPod(pod('b', { hostUsers: false, containers: [sleeper('main')] }));
+  await env.podrun.waitFor('b', isRunning, { timeoutMs: 20_000 });
+  const bStart = (await uidMap(env.podrun, 'b'))[1];
+  t.ok(bStart >= start + 65536 || bStart + 65536 <= start, `a second pod's block (${bStart}) is disjoint from the first's (${start})`);
+  await env.podrun.deletePod('b', { gracePeriodSeconds: 0 });
+  t.same(fs.readdirSync(path.join(env.root, 'userns')).length, 1, "the deleted pod's range record is gone");
+  await env.podrun.createPod(pod('c', { hostUsers: false, containers: [sleeper('main')] }));
+  await env.podrun.waitFor('c', isRunning, { timeoutMs: 20_000 });
+  t.equal((await uidMap(env.podrun, 'c'))[1], bStart, "a third pod reuses the deleted pod's block");
+
+  // hostUsers true (the default) as root: Unmasked is refused as the API server refuses it.
+  await t.rejects(env.podrun.createPod(pod('refused', { containers: [sleeper('main', { securityContext: { procMount: 'Unmasked' } })] })), {
+    message: /spec\.containers\[0\]\.securityContext\.procMount: Invalid value: "Unmasked": `hostUsers` must be false to use `Unmasked`/,
+  });
+  await env.podrun.deletePod('a', { gracePeriodSeconds: 0 });
+  await env.podrun.deletePod('c', { gracePeriodSeconds: 0 });
+  t.same(fs.readdirSync(path.join(env.root, 'userns')), [], 'every range is released once the pods are gone');
+  t.notMatch(fs.readFileSync('/proc/self/mountinfo', 'utf8'), new RegExp(env.root.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')), 'no mount of the state root is left on the host');
+});
+
+t.test('as root: without podrun in /etc/subuid, the pod is refused with the lines to add', { skip: ROOT_ONLY }, async (t) => {
+  const dir = tempDir(t, 'podrun-subid-');
+  const file = path.join(dir, 'subuid');
+  fs.writeFileSync(file, 'someone:100000:65536\n');
+  process.env.PODRUN_SUBUID_FILE = file;
+  process.env.PODRUN_SUBGID_FILE = file;
+  t.teardown(() => {
+    delete process.env.PODRUN_SUBUID_FILE;
+    delete process.env.PODRUN_SUBGID_FILE;
+  });
+  const podrun = new Podrun({ root: path.join(dir, 'state'), dataRoot: path.join(dir, 'data') });
+  t.teardown(() => podrun.close());
+  await t.rejects(podrun.createPod(pod('x', { hostUsers: false, containers: [sleeper('main')] })), {
+    message: new RegExp(`hostUsers: false needs host ids .* add the line 'podrun:1000000:6553600' to ${file} and to ${file}`),
+  });
+  t.same(await podrun.listPods(), [], 'nothing is made');
+});
+
+t.test('front door, defaults only: bin/podrun applies a pod with hostUsers: false', { skip: ROOT_ONLY || (podrunRange() ? false : 'no podrun entry in /etc/subuid') || missingCli() }, async (t) => {
+  const cli = await cliEnv(t, 'podrun-hostusers-');
+  const manifest = `apiVersion: v1
+kind: Pod
+metadata:
+  name: own
+spec:
+  hostUsers: false
+  containers:
+  - name: main
+    image: ${IMAGE}
+    command: [/bin/sleep, '3600']
+`;
+  const applied = cli.run(['apply', '-f', '-'], manifest);
+  t.equal(applied.stdout, 'pod/own created\n', applied.stderr);
+  const waited = cli.run(['wait', '--for=condition=Ready', 'pod/own', '--timeout=30s']);
+  t.equal(waited.status, 0, waited.stderr);
+  const map = cli.run(['exec', 'own', '--', '/bin/cat', '/proc/self/uid_map']);
+  const [inside, start, count] = map.stdout.trim().split(/\s+/).map(Number);
+  t.same([inside, count], [0, 65536], map.stderr);
+  t.not(start, 0, 'container root is not host root');
+  t.equal(cli.run(['exec', 'own', '--', '/bin/id', '-u']).stdout, '0\n', 'root inside');
+});
+
+t.test('rootless: procMount Unmasked unmasks /proc (every pod has a user namespace)', { skip: asRoot ? 'the rootless case; as root the first test covers Unmasked with hostUsers: false' : coveredBySubidRun() ?? false }, async (t) => {
+  const env = await setup(t);
+  await env.podrun.createPod(pod('u', { containers: [sleeper('masked'), sleeper('unmasked', { securityContext: { procMount: 'Unmasked' } })] }));
+  await env.podrun.waitFor('u', isRunning, { timeoutMs: 20_000 });
+  const mounts = async (c: string) => (await execOut(env.podrun, 'u', ['/bin/cat', '/proc/self/mountinfo'], { container: c })).stdout;
+  t.match(await mounts('masked'), / \/proc\/keys /, 'Default: /proc/keys is masked');
+  t.notMatch(await mounts('unmasked'), / \/proc\/(keys|sys) /, 'Unmasked: /proc/keys and /proc/sys are neither masked nor read-only');
+});
