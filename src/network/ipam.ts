@@ -109,6 +109,20 @@ export class Ipam {
     }
   }
 
+  /**
+   * Gives back every address OWNER holds: its recorded one, and any an engine allocated for it
+   * and was killed before recording (the next engine keeps those while the pod lives). Returns them.
+   */
+  releaseAll(owner: string): string[] {
+    const freed: string[] = [];
+    for (const [ip, o] of this.list()) {
+      if (o !== owner) continue;
+      this.release(ip, owner);
+      freed.push(ip);
+    }
+    return freed;
+  }
+
   /** Every allocation: address -> owner. */
   list(): Map<string, string> {
     const out = new Map<string, string>();

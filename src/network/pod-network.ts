@@ -127,9 +127,13 @@ export class PodNetwork {
     this.ipam.release(ip, podId);
   }
 
-  /** The address goes back; the veth went with the pod's namespace. */
+  /**
+   * The address goes back (the veth went with the pod's namespace), and with it any other the
+   * pod held: one allocated by an engine killed before it wrote the pod's network record.
+   */
   release(podId: string, addr: PodAddress | undefined): void {
     if (addr) this.ipam.release(addr.ip, podId);
+    this.ipam.releaseAll(podId);
   }
 
   /** After a crash: addresses of pods that no longer exist come back. */

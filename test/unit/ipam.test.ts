@@ -40,6 +40,15 @@ t.test('reconcile frees the addresses of pods that are gone', async (t) => {
   t.same([...ipam.list().values()], ['alive']);
 });
 
+t.test('releaseAll frees every address of one owner: the recorded one and one an engine killed before recording allocated', async (t) => {
+  const ipam = new Ipam(tmp(t), '10.99.2.0/24');
+  ipam.allocate('pod'); // the engine died here, before the pod's network record
+  ipam.allocate('other');
+  ipam.allocate('pod'); // the next engine's sandbox for the same pod
+  t.same(ipam.releaseAll('pod').sort(), ['10.99.2.2', '10.99.2.4']);
+  t.same([...ipam.list()], [['10.99.2.3', 'other']], "another pod's address stays");
+});
+
 t.test('50 allocations from 5 processes at once are distinct', async (t) => {
   const dir = tmp(t);
   const worker = path.join(__dirname, 'fixtures', 'ipam-worker.ts');
