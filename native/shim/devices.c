@@ -153,10 +153,31 @@ static int copy_host_nodes (int host, int dir, const char *where, int depth, str
         }
       if (!S_ISCHR (st.st_mode) && !S_ISBLK (st.st_mode))
         continue;
-      if (mknodat (dir, name, st.st_mode & (S_IFMT | 07777), st.st_rdev) < 0 && errno != EEXIST)
-        r = pr_fail (err, errno, "mknod", name);
-      else if (fchownat (dir, name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0)
-        r = pr_fail (err, errno, "chown", name);
+      if (mknodat (dir, name, st.st_mode & (S_IFMT | 07777), st.st_rdev) == 0 || errno == EEXIST)
+        {
+          if (fchownat (dir, name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0 && errno != EEXIST)
+            r = pr_fail (err, errno, "chown", name);
+          continue;
+        }
+      if (errno != EPERM)
+        {
+          r = pr_fail (err, errno, "mknod", name);
+          continue;
+        }
+      /* In a user namespace (a pod of root's with hostUsers: false) mknod is refused: bind the
+       * host's node instead, as runc does there. */
+      int file = openat (dir, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+      if (file < 0)
+        {
+          r = pr_fail (err, errno, "create", name);
+          continue;
+        }
+      close (file);
+      char src[512];
+      snprintf (src, sizeof src, "/proc/self/fd/%d/%s", dirfd (d), name);
+      cleanup_close int target = openat (dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+      if (target < 0 || pr_bind (src, NULL, target, false, false, err) < 0)
+        r = target < 0 ? pr_fail (err, errno, "open", name) : -1;
     }
   closedir (d);
   return r;

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import t from 'tap';
 import { MASKED_PATHS } from '../../src/plan/masked-paths';
 import { ShimClient } from '../../src/runtime/shim-client';
-import { asRoot, coveredBySubidRun, execOut, IMAGE, isRunning, missingBusybox, missingFeature, pod, podPaths, setup, waitLogs } from './harness';
+import { asRoot, coveredBySubidRun, execOut, IMAGE, isRunning, missingBusybox, missingFeature, pod, podPaths, readOr, setup, waitLogs } from './harness';
 
 const missing = missingFeature() ?? missingBusybox() ?? coveredBySubidRun();
 if (missing) {
@@ -135,6 +135,14 @@ t.test('device control through new Podrun() with its defaults', async (t) => {
     t.notOk(m.all.some((p) => MASKED_PATHS.includes(p)), 'no masked /proc paths');
     t.notOk(m.all.includes('/proc/sys'), '/proc/sys is not made read-only');
     t.equal(await sh(podrun, 'priv', 'grep " /sys " /proc/self/mountinfo | cut -d" " -f6 | cut -d, -f1'), 'rw\nrc=0\n', '/sys is writable');
+  });
+
+  t.test('privileged in a user namespace of its own (hostUsers: false): the host nodes bound, mknod being refused there', { skip: !asRoot ? ROOT_ONLY : /^podrun:/m.test(readOr('/etc/subuid')) ? undefined : 'no podrun entry in /etc/subuid for hostUsers: false' }, async (t) => {
+    await podrun.createPod(pod('privns', { hostUsers: false, containers: [{ name: 'main', image: IMAGE, command: SLEEP, securityContext: { privileged: true } }] }));
+    await podrun.waitFor('privns', isRunning, { timeoutMs: 30_000 });
+    t.equal(await sh(podrun, 'privns', `${hasTun ? 'test -c /dev/net/tun && ' : ''}echo x > /dev/null && head -c 2 /dev/zero | wc -c`), '2\nrc=0\n', 'the host devices are there; null and zero work');
+    const m = await devMounts(podrun, 'privns');
+    t.ok(m.all.includes('/dev/null') && m.all.includes('/dev/zero'), 'each node a bind of the host\'s');
   });
 
   t.test("the shim refuses a start without the device keys (required, never defaulted)", async (t) => {
