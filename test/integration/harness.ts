@@ -11,6 +11,7 @@ import type { Pod } from 'kubernetes-types/core/v1';
 import { Podrun } from '../../src/podrun';
 import { PodPaths } from '../../src/state/paths';
 import { podDirId } from '../../src/kubelet/engine';
+import { Cgroups } from '../../src/cgroups/manager';
 import type { LogOptions, PodrunOptions } from '../../src/types';
 import type { Test } from 'tap';
 
@@ -74,9 +75,10 @@ export function readOr(file: string, fallback = ''): string {
 export function tempDir(t: Test, prefix: string): string {
   const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
   fs.chmodSync(d, 0o755);
-  t.teardown(() => {
+  t.teardown(async () => {
     killLeftoverShims(d);
     removeTree(d);
+    for (const uid of leftoverCgroups.splice(0)) await Cgroups.detect().remove(uid).catch(() => undefined);
   });
   return d;
 }
@@ -85,6 +87,8 @@ export function tempDir(t: Test, prefix: string): string {
  * A safety net for a test that failed half-way: the shims of pods still under DIR (found by
  * their sandbox.json, checked by command line) are killed, so no pod outlives its test.
  */
+const leftoverCgroups: string[] = [];
+
 function killLeftoverShims(dir: string): void {
   const roots = [path.join(dir, 'state'), dir];
   for (const root of roots) {
@@ -101,6 +105,13 @@ function killLeftoverShims(dir: string): void {
         if (readOr(`/proc/${pid}/cmdline`).split('\0').includes(podDir)) process.kill(pid, 'SIGKILL');
       } catch {
         /* no sandbox, or gone */
+      }
+      // Its cgroups too (as root on cgroup v1: <hierarchy>/podrun/pod<uid>), once its processes are gone.
+      try {
+        const { metadata } = JSON.parse(fs.readFileSync(path.join(podDir, 'pod.json'), 'utf8')) as { metadata: { uid: string } };
+        leftoverCgroups.push(metadata.uid);
+      } catch {
+        /* no pod object */
       }
     }
   }
