@@ -87,6 +87,14 @@ export interface EngineOptions {
   noticed?: () => void;
 }
 
+function readJsonOr(file: string): unknown {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
 /** The folder name of a pod: derived from its uid, short enough for a unix socket path. */
 export function podDirId(uid: string): string {
   return uid.replace(/-/g, '').slice(0, 16);
@@ -419,7 +427,13 @@ export class Engine {
         // Written before the state, and only when the pod has volumes.
         volumes = fs.existsSync(`${paths.dir}/volumes.json`) ? (JSON.parse(fs.readFileSync(`${paths.dir}/volumes.json`, 'utf8')) as PreparedVolume[]) : [];
       } catch {
-        // A pod whose creation never finished: its sandbox is gone with its creator.
+        // A pod whose creation never finished: its sandbox is gone with its creator. Its cgroups
+        // (made after pod.json was written) go too, once whatever ran in them is gone.
+        const uid = (readJsonOr(paths.pod) as Pod | undefined)?.metadata?.uid;
+        if (uid && this.cgroups().available) {
+          await this.sandboxes.killAt(paths);
+          await this.cgroups().remove(uid).catch((e: Error) => this.ctx.log(e.message));
+        }
         removeTree(paths.dir);
         continue;
       }
