@@ -75,6 +75,10 @@ class SandboxWorker : public PromiseWorker {
     Napi::Value flags = Required(o, "cloneFlags", napi_number, "number");
     req_.clone_flags = static_cast<unsigned long long>(flags.As<Napi::Number>().Int64Value());
     req_.path = shim_.c_str();
+    // Opened here, as the caller: the child execs through it (see pr_sandbox_req.exec_fd).
+    exec_fd_ = open(shim_.c_str(), O_RDONLY | O_CLOEXEC);
+    if (exec_fd_ < 0) throw Errno(env, errno, "open", shim_.c_str());
+    req_.exec_fd = exec_fd_;
     req_.argv = argv_.ptrs.data();
     req_.envp = env_.ptrs.data();
     req_.hostname = hostname_.empty() ? nullptr : hostname_.c_str();
@@ -82,6 +86,9 @@ class SandboxWorker : public PromiseWorker {
     req_.join_userns_pidfd = RequiredInt(o, "joinUserPidfd");
     req_.keep_fds = keep_.data();
     req_.n_keep = static_cast<int>(keep_.size());
+  }
+  ~SandboxWorker() override {
+    if (exec_fd_ >= 0) close(exec_fd_);
   }
 
 
@@ -108,6 +115,7 @@ class SandboxWorker : public PromiseWorker {
   OwnedStrings argv_, env_;
   std::vector<int> keep_;
   pr_sandbox_req req_ = {};
+  int exec_fd_ = -1;
   pr_sandbox out_ = {};
   pr_error err_ = {};
   int rc_ = 0;

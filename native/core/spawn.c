@@ -105,11 +105,13 @@ __attribute__ ((noreturn)) static void sandbox_child (const struct pr_sandbox_re
    * execve), among them the write ends of pipes Node is reading to EOF on its main thread: a
    * spawnSync's stdout, another sandbox's ready pipe. Holding them while Node's main thread
    * waits for that EOF, and it for Node's release, deadlocked 50 pods started at once. */
-  int needed[PR_SANDBOX_MAX_KEEP + 3];
+  int needed[PR_SANDBOX_MAX_KEEP + 4];
   int n_needed = 0;
   needed[n_needed++] = sync_fd;
   needed[n_needed++] = ready_fd;
   needed[n_needed++] = req->log_fd;
+  if (req->exec_fd >= 0)
+    needed[n_needed++] = req->exec_fd;
   for (int i = 0; i < req->n_keep; i++)
     needed[n_needed++] = req->keep_fds[i];
   if (pr_close_all_but (needed, n_needed) < 0)
@@ -128,6 +130,9 @@ __attribute__ ((noreturn)) static void sandbox_child (const struct pr_sandbox_re
   for (int i = 0; i < req->n_keep; i++)
     if ((moved[i] = fcntl (req->keep_fds[i], F_DUPFD_CLOEXEC, 64)) < 0)
       report_json_and_exit (ready_fd, (pr_fail (&cerr, errno, "fcntl F_DUPFD", "published port"), &cerr));
+  int exe = req->exec_fd >= 0 ? fcntl (req->exec_fd, F_DUPFD_CLOEXEC, 64) : -1;
+  if (req->exec_fd >= 0 && exe < 0)
+    report_json_and_exit (ready_fd, (pr_fail (&cerr, errno, "fcntl F_DUPFD", req->path), &cerr));
   int null = open ("/dev/null", O_RDWR | O_CLOEXEC);
   if (null < 0 || dup2 (null, 0) < 0 || dup2 (req->log_fd, 1) < 0 || dup2 (req->log_fd, 2) < 0
       || dup2 (ready_fd, 3) < 0)
@@ -137,7 +142,10 @@ __attribute__ ((noreturn)) static void sandbox_child (const struct pr_sandbox_re
       report_json_and_exit (3, (pr_fail (&cerr, errno, "dup2", "published port"), &cerr));
   pr_close_range (4 + (unsigned) req->n_keep, ~0U, CLOSE_RANGE_CLOEXEC);
   reset_signals ();
-  execve (req->path, req->argv, req->envp);
+  if (exe >= 0)
+    syscall (SYS_execveat, exe, "", req->argv, req->envp, AT_EMPTY_PATH);
+  else
+    execve (req->path, req->argv, req->envp);
   report_json_and_exit (3, (pr_fail (&cerr, errno, "execve", req->path), &cerr));
 }
 

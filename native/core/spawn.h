@@ -11,6 +11,10 @@ struct pr_sandbox_req
 {
   unsigned long long clone_flags; /* CLONE_NEW* chosen by the caller */
   const char *path;               /* the shim */
+  /* >= 0: the shim, opened by the caller, exec'd through this fd: in a pod's own user namespace
+   * (hostUsers: false as root) the owner of the path's folders (root's 0700 home) is unmapped,
+   * so the path may not resolve there. */
+  int exec_fd;
   char *const *argv;
   char *const *envp;
   const char *hostname;
