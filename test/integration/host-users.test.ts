@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Podrun } from '../../src/podrun';
 import { cliEnv, missingCli } from './cli-harness';
-import { asRoot, execOut, IMAGE, isRunning, missingBusybox, missingFeature, pod, podPaths, setup, tempDir, coveredBySubidRun } from './harness';
+import { asRoot, cleanup, coveredBySubidRun, execOut, IMAGE, isRunning, missingBusybox, missingFeature, pod, podPaths, setup, tempDir } from './harness';
 
 const missing = missingFeature() ?? missingBusybox();
 if (missing) {
@@ -89,13 +89,26 @@ t.test('as root: a pod with hostUsers: false in its own block of podrun ids', { 
   await env.podrun.createPod(pod('c', { hostUsers: false, containers: [sleeper('main')] }));
   await env.podrun.waitFor('c', isRunning, { timeoutMs: 20_000 });
   t.equal((await uidMap(env.podrun, 'c'))[1], bStart, "a third pod reuses the deleted pod's block");
+  // cp goes through the pod's user namespace too.
+  const copied = path.join(env.scratch, 'copied');
+  await env.podrun.copyFrom('a', '/v/made', copied, { container: 'main' });
+  t.equal(fs.readFileSync(copied, 'utf8'), 'hi\n', 'cp from the container reads its emptyDir');
+
+  // A restarted engine finds each pod's block: exec enters the same namespace, a new pod gets another block.
+  await env.podrun.close();
+  const again = new Podrun(env.opts);
+  t.teardown(() => cleanup(again));
+  t.equal((await uidMap(again, 'a'))[1], start, 'after an engine restart, exec enters the same user namespace');
+  await again.createPod(pod('d', { hostUsers: false, containers: [sleeper('main')] }));
+  await again.waitFor('d', isRunning, { timeoutMs: 20_000 });
+  const dStart = (await uidMap(again, 'd'))[1];
+  t.ok(dStart !== start && dStart !== bStart, `a pod made after the restart gets a block of its own (${dStart})`);
 
   // hostUsers true (the default) as root: Unmasked is refused as the API server refuses it.
-  await t.rejects(env.podrun.createPod(pod('refused', { containers: [sleeper('main', { securityContext: { procMount: 'Unmasked' } })] })), {
+  await t.rejects(again.createPod(pod('refused', { containers: [sleeper('main', { securityContext: { procMount: 'Unmasked' } })] })), {
     message: /spec\.containers\[0\]\.securityContext\.procMount: Invalid value: "Unmasked": `hostUsers` must be false to use `Unmasked`/,
   });
-  await env.podrun.deletePod('a', { gracePeriodSeconds: 0 });
-  await env.podrun.deletePod('c', { gracePeriodSeconds: 0 });
+  for (const name of ['a', 'c', 'd']) await again.deletePod(name, { gracePeriodSeconds: 0 });
   t.same(fs.readdirSync(path.join(env.root, 'userns')), [], 'every range is released once the pods are gone');
   t.notMatch(fs.readFileSync('/proc/self/mountinfo', 'utf8'), new RegExp(env.root.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')), 'no mount of the state root is left on the host');
 });
