@@ -225,7 +225,11 @@ async function streamLayer(store: ImageStore, client: RegistryClient, l: { diges
   let got = 0;
   const decoded = new LayerDecodeStream({
     partial: `${file}.partial`,
-    onBytes: (n) => progress((got = n)),
+    onBytes: (n) => {
+      progress((got = n));
+      // More than the manifest says: refused now, not once an endless body has filled the disk.
+      if (l.size !== undefined && n > l.size) decoded.destroy(new PullError(`${what}: layer ${l.digest}: the registry sent more than the ${l.size} bytes the manifest gives it: refused`));
+    },
     check: (result) => client.blobMismatch(l.digest, l.size, result.digest, result.size),
   });
   let broke: Error | undefined;

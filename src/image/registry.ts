@@ -131,9 +131,26 @@ interface HttpResponse {
   body: http.IncomingMessage;
 }
 
-async function readAll(res: HttpResponse): Promise<Buffer> {
+/**
+ * The most of a manifest, an error or a token answer that is read: distribution's client and
+ * moby refuse a manifest over 4 MiB; without a bound an endless answer filled the heap.
+ */
+const MAX_ANSWER_BYTES = 4 << 20;
+
+/** Without a byte for this long the registry is given up on (the kubelet's old image-pull-progress-deadline: 1 min). */
+const IDLE_TIMEOUT_MS = 60_000;
+
+async function readAll(res: HttpResponse, what = 'the registry'): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  for await (const c of res.body) chunks.push(c as Buffer);
+  let total = 0;
+  for await (const c of res.body) {
+    total += (c as Buffer).length;
+    if (total > MAX_ANSWER_BYTES) {
+      res.body.destroy();
+      throw new PullError(`${what}: the registry's answer is over ${MAX_ANSWER_BYTES} bytes: refused`);
+    }
+    chunks.push(c as Buffer);
+  }
   return Buffer.concat(chunks);
 }
 
@@ -153,12 +170,14 @@ export class RegistryClient {
 
   /** Aborts every request of this client (the pull was given up). */
   private readonly signal?: AbortSignal;
+  private readonly idleTimeoutMs: number;
 
   constructor(
     private readonly ref: RemoteRef,
-    opts: { insecure?: boolean; credentials?: Credentials; signal?: AbortSignal } = {},
+    opts: { insecure?: boolean; credentials?: Credentials; signal?: AbortSignal; idleTimeoutMs?: number } = {},
   ) {
     this.signal = opts.signal;
+    this.idleTimeoutMs = opts.idleTimeoutMs ?? IDLE_TIMEOUT_MS;
     const insecure = opts.insecure ?? isLoopbackRegistry(ref.registry);
     const host = ref.registry === 'docker.io' ? 'registry-1.docker.io' : ref.registry;
     this.base = `${insecure ? 'http' : 'https'}://${host}`;
@@ -180,6 +199,12 @@ export class RegistryClient {
     const sameHost = u.origin === new URL(this.base).origin;
     const headers = { ...opts.headers, ...(sameHost && this.authorization ? { authorization: this.authorization } : {}) };
     return new Promise<HttpResponse>((resolve, reject) => {
+      // A redirect or a token realm elsewhere than HTTP(S) (ftp://, file:) is refused: node:http
+      // threw a bare TypeError for it.
+      if (u.protocol !== 'http:' && u.protocol !== 'https:') {
+        reject(new PullError(`${what}: the registry sent us to ${u.protocol}//${u.host}, not HTTP or HTTPS`));
+        return;
+      }
       const secure = u.protocol === 'https:';
       const tlsOpts = secure && this.tls ? { ca: this.tls.ca, ...(sameHost && this.tls.cert ? { cert: this.tls.cert, key: this.tls.key } : {}) } : {};
       const req = (secure ? https : http).request(u, { method: opts.method ?? 'GET', headers, signal: this.signal, ...tlsOpts }, (res) => {
@@ -187,7 +212,16 @@ export class RegistryClient {
         const location = res.headers.location;
         if (status >= 300 && status < 400 && location && hops < 5) {
           res.resume();
-          resolve(this.exchange(new URL(location, u).toString(), { ...opts, headers: opts.headers }, what, hops + 1));
+          // A Location that is no URL (`//`, `http://[::1`) was an uncaught TypeError here,
+          // thrown in the response callback: it ended the whole process (found by fuzzing).
+          let next: URL;
+          try {
+            next = new URL(location, u);
+          } catch {
+            reject(new PullError(`${what}: the registry redirected to ${JSON.stringify(location)}, which is not a URL`));
+            return;
+          }
+          resolve(this.exchange(next.toString(), { ...opts, headers: opts.headers }, what, hops + 1));
           return;
         }
         resolve({ status, statusText: res.statusMessage ?? http.STATUS_CODES[status] ?? '', headers: res.headers, body: res });
@@ -198,6 +232,9 @@ export class RegistryClient {
         const hint = !tlsFailure ? '' : this.tls ? ` (certificates from ${this.tls.dir})` : ` (no certs.d directory for ${u.host} in ${certsDirs().join(', ')})`;
         reject(new PullError(`${what}: cannot reach ${u.origin}: ${e.message}${hint}`, undefined, !tlsFailure));
       });
+      // A registry that goes quiet (before its answer or in the middle of a body) is given up on;
+      // the error reaches a body being read as well.
+      req.setTimeout(this.idleTimeoutMs, () => req.destroy(new Error(`no bytes for ${this.idleTimeoutMs / 1000} s`)));
       req.end();
     });
   }
@@ -214,7 +251,7 @@ export class RegistryClient {
     if (!challenge) throw new PullError(`${what}: the registry answered 401 without a challenge`, 401);
     await this.authenticate(challenge, what);
     res = await this.exchange(url, opts, what);
-    if (res.status === 401) throw new PullError(`${what}: ${errorText(res, await readAll(res))}`, 401);
+    if (res.status === 401) throw new PullError(`${what}: ${errorText(res, await readAll(res, what))}`, 401);
     this.admitted = true;
     return res;
   }
@@ -228,12 +265,17 @@ export class RegistryClient {
       return;
     }
     if (scheme !== 'bearer' || !params.realm) throw new PullError(`${what}: unsupported authentication challenge: ${challengeHeader}`, 401);
-    const u = new URL(params.realm);
+    let u: URL;
+    try {
+      u = new URL(params.realm);
+    } catch {
+      throw new PullError(`${what}: the token service ${JSON.stringify(params.realm)} is not a URL`, 401);
+    }
     if (params.service) u.searchParams.set('service', params.service);
     u.searchParams.set('scope', params.scope ?? `repository:${this.ref.repository}:pull`);
     // The token service is another host: our basic credentials go there explicitly.
     const res = await this.exchange(u.toString(), { headers: basic ? { authorization: basic } : {} }, `${what}: token service`);
-    const body = await readAll(res);
+    const body = await readAll(res, `${what}: token service`);
     if (res.status !== 200) throw new PullError(`${what}: token service: ${errorText(res, body)}`, res.status);
     let token: string | undefined;
     try {
@@ -258,7 +300,7 @@ export class RegistryClient {
   async manifest(reference: string): Promise<{ body: Buffer; mediaType: string; digest: string }> {
     const what = `${this.ref.registry}/${this.ref.repository}:${reference}`;
     const res = await this.request(`${this.base}/v2/${this.ref.repository}/manifests/${reference}`, { headers: { accept: MANIFEST_TYPES.join(', ') } }, what);
-    const body = await readAll(res);
+    const body = await readAll(res, what);
     if (res.status !== 200) throw new PullError(`${what}: ${errorText(res, body)}`, res.status);
     const digest = `sha256:${crypto.createHash('sha256').update(body).digest('hex')}`;
     if (reference.startsWith('sha256:') && digest !== reference) throw new PullError(`${what}: the manifest has digest ${digest}`);
@@ -281,7 +323,7 @@ export class RegistryClient {
     const url = `${this.base}/v2/${this.ref.repository}/blobs/${digest}`;
     // No request has gone through yet (a blob before any manifest): the challenge is answered first.
     const res = this.admitted ? await this.exchange(url, {}, what) : await this.request(url, {}, what);
-    if (res.status !== 200) throw new PullError(`${what}: ${errorText(res, await readAll(res))}`, res.status);
+    if (res.status !== 200) throw new PullError(`${what}: ${errorText(res, await readAll(res, what))}`, res.status);
     return res.body;
   }
 
@@ -319,17 +361,23 @@ export class RegistryClient {
       have = 0;
     }
     const res = await this.request(`${this.base}/v2/${this.ref.repository}/blobs/${digest}`, { headers: have ? { range: `bytes=${have}-` } : {} }, what);
-    if (res.status !== 200 && res.status !== 206) throw new PullError(`${what}: ${errorText(res, await readAll(res))}`, res.status);
+    if (res.status !== 200 && res.status !== 206) throw new PullError(`${what}: ${errorText(res, await readAll(res, what))}`, res.status);
     if (have && res.status !== 206) have = 0; // the registry ignored the range: start over
     const hash = crypto.createHash('sha256');
     if (have) hashFileInto(hash, partial);
     const out = fs.openSync(partial, have ? 'a' : 'w', 0o600);
     let total = have;
+    let over = false;
     try {
       for await (const chunk of res.body) {
+        total += (chunk as Buffer).length;
+        // More than the manifest says: refused now, not once an endless body has filled the disk.
+        if (size !== undefined && total > size) {
+          over = true;
+          break;
+        }
         hash.update(chunk as Buffer);
         fs.writeSync(out, chunk as Buffer);
-        total += (chunk as Buffer).length;
         onProgress?.(total);
       }
     } catch (e) {
@@ -337,6 +385,10 @@ export class RegistryClient {
       throw new PullError(`${what}: the download broke off after ${total}${size !== undefined ? ` of ${size}` : ''} bytes (${(e as Error).message}); pulling again resumes from there`, undefined, true);
     } finally {
       fs.closeSync(out);
+    }
+    if (over) {
+      fs.rmSync(partial, { force: true });
+      throw new PullError(`${what}: the registry sent more than the ${size} bytes the manifest gives the blob: refused`);
     }
     const refused = this.blobMismatch(digest, size, `sha256:${hash.digest('hex')}`, total);
     if (refused) {

@@ -1,0 +1,73 @@
+// Fuzz: the registry client against a local server that misbehaves (test/fuzz/targets/registry.js),
+// a few seconds; and the cases it found, each on its own: a redirect to a Location that is no
+// URL ended the whole process (an uncaught TypeError in the response callback), one to ftp://
+// or a token realm that is no URL threw bare TypeErrors; an endless manifest or error body
+// filled the heap; a registry that stops answering hung the pull forever; an endless blob
+// filled the disk.
+import t from 'tap';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fuzzTest } from './fuzz-tap';
+import { PullError, RegistryClient } from '../../src/image/registry';
+import { parseRemoteRef } from '../../src/image/remote-ref';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const target = require('./targets/registry.js') as unknown;
+
+t.test('fuzz: a registry answering garbage, wrong sizes, endless and dripping bodies, nothing', async (t) => {
+  await fuzzTest(t, target, { runs: 150, budgetMs: 4000 });
+});
+
+t.test('what the fuzzer found, one case each', async (t) => {
+  let handler: (req: http.IncomingMessage, res: http.ServerResponse) => void = (_, res) => res.end();
+  const server = http.createServer((req, res) => handler(req, res));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.teardown(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  const port = (server.address() as { port: number }).port;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'podrun-registry-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const client = (idleTimeoutMs = 200) => new RegistryClient(parseRemoteRef(`127.0.0.1:${port}/x/y:t`), { insecure: true, idleTimeoutMs });
+  const endless = (res: http.ServerResponse) => {
+    const chunk = Buffer.alloc(1 << 16, 0x61);
+    const more = (): void => {
+      if (!res.destroyed) res.write(chunk) ? setImmediate(more) : res.once('drain', more);
+    };
+    more();
+  };
+
+  for (const location of ['//', 'http://[::1', 'ftp://x/y']) {
+    handler = (_, res) => res.writeHead(302, { location }).end();
+    await t.rejects(client().ping(), PullError, `a redirect to ${location}`);
+  }
+  handler = (_, res) => res.writeHead(401, { 'www-authenticate': 'Bearer realm="::"' }).end();
+  await t.rejects(client().ping(), { message: /token service "::" is not a URL/ });
+
+  handler = (_, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    endless(res);
+  };
+  await t.rejects(client().manifest('t'), { message: /the registry's answer is over 4194304 bytes: refused/ }, 'an endless manifest');
+  handler = (_, res) => {
+    res.writeHead(404);
+    endless(res);
+  };
+  await t.rejects(client().manifest('t'), { message: /over 4194304 bytes/ }, 'an endless error body');
+
+  handler = () => undefined; // never answers
+  const t0 = Date.now();
+  await t.rejects(client(300).ping(), { message: /no bytes for 0.3 s/ }, 'a registry that says nothing');
+  t.ok(Date.now() - t0 < 5000, `given up after the idle timeout (${Date.now() - t0} ms)`);
+
+  handler = (_, res) => {
+    res.writeHead(200);
+    endless(res);
+  };
+  const dest = path.join(dir, 'blob');
+  await t.rejects(client().blob(`sha256:${'0'.repeat(64)}`, 1000, dest), { message: /sent more than the 1000 bytes the manifest gives the blob: refused/ }, 'an endless blob');
+  t.same(fs.readdirSync(dir), [], 'nothing kept of it');
+});
