@@ -72,6 +72,27 @@ export function resizedPod(pod: Pod, patch: ResizePatch): Pod {
   return next;
 }
 
+/**
+ * Why the node can never run the resized pod (the kubelet's Infeasible): its cpu or memory
+ * requests, all containers together, above the node's allocatable; undefined when they fit.
+ * The kubelet keeps such a resize pending (PodResizePending, reason Infeasible); podrun, which
+ * actuates a resize at once, refuses it with the kubelet's message instead.
+ */
+export function infeasible(pod: Pod, allocatable: Record<string, string>): string | undefined {
+  for (const r of ['cpu', 'memory']) {
+    const cap = allocatable[r];
+    if (cap === undefined) continue;
+    const unit = r === 'cpu' ? 1000 : 1;
+    const requested = pod.spec!.containers.reduce((n, c) => {
+      const q = c.resources?.requests?.[r] ?? c.resources?.limits?.[r];
+      return n + (q === undefined ? 0 : Math.ceil(parseQuantity(q) * unit));
+    }, 0);
+    const capacity = Math.floor(parseQuantity(cap) * unit);
+    if (requested > capacity) return `Node didn't have enough capacity: ${r}, requested: ${requested}, capacity: ${capacity}`;
+  }
+  return undefined;
+}
+
 /** Containers whose resources the patch changed, and whether each change may go without a restart. */
 export function resizedContainers(before: Pod, after: Pod): { container: Container; restart: boolean }[] {
   const out: { container: Container; restart: boolean }[] = [];

@@ -62,7 +62,7 @@ import { withDefaults } from '../options';
 import { wantsLimits } from './cgroups';
 import { Cgroups } from '../cgroups/manager';
 import { containerValues, podValues } from '../cgroups/values';
-import { resizedContainers, resizedPod, type ResizePatch } from '../cgroups/resize';
+import { infeasible, resizedContainers, resizedPod, type ResizePatch } from '../cgroups/resize';
 import { cgroupDeviceRules, containerDevices } from '../plan/devices';
 import { EventRecorder, OBJECT_EVENTS_FILE } from './events';
 import { newPodState, readPodState, writePodState, type PodState } from './pod-state';
@@ -846,6 +846,8 @@ export class Engine {
   async resizePod(namespace: string, name: string, patch: ResizePatch): Promise<Pod> {
     const w = this.worker(namespace, name);
     const next = resizedPod(w.pod, patch);
+    const why = infeasible(next, this.node.status?.allocatable ?? {});
+    if (why) throw new PodrunError('Invalid', `pod ${namespace}/${name}: resize is Infeasible: ${why}`);
     const uid = w.pod.metadata!.uid!;
     for (const { container, restart } of resizedContainers(w.pod, next)) {
       if (restart) continue;

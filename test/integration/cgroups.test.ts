@@ -160,6 +160,10 @@ t.test('resource limits as root on cgroups, through bin/podrun', async (t) => {
   const refused = env.run(['patch', 'pod', 'limits', '--subresource', 'resize', '-p', JSON.stringify({ spec: { containers: [{ name: 'work', resources: { requests: { cpu: '750m', memory: '96Mi' } } }] } })]);
   t.not(refused.status, 0, 'a resize that would change the QoS class is refused');
   t.match(refused.stderr, /Pod QOS Class may not change as a result of resizing/, refused.stderr);
+  const huge = env.run(['patch', 'pod', 'limits', '--subresource', 'resize', '-p', JSON.stringify({ spec: { containers: [{ name: 'work', resources: { requests: { memory: '10Ti' }, limits: { memory: '10Ti' } } }] } })]);
+  t.not(huge.status, 0, 'a resize past the node is refused');
+  t.match(huge.stderr, /Infeasible: Node didn't have enough capacity: memory/, huge.stderr);
+  t.equal(Number(cg('memory', uid, 'work', 'memory.limit_in_bytes')), 96 * MiB, 'and nothing changed');
 
   // Delete: every cgroup of the pod goes, in every hierarchy.
   const del = env.run(['delete', 'pod', 'limits', '--grace-period=1']);

@@ -2,7 +2,7 @@
 import t from 'tap';
 import type { Container, Pod } from 'kubernetes-types/core/v1';
 import { containerValues, cpuWeight, milliCPU, milliCPUToQuota, milliCPUToShares, podValues, DEFAULT_PIDS_LIMIT } from '../../src/cgroups/values';
-import { resizedContainers, resizedPod, statusResources } from '../../src/cgroups/resize';
+import { infeasible, resizedContainers, resizedPod, statusResources } from '../../src/cgroups/resize';
 import { cpuRate, formatCpu, formatMemory } from '../../src/cgroups/metrics';
 import { containerHash } from '../../src/kubelet/pod-actions';
 
@@ -90,4 +90,11 @@ t.test('status resources and kubectl top cells', async (t) => {
   t.equal(formatMemory('35840Ki'), '35Mi');
   t.equal(cpuRate(0, 100_000_000, 500), 200_000_000, '100 ms of CPU in 500 ms: 200m');
   t.equal(cpuRate(5, 3, 500), 0, 'never negative');
+});
+
+t.test('resize: Infeasible when the requests pass the node allocatable', async (t) => {
+  const p = pod([c('a', { requests: { cpu: '1', memory: '1Gi' } }), c('b', { limits: { cpu: '2', memory: '1Gi' } })]);
+  t.equal(infeasible(p, { cpu: '4', memory: '4Gi' }), undefined);
+  t.equal(infeasible(p, { cpu: '2', memory: '4Gi' }), "Node didn't have enough capacity: cpu, requested: 3000, capacity: 2000");
+  t.equal(infeasible(p, { cpu: '4', memory: '1536Mi' }), `Node didn't have enough capacity: memory, requested: ${2048 * Mi}, capacity: ${1536 * Mi}`);
 });
