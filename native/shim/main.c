@@ -7,6 +7,7 @@
  * per request, events to subscribers), reports readiness on fd 3, and then serves until told
  * to shut down. It reaps every process of the pod; exits of containers become exit records. */
 #include "shim.h"
+#include "pod-init.h"
 #include "ports.h"
 
 #include "../core/cgroup.h"
@@ -734,6 +735,8 @@ int main (int argc, char **argv)
   char msg[1024];
   if (argc >= 2 && !strncmp (argv[1], "cp-", 3))
     return pr_copy_main (argc, argv);
+  if (argc >= 2 && !strcmp (argv[1], "pod-init"))
+    return pod_init_main (argc, argv);
   if (argc != 2)
     {
       fprintf (stderr, "usage: podrun-shim POD_DIR\n");
