@@ -10,7 +10,7 @@
 const path = require('node:path');
 const { runTarget } = require('../test/fuzz/fuzz-lib');
 
-const TARGETS = ['manifest', 'unpack', 'registry'];
+const TARGETS = ['manifest', 'unpack', 'registry', 'shim'];
 
 function parse(argv) {
   const o = { runs: 10000, targets: [], seed: undefined, budget: Infinity };
