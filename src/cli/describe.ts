@@ -391,6 +391,12 @@ export function describePod(pod: Pod, events?: PodEvent[], now: number = Date.no
   }
   if (status.reason) w.line(0, `Reason:\t${status.reason}`);
   if (status.message) w.line(0, `Message:\t${status.message}`);
+  // kubectl's: the pod-level profile when the pod names one (each container's is below).
+  const seccomp = spec?.securityContext?.seccompProfile;
+  if (seccomp) {
+    w.line(0, `SeccompProfile:\t${seccomp.type}`);
+    if (seccomp.type === 'Localhost') w.line(0, `LocalhostProfile:\t${seccomp.localhostProfile ?? ''}`);
+  }
   w.line(0, `IP:\t${status.podIP ?? ''}`);
   if (status.podIPs?.length) {
     w.line(0, 'IPs:');

@@ -187,3 +187,24 @@ t.test('pieces', async (t) => {
   t.equal(qosClass(withRes({ cpu: '1', memory: '1Gi' }, { cpu: '500m' })), 'Burstable');
   t.equal(qosClass(withRes(undefined, { memory: '64Mi' })), 'Burstable');
 });
+
+t.test('seccomp: the pod-level profile as kubectl shows it, and each container profile after defaults', async (t) => {
+  const p: Pod = {
+    metadata: { name: 's' },
+    spec: {
+      securityContext: { seccompProfile: { type: 'Localhost', localhostProfile: 'profiles/audit.json' } },
+      containers: [
+        { name: 'a', image: 'i' },
+        { name: 'b', image: 'i', securityContext: { seccompProfile: { type: 'Unconfined' } } },
+        { name: 'c', image: 'i', securityContext: { privileged: true, seccompProfile: { type: 'RuntimeDefault' } } },
+      ],
+    },
+    status: { phase: 'Pending' },
+  };
+  const text = describePod(p, undefined, NOW);
+  t.match(text, /\nSeccompProfile:\s+Localhost\nLocalhostProfile:\s+profiles\/audit\.json\nIP:/);
+  t.same([...text.matchAll(/^ {4}Seccomp:\s+(.*)$/gm)].map((m) => m[1]), ['Localhost (profiles/audit.json)', 'Unconfined', 'RuntimeDefault']);
+  const privileged = describePod({ metadata: { name: 'p' }, spec: { containers: [{ name: 'a', image: 'i', securityContext: { privileged: true } }] } }, undefined, NOW);
+  t.match(privileged, /^ {4}Seccomp:\s+Unconfined$/m, 'privileged without a profile runs unconfined');
+  t.notMatch(privileged, /SeccompProfile:/, 'no pod-level line when the pod names none');
+});
