@@ -68,7 +68,11 @@ export function seccompFilter(pod: Pod, c: Container, caps: bigint, seccompDir: 
   const file = localhostPath(seccompDir, p.localhostProfile!);
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    // A symlink may not lead the engine to read a file outside the folder (as root, any file)
+    // and show pieces of it in the pod's status as parse errors.
+    const real = fs.realpathSync(file);
+    if (!real.startsWith(fs.realpathSync(seccompDir) + '/')) throw Object.assign(new Error(`it resolves to ${real}, outside ${seccompDir}`), { code: 'EXDEV' });
+    text = fs.readFileSync(real, 'utf8');
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     throw new SeccompProfileError(`failed to generate seccomp spec opts: cannot load seccomp profile "${file}": ${err.code === 'ENOENT' ? 'no such file or directory' : err.message}`);

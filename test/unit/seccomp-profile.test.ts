@@ -1,7 +1,10 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import t from 'tap';
 import { parseProfile, ProfileError } from '../../src/seccomp/profile';
 import { applicableRules, kernelVersion } from '../../src/seccomp/resolve';
-import { localhostPath } from '../../src/seccomp/container-profile';
+import { localhostPath, seccompFilter, SeccompProfileError } from '../../src/seccomp/container-profile';
 import { effectiveProfile, profileText } from '../../src/seccomp/effective';
 import runtimeDefault from '../../src/seccomp/runtime-default.json';
 import { checkProfile } from '../../src/seccomp/profile';
@@ -77,4 +80,22 @@ t.test('the container profile: Kubernetes defaults and Localhost paths', async (
   t.equal(localhostPath('/data/seccomp', 'p/a.json'), '/data/seccomp/p/a.json');
   t.throws(() => localhostPath('/data/seccomp', '../x.json'), /not a path under \/data\/seccomp/);
   t.throws(() => localhostPath('/data/seccomp', '/etc/x.json'), /not a path under/);
+});
+
+t.test('Localhost profiles are read from the seccomp folder only', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'podrun-seccomp-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const folder = path.join(dir, 'seccomp');
+  fs.mkdirSync(folder);
+  fs.writeFileSync(path.join(dir, 'outside.json'), '{"defaultAction": "SCMP_ACT_ALLOW"}');
+  fs.writeFileSync(path.join(folder, 'ok.json'), '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_ERRNO"}]}');
+  fs.symlinkSync('../outside.json', path.join(folder, 'link.json'));
+  fs.symlinkSync('ok.json', path.join(folder, 'inside-link.json'));
+  const pod = (file: string) => ({ spec: { containers: [{ name: 'c', securityContext: { seccompProfile: { type: 'Localhost', localhostProfile: file } } }] } }) as never;
+  const filter = (file: string) => { const p = pod(file) as { spec: { containers: never[] } }; return seccompFilter(p as never, p.spec.containers[0], 0n, folder); };
+  t.match(filter('ok.json')?.filter, /^[0-9a-f]+$/);
+  t.equal(filter('inside-link.json')?.filter, filter('ok.json')?.filter, 'a link inside the folder is followed; one compile serves both');
+  t.throws(() => filter('link.json'), { message: /cannot load seccomp profile ".*link\.json": it resolves to .*outside\.json, outside / });
+  t.throws(() => filter('none.json'), { message: /cannot load seccomp profile ".*none\.json": no such file or directory/ });
+  t.throws(() => filter('ok.json/x'), SeccompProfileError);
 });
