@@ -87,7 +87,10 @@ export class LayerStore {
     try {
       const root = path.join(tmp, 'root');
       fs.mkdirSync(root, { mode: 0o755 });
-      const stats = await extract(root, { layer: { opaqueXattr: isRoot() ? 'trusted.overlay.opaque' : 'user.overlay.opaque' } });
+      // Root's layers serve pods in their own user namespace too (hostUsers: false), whose
+      // overlayfs (userxattr) reads only user.overlay.*.
+      const opaque = isRoot() ? { opaqueXattr: 'trusted.overlay.opaque', alsoXattr: 'user.overlay.opaque' } : { opaqueXattr: 'user.overlay.opaque' };
+      const stats = await extract(root, { layer: opaque });
       if (stats.diffId !== diffId) {
         throw new PodrunError('Invalid', `layer ${digest}: its content has digest ${stats.diffId}, but the image config says ${diffId}`, 'the image is corrupt or was tampered with');
       }

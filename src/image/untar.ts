@@ -40,9 +40,9 @@ export interface ExtractOptions {
    * An image layer for overlayfs: `.wh.NAME` entries become whiteouts (character device 0/0,
    * which any user may make since Linux 5.8) and `.wh..wh..opq` marks its directory opaque
    * with this extended attribute (`trusted.overlay.opaque` as root, `user.overlay.opaque` for
-   * overlay's userxattr mode).
+   * overlay's userxattr mode), and `alsoXattr` too when given.
    */
-  layer?: { opaqueXattr: string };
+  layer?: { opaqueXattr: string; alsoXattr?: string };
 }
 
 const WHITEOUT = '.wh.';
@@ -245,6 +245,7 @@ async function extract(tar_: TarInput, archive: string, root: string, opts: Extr
             dirModes.set(dir, 0o755);
           }
           native.setXattr(dir, opts.layer.opaqueXattr, 'y');
+          if (opts.layer.alsoXattr) native.setXattr(dir, opts.layer.alsoXattr, 'y');
           stats.opaque.push(parts.slice(0, -1).join('/'));
         } else {
           const hidden = path.join(path.dirname(target), base.slice(WHITEOUT.length));

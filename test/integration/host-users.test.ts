@@ -11,7 +11,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Podrun } from '../../src/podrun';
 import { cliEnv, missingCli } from './cli-harness';
-import { asRoot, cleanup, coveredBySubidRun, execOut, IMAGE, isRunning, missingBusybox, missingFeature, pod, podPaths, setup, tempDir } from './harness';
+import { writeOciLayout } from './oci-harness';
+import { asRoot, BUSYBOX, cleanup, coveredBySubidRun, execOut, IMAGE, isRunning, missingBusybox, missingFeature, pod, podPaths, setup, tempDir } from './harness';
 
 const missing = missingFeature() ?? missingBusybox();
 if (missing) {
@@ -78,6 +79,20 @@ t.test('as root: a pod with hostUsers: false in its own block of podrun ids', { 
   const mounts = async (c: string) => (await inA(['/bin/cat', '/proc/self/mountinfo'], c)).stdout;
   t.match(await mounts('main'), / \/proc\/keys /, 'Default: /proc/keys is masked');
   t.notMatch(await mounts('unmasked'), / \/proc\/(keys|sys) /, 'Unmasked: /proc/keys and /proc/sys are neither masked nor read-only');
+
+  // A layered image: its whiteouts and opaque folders hold in the pod's overlayfs (userxattr) too.
+  const layout = await writeOciLayout(path.join(env.scratch, 'layout'), '1', {
+    layers: [
+      [{ name: 'bin/', type: 'directory' }, { name: 'bin/busybox', body: fs.readFileSync(BUSYBOX), mode: 0o755 }, { name: 'bin/ls', type: 'symlink', linkname: 'busybox' }, { name: 'bin/sleep', type: 'symlink', linkname: 'busybox' }, { name: 'opq/', type: 'directory' }, { name: 'opq/old', body: 'hidden\n' }, { name: 'gone', body: 'deleted\n' }],
+      [{ name: '.wh.gone', body: '' }, { name: 'opq/.wh..wh..opq', body: '' }, { name: 'opq/new', body: 'only this\n' }],
+    ],
+    config: { Cmd: ['/bin/sleep', '3600'] },
+  });
+  await env.podrun.images.importImage(layout.dir, 'layered:1');
+  await env.podrun.createPod(pod('layered', { hostUsers: false, containers: [{ name: 'main', image: 'layered:1' }] }));
+  await env.podrun.waitFor('layered', isRunning, { timeoutMs: 20_000 });
+  t.equal((await execOut(env.podrun, 'layered', ['/bin/ls', '-A', '/', '/opq'])).stdout.replace(/\s+/g, ' ').trim(), '/: bin dev etc opq proc sys /opq: new', "the lower layer's deleted file and the opaque folder's old entries are hidden");
+  await env.podrun.deletePod('layered', { gracePeriodSeconds: 0 });
 
   // A second pod: a block of its own. Deleted, its block goes back and the next pod takes it.
   await env.podrun.createPod(pod('b', { hostUsers: false, containers: [sleeper('main')] }));
