@@ -6,9 +6,11 @@ import { PodrunError } from '../errors';
 import { qosClass } from '../kubelet/qos';
 import { parseQuantity } from '../api/quantity';
 
-/** The patch the subresource takes: `{"spec":{"containers":[{"name":"web","resources":{...}}]}}`. */
+type ContainerPatch = { name?: string; resources?: { limits?: Record<string, string | number | null>; requests?: Record<string, string | number | null> } };
+
+/** The patch the subresource takes: `{"spec":{"containers":[{"name":"web","resources":{...}}]}}`; native sidecars under initContainers. */
 export interface ResizePatch {
-  spec?: { containers?: { name?: string; resources?: { limits?: Record<string, string | number | null>; requests?: Record<string, string | number | null> } }[] };
+  spec?: { containers?: ContainerPatch[]; initContainers?: ContainerPatch[] };
 }
 
 const RESIZABLE = new Set(['cpu', 'memory']);
@@ -44,16 +46,19 @@ function mergeList(name: string, path: string, old: Record<string, string> | und
 export function resizedPod(pod: Pod, patch: ResizePatch): Pod {
   const name = pod.metadata!.name!;
   const keys = Object.keys(patch ?? {}).filter((k) => k !== 'spec');
-  const specKeys = Object.keys(patch?.spec ?? {}).filter((k) => k !== 'containers');
+  const specKeys = Object.keys(patch?.spec ?? {}).filter((k) => k !== 'containers' && k !== 'initContainers');
   if (keys.length || specKeys.length) throw invalid(name, 'spec: Forbidden: only cpu and memory resources for containers may be changed through the resize subresource');
   const next: Pod = structuredClone(pod);
-  (patch.spec?.containers ?? []).forEach((p, k) => {
+  const lists = [['containers', patch.spec?.containers ?? [], next.spec!.containers], ['initContainers', patch.spec?.initContainers ?? [], next.spec!.initContainers ?? []]] as const;
+  for (const [list, patches, containers] of lists) patches.forEach((p, k) => {
     const extra = Object.keys(p).filter((x) => x !== 'name' && x !== 'resources');
-    if (extra.length) throw invalid(name, `spec.containers[${k}].${extra[0]}: Forbidden: only cpu and memory resources for containers may be changed through the resize subresource`);
-    const i = next.spec!.containers.findIndex((c) => c.name === p.name);
-    if (i < 0) throw invalid(name, `spec.containers[${k}].name: Not found: "${p.name ?? ''}"`);
-    const c = next.spec!.containers[i]!;
-    const path = `spec.containers[${i}].resources`;
+    if (extra.length) throw invalid(name, `spec.${list}[${k}].${extra[0]}: Forbidden: only cpu and memory resources for containers may be changed through the resize subresource`);
+    const i = containers.findIndex((c) => c.name === p.name);
+    if (i < 0) throw invalid(name, `spec.${list}[${k}].name: Not found: "${p.name ?? ''}"`);
+    const c = containers[i]!;
+    // Of init containers, only native sidecars (restartPolicy: Always) run long enough to resize.
+    if (list === 'initContainers' && c.restartPolicy !== 'Always') throw invalid(name, `spec.initContainers[${i}].resources: Forbidden: resources for non-sidecar init containers are immutable`);
+    const path = `spec.${list}[${i}].resources`;
     const r: ResourceRequirements = { ...c.resources };
     const limits = mergeList(name, `${path}.limits`, c.resources?.limits, p.resources?.limits);
     const requests = mergeList(name, `${path}.requests`, c.resources?.requests, p.resources?.requests);
@@ -83,7 +88,7 @@ export function infeasible(pod: Pod, allocatable: Record<string, string>): strin
     const cap = allocatable[r];
     if (cap === undefined) continue;
     const unit = r === 'cpu' ? 1000 : 1;
-    const requested = pod.spec!.containers.reduce((n, c) => {
+    const requested = [...pod.spec!.containers, ...(pod.spec!.initContainers ?? []).filter((c) => c.restartPolicy === 'Always')].reduce((n, c) => {
       const q = c.resources?.requests?.[r] ?? c.resources?.limits?.[r];
       return n + (q === undefined ? 0 : Math.ceil(parseQuantity(q) * unit));
     }, 0);
@@ -96,8 +101,9 @@ export function infeasible(pod: Pod, allocatable: Record<string, string>): strin
 /** Containers whose resources the patch changed, and whether each change may go without a restart. */
 export function resizedContainers(before: Pod, after: Pod): { container: Container; restart: boolean }[] {
   const out: { container: Container; restart: boolean }[] = [];
-  for (const c of after.spec!.containers) {
-    const old = before.spec!.containers.find((x) => x.name === c.name);
+  const all = (p: Pod) => [...p.spec!.containers, ...(p.spec!.initContainers ?? []).filter((c) => c.restartPolicy === 'Always')];
+  for (const c of all(after)) {
+    const old = all(before).find((x) => x.name === c.name);
     if (!old) continue;
     const changed = [...RESIZABLE].filter((r) => old.resources?.limits?.[r] !== c.resources?.limits?.[r] || old.resources?.requests?.[r] !== c.resources?.requests?.[r]);
     if (!changed.length) continue;

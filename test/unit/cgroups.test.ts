@@ -98,3 +98,11 @@ t.test('resize: Infeasible when the requests pass the node allocatable', async (
   t.equal(infeasible(p, { cpu: '2', memory: '4Gi' }), "Node didn't have enough capacity: cpu, requested: 3000, capacity: 2000");
   t.equal(infeasible(p, { cpu: '4', memory: '1536Mi' }), `Node didn't have enough capacity: memory, requested: ${2048 * Mi}, capacity: ${1536 * Mi}`);
 });
+
+t.test('resize: native sidecars too, other init containers never', async (t) => {
+  const p = pod([c('a', { limits: { memory: '64Mi' } })], [c('side', { limits: { memory: '32Mi' } }, { restartPolicy: 'Always' }), c('once', { limits: { memory: '32Mi' } })]);
+  const next = resizedPod(p, { spec: { initContainers: [{ name: 'side', resources: { limits: { memory: '48Mi' } } }] } });
+  t.same(next.spec!.initContainers![0]!.resources!.limits, { memory: '48Mi' });
+  t.same(resizedContainers(p, next).map((r) => r.container.name), ['side']);
+  t.throws(() => resizedPod(p, { spec: { initContainers: [{ name: 'once', resources: { limits: { memory: '48Mi' } } }] } }), /non-sidecar init containers are immutable/);
+});

@@ -44,7 +44,8 @@ export const patchCommand: Command = {
     const client = ctx.podrun();
     const before = await client.getPod(name, ctx.namespace);
     const after = await client.resizePod(name, patch, { namespace: ctx.namespace });
-    const same = stableJson(before.spec?.containers.map((c) => c.resources)) === stableJson(after.spec?.containers.map((c) => c.resources));
+    const resources = (p: typeof before) => [...(p.spec?.containers ?? []), ...(p.spec?.initContainers ?? [])].map((c) => c.resources);
+    const same = stableJson(resources(before)) === stableJson(resources(after));
     await write(ctx.io.stdout, `pod/${name} patched${same ? ' (no change)' : ''}\n`);
     return 0;
   },
