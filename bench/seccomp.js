@@ -1,6 +1,7 @@
 // Seccomp (issue 15): what RuntimeDefault costs at start-up, in one run beside its peers.
 //  - podrun pod start (Node API, sandbox + /bin/true until Succeeded) with RuntimeDefault (the
-//    default) and with Unconfined, interleaved so that drift falls on both alike;
+//    default) and with Unconfined, interleaved so that drift falls on both alike; and the same for
+//    a container started into a running pod through its shim (less else to drown the filter in);
 //  - `crun run` of /bin/true on the bench's bundle with podman's default profile
 //    (/usr/share/containers/seccomp.json, resolved for the bundle's capabilities, as podman hands
 //    it to crun) and without seccomp, interleaved the same way;
@@ -20,15 +21,16 @@ function now() {
   return Number(process.hrtime.bigint()) / 1e6;
 }
 
-/** Two measurements taken turn about, ctx.runs each after one warm-up of both. */
+/** Two measurements taken turn about (which goes first alternates), ctx.runs each after one warm-up of both. */
 async function interleaved(ctx, a, b) {
   const sa = [];
   const sb = [];
   for (let i = -1; i < ctx.runs; i++) {
-    for (const [fn, out] of [
+    const pair = [
       [a, sa],
       [b, sb],
-    ]) {
+    ];
+    for (const [fn, out] of i % 2 ? pair.reverse() : pair) {
       const t0 = now();
       await fn(i);
       if (i >= 0) out.push(now() - t0);
@@ -57,13 +59,80 @@ async function podrunRows(ctx) {
   };
   try {
     const [dflt, unconfined] = await interleaved(ctx, start(undefined), start('Unconfined'));
-    return [
+    const rows = [
       { ...ctx.stats('podrun pod start, RuntimeDefault (the default)', dflt), note: 'sandbox + /bin/true, deleted after' },
       { ...ctx.stats('podrun pod start, Unconfined', unconfined), note: 'the same, no filter' },
     ];
+    rows.push(...(await containerStartRows(ctx, podrun)));
+    return rows;
   } finally {
     await podrun.close();
     fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Container start into a running pod through its shim (the start request until the exit of
+ * /bin/true), RuntimeDefault and Unconfined turn about: the same path as a pod's start without
+ * the sandbox, so the filter's share is less drowned in the rest.
+ */
+async function containerStartRows(ctx, podrun) {
+  const { PodPaths } = require(path.join(dist, 'state/paths'));
+  const { podDirId } = require(path.join(dist, 'kubelet/engine'));
+  const { ShimClient } = require(path.join(dist, 'runtime/shim-client'));
+  const { buildContainerPlan } = require(path.join(dist, 'plan/container'));
+  const idle = await podrun.createPod({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'idle' },
+    spec: { terminationGracePeriodSeconds: 0, containers: [{ name: 'c', image: 'bench:1', command: ['/bin/sleep', '100000'] }] },
+  });
+  const paths = new PodPaths(podrun.root.podDir(podDirId(idle.metadata.uid)));
+  await podrun.waitFor('idle', (p) => !!p.status?.containerStatuses?.[0]?.state?.running);
+  const sandbox = JSON.parse(fs.readFileSync(paths.sandbox, 'utf8'));
+  const image = podrun.images.get('bench:1');
+  const shim = await ShimClient.connect(paths.shimSocket);
+  await shim.subscribe();
+  let seq = 0;
+  const start = (profile) => async () => {
+    const name = `x${seq++}`;
+    const plan = buildContainerPlan({
+      pod: idle,
+      container: { name, image: 'bench:1', command: ['/bin/true'], ...(profile ? { securityContext: { seccompProfile: { type: profile } } } : {}) },
+      field: 'bench',
+      attempt: 0,
+      image,
+      volumes: new Map(),
+      paths,
+      idmap: sandbox.idmap,
+      envSources: { configMap: () => undefined, secret: () => undefined, fieldRef: () => undefined },
+      logs: { maxSize: 10 * 1024 * 1024, maxFiles: 5 },
+    });
+    if ((plan.seccomp === null) !== (profile === 'Unconfined')) throw new Error('the plan does not carry the profile asked for');
+    fs.mkdirSync(plan.ops[0].upper, { recursive: true });
+    fs.mkdirSync(plan.ops[0].work, { recursive: true });
+    fs.mkdirSync(plan.root, { recursive: true });
+    fs.writeFileSync(paths.terminationLog(name, 0), '');
+    const exited = new Promise((r) => {
+      const onExit = (e) => {
+        if (e.name !== name) return;
+        shim.off('exit', onExit);
+        r(e);
+      };
+      shim.on('exit', onExit);
+    });
+    await shim.start(plan);
+    await exited;
+  };
+  try {
+    const [dflt, unconfined] = await interleaved(ctx, start(undefined), start('Unconfined'));
+    return [
+      { ...ctx.stats('podrun container start in running pod, RuntimeDefault', dflt), note: 'shim start request until exit' },
+      { ...ctx.stats('podrun container start in running pod, Unconfined', unconfined), note: 'the same, no filter' },
+    ];
+  } finally {
+    shim.close();
+    await podrun.deletePod('idle', { gracePeriodSeconds: 0 });
   }
 }
 
@@ -183,6 +252,9 @@ function seccompSummary(rows) {
   const pd = med('podrun pod start, RuntimeDefault (the default)');
   const pu = med('podrun pod start, Unconfined');
   if (pd !== undefined && pu !== undefined) out.push(`podrun: RuntimeDefault ${(pd - pu).toFixed(2)} ms over Unconfined (${(pd / pu).toFixed(3)}x)`);
+  const sd = med('podrun container start in running pod, RuntimeDefault');
+  const su = med('podrun container start in running pod, Unconfined');
+  if (sd !== undefined && su !== undefined) out.push(`podrun container start: RuntimeDefault ${(sd - su).toFixed(2)} ms over Unconfined (${(sd / su).toFixed(3)}x)`);
   const cd = rows.find((r) => r.name.startsWith('crun run /bin/true, podman') && !r.skipped)?.median;
   const cu = med('crun run /bin/true, no seccomp');
   if (cd !== undefined && cu !== undefined) out.push(`crun: its default profile ${(cd - cu).toFixed(2)} ms over none (${(cd / cu).toFixed(3)}x)`);
