@@ -4,7 +4,12 @@ import t from 'tap';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { Pod } from 'kubernetes-types/core/v1';
+import { applyPodDefaults } from '../../src/api/defaults';
+import type { ImageRecord } from '../../src/image/types';
 import { admitUserns } from '../../src/kubelet/userns-admission';
+import { buildContainerPlan, KUBELET_LOG_LIMITS } from '../../src/plan/container';
+import type { IdMapPlan } from '../../src/runtime/idmap';
 import { podLayerPath, podVolumeSource } from '../../src/plan/userns-paths';
 import { blockCount, rangePlan, UsernsRanges } from '../../src/runtime/userns-ranges';
 import { PodPaths } from '../../src/state/paths';
@@ -87,4 +92,38 @@ t.test("the pod's paths: layers and outside volumes under the state root, its ow
   t.equal(podVolumeSource(paths, { name: 'v', source: '/run/podrun/pods/abc/volumes/v', forceReadOnly: false }), '/run/podrun/pods/abc/volumes/v');
   t.match(podVolumeSource(paths, { name: 'h', source: '/srv/data', forceReadOnly: false }), /^\/run\/podrun\/volumes\/[0-9a-f]{24}$/);
   t.match(podVolumeSource(paths, { name: 'h', source: '/run/podrun/pods/abcd', forceReadOnly: false }), /^\/run\/podrun\/volumes\//, 'a sibling folder is not inside');
+});
+
+t.test('the plan of a container in its own user namespace: idmapped layers, outside volumes under the state root, Unmasked only with a user namespace', async (t) => {
+  const layered: ImageRecord = { name: 'app', tag: '1', id: 'sha256:x', rootfs: '', layers: ['/data/layers/a/root', '/data/layers/b/root'], config: {}, created: '', size: 0 };
+  const paths = new PodPaths('/run/podrun/pods/p1');
+  const p = applyPodDefaults({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'p' },
+    spec: {
+      hostUsers: false,
+      volumes: [{ name: 'e', emptyDir: {} }, { name: 'h', hostPath: { path: '/srv' } }],
+      containers: [{ name: 'c', image: 'app:1', command: ['/bin/sh'], securityContext: { procMount: 'Unmasked' }, volumeMounts: [{ name: 'e', mountPath: '/e' }, { name: 'h', mountPath: '/h' }] }],
+    },
+  } as Pod);
+  const volumes = new Map([
+    ['e', { name: 'e', source: '/run/podrun/pods/p1/volumes/e', forceReadOnly: false }],
+    ['h', { name: 'h', source: '/srv', forceReadOnly: false }],
+  ]);
+  const plan = (idmap: IdMapPlan | null) =>
+    buildContainerPlan({ pod: p, container: p.spec!.containers[0], field: 'spec.containers[0]', attempt: 0, image: layered, volumes, paths, idmap, envSources: { configMap: () => undefined, secret: () => undefined, fieldRef: () => undefined }, logs: KUBELET_LOG_LIMITS });
+  const own = plan(rangePlan({ start: 1000000, count: 65536 }, { start: 1000000, count: 65536 }, 0));
+  const root = own.ops[0];
+  t.same(root.type === 'overlay' && root.lower, [podLayerPath(paths, '/data/layers/b/root'), podLayerPath(paths, '/data/layers/a/root')], 'the layers, top first, at their idmapped views');
+  t.ok(root.type === 'overlay' && root.userxattr, 'overlayfs in a user namespace: userxattr');
+  const bound = (pl: typeof own, target: string) => pl.ops.find((o) => o.type === 'bind' && o.target === target);
+  t.match(bound(own, '/e'), { source: '/run/podrun/pods/p1/volumes/e' }, "the emptyDir in the pod's folder as it is");
+  t.match(bound(own, '/h'), { source: podVolumeSource(paths, volumes.get('h')!) }, 'a hostPath at its idmapped view');
+  t.same([own.maskedPaths, own.readonlyPaths], [[], []], 'Unmasked: no masked or read-only paths');
+  const hostUsers = plan(null);
+  t.ok(hostUsers.maskedPaths.includes('/proc/keys'), 'Unmasked has no effect without a user namespace');
+  t.match(bound(hostUsers, '/h'), { source: '/srv' }, 'root without a user namespace binds the hostPath itself');
+  const rootOp = hostUsers.ops[0];
+  t.same(rootOp.type === 'overlay' && rootOp.lower, ['/data/layers/b/root', '/data/layers/a/root']);
 });
