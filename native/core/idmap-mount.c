@@ -39,6 +39,26 @@ static int mkdir_p (const char *path, struct pr_error *err)
   return 0;
 }
 
+/* An empty file at path, its folders made first. */
+static int make_file (const char *path, struct pr_error *err)
+{
+  char parent[4096];
+  size_t len = 0, slash = 0;
+  for (; path[len] && len < sizeof parent - 1; len++)
+    if ((parent[len] = path[len]) == '/')
+      slash = len;
+  if (path[len])
+    return pr_fail (err, ENAMETOOLONG, "open", path);
+  parent[slash] = '\0';
+  if (slash > 0 && mkdir_p (parent, err) < 0)
+    return -1;
+  int fd = open (path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+  if (fd < 0)
+    return pr_fail (err, errno, "create", path);
+  close (fd);
+  return 0;
+}
+
 static bool is_mount_root (const char *path)
 {
   struct statx st;
@@ -52,6 +72,8 @@ static bool is_mount_root (const char *path)
 static int attach_in_pod (int pod_pidfd, int userns_fd, const struct pr_pod_mount *m, int n, int trees[],
                           struct pr_error *err)
 {
+  for (int i = 0; i < n; i++)
+    trees[i] = -1;
   for (int i = 0; i < n; i++)
     {
       if (m[i].kind == PR_POD_TMPFS)
@@ -68,7 +90,14 @@ static int attach_in_pod (int pod_pidfd, int userns_fd, const struct pr_pod_moun
     {
       if (m[i].once && is_mount_root (m[i].target))
         continue;
-      if (mkdir_p (m[i].target, err) < 0)
+      struct stat st;
+      if (trees[i] >= 0 && fstat (trees[i], &st) == 0 && !S_ISDIR (st.st_mode))
+        {
+          /* A file (a hostPath of type File): its mount point is a file. */
+          if (make_file (m[i].target, err) < 0)
+            return -1;
+        }
+      else if (mkdir_p (m[i].target, err) < 0)
         return -1;
       if (m[i].kind == PR_POD_TMPFS)
         {

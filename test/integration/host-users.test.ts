@@ -51,9 +51,10 @@ t.test('as root: a pod with hostUsers: false in its own block of podrun ids', { 
         { name: 'v', emptyDir: {} },
         { name: 'cm', configMap: { name: 'cm' } },
         { name: 'host', hostPath: { path: env.scratch } },
+        { name: 'file', hostPath: { path: path.join(env.scratch, 'a-file'), type: 'FileOrCreate' } },
       ],
       containers: [
-        sleeper('main', { volumeMounts: [{ name: 'v', mountPath: '/v' }, { name: 'cm', mountPath: '/cm' }, { name: 'host', mountPath: '/host' }] }),
+        sleeper('main', { volumeMounts: [{ name: 'v', mountPath: '/v' }, { name: 'cm', mountPath: '/cm' }, { name: 'host', mountPath: '/host' }, { name: 'file', mountPath: '/etc/a-file' }] }),
         sleeper('unmasked', { securityContext: { procMount: 'Unmasked' } }),
       ],
     }),
@@ -71,6 +72,7 @@ t.test('as root: a pod with hostUsers: false in its own block of podrun ids', { 
   t.match((await inA(['/bin/stat', '-L', '-c', '%u', '/cm/key'])).stdout, /^0\n$/, "the configMap's files are root's inside");
   fs.writeFileSync(path.join(env.scratch, 'from-host'), 'x');
   t.equal((await inA(['/bin/stat', '-c', '%u', '/host/from-host'])).stdout, '0\n', "a hostPath file of host root is root's inside (idmapped)");
+  t.equal((await inA(['/bin/stat', '-c', '%u %F', '/etc/a-file'])).stdout, '0 regular empty file\n', 'a hostPath of a file is a file, root\'s inside');
   // Acceptance 4: the emptyDir file of container root.
   t.equal((await inA(['/bin/sh', '-c', 'echo hi > /v/made && stat -c %u:%g /v/made'])).stdout, '0:0\n', 'a file root writes to the emptyDir is 0:0 inside');
   const made = fs.statSync(path.join(podPaths(env, a).volume('v'), 'made'));
