@@ -14,6 +14,7 @@ import { bindHostPorts, hostPortsOf, NftablesPorts, type Publication } from './h
 import { releaseRootNetwork } from './root-identity';
 import { which } from '../which';
 import { NetworkHost, networkHostDir, type NetworkHostHandle } from './network-host';
+import { outboundTools, startPasta, tunNotice, tunUnusable } from './pasta';
 import { checkNetworkHost, PodNetwork, readAddress, type NetworkOptions, type PodAddress } from './pod-network';
 
 export type PortDriver = 'nftables' | 'forwarder';
@@ -55,26 +56,13 @@ export function readPorts(paths: PodPaths): PortsRecord | undefined {
   }
 }
 
-/**
- * Rootless pods reach beyond the network host only through a user-mode stack (pasta or
- * slirp4netns), and both need /dev/net/tun. Said once when that cannot work here.
- */
-function outboundNotice(): string {
-  try {
-    fs.accessSync('/dev/net/tun', fs.constants.R_OK | fs.constants.W_OK);
-    return 'rootless pods have no outbound network yet: podrun does not start pasta for them; pod IPs, localhost, hostPort and port-forward work';
-  } catch {
-    return 'rootless pods have no outbound network: /dev/net/tun is not usable by this user (udev normally makes it mode 0666), so pasta and slirp4netns cannot run; pod IPs, localhost, hostPort and port-forward work';
-  }
-}
-
 export class Networking {
   readonly network: PodNetwork;
   private readonly host: NetworkHost;
   private readonly rootless = (process.getuid?.() ?? 0) !== 0;
   private table?: NftablesPorts | null;
-  /** The rootless outbound notice is worked out (a stat of /dev/net/tun) and said once. */
-  private outboundSaid = false;
+  /** The network host (by holder pid) whose outbound connection (pasta) is made or being made. */
+  private outbound?: { pid: number; ready: Promise<void> };
 
   constructor(
     private readonly stateDir: string,
@@ -83,6 +71,28 @@ export class Networking {
   ) {
     this.network = new PodNetwork(stateDir, opts);
     this.host = new NetworkHost(networkHostDir(stateDir));
+  }
+
+  /**
+   * Rootless: the network host reaches beyond the host through pasta (network/pasta.ts), made
+   * once per network host; where it cannot be, a notice says why (once per root).
+   */
+  private connectOutbound(host: NetworkHostHandle): Promise<void> {
+    if (this.outbound?.pid !== host.pid) {
+      const start = async () => {
+        const tools = outboundTools();
+        if ('notice' in tools) return this.notice(tools.notice);
+        const tun = tunUnusable();
+        if (tun) return this.notice(tunNotice(tun));
+        try {
+          await startPasta(networkHostDir(this.stateDir), host.pid, this.network.opts.cidr, tools);
+        } catch (e) {
+          this.notice(`rootless pods have no outbound network: pasta could not start (${(e as Error).message}); pod IPs, localhost, hostPort and port-forward work`);
+        }
+      };
+      this.outbound = { pid: host.pid, ready: start() };
+    }
+    return this.outbound.ready;
   }
 
   /** podrun's nftables table, as root when `nft` exists: outbound NAT, and DNAT for hostPorts. */
@@ -106,10 +116,7 @@ export class Networking {
       try {
         prepared.join = await this.host.get(idmap);
         prepared.idmap = prepared.join.idmap;
-        if (!this.outboundSaid) {
-          this.outboundSaid = true;
-          this.notice(outboundNotice());
-        }
+        await this.connectOutbound(prepared.join);
       } catch (e) {
         this.notice(`rootless pods get no pod IP: the network host could not start (${(e as Error).message})`);
       }
