@@ -533,6 +533,7 @@ export class Engine {
   }
 
   async createPod(input: Pod): Promise<Pod> {
+    checkObjectBounds(input);
     // generateName: the API server's name, the prefix and five characters.
     if (!input.metadata?.name && input.metadata?.generateName) input = { ...input, metadata: { ...input.metadata, name: generateName(input.metadata.generateName) } };
     try {
@@ -826,6 +827,7 @@ export class Engine {
 
   /** `kubectl debug`: an ephemeral container joins a running pod (and a container's PID namespace). */
   async addEphemeralContainer(namespace: string, name: string, container: EphemeralContainer): Promise<Pod> {
+    checkObjectBounds(container);
     const w = this.worker(namespace, name);
     const spec = w.pod.spec!;
     const updated: Pod = { ...w.pod, spec: { ...spec, ephemeralContainers: [...(spec.ephemeralContainers ?? []), container] } };
@@ -945,6 +947,7 @@ export class Engine {
 
   /** Replaces a stored object (not a pod) after its kind's update rules; the caller read it first. */
   updateObject(obj: KubeObject): KubeObject {
+    checkObjectBounds(obj);
     return replaceObject(this.store, obj, () => this.getObject(obj.kind, obj.metadata?.namespace ?? 'default', obj.metadata?.name ?? ''));
   }
 
