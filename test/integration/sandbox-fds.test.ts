@@ -35,7 +35,8 @@ t.test('a sandbox child waiting for its go-ahead holds only its own descriptors'
     // Waiting in read(2) on its sync pipe: whatever it closes first is closed by now.
     t.ok(await until(() => fs.readFileSync(`/proc/${h.pid}/syscall`, 'utf8').startsWith('0 ')), 'the child waits for its go-ahead');
     const theirs = fds(h.pid);
-    t.ok(theirs.length <= 6, `fds 0-2 and its sync, ready and log pipes only (${theirs.join(' ')})`);
+    t.ok(theirs.length <= 7, `fds 0-2, its sync, ready and log pipes and the shim it execs only (${theirs.join(' ')})`);
+    t.ok(theirs.some((fd) => fs.readlinkSync(`/proc/${h.pid}/fd/${fd}`) === fs.realpathSync(binaries.shim)), 'the shim, opened by the addon, to exec through');
     t.notOk(theirs.includes(held), `not the file Node holds (fd ${held})`);
     t.notOk(theirs.includes(h.syncFd), 'not Node\'s end of its sync pipe');
     t.notOk(theirs.includes(h.readyFd), 'not Node\'s end of its ready pipe');
