@@ -10,7 +10,9 @@ import * as path from 'node:path';
 import type { ContainerStatus } from 'kubernetes-types/core/v1';
 import t from 'tap';
 import { cliEnv, missingCli } from './cli-harness';
-import { coveredBySubidRun, execOut, IMAGE, isRunning, logs, missingBusybox, missingFeature, payload, pod, setup } from './harness';
+import { native } from '../../src/native';
+import { ShimClient } from '../../src/runtime/shim-client';
+import { coveredBySubidRun, execOut, IMAGE, isRunning, logs, missingBusybox, missingFeature, payload, pod, podPaths, setup } from './harness';
 
 const missing = missingFeature() ?? missingBusybox() ?? coveredBySubidRun();
 if (missing) {
@@ -98,6 +100,24 @@ t.test('profiles in containers, exec and hooks; bad Localhost profiles start not
     t.equal(status(c).restartCount, 0);
   }
   t.equal(bad.status?.phase, 'Pending', 'never unconfined: the pod does not run');
+
+  // The plan's seccomp key and exec's are required, never defaulted (unconfined is null, said).
+  const shim = await ShimClient.connect(podPaths(env, await env.podrun.getPod('sec')).shimSocket);
+  t.teardown(() => shim.close());
+  const at = (f: string) => path.join(env.scratch, f);
+  const base = { name: 'bad', attempt: 0, root: at('root'), logPath: at('log'), startPath: at('start'), exitPath: at('exit'), logMaxSize: 0, logMaxFiles: 1, cgroup: { procs: [], oomCounter: '' }, nodev: true, maskedPaths: [], readonlyPaths: [], ops: [], argv: ['/bin/true'], env: [] };
+  for (const [what, seccomp, want] of [
+    ['no seccomp', undefined, /seccomp is required: null or \{"filter": hex\}/],
+    ['seccomp a string', 'ffff', /seccomp must be null or \{"filter": hex\}/],
+    ['no filter', {}, /seccomp must be null or \{"filter": hex\}/],
+    ['half an instruction', { filter: '0600' }, /seccomp filter .*not a whole number of instructions/],
+    ['not hex', { filter: 'zz'.repeat(8) }, /seccomp filter .*not hexadecimal/],
+  ] as const) {
+    await t.rejects(shim.start(JSON.parse(JSON.stringify({ ...base, seccomp }))), want, `the shim refuses a plan with ${what}`);
+  }
+  const exec = { pidfd: -1, nsFlags: 0, uid: 0, gid: 0, groups: [], setGroups: false, capBounding: 0n, capEffective: 0n, noNewPrivs: true, cwd: '/', argv: ['/bin/true'], env: [], path: '', tty: false, cgroupProcs: [] };
+  t.throws(() => native.exec({ ...exec } as never), /seccomp is required: null or the filter in hex/, 'the addon refuses an exec without seccomp');
+  t.throws(() => native.exec({ ...exec, seccomp: '0600' }), /not a whole number of instructions/, 'or with half an instruction');
 
   await t.rejects(
     env.podrun.createPod(pod('escape', { containers: [{ ...payload('c', 'sleep', '1'), securityContext: { seccompProfile: { type: 'Localhost', localhostProfile: '../../escape.json' } } }] })),
