@@ -136,6 +136,14 @@ export class Cgroups {
     return `pod${uid}`;
   }
 
+  /**
+   * The folder of a container's cgroup: its name, a DNS label, which cannot be a cgroup file's
+   * name (those have dots or underscores) but for v1's `tasks`: that one becomes `_tasks`.
+   */
+  static containerRel(uid: string, name: string): string {
+    return `${Cgroups.podRel(uid)}/${name === 'tasks' ? '_tasks' : name}`;
+  }
+
   private mkdirs(rel: string): void {
     const d = this.driver;
     if (d.kind === 'v2') {
@@ -170,7 +178,7 @@ export class Cgroups {
   /** A container's cgroup with its values and devices (v1 only; 'all' for privileged). */
   ensureContainer(uid: string, name: string, values: CgroupValues, devices: DeviceRule[] | 'all'): PlanCgroup {
     if (this.driver.kind === 'none') return { procs: [], oomCounter: '' };
-    const rel = `${Cgroups.podRel(uid)}/${name}`;
+    const rel = Cgroups.containerRel(uid, name);
     this.mkdirs(rel);
     this.apply(rel, values);
     if (this.driver.kind === 'v1') {
@@ -192,12 +200,12 @@ export class Cgroups {
     const podRel = Cgroups.podRel(uid);
     if (this.driver.kind === 'none') return;
     // A container not started yet takes its values when it starts.
-    if (!fs.existsSync(this.dirs(`${podRel}/${name}`)[0]!)) return this.apply(podRel, pod);
+    if (!fs.existsSync(this.dirs(Cgroups.containerRel(uid, name))[0]!)) return this.apply(podRel, pod);
     try {
       this.apply(podRel, pod);
-      this.apply(`${podRel}/${name}`, container);
+      this.apply(Cgroups.containerRel(uid, name), container);
     } catch {
-      this.apply(`${podRel}/${name}`, container);
+      this.apply(Cgroups.containerRel(uid, name), container);
       this.apply(podRel, pod);
     }
   }
@@ -236,7 +244,7 @@ export class Cgroups {
 
   /** CPU time and working set of a pod's cgroup (`name` undefined) or of one of its containers. */
   usage(uid: string, name?: string): CgroupUsage | undefined {
-    const rel = name ? `${Cgroups.podRel(uid)}/${name}` : Cgroups.podRel(uid);
+    const rel = name ? Cgroups.containerRel(uid, name) : Cgroups.podRel(uid);
     const d = this.driver;
     if (d.kind === 'none') return undefined;
     if (d.kind === 'v2') {

@@ -5,6 +5,7 @@ import { containerValues, cpuWeight, milliCPU, milliCPUToQuota, milliCPUToShares
 import { infeasible, resizedContainers, resizedPod, statusResources } from '../../src/cgroups/resize';
 import { cpuRate, formatCpu, formatMemory } from '../../src/cgroups/metrics';
 import { containerHash } from '../../src/kubelet/pod-actions';
+import { Cgroups } from '../../src/cgroups/manager';
 
 const Mi = 1024 * 1024;
 const c = (name: string, resources?: Container['resources'], extra: Partial<Container> = {}): Container => ({ name, image: 'x', ...(resources ? { resources } : {}), ...extra });
@@ -105,4 +106,9 @@ t.test('resize: native sidecars too, other init containers never', async (t) => 
   t.same(next.spec!.initContainers![0]!.resources!.limits, { memory: '48Mi' });
   t.same(resizedContainers(p, next).map((r) => r.container.name), ['side']);
   t.throws(() => resizedPod(p, { spec: { initContainers: [{ name: 'once', resources: { limits: { memory: '48Mi' } } }] } }), /non-sidecar init containers are immutable/);
+});
+
+t.test("a container's cgroup folder never takes a cgroup file's name", async (t) => {
+  t.equal(Cgroups.containerRel('u', 'web'), 'podu/web');
+  t.equal(Cgroups.containerRel('u', 'tasks'), 'podu/_tasks', "v1's tasks file is a valid container name");
 });
