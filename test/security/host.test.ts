@@ -13,7 +13,7 @@ import type { Pod } from 'kubernetes-types/core/v1';
 import { e2e, missingE2e, type E2e } from '../e2e/e2e-harness';
 import { asRoot, buildBusyboxRootfs, coveredBySubidRun, readOr } from '../integration/harness';
 import { writeOciLayout, type Entry } from '../integration/oci-harness';
-import { attempt, hostMountPoints, WAITING } from './security-harness';
+import { attempt, hostMountPoints, runAsync, WAITING } from './security-harness';
 
 const skip = missingE2e() ?? coveredBySubidRun();
 const settled = (p: Pod) => ['Succeeded', 'Failed'].includes(p.status?.phase ?? '') || (p.status?.containerStatuses ?? []).every((s) => !!s.state?.terminated || (s.state?.waiting?.reason ?? '').endsWith('Error'));
@@ -23,10 +23,10 @@ function container(name: string, image: string, args: string[], extra = ''): str
   return `  - name: ${name}\n    image: ${image}\n    command: ${JSON.stringify(['/payload', ...args])}\n${extra}`;
 }
 
-/** The log of a container, or undefined when it never started. */
-function logOf(e: E2e, pod: string, c: string): string | undefined {
-  const r = e.run(['logs', pod, '-c', c]);
-  return r.status === 0 ? r.stdout : undefined;
+/** The logs of these containers, fetched side by side: undefined for one that never started. */
+async function logsOf(e: E2e, pod: string, containers: string[]): Promise<Map<string, string | undefined>> {
+  const rs = await Promise.all(containers.map((c) => runAsync(e, ['logs', pod, '-c', c])));
+  return new Map(containers.map((c, i) => [c, rs[i]!.status === 0 ? rs[i]!.stdout : undefined]));
 }
 
 /** The files and directories below DIR (relative), to show nothing was added. */
@@ -70,7 +70,7 @@ t.test('the host is out of reach of containers and images', { skip }, async (t) 
       ['dev/termination-log', path.join(victim, 'file')],
     ],
   };
-  for (const [name, links] of Object.entries(tricks)) {
+  const imports = Object.entries(tricks).map(([name, links]) => {
     const dir = path.join(e.dir, `trick-${name}`);
     fs.mkdirSync(dir);
     const rootfs = buildBusyboxRootfs(dir);
@@ -79,8 +79,9 @@ t.test('the host is out of reach of containers and images', { skip }, async (t) 
       fs.mkdirSync(path.dirname(path.join(rootfs, at)), { recursive: true });
       fs.symlinkSync(target, path.join(rootfs, at));
     }
-    e.ok(['image', 'import', rootfs, `trick:${name}`]);
-  }
+    return runAsync(e, ['image', 'import', rootfs, `trick:${name}`]);
+  });
+  for (const r of await Promise.all(imports)) if (r.status !== 0) t.fail(`image import: ${r.stderr}`);
   // Each trick container reports: /proc/keys, a core_pattern write (the host's own value), /sys/firmware, its hostname file.
   const probe = ['try', 'read', '/proc/keys', '--then', 'try', 'write', '/proc/sys/kernel/core_pattern', corePattern, '--then', 'try', 'read', '/sys/firmware', '--then', 'cat', '/etc/hostname'];
   const cwdFds = [3, 4, 5, 6, 7, 8];
@@ -102,6 +103,11 @@ t.test('the host is out of reach of containers and images', { skip }, async (t) 
   e.ok(['apply', '-f', e.file('pods.yaml', [tricksPod, subpathPod].join('\n---\n'))]);
   const pods = await Promise.all(['tricks', 'subpath'].map((n) => e.until(n, settled, 90_000)));
   t.ok(pods.every(Boolean), 'both pods settle', { diagnostic: !pods.every(Boolean), describe: e.run(['describe', 'pods']).stdout });
+  const [trickLogs, subLogs] = await Promise.all([
+    logsOf(e, 'tricks', [...Object.keys(tricks), 'plain', ...cwdFds.map((fd) => `cwd-${fd}`), 'cwd-tmp']),
+    logsOf(e, 'subpath', ['abs', 'rel', 'nested', 'good']),
+  ]);
+  const logOf = (_e: E2e, pod: string, c: string) => (pod === 'tricks' ? trickLogs : subLogs).get(c);
 
   t.test('images with symlinked /dev, /proc, /sys, /dev/null and /etc files do not redirect podrun\'s mounts', async (t) => {
     for (const name of Object.keys(tricks)) {
@@ -163,12 +169,16 @@ t.test('the host is out of reach of containers and images', { skip }, async (t) 
       ['a hard link through ../', [[{ name: 'hard2', type: 'link', linkname: `../../../../../../../..${outside}/victim` }]]],
     ];
     let refused = 0;
-    for (const [i, [what, ls]] of layers.entries()) {
-      const dir = path.join(e.dir, `layout-${i}`);
-      await writeOciLayout(dir, `hostile:${i}`, { layers: ls, config: { Cmd: ['/payload'] } });
-      const r = e.run(['image', 'import', dir, `hostile:${i}`]);
+    const results = await Promise.all(
+      layers.map(async ([, ls], i) => {
+        const dir = path.join(e.dir, `layout-${i}`);
+        await writeOciLayout(dir, `hostile:${i}`, { layers: ls, config: { Cmd: ['/payload'] } });
+        return runAsync(e, ['image', 'import', dir, `hostile:${i}`]);
+      }),
+    );
+    for (const [i, r] of results.entries()) {
       if (r.status !== 0) refused++;
-      t.comment(`${what}: ${r.status === 0 ? 'imported' : r.stderr.trim().split('\n')[0]}`);
+      t.comment(`${layers[i]![0]}: ${r.status === 0 ? 'imported' : r.stderr.trim().split('\n')[0]}`);
     }
     t.same(fs.readdirSync(outside), ['victim'], 'nothing was written outside');
     t.equal(readOr(path.join(outside, 'victim')), 'kept\n', 'the host\'s file is as it was');
