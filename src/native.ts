@@ -17,8 +17,8 @@ export interface SandboxRequest {
 
 /** One mount root's engine makes in a pod's own mount namespace (native/core/idmap-mount.c). */
 export interface PodMount {
-  /** tmpfs: a fresh one at target; bind: source as it is; idmap: source through the pod's id map. */
-  kind: 'tmpfs' | 'bind' | 'idmap';
+  /** tmpfs: a fresh one at target; bind: source as it is; idmap: source through the pod's id map; readonly: the mount at target made read-only. */
+  kind: 'tmpfs' | 'bind' | 'idmap' | 'readonly';
   /** A host path (ignored for tmpfs). */
   source: string;
   /** A path in the pod's mount namespace, made when missing. */

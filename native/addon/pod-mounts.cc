@@ -36,7 +36,8 @@ Napi::Value PodMounts(const Napi::CallbackInfo& info) {
     if (kind == "tmpfs") mounts[i].kind = PR_POD_TMPFS;
     else if (kind == "bind") mounts[i].kind = PR_POD_BIND;
     else if (kind == "idmap") mounts[i].kind = PR_POD_BIND_IDMAP;
-    else throw Napi::TypeError::New(env, "request.mounts[].kind: one of tmpfs, bind, idmap");
+    else if (kind == "readonly") mounts[i].kind = PR_POD_READONLY;
+    else throw Napi::TypeError::New(env, "request.mounts[].kind: one of tmpfs, bind, idmap, readonly");
     strings.push_back(RequiredString(m, "source"));
     mounts[i].source = strings.back().c_str();
     strings.push_back(RequiredString(m, "target"));

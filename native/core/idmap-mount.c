@@ -76,7 +76,7 @@ static int attach_in_pod (int pod_pidfd, int userns_fd, const struct pr_pod_moun
     trees[i] = -1;
   for (int i = 0; i < n; i++)
     {
-      if (m[i].kind == PR_POD_TMPFS)
+      if (m[i].kind == PR_POD_TMPFS || m[i].kind == PR_POD_READONLY)
         continue;
       if ((trees[i] = pr_open_tree (AT_FDCWD, m[i].source, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC)) < 0)
         return pr_fail (err, errno, "open_tree", m[i].source);
@@ -90,6 +90,12 @@ static int attach_in_pod (int pod_pidfd, int userns_fd, const struct pr_pod_moun
     {
       if (m[i].once && is_mount_root (m[i].target))
         continue;
+      if (m[i].kind == PR_POD_READONLY)
+        {
+          if (pr_mount_setattr (AT_FDCWD, m[i].target, 0, MOUNT_ATTR_RDONLY, 0) < 0)
+            return pr_fail (err, errno, "mount_setattr MOUNT_ATTR_RDONLY", m[i].target);
+          continue;
+        }
       struct stat st;
       if (trees[i] >= 0 && fstat (trees[i], &st) == 0 && !S_ISDIR (st.st_mode))
         {

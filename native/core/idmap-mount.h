@@ -15,6 +15,7 @@ enum pr_pod_mount_kind
   PR_POD_TMPFS,      /* a fresh tmpfs (mode 0755) at target */
   PR_POD_BIND,       /* source, as it is, at target */
   PR_POD_BIND_IDMAP, /* source, seen through the pod's id map, at target */
+  PR_POD_READONLY,   /* the mount at target made read-only (no source) */
 };
 
 struct pr_pod_mount

@@ -12,7 +12,7 @@ import { kernelHostname } from '../plan/container';
 import type { IdMapPlan } from '../runtime/idmap';
 import { createSandbox, openRecorded, reapChild, type SandboxRecord } from '../runtime/sandbox';
 import { ownUserns } from '../plan/userns-paths';
-import { chownEmptyDirs, sandboxMounts } from '../runtime/userns-mounts';
+import { prepareFolders, sandboxMounts } from '../runtime/userns-mounts';
 import { writeStateFile } from '../state/atomic-file';
 import type { PodPaths } from '../state/paths';
 import { volumeOwnership } from '../volume/ownership';
@@ -37,7 +37,7 @@ export class PodSandboxes {
 
   /** The pod's sandbox on its prepared network: the shim in new namespaces, the address attached, /etc files written. */
   async make(id: string, pod: Pod, paths: PodPaths, net: PreparedNetwork, tmpfs: { target: string; options: string }[], volumes: Map<string, PreparedVolume>): Promise<SandboxRecord> {
-    if (ownUserns(net.idmap)) chownEmptyDirs(pod, paths, net.idmap);
+    if (ownUserns(net.idmap)) prepareFolders(pod, paths, net.idmap);
     const sandbox = await createSandbox(paths, {
       hostNetwork: !!pod.spec!.hostNetwork,
       hostIPC: !!pod.spec!.hostIPC,

@@ -33,8 +33,8 @@ export interface SandboxSpec {
   sysctls: { path: string; value: string }[];
   /** fsGroup given to the pod's volumes by the shim (volume/ownership.ts); null: none. */
   fsGroup: VolumeOwnership | null;
-  /** Made by root in the pod's mount namespace once its id maps are written (hostUsers: false: userns-mounts.ts). */
-  podMounts?: PodMount[];
+  /** Made by root in the pod's mount namespace once its id maps are written, and once the shim is ready (hostUsers: false: userns-mounts.ts). */
+  podMounts?: { beforeStart: PodMount[]; onceReady: PodMount[] };
   /** The pod cgroup's cgroup.procs files (src/cgroups): the shim is moved in before it runs; [] for none. */
   cgroupProcs: string[];
 }
@@ -130,7 +130,7 @@ export async function createSandbox(paths: PodPaths, spec: SandboxSpec): Promise
     // Into the pod's cgroup while it still waits: all it starts is charged to the pod.
     for (const procs of spec.cgroupProcs) fs.writeFileSync(procs, String(h.pid));
     if (spec.idmap && !joined) await writeIdMaps(h.pid, spec.idmap);
-    if (spec.podMounts) mountInPod(h.pid, h.pidfd, spec.podMounts);
+    if (spec.podMounts) mountInPod(h.pid, h.pidfd, spec.podMounts.beforeStart);
     fs.writeSync(h.syncFd, 'x');
     fs.closeSync(h.syncFd);
     h.syncFd = -1;
@@ -139,6 +139,8 @@ export async function createSandbox(paths: PodPaths, spec: SandboxSpec): Promise
       const detail = r.error ? String(r.error) : `${String(r.op)}${r.path ? ` \`${String(r.path)}\`` : ''}: errno ${String(r.errno)}`;
       throw new PodrunError('System', `creating the pod sandbox: ${detail}`);
     }
+    // Ready: its socket is made, and what it may not change can be sealed.
+    if (spec.podMounts) mountInPod(h.pid, h.pidfd, spec.podMounts.onceReady);
   } catch (e) {
     if (h.syncFd >= 0) fs.closeSync(h.syncFd); // the child reads EOF and exits
     native.pidfdSendSignal(h.pidfd, 9);

@@ -13,6 +13,7 @@
 // and before each container starts, its image layers idmapped under the tmpfs (each once a pod),
 // for overlayfs to use as lower layers. The plan (plan/container.ts) names the pod's paths.
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1';
 import { native, type PodMount } from '../native';
 import type { PodPaths } from '../state/paths';
@@ -25,23 +26,36 @@ function diskEmptyDirs(pod: Pod, paths: PodPaths): string[] {
   return (pod.spec?.volumes ?? []).filter((v) => v.emptyDir && v.emptyDir.medium !== 'Memory').map((v) => paths.volume(v.name));
 }
 
-/** Gives the pod's root its emptyDirs (made by prepareVolumes, 0777 as the kubelet makes them). */
-export function chownEmptyDirs(pod: Pod, paths: PodPaths, idmap: IdMapPlan): void {
-  for (const dir of diskEmptyDirs(pod, paths)) fs.chownSync(dir, idmap.uid[0].outside, idmap.gid[0].outside);
+/** The pod's containers/ folder (logs, records, writable layers), which the shim may write. */
+function containersDir(paths: PodPaths): string {
+  return path.dirname(paths.containerDir('x'));
 }
 
-/** The mounts made before the shim runs (see the top of this file). */
-export function sandboxMounts(pod: Pod, paths: PodPaths, volumes: Iterable<PreparedVolume>): PodMount[] {
+/** Before the sandbox: the pod's root given its emptyDirs (made by prepareVolumes, 0777 as the kubelet makes them), containers/ made. */
+export function prepareFolders(pod: Pod, paths: PodPaths, idmap: IdMapPlan): void {
+  for (const dir of diskEmptyDirs(pod, paths)) fs.chownSync(dir, idmap.uid[0].outside, idmap.gid[0].outside);
+  fs.mkdirSync(containersDir(paths), { recursive: true, mode: 0o700 });
+}
+
+/**
+ * The mounts made before the shim runs (see the top of this file), and once it is ready (it has
+ * made its socket): the pod's folder read-only to it but for containers/ and volumes/, so that
+ * the engine's own records there (pod.json, sandbox.json, state, volumes.json) are out of the
+ * pod's reach: a pod that took its shim over must not rewrite what a restarted engine trusts.
+ */
+export function sandboxMounts(pod: Pod, paths: PodPaths, volumes: Iterable<PreparedVolume>): { beforeStart: PodMount[]; onceReady: PodMount[] } {
   const out: PodMount[] = [
     { kind: 'tmpfs', source: '', target: stateRoot(paths), once: false },
     { kind: 'idmap', source: paths.dir, target: paths.dir, once: false },
+    { kind: 'idmap', source: containersDir(paths), target: containersDir(paths), once: false },
   ];
+  if (fs.existsSync(paths.volumesDir)) out.push({ kind: 'idmap', source: paths.volumesDir, target: paths.volumesDir, once: false });
   for (const dir of diskEmptyDirs(pod, paths)) out.push({ kind: 'bind', source: dir, target: dir, once: false });
   for (const v of volumes) {
     const target = podVolumeSource(paths, v);
     if (target !== v.source) out.push({ kind: 'idmap', source: v.source, target, once: true });
   }
-  return out;
+  return { beforeStart: out, onceReady: [{ kind: 'readonly', source: '', target: paths.dir, once: false }] };
 }
 
 /** Makes mounts in the mount namespace of the pod whose shim is `pid` (pidfd: an open one of it). */

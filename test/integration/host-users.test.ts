@@ -75,6 +75,13 @@ t.test('as root: a pod with hostUsers: false in its own block of podrun ids', { 
   t.equal((await inA(['/bin/stat', '-c', '%u %F', '/etc/a-file'])).stdout, '0 regular empty file\n', 'a hostPath of a file is a file, root\'s inside');
   // Acceptance 4: the emptyDir file of container root.
   t.equal((await inA(['/bin/sh', '-c', 'echo hi > /v/made && stat -c %u:%g /v/made'])).stdout, '0:0\n', 'a file root writes to the emptyDir is 0:0 inside');
+  // The shim's view of the pod's folder: the engine's records read-only, its own files writable.
+  const shimPid = (JSON.parse(fs.readFileSync(podPaths(env, a).sandbox, 'utf8')) as { pid: number }).pid;
+  const shimMounts = fs.readFileSync(`/proc/${shimPid}/mountinfo`, 'utf8');
+  const dirA = podPaths(env, a).dir;
+  t.match(shimMounts, new RegExp(` ${dirA} ro,[^ ]*idmapped`), "the shim sees the pod's folder idmapped and read-only (the engine's records out of its reach)");
+  t.match(shimMounts, new RegExp(` ${dirA}/containers rw,[^ ]*idmapped`), 'and containers/ writable');
+  t.notMatch(shimMounts, new RegExp(` ${path.join(env.root, 'pods')} `), "no other pod's folder");
   const made = fs.statSync(path.join(podPaths(env, a).volume('v'), 'made'));
   t.same([made.uid, made.gid], [start, start], `and ${start}:${start} on the host`);
   // procMount Unmasked: /proc as it is (no masked or read-only paths) in that container only.
