@@ -14,7 +14,7 @@ import { bindHostPorts, hostPortsOf, NftablesPorts, type Publication } from './h
 import { releaseRootNetwork } from './root-identity';
 import { which } from '../which';
 import { NetworkHost, networkHostDir, type NetworkHostHandle } from './network-host';
-import { outboundTools, startPasta, tunNotice, tunUnusable } from './pasta';
+import { outboundTools, runningPasta, startPasta, tunNotice, tunUnusable } from './pasta';
 import { checkNetworkHost, PodNetwork, readAddress, type NetworkOptions, type PodAddress } from './pod-network';
 
 export type PortDriver = 'nftables' | 'forwarder';
@@ -62,7 +62,7 @@ export class Networking {
   private readonly rootless = (process.getuid?.() ?? 0) !== 0;
   private table?: NftablesPorts | null;
   /** The network host (by holder pid) whose outbound connection (pasta) is made or being made. */
-  private outbound?: { pid: number; ready: Promise<void> };
+  private outbound?: { pid: number; ready: Promise<boolean> };
 
   constructor(
     private readonly stateDir: string,
@@ -75,24 +75,43 @@ export class Networking {
 
   /**
    * Rootless: the network host reaches beyond the host through pasta (network/pasta.ts), made
-   * once per network host; where it cannot be, a notice says why (once per root).
+   * once per network host (again if it died); where it cannot be, a notice says why (once per root).
    */
-  private connectOutbound(host: NetworkHostHandle): Promise<void> {
-    if (this.outbound?.pid !== host.pid) {
-      const start = async () => {
-        const tools = outboundTools();
-        if ('notice' in tools) return this.notice(tools.notice);
-        const tun = tunUnusable();
-        if (tun) return this.notice(tunNotice(tun));
-        try {
-          await startPasta(networkHostDir(this.stateDir), host.pid, this.network.opts.cidr, tools);
-        } catch (e) {
-          this.notice(`rootless pods have no outbound network: pasta could not start (${(e as Error).message}); pod IPs, localhost, hostPort and port-forward work`);
-        }
-      };
-      this.outbound = { pid: host.pid, ready: start() };
+  private async connectOutbound(host: NetworkHostHandle): Promise<void> {
+    const dir = networkHostDir(this.stateDir);
+    for (;;) {
+      const current = this.outbound;
+      if (current?.pid !== host.pid) break;
+      const started = await current.ready;
+      if (this.outbound !== current) continue; // another pod started it again meanwhile: wait for that
+      // Made for this network host already: again only if that pasta has died since.
+      if (!started || runningPasta(dir)) return;
+      break;
     }
-    return this.outbound.ready;
+    const ready = this.startOutbound(dir, host.pid);
+    this.outbound = { pid: host.pid, ready };
+    await ready;
+  }
+
+  /** pasta for the network host, or the notice that says why not; whether it runs. */
+  private async startOutbound(dir: string, holderPid: number): Promise<boolean> {
+    const tools = outboundTools();
+    if ('notice' in tools) {
+      this.notice(tools.notice);
+      return false;
+    }
+    const tun = tunUnusable();
+    if (tun) {
+      this.notice(tunNotice(tun));
+      return false;
+    }
+    try {
+      await startPasta(dir, holderPid, this.network.opts.cidr, tools);
+      return true;
+    } catch (e) {
+      this.notice(`rootless pods have no outbound network: pasta could not start (${(e as Error).message}); pod IPs, localhost, hostPort and port-forward work`);
+      return false;
+    }
   }
 
   /** podrun's nftables table, as root when `nft` exists: outbound NAT, and DNAT for hostPorts. */

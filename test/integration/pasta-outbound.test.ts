@@ -119,6 +119,16 @@ t.test('tun usable: one pasta per network host carries pods to the host loopback
   const c = await runAsync(env, ['exec', 'c', '--', 'curl', '-sS', '-m', '10', url]);
   t.equal(c.stdout, 'hello from the host loopback\n', `a pod of the new engine reaches out too: ${c.stderr}`);
 
+  // A pasta that died is started again by the next pod, in the same network host.
+  process.kill(running[0], 'SIGKILL');
+  t.ok(await until(() => pastas(env.root).length === 0, 10_000), 'pasta killed');
+  apply(t, env, 'e');
+  const restarted = pastas(env.root);
+  t.equal(restarted.length, 1, 'the next pod started pasta again');
+  t.not(restarted[0], running[0], 'a new one');
+  const e = await runAsync(env, ['exec', 'a', '--', 'curl', '-sS', '-m', '10', url]);
+  t.equal(e.stdout, 'hello from the host loopback\n', `and the pods made before reach out again: ${e.stderr}`);
+
   // However the network host goes, pasta goes with it: killed here, then stopped by podrun.
   t.equal(env.run(['delete', 'pods', '--all', '--grace-period=0', '--force']).status, 0, 'delete every pod');
   process.kill(holder.pid, 'SIGKILL');
