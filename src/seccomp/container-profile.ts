@@ -41,6 +41,8 @@ export function localhostPath(dir: string, profile: string): string {
 }
 
 let defaultProfile: Profile | undefined;
+/** Compiled filters by profile digest and capability set; the oldest goes first past this many. */
+const MAX_COMPILED = 64;
 const compiled = new Map<string, string>();
 const KERNEL = kernelVersion(os.release());
 
@@ -51,6 +53,8 @@ function compiledFilter(key: string, profile: () => Profile, caps: bigint): stri
     const p = profile();
     const rules = applicableRules(p, { caps: new Set(capabilityNames(caps)), arch: 'amd64', kernel: KERNEL });
     hex = compile(p, rules).toString('hex');
+    // Bounded: Localhost profiles rewritten again and again would otherwise pile up.
+    if (compiled.size >= MAX_COMPILED) compiled.delete(compiled.keys().next().value!);
     compiled.set(k, hex);
   }
   return hex;
