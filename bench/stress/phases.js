@@ -376,7 +376,8 @@ async function kills(ctx, { count, seed, registry, log }) {
     void outcome.then(() => (pending = false));
     // Each op's own span: creates and deletes answer in milliseconds, execs last up to 0.5 s, pulls seconds.
     await sleep(rnd() * { create: 30, exec: 500, 'logs -f': 300, delete: 30, pull: 1500 }[op]);
-    if (pending) t.pending++;
+    // A follow is in flight until after() stops it; the others while their call has not answered.
+    if (pending || op === 'logs -f') t.pending++;
     t.kills += (await killEngine(ctx)) > 0 ? 1 : 0;
     await reattach(ctx);
     await after(await outcome);

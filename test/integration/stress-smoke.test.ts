@@ -7,10 +7,10 @@ import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { asRoot, missingBusybox, missingFeature, REPO } from './harness';
+import { asRoot, coveredBySubidRun, missingBusybox, missingFeature, REPO } from './harness';
 
 const STRESS = path.join(REPO, 'bench', 'stress.js');
-const missing = missingFeature() ?? missingBusybox() ?? (fs.existsSync(path.join(REPO, 'dist', 'index.js')) ? undefined : 'dist/ is missing: the stress tool runs the built podrun (npm run build)');
+const missing = coveredBySubidRun() ?? missingFeature() ?? missingBusybox() ?? (fs.existsSync(path.join(REPO, 'dist', 'index.js')) ? undefined : 'dist/ is missing: the stress tool runs the built podrun (npm run build)');
 if (missing) {
   t.comment(`skip: ${missing}`);
   t.plan(0, missing);
