@@ -115,6 +115,29 @@ async function pullSearching(store: ImageStore, r: RemoteRef, opts: PullOptions)
   throw new PullError(`${formatRemoteRef(r).replace(/^docker\.io\/(library\/)?/, '')}: not found in any of the search registries (${candidates.map((c) => c.registry).join(', ')}): ${failures.join('; ')}`);
 }
 
+const DIGEST = /^sha256:[0-9a-f]{64}$/;
+
+/**
+ * A digest from the registry names a file under blobs/: only a well-formed sha256 one is taken
+ * (a manifest saying `sha256:../../x` had its blob's partial file written outside blobs/).
+ */
+function checkDigest(digest: unknown, what: string): asserts digest is string {
+  if (typeof digest !== 'string' || !DIGEST.test(digest)) throw new PullError(`${what}: ${JSON.stringify(digest) ?? 'no digest'} is not a sha256 digest`);
+}
+
+/** The config's and the layers' descriptors, as the code below uses them: digests, sizes, media types. */
+function checkDescriptors(manifest: { config?: unknown; layers?: unknown }, what: string): void {
+  if (manifest.layers !== undefined && !Array.isArray(manifest.layers)) throw new PullError(`${what}: the manifest's layers are not a list`);
+  const descriptors: [string, unknown][] = [['config', manifest.config], ...((manifest.layers as unknown[] | undefined) ?? []).map((l, i): [string, unknown] => [`layers[${i}]`, l])];
+  for (const [where, d] of descriptors) {
+    if (typeof d !== 'object' || d === null) throw new PullError(`${what}: the manifest's ${where} is not an object`);
+    const { digest, size, mediaType } = d as { digest?: unknown; size?: unknown; mediaType?: unknown };
+    checkDigest(digest, `${what}: the manifest's ${where}`);
+    if (size !== undefined && !(Number.isSafeInteger(size) && (size as number) >= 0)) throw new PullError(`${what}: the manifest's ${where}.size ${JSON.stringify(size)} is not a byte count`);
+    if (mediaType !== undefined && typeof mediaType !== 'string') throw new PullError(`${what}: the manifest's ${where}.mediaType is not a string`);
+  }
+}
+
 /** Attempts of one pull when the network fails or the registry is overloaded, as podman retries. */
 const ATTEMPTS = 3;
 
@@ -149,19 +172,29 @@ async function pullOnce(store: ImageStore, asked: RemoteRef, opts: PullOptions):
   let m = await client.manifest(r.digest ?? r.tag!);
   if (INDEX_TYPES.has(m.mediaType)) {
     const index = JSON.parse(m.body.toString('utf8')) as { manifests?: { digest: string; platform?: { os?: string; architecture?: string } }[] };
-    const chosen = selectManifest(index.manifests ?? [], formatRemoteRef(r));
+    const listed = Array.isArray(index.manifests) ? index.manifests.filter((d) => typeof d === 'object' && d !== null) : [];
+    const chosen = selectManifest(listed, formatRemoteRef(r));
+    checkDigest(chosen.digest, `${formatRemoteRef(r)}: the index's manifest`);
     m = await client.manifest(chosen.digest);
   }
   const manifest = JSON.parse(m.body.toString('utf8')) as { schemaVersion?: number; config?: { digest: string; size?: number }; layers?: { digest: string; size?: number; mediaType?: string }[] };
   if (manifest.schemaVersion !== 2 || !manifest.config) throw new PullError(`${formatRemoteRef(r)}: unsupported manifest (${m.mediaType || 'no media type'})`);
+  checkDescriptors(manifest, formatRemoteRef(r));
 
   const blobs = path.join(path.dirname(store.dir), 'blobs', 'sha256');
   fs.mkdirSync(blobs, { recursive: true, mode: 0o700 });
   const fileOf = (digest: string) => path.join(blobs, digest.replace(/^sha256:/, ''));
   const configFile = fileOf(manifest.config.digest);
   if (!fs.existsSync(configFile)) await client.blob(manifest.config.digest, manifest.config.size, configFile);
-  const config = JSON.parse(fs.readFileSync(configFile, 'utf8')) as Parameters<typeof imageConfigOf>[0] & { rootfs?: { diff_ids?: string[] } };
+  let config: Parameters<typeof imageConfigOf>[0] & { rootfs?: { diff_ids?: string[] } };
+  try {
+    config = JSON.parse(fs.readFileSync(configFile, 'utf8')) as typeof config;
+  } catch (e) {
+    throw new PullError(`${formatRemoteRef(r)}: the image config is not JSON: ${(e as Error).message}`);
+  }
+  if (typeof config !== 'object' || config === null) throw new PullError(`${formatRemoteRef(r)}: the image config is not an object`);
   const diffIds = config.rootfs?.diff_ids ?? [];
+  if (!Array.isArray(diffIds) || diffIds.some((d) => typeof d !== 'string' || !DIGEST.test(d))) throw new PullError(`${formatRemoteRef(r)}: the image config's rootfs.diff_ids are not sha256 digests`);
   const layers = manifest.layers ?? [];
   if (diffIds.length !== layers.length) throw new PullError(`${formatRemoteRef(r)}: the config lists ${diffIds.length} layers, the manifest ${layers.length}`);
 

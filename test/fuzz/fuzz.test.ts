@@ -1,10 +1,12 @@
 // The fuzz targets (test/fuzz/targets, also run at any length by `npm run fuzz`), each for a
 // couple of seconds with a fixed seed (PODRUN_FUZZ_SEED replays another): manifests of every
-// kind, the image unpacker, the registry client, the pod shim's protocol. Then the registry
+// kind, the image unpacker, the registry client, the pod shim's protocol, seccomp profiles
+// (parsed, compiled and the filter's answers checked against the rules). Then the registry
 // client's findings, one case each: a redirect to a Location that is no URL ended the whole
 // process (an uncaught TypeError in the response callback), one to ftp:// or a token realm that
 // is no URL threw bare TypeErrors; an endless manifest or error body filled the heap; a registry
-// that stops answering hung the pull forever; an endless blob filled the disk.
+// that stops answering hung the pull forever; an endless blob filled the disk; a manifest's
+// digest `sha256:../../../x` named a file outside the data root.
 import t from 'tap';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
@@ -18,6 +20,11 @@ const { PullError, RegistryClient } = require('../../dist/image/registry') as ty
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { parseRemoteRef } = require('../../dist/image/remote-ref') as typeof import('../../src/image/remote-ref');
 
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { pullImage } = require('../../dist/image/pull') as typeof import('../../src/image/pull');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { ImageStore } = require('../../dist/image/store') as typeof import('../../src/image/store');
+
 /** Why the shim target cannot start a pod here, or undefined. */
 function missingPod(): string | undefined {
   if (!fs.existsSync('/bin/busybox')) return '/bin/busybox is missing: install Debian\'s busybox-static';
@@ -28,7 +35,7 @@ function missingPod(): string | undefined {
 
 const BUDGET = { runs: 1000, budgetMs: 2000 };
 
-for (const name of ['manifest', 'unpack', 'registry', 'shim']) {
+for (const name of ['manifest', 'unpack', 'registry', 'shim', 'seccomp']) {
   t.test(`fuzz: ${name}`, async (t) => {
     const missing = name === 'shim' ? missingPod() : undefined;
     if (missing) return t.skip(missing);
@@ -87,4 +94,16 @@ t.test('what the fuzzer found, one case each', async (t) => {
   const dest = path.join(dir, 'blob');
   await t.rejects(client().blob(`sha256:${'0'.repeat(64)}`, 1000, dest), { message: /sent more than the 1000 bytes the manifest gives the blob: refused/ }, 'an endless blob');
   t.same(fs.readdirSync(dir), [], 'nothing kept of it');
+
+  // A manifest whose digest climbs out of blobs/: its partial file was written outside the data
+  // root, and a file already there was read as the image config.
+  fs.writeFileSync(path.join(dir, 'escape'), 'root:x:0:0:secret\n');
+  handler = (req, res) => {
+    if (req.url?.includes('/manifests/')) {
+      res.writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json' });
+      res.end(JSON.stringify({ schemaVersion: 2, config: { digest: 'sha256:../../../escape', size: 5 }, layers: [] }));
+    } else res.end('{}');
+  };
+  await t.rejects(pullImage(new ImageStore(path.join(dir, 'data')), `127.0.0.1:${port}/x/y:t`, { insecure: true }), { message: /"sha256:..\/..\/..\/escape" is not a sha256 digest/ });
+  t.same(fs.readdirSync(dir).sort(), ['data', 'escape'], 'nothing written beside the data root');
 });

@@ -17,12 +17,67 @@ const path = require('node:path');
 const dist = path.resolve(__dirname, '..', '..', '..', 'dist');
 const { RegistryClient } = require(path.join(dist, 'image', 'registry'));
 const { parseRemoteRef } = require(path.join(dist, 'image', 'remote-ref'));
+const { pullImage } = require(path.join(dist, 'image', 'pull'));
+const { ImageStore } = require(path.join(dist, 'image', 'store'));
+const zlib = require('node:zlib');
+const { spawnSync } = require('node:child_process');
+const tar = require(require.resolve('tar-stream', { paths: [dist] }));
 const { FuzzFinding, within } = require('../fuzz-lib');
 
 const IDLE_MS = 100;
 const sha256 = (b) => `sha256:${crypto.createHash('sha256').update(b).digest('hex')}`;
 const BLOB = Buffer.from('a small blob\n'.repeat(40));
 const MANIFEST = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { digest: sha256(BLOB), size: BLOB.length }, layers: [] }));
+
+/** A whole small image (one gzip layer holding one file), for the `pull` call. */
+async function image() {
+  const pack = tar.pack();
+  const chunks = [];
+  pack.on('data', (c) => chunks.push(c));
+  const ended = new Promise((r) => pack.on('end', r));
+  pack.entry({ name: 'hello', mode: 0o644 }, 'hello\n');
+  pack.finalize();
+  await ended;
+  const layerTar = Buffer.concat(chunks);
+  const layer = zlib.gzipSync(layerTar);
+  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Cmd: ['/hello'] }, rootfs: { type: 'layers', diff_ids: [sha256(layerTar)] } }));
+  const manifest = { schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha256(config), size: config.length }, layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: sha256(layer), size: layer.length }] };
+  return { blobs: new Map([[sha256(config), config], [sha256(layer), layer]]), manifest };
+}
+
+/** Sets `at` (a path of keys) in a copy of `o`. */
+function setPath(o, at, value) {
+  const copy = structuredClone(o);
+  let parent = copy;
+  for (const k of at.slice(0, -1)) {
+    if (typeof parent[k] !== 'object' || parent[k] === null) return copy;
+    parent = parent[k];
+  }
+  parent[at[at.length - 1]] = value;
+  return copy;
+}
+
+/** The registry of a pull: the manifest as the input changed it, blobs as they are or broken. */
+function answerPull(req, res, input, state) {
+  const url = req.url;
+  if (url === '/v2/') return res.end();
+  if (url.includes('/manifests/')) {
+    const m = setPath(state.image.manifest, input.at, input.value);
+    const body = Buffer.from(input.garbage ? input.garbage : JSON.stringify(m));
+    return res.writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json' }).end(body);
+  }
+  const digest = url.split('/blobs/')[1];
+  const blob = state.image.blobs.get(digest);
+  if (!blob) return res.writeHead(404).end('{"errors":[{"code":"BLOB_UNKNOWN","message":"no"}]}');
+  if (input.blob === 'endless') return answer(res, { status: 200, kind: 'endless', body: 'bytes', bytes: [] }, state, req);
+  if (input.blob === 'half') return answer(res, { status: 200, kind: 'half', body: 'bytes', bytes: [...blob] }, state, req);
+  if (input.blob === 'flipped') {
+    const b = Buffer.from(blob);
+    b[input.where % b.length] ^= 0x55;
+    return res.end(b);
+  }
+  return res.end(blob);
+}
 
 function answer(res, a, state, req) {
   const headers = {};
@@ -79,9 +134,11 @@ module.exports = {
   async setup() {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'podrun-fuzz-registry-'));
     const state = { dir, n: 0, answers: [], asked: 0, timers: new Set(), sockets: new Set() };
+    state.image = await image();
     state.server = http.createServer((req, res) => {
+      if (state.pull) return answerPull(req, res, state.pull, state);
       const a = state.answers[Math.min(state.asked++, state.answers.length - 1)];
-      answer(res, a, state, req);
+      return answer(res, a, state, req);
     });
     state.server.on('connection', (s) => {
       state.sockets.add(s);
@@ -105,15 +162,28 @@ module.exports = {
       location: fc.option(fc.constantFrom('SELF', 'OTHER', 'http://127.0.0.1:1/x', '//', 'http://[::1', 'ftp://x', ''), { nil: undefined }),
       auth: fc.option(fc.oneof(fc.constantFrom('Bearer realm="REALM",service="s",scope="x"', 'Basic realm="r"', 'Bearer', 'Bearer realm="http://127.0.0.1:1/t"', 'Negotiate', 'Bearer realm=', 'Bearer realm="::"'), fc.string({ maxLength: 30 })), { nil: undefined }),
     });
-    return fc.record({
-      call: fc.constantFrom('ping', 'manifestTag', 'manifestDigest', 'blob', 'blobBody'),
-      answers: fc.array(a, { minLength: 1, maxLength: 4 }),
-      size: fc.oneof(fc.constant(BLOB.length), fc.constant(undefined), fc.nat(1000)),
-    });
+    const hostile = fc.oneof(
+      fc.constantFrom('sha256:../../../escape', `sha256:../${'0'.repeat(61)}`, 'sha256:/etc/passwd', 'sha512:abc', '', null, 5, -1, 1e300, [], {}, 'x'),
+      fc.jsonValue({ maxDepth: 2 }),
+    );
+    const at = fc.constantFrom(['config', 'digest'], ['layers', 0, 'digest'], ['config', 'size'], ['layers', 0, 'size'], ['layers'], ['config'], ['layers', 0], ['layers', 0, 'mediaType'], ['schemaVersion'], ['mediaType'], ['layers', 1]);
+    const pull = fc.record({ at, value: hostile, garbage: fc.option(fc.string({ maxLength: 40 }), { nil: undefined, freq: 10 }), blob: fc.constantFrom('right', 'right', 'endless', 'half', 'flipped'), where: fc.nat() });
+    return fc.oneof(
+      {
+        weight: 4,
+        arbitrary: fc.record({
+          call: fc.constantFrom('ping', 'manifestTag', 'manifestDigest', 'blob', 'blobBody'),
+          answers: fc.array(a, { minLength: 1, maxLength: 4 }),
+          size: fc.oneof(fc.constant(BLOB.length), fc.constant(undefined), fc.nat(1000)),
+        }),
+      },
+      { weight: 1, arbitrary: pull.map((p) => ({ call: 'pull', pull: p })) },
+    );
   },
   async run(input, state) {
     state.answers = input.answers;
     state.asked = 0;
+    state.pull = input.pull;
     const client = new RegistryClient(parseRemoteRef(`127.0.0.1:${state.port}/fuzz/x:tag`), { insecure: true, idleTimeoutMs: IDLE_MS, credentials: { username: 'u', password: 'p' } });
     const dest = path.join(state.dir, `blob-${state.n++}`);
     const call = async () => {
@@ -128,6 +198,18 @@ module.exports = {
           await client.blob(sha256(BLOB), input.size, dest);
           const got = fs.readFileSync(dest);
           if (!got.equals(BLOB)) throw new FuzzFinding(`a blob was kept with digest ${sha256(got)}, not ${sha256(BLOB)}`);
+          return undefined;
+        }
+        case 'pull': {
+          // A whole pull into a data root of its own: whatever the manifest says, nothing is
+          // written outside it (a digest `sha256:../../x` names a file; the fuzz folder is watched).
+          const data = path.join(state.dir, `data-${state.n}`);
+          try {
+            await pullImage(new ImageStore(data), `127.0.0.1:${state.port}/fuzz/img:tag`, { insecure: true });
+          } finally {
+            spawnSync('chmod', ['-R', 'u+rwx', data]);
+            fs.rmSync(data, { recursive: true, force: true });
+          }
           return undefined;
         }
         case 'blobBody': {
