@@ -24,7 +24,9 @@ function manifests(marker: string): string {
     '    securityContext:\n      allowPrivilegeEscalation: true\n      seccompProfile: {type: Unconfined}\n      capabilities: {add: [SYS_ADMIN, SYS_PTRACE, DAC_READ_SEARCH]}\n';
   const free = `apiVersion: v1\nkind: Pod\nmetadata:\n  name: free\nspec:\n  shareProcessNamespace: true\n  volumes:\n  - name: marker\n    hostPath: {path: ${path.dirname(marker)}}\n  containers:\n${c('a', ['/payload', 'sleep', SLEEP], freeSc + '    volumeMounts: [{name: marker, mountPath: /marker}]\n')}${c('b', ['/bin/sleep', SLEEP])}`;
   const priv = `apiVersion: v1\nkind: Pod\nmetadata:\n  name: priv\nspec:\n  containers:\n${c('a', ['/payload', 'sleep', SLEEP], '    securityContext:\n      privileged: true\n      seccompProfile: {type: Unconfined}\n')}`;
-  return [jail, free, ...(asRoot ? [priv] : [])].join('\n---\n');
+  // As root, the free container's settings in a pod of its own user namespace (hostUsers: false).
+  const userns = `apiVersion: v1\nkind: Pod\nmetadata:\n  name: userns\nspec:\n  hostUsers: false\n  containers:\n${c('a', ['/payload', 'sleep', SLEEP], freeSc)}`;
+  return [jail, free, ...(asRoot ? [priv, userns] : [])].join('\n---\n');
 }
 
 /** The attempts the seccomp RuntimeDefault profile must refuse, with the errno it answers and the twin's (Unconfined) answer. */
@@ -52,7 +54,7 @@ t.test('escape attempts from default containers fail; their twins succeed', { sk
   fs.mkdirSync(path.dirname(marker), { mode: 0o755 });
   fs.writeFileSync(marker, 'a file of the host\n', { mode: 0o644 });
   e.ok(['apply', '-f', e.file('pods.yaml', manifests(marker))]);
-  const names = asRoot ? ['jail', 'free', 'priv'] : ['jail', 'free'];
+  const names = asRoot ? ['jail', 'free', 'priv', 'userns'] : ['jail', 'free'];
   const w = e.run(['wait', '--for=condition=Ready', ...names.map((n) => `pod/${n}`), '--timeout=90s']);
   t.equal(w.status, 0, `the pods run: ${w.stderr}`, { diagnostic: w.status !== 0, describe: w.status !== 0 ? e.run(['describe', 'pods']).stdout : '' });
   if (w.status !== 0) return;
@@ -91,6 +93,12 @@ t.test('escape attempts from default containers fail; their twins succeed', { sk
   batch.add('free', 'a', [...all, setuid, ...pid1, ['read', `/marker/${path.basename(marker)}`]]);
   batch.add('free', 'b', pid1);
   if (asRoot) batch.add('priv', 'a', [...devices.slice(0, 4), ['bpf', 'map'], ...procSysTwin]);
+  // What CAP_SYS_ADMIN, CAP_MKNOD and CAP_DAC_READ_SEARCH give root's container, and not one with hostUsers: false.
+  const hostCaps: Attempt[] = [['mknod-char', '/tmp/tun', '10', '200'], ['open-by-handle-at', '/etc/hosts'], ['bpf', 'map']];
+  if (asRoot) {
+    batch.add('userns', 'a', hostCaps);
+    batch.add('free', 'a', hostCaps.slice(0, 2));
+  }
   const [, jailInfo, freeInfo, jailPids, scanA, scanB] = await Promise.all([
     batch.run(),
     runAsync(e, ['exec', 'jail', '-c', 'a', '--', '/payload', 'fds', '--then', 'cwd', '--then', 'status', 'Seccomp']),
@@ -154,6 +162,14 @@ t.test('escape attempts from default containers fail; their twins succeed', { sk
     t.same(procSysTwin.map(P), procSysTwin.map(() => 'ok'), 'the twin: privileged writes /proc/sys, reads /proc/keys (with a key of its own) and /sys/firmware');
     t.equal(readOr('/proc/sys/kernel/core_pattern').trim(), corePattern[2], 'the host\'s core_pattern is as it was');
     if (!hostHas('/proc/sysrq-trigger')) t.skip('the sysrq twin: this kernel has no /proc/sysrq-trigger', () => undefined);
+  });
+
+  t.test('hostUsers: false: container root is no one on the host, capabilities or not', { skip: asRoot ? undefined : 'rootless pods always have their own user namespace: every case above is that one' }, async (t) => {
+    const map = (await runAsync(e, ['exec', 'userns', '-c', 'a', '--', '/payload', 'cat', '/proc/self/uid_map'])).stdout.trim().split(/\s+/);
+    t.ok(map[0] === '0' && map[1] !== '0' && map[2] === '65536', `uid 0 maps to an unprivileged host range of 65536 (${map.join(' ')})`);
+    const got = hostCaps.map((a) => batch.get('userns', 'a', a));
+    t.same(got, ['EPERM', 'EPERM', 'EPERM'], 'no device node, no file handle, no bpf map, even with the capabilities');
+    t.same(hostCaps.slice(0, 2).map(F), ['ok', 'ok'], 'the twin: the same container with the host\'s users makes the node and opens the handle');
   });
 
   t.test('setuid: no_new_privs keeps a setuid-root program from gaining root', async (t) => {
