@@ -10,7 +10,7 @@
 const path = require('node:path');
 const { runTarget } = require('../test/fuzz/fuzz-lib');
 
-const TARGETS = ['manifest', 'unpack', 'registry', 'shim'];
+const TARGETS = ['manifest', 'unpack', 'registry', 'shim', 'seccomp'];
 
 function parse(argv) {
   const o = { runs: 10000, targets: [], seed: undefined, budget: Infinity };
@@ -22,7 +22,7 @@ function parse(argv) {
     else if (flag === '--seed') o.seed = Number(value());
     else if (flag === '--budget') o.budget = Number(value()) * 1000;
     else if (flag === '--help' || flag === '-h') {
-      console.log('usage: npm run fuzz -- [--runs N] [--target manifest|unpack|registry|shim]... [--seed S] [--budget SECONDS]');
+      console.log('usage: npm run fuzz -- [--runs N] [--target manifest|unpack|registry|shim|seccomp]... [--seed S] [--budget SECONDS]');
       process.exit(0);
     } else {
       console.error(`fuzz: unknown argument ${argv[i]}`);
