@@ -25,6 +25,11 @@ function readStream(fd: number): Readable {
   return s;
 }
 
+function isCgroupProcs(p: string): boolean {
+  const root = (process.env.PODRUN_CGROUP_ROOT ?? '/sys/fs/cgroup').replace(/\/+$/, '');
+  return p.startsWith(`${root}/`) && p.endsWith('/cgroup.procs') && !p.split('/').includes('..');
+}
+
 /** The request fields that make a process the container's user, with its capabilities. */
 export function asIdentityOf(i: ExecIdentity) {
   return {
@@ -38,8 +43,9 @@ export function asIdentityOf(i: ExecIdentity) {
     // The container's filter; exec.json of a container started before podrun loaded seccomp has
     // none, and that container runs unconfined.
     seccomp: i.seccomp?.filter ?? null,
-    // exec.json of a container started by an older podrun has none.
-    cgroupProcs: i.cgroupProcs ?? [],
+    // exec.json of a container started by an older podrun has none. Joined by root before setns:
+    // only cgroup.procs files (exec.json is in the pod's reach when its shim runs as the pod).
+    cgroupProcs: (i.cgroupProcs ?? []).filter(isCgroupProcs),
   };
 }
 
