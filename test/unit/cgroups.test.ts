@@ -6,6 +6,7 @@ import { infeasible, resizedContainers, resizedPod, statusResources } from '../.
 import { cpuRate, formatCpu, formatMemory } from '../../src/cgroups/metrics';
 import { containerHash } from '../../src/kubelet/pod-actions';
 import { Cgroups } from '../../src/cgroups/manager';
+import { wantsLimits } from '../../src/kubelet/cgroups';
 
 const Mi = 1024 * 1024;
 const c = (name: string, resources?: Container['resources'], extra: Partial<Container> = {}): Container => ({ name, image: 'x', ...(resources ? { resources } : {}), ...extra });
@@ -111,4 +112,10 @@ t.test('resize: native sidecars too, other init containers never', async (t) => 
 t.test("a container's cgroup folder never takes a cgroup file's name", async (t) => {
   t.equal(Cgroups.containerRel('u', 'web'), 'podu/web');
   t.equal(Cgroups.containerRel('u', 'tasks'), 'podu/_tasks', "v1's tasks file is a valid container name");
+});
+
+t.test('the limits notice: containers or the pod asking for limits', async (t) => {
+  t.equal(wantsLimits(pod([c('a')])), false);
+  t.equal(wantsLimits(pod([c('a', { limits: { memory: '1Gi' } })])), true);
+  t.equal(wantsLimits(pod([c('a')], undefined, { limits: { cpu: '1' } })), true, 'pod-level resources count');
 });
