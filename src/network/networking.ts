@@ -109,7 +109,7 @@ export class Networking {
       await startPasta(dir, holderPid, this.network.opts.cidr, tools);
       return true;
     } catch (e) {
-      this.notice(`rootless pods have no outbound network: pasta could not start (${(e as Error).message}); pod IPs, localhost, hostPort and port-forward work`);
+      this.notice(`rootless pods have no outbound network: ${(e as Error).message}; pod IPs, localhost, hostPort and port-forward work`);
       return false;
     }
   }

@@ -118,15 +118,18 @@ function findPasta(holderPid: number, file: string): number | undefined {
 
 /**
  * Connects the network host held by `holderPid` (state in `dir`) to the host's network: NAT and
- * forwarding in it, then pasta, unless the recorded one still runs. Throws with pasta's or nft's
- * reason.
+ * forwarding in it, then pasta, unless the recorded one still runs. Throws with the step that
+ * failed and pasta's or nft's reason.
  */
 export async function startPasta(dir: string, holderPid: number, cidr: string, tools: { pasta: string; nft: string; nsenter: string }): Promise<PastaRecord> {
   const running = runningPasta(dir);
   if (running && findPasta(holderPid, netnsFile(dir)) === running.pid) return running;
   const target = String(holderPid);
   // Forwarding and masquerade in the network host's own namespaces (where this user is root).
-  await run(tools.nsenter, ['-t', target, '-U', '-n', '--preserve-credentials', '--', 'sh', '-c', 'echo 1 > /proc/sys/net/ipv4/ip_forward && exec "$0" -f -', tools.nft], masqueradeScript(cidr));
+  // A kernel that has not loaded nf_tables' NAT modules does not load them for a user namespace.
+  await run(tools.nsenter, ['-t', target, '-U', '-n', '--preserve-credentials', '--', 'sh', '-c', 'echo 1 > /proc/sys/net/ipv4/ip_forward && exec "$0" -f -', tools.nft], masqueradeScript(cidr)).catch((e: Error) => {
+    throw new Error(`the network host's masquerade (nft) failed: ${e.message}`);
+  });
   // pasta joins a network namespace by path, with a ptrace check on /proc/PID/ns/net that the
   // holder (not dumpable) fails once pasta has dropped its capabilities: the namespace is bound
   // to a file in the holder's mount namespace instead. pasta runs in the holder's user, mount and
@@ -134,10 +137,12 @@ export async function startPasta(dir: string, holderPid: number, cidr: string, t
   const file = netnsFile(dir);
   fs.writeFileSync(file, '', { mode: 0o600 });
   const script = 'mount --bind "/proc/$1/ns/net" "$2" && shift 2 && exec "$@"';
-  await run(tools.nsenter, ['-t', target, '-U', '-m', '-p', '--preserve-credentials', '--', 'sh', '-c', script, 'sh', target, file, tools.pasta, ...pastaArgs(file)]);
+  await run(tools.nsenter, ['-t', target, '-U', '-m', '-p', '--preserve-credentials', '--', 'sh', '-c', script, 'sh', target, file, tools.pasta, ...pastaArgs(file)]).catch((e: Error) => {
+    throw new Error(`pasta could not start: ${e.message}`);
+  });
   const pid = findPasta(holderPid, file);
   const startTime = pid === undefined ? undefined : processStartTime(pid);
-  if (pid === undefined || startTime === undefined) throw new Error('pasta exited after it started');
+  if (pid === undefined || startTime === undefined) throw new Error('pasta exited as soon as it started');
   const record = { pid, startTime };
   writeStateFile(recordFile(dir), JSON.stringify(record) + '\n');
   return record;
