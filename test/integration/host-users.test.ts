@@ -104,9 +104,10 @@ t.test('as root: a pod with hostUsers: false in its own block of podrun ids', { 
   await env.podrun.deletePod('layered', { gracePeriodSeconds: 0 });
 
   // A second pod: a block of its own. Deleted, its block goes back and the next pod takes it.
-  await env.podrun.createPod(pod('b', { hostUsers: false, containers: [sleeper('main')] }));
+  await env.podrun.createPod(pod('b', { hostUsers: false, shareProcessNamespace: true, containers: [sleeper('main'), sleeper('side')] }));
   await env.podrun.waitFor('b', isRunning, { timeoutMs: 20_000 });
   const bStart = (await uidMap(env.podrun, 'b'))[1];
+  t.match((await execOut(env.podrun, 'b', ['/bin/ps', '-o', 'user,args'], { container: 'side' })).stdout, /root +\/bin\/sleep 3600\n.*root +\/bin\/sleep 3600/s, 'shareProcessNamespace: the two containers see each other, both root');
   t.ok(bStart >= start + 65536 || bStart + 65536 <= start, `a second pod's block (${bStart}) is disjoint from the first's (${start})`);
   await env.podrun.deletePod('b', { gracePeriodSeconds: 0 });
   t.same(fs.readdirSync(path.join(env.root, 'userns')).length, 1, "the deleted pod's range record is gone");
