@@ -76,7 +76,29 @@ export function layerMounts(paths: PodPaths, layers: readonly string[]): PodMoun
 
 /** Before a container of such a pod starts: its image's layers idmapped into the pod (kept for the pod's life). */
 export function mountLayers(pid: number, pidfd: number, paths: PodPaths, layers: readonly string[]): void {
+  for (const l of layers) markOpaqueForUserxattr(l);
   mountInPod(pid, pidfd, layerMounts(paths, layers));
+}
+
+/**
+ * The pod's overlayfs (userxattr) reads only user.overlay.opaque; layers root unpacked before
+ * podrun set it beside trusted.overlay.opaque have only the latter. Their record (layer.json,
+ * beside the layer's root) lists the opaque folders: marked again, which costs nothing when done.
+ */
+function markOpaqueForUserxattr(layer: string): void {
+  let opaque: string[] = [];
+  try {
+    opaque = (JSON.parse(fs.readFileSync(path.join(path.dirname(layer), 'layer.json'), 'utf8')) as { opaque?: string[] }).opaque ?? [];
+  } catch {
+    return; // not a layer of the store (an imported root filesystem)
+  }
+  for (const dir of opaque) {
+    try {
+      native.setXattr(path.join(layer, dir), 'user.overlay.opaque', 'y');
+    } catch {
+      /* the pod sees the folder's lower entries; nothing better to do */
+    }
+  }
 }
 
 /** The container's cgroup.procs files, which its process (the pod's root, nobody to the host) joins itself. */

@@ -7,6 +7,7 @@
 // Unmasked needs a user namespace: as root with hostUsers true it is refused as the API server
 // refuses it; rootless (every pod in a user namespace) and with hostUsers: false it unmasks /proc.
 import t from 'tap';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Podrun } from '../../src/podrun';
@@ -97,7 +98,11 @@ t.test('as root: a pod with hostUsers: false in its own block of podrun ids', { 
     ],
     config: { Cmd: ['/bin/sleep', '3600'] },
   });
-  await env.podrun.images.importImage(layout.dir, 'layered:1');
+  const layered = await env.podrun.images.importImage(layout.dir, 'layered:1');
+  // As a layer unpacked by an older podrun: trusted.overlay.opaque only (marked again before the pod mounts it).
+  const opq = path.join(layered.layers![1], 'opq');
+  const removed = spawnSync('python3', ['-c', 'import os, sys; os.removexattr(sys.argv[1], "user.overlay.opaque")', opq]);
+  t.equal(removed.status, 0, `user.overlay.opaque removed from ${opq} ${removed.stderr}`);
   await env.podrun.createPod(pod('layered', { hostUsers: false, containers: [{ name: 'main', image: 'layered:1' }] }));
   await env.podrun.waitFor('layered', isRunning, { timeoutMs: 20_000 });
   t.equal((await execOut(env.podrun, 'layered', ['/bin/ls', '-A', '/', '/opq'])).stdout.replace(/\s+/g, ' ').trim(), '/: bin dev etc opq proc sys /opq: new', "the lower layer's deleted file and the opaque folder's old entries are hidden");
