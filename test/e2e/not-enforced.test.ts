@@ -1,10 +1,8 @@
 // Fields podrun takes but does not carry out are said, never dropped in silence (bin/podrun,
 // defaults only): a `Warning:` line at apply and a NotEnforced event for security profiles and
 // mount propagation; readiness gates hold Ready as a kubelet does when no controller sets the
-// condition; hostUsers: false for root's pods fails the sandbox (FailedCreatePodSandBox) rather
-// than run the pod with less isolation than it asked for.
+// condition.
 import t from 'tap';
-import { asRoot } from '../integration/harness';
 import { e2e, missingE2e, podYaml, SERVE } from './e2e-harness';
 
 const missing = missingE2e();
@@ -46,18 +44,4 @@ t.test('a readiness gate no controller sets keeps the pod from Ready', async (t)
   // kubectl's READY counts containers; -o wide shows the gates.
   t.match(env.ok(['get', 'pod', 'gated']), /gated\s+1\/1\s+Running/);
   t.match(env.ok(['get', 'pod', 'gated', '-o', 'wide']), /READINESS GATES\n.*\s0\/1\n$/);
-});
-
-t.test('hostUsers: false', async (t) => {
-  const env = await e2e(t);
-  env.ok(['apply', '-f', env.file('u.yaml', podYaml('userns', { c: SERVE }, '  hostUsers: false\n'))]);
-  if (!asRoot) {
-    await env.until('userns', (p) => p.status?.phase === 'Running', 30_000);
-    t.pass('rootless: every pod is in a user namespace, so it runs');
-    return;
-  }
-  const p = env.pod('userns')!;
-  t.equal(p.status?.phase, 'Pending');
-  t.equal(p.status?.containerStatuses?.[0]?.state?.waiting?.reason, 'ContainerCreating');
-  t.match(env.ok(['get', 'events', '--field-selector', 'involvedObject.name=userns']), /Warning\s+FailedCreatePodSandBox\s+pod\/userns\s+Failed to create pod sandbox: runtime does not support user namespaces for the pods of root \(hostUsers: false\)/);
 });
