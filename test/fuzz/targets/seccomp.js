@@ -16,6 +16,7 @@ const { actionValue, AUDIT_ARCH_X86_64, compile, SYSCALLS } = require(path.join(
 const { runFilter } = require(path.join(dist, 'seccomp', 'interpret'));
 const runtimeDefault = require(path.join(dist, 'seccomp', 'runtime-default.json'));
 const { FuzzFinding } = require('../fuzz-lib');
+const { mutate, textMutate } = require('../mutators');
 
 const CAPS = ['CAP_SYS_ADMIN', 'CAP_SYS_PTRACE', 'CAP_DAC_READ_SEARCH', 'CAP_SYS_CHROOT', 'CAP_BPF', 'CAP_SYS_TIME'];
 const VALUES = [0, 1, 2, 38, 40, 0xff, 0x7e020000, 0xffffffff, 2 ** 32, 2 ** 32 + 1, 2 ** 53 - 1];
@@ -32,43 +33,6 @@ const ARGS = {
 };
 const SEEDS = [runtimeDefault, ARGS];
 const SPECIAL = ['SCMP_ACT_ALLOW', 'SCMP_ACT_ERRNO', 'SCMP_ACT_NOTIFY', 'SCMP_ACT_TRACE', 'SCMP_CMP_MASKED_EQ', 'SCMP_CMP_XX', 'CAP_SYS_ADMIN', 'amd64', 'x32', '4.8', 'read', 'chown32', 'mkdirr', -1, 6, 65536, 2 ** 64, 1.5];
-
-function paths(o, at = [], out = []) {
-  out.push(at);
-  if (o && typeof o === 'object') for (const k of Object.keys(o)) paths(o[k], [...at, Array.isArray(o) ? Number(k) : k], out);
-  return out;
-}
-
-function mutate(seed, edits) {
-  const o = structuredClone(seed);
-  for (const e of edits) {
-    const all = paths(o).filter((p) => p.length > 0);
-    if (all.length === 0) break;
-    const p = all[e.at % all.length];
-    let parent = o;
-    for (const k of p.slice(0, -1)) parent = parent[k];
-    const last = p[p.length - 1];
-    if (e.op === 'set') parent[last] = e.value;
-    else if (e.op === 'delete') Array.isArray(parent) ? parent.splice(last, 1) : delete parent[last];
-    else if (e.op === 'add' && parent[last] && typeof parent[last] === 'object') {
-      if (Array.isArray(parent[last])) parent[last].push(e.value);
-      else parent[last][e.key] = e.value;
-    }
-  }
-  return o;
-}
-
-function textMutate(text, cuts) {
-  let s = text;
-  for (const c of cuts) {
-    if (s.length === 0) break;
-    const i = c.at % s.length;
-    if (c.op === 'flip') s = s.slice(0, i) + String.fromCharCode(c.ch) + s.slice(i + 1);
-    else if (c.op === 'cut') s = s.slice(0, i) + s.slice(i + 1 + (c.ch % 16));
-    else s = s.slice(0, i) + s.slice(i, i + (c.ch % 64)).repeat(1 + (c.ch % 5)) + s.slice(i);
-  }
-  return s;
-}
 
 function holds(c, a) {
   const v = BigInt(c.value);
