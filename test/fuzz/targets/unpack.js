@@ -61,6 +61,27 @@ function compress(buf, how) {
   return buf;
 }
 
+/** chmod -R u+rwx without a process per input (spawning chmod cost more than the unpacking). */
+function makeWritable(dir) {
+  let names;
+  try {
+    fs.chmodSync(dir, 0o700);
+    names = fs.readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    const p = path.join(dir, n);
+    let st;
+    try {
+      st = fs.lstatSync(p);
+    } catch {
+      continue;
+    }
+    if (st.isDirectory()) makeWritable(p);
+  }
+}
+
 function mutate(buf, cuts) {
   let b = Buffer.from(buf);
   for (const c of cuts) {
@@ -120,7 +141,7 @@ module.exports = {
     } finally {
       fs.rmSync(archive, { force: true });
       // What it made may be read-only: make it writable to remove it.
-      spawnSync('chmod', ['-R', 'u+rwx', root]);
+      makeWritable(root);
       fs.rmSync(root, { recursive: true, force: true });
     }
     const after = canaryState(state.dir);
