@@ -139,6 +139,14 @@ t.test('run and cp', async (t) => {
     t.equal(ok.stdout, 'through stdin\npod "fine" deleted\n');
     t.equal(ok.stderr, '');
     t.equal(ok.status, 0);
+    // A command that ends without reading stdin may be gone before attach reaches it, or end
+    // between the log read and the attach: its output comes from the log, never lost or doubled.
+    for (const n of [1, 2, 3]) {
+      const quick = c.run(['run', `quick${n}`, `--image=${IMAGE}`, '--rm', '-i', '--restart=Never', '--command', '--', 'sh', '-c', 'echo one; echo two; exit 2'], '');
+      t.equal(quick.stdout, `one\ntwo\npod "quick${n}" deleted\n`, `quick${n}: all of its output once`);
+      t.equal(quick.stderr, `pod default/quick${n} terminated (Error)\n`);
+      t.equal(quick.status, 2);
+    }
   });
 
   t.test('run --restart=Never --attach: its output and its exit code', async (t) => {

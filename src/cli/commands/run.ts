@@ -3,6 +3,7 @@
 // followed to its end: -i passes stdin (and -t the terminal) through attach; --restart=Never
 // (or OnFailure) waits for the pod's end and leaves with the container's exit code; --rm then
 // deletes the pod. --dry-run prints the pod instead of creating it.
+import { Writable } from 'node:stream';
 import type { Container, EnvVar, Pod } from 'kubernetes-types/core/v1';
 import type { KubeObject } from '../../api/manifest';
 import { AlreadyExistsError, PodrunError } from '../../errors';
@@ -162,18 +163,36 @@ async function follow(ctx: CommandContext, spec: RunSpec, remove: boolean): Prom
   try {
     // kubectl's --pod-running-timeout default: a minute.
     const pod = await client.waitFor(name, (p) => p.status?.phase === 'Running' || completed(p), { namespace: ns, timeoutMs: 60_000 });
+    // Log lines printed so far, and whether attach printed anything: a container that ends
+    // between the two (a quick command) has its output only in the log.
+    let printed = 0;
+    let attached = false;
     if (completed(pod) || !spec.stdin) {
       // Nothing to send: the log has all of the output, from its first line (attach would miss
       // what came before it connected).
       for await (const line of client.logs(name, { namespace: ns, follow: true })) await write(ctx.io.stdout, line + '\n');
+      attached = true;
     } else {
       // What it printed before attach connects, then the attached streams (kubectl does the same).
-      for await (const line of client.logs(name, { namespace: ns })) await write(ctx.io.stdout, line + '\n');
+      for await (const line of client.logs(name, { namespace: ns })) {
+        await write(ctx.io.stdout, line + '\n');
+        printed++;
+      }
       if (spec.tty && ctx.io.terminal.stdinIsTTY()) await write(ctx.io.stderr, "If you don't see a command prompt, try pressing enter.\n");
-      await attachTo(ctx, name, name, true, spec.tty);
+      const seen = (to: Writable) => new Writable({ write: (chunk: Buffer, _e, cb) => ((attached = true), to.write(chunk, cb)) });
+      try {
+        await attachTo({ ...ctx, io: { ...ctx.io, stdout: seen(ctx.io.stdout), stderr: seen(ctx.io.stderr) } }, name, name, true, spec.tty);
+      } catch (e) {
+        // It ended before attach reached it: its output is in the log (kubectl falls back the same way).
+        if (!(e instanceof PodrunError && e.code === 'Conflict')) throw e;
+      }
     }
     if (spec.restart === 'Always') return { code: 0 };
     const done = await client.waitFor(name, spec.restart === 'Never' ? completed : (p) => p.status?.phase === 'Succeeded', { namespace: ns, timeoutMs: 24 * 3600_000 });
+    if (!attached) {
+      let n = 0;
+      for await (const line of client.logs(name, { namespace: ns })) if (n++ >= printed) await write(ctx.io.stdout, line + '\n');
+    }
     if (done.status?.phase === 'Succeeded') return { code: 0 };
     const terminated = done.status?.containerStatuses?.[0]?.state?.terminated;
     if (!terminated || terminated.exitCode === 0) return { code: 1, error: `error: pod ${ns}/${name} failed with unknown exit code\n` };
