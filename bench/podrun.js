@@ -10,6 +10,7 @@
 
 const fs = require('node:fs');
 const path = require('node:path');
+const { runningPod } = require('./running-pod');
 
 const dist = path.resolve(__dirname, '..', 'dist');
 
@@ -32,10 +33,6 @@ async function podrunRows(ctx) {
   // As root, pods' bridge and veths go to a sandbox network namespace, not the host's.
   require('../test/support/sandbox-netns.js').useSandboxNetns();
   const { Podrun } = require(dist);
-  const { PodPaths } = require(path.join(dist, 'state/paths'));
-  const { podDirId } = require(path.join(dist, 'kubelet/engine'));
-  const { ShimClient } = require(path.join(dist, 'runtime/shim-client'));
-  const { buildContainerPlan } = require(path.join(dist, 'plan/container'));
 
   const dir = ctx.lib.tempDir('podrun-bench-pr-');
   const podrun = new Podrun({ root: path.join(dir, 'state'), dataRoot: path.join(dir, 'data') });
@@ -61,51 +58,19 @@ async function podrunRows(ctx) {
     rows.push({ ...stats('podrun pod start (Node API)', samples), note: 'sandbox + /bin/true' });
 
     // 2. Container start into a running pod, through the pod's shim.
-    const idle = await podrun.createPod(pod('idle', ['/bin/sleep', '100000']));
-    const paths = new PodPaths(podrun.root.podDir(podDirId(idle.metadata.uid)));
-    await podrun.waitFor('idle', (p) => !!p.status?.containerStatuses?.[0]?.state?.running);
-    const sandbox = JSON.parse(fs.readFileSync(paths.sandbox, 'utf8'));
-    const image = podrun.images.get('bench:1');
-    const shim = await ShimClient.connect(paths.shimSocket);
-    await shim.subscribe();
+    const idle = await runningPod(podrun);
     const cs = [];
     for (let i = -1; i < ctx.runs; i++) {
-      const name = `extra${i + 1}`;
-      const plan = buildContainerPlan({
-        pod: idle,
-        container: { name, image: 'bench:1', command: ['/bin/true'] },
-        field: 'bench',
-        attempt: 0,
-        image,
-        volumes: new Map(),
-        paths,
-        idmap: sandbox.idmap,
-        envSources: { configMap: () => undefined, secret: () => undefined, fieldRef: () => undefined },
-        logs: { maxSize: 10 * 1024 * 1024, maxFiles: 5 },
-      });
-      fs.mkdirSync(plan.ops[0].upper, { recursive: true });
-      fs.mkdirSync(plan.ops[0].work, { recursive: true });
-      fs.mkdirSync(plan.root, { recursive: true });
-      fs.writeFileSync(paths.terminationLog(name, 0), '');
+      const { run } = idle.prepare(`extra${i + 1}`);
       const t0 = now();
-      const exited = new Promise((r) => {
-        const onExit = (e) => {
-          if (e.name !== name) return;
-          shim.off('exit', onExit);
-          r();
-        };
-        shim.on('exit', onExit);
-      });
-      await shim.start(plan);
-      await exited;
+      await run();
       if (i >= 0) cs.push(now() - t0);
     }
-    shim.close();
     rows.push({ ...stats('podrun container start in running pod', cs), note: 'shim start request' });
 
     // 3. Idle memory: the shim (the sleeping workload is excluded, as for the peers).
-    rows.push({ name: 'podrun idle pod (shim)', unit: 'MiB', median: rssKiB(sandbox.pid) / 1024, note: '1 process' });
-    await podrun.deletePod('idle', { gracePeriodSeconds: 0 });
+    rows.push({ name: 'podrun idle pod (shim)', unit: 'MiB', median: rssKiB(idle.sandbox.pid) / 1024, note: '1 process' });
+    await idle.close();
   } finally {
     await podrun.close();
     fs.rmSync(dir, { recursive: true, force: true });

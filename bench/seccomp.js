@@ -12,6 +12,7 @@
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
+const { runningPod } = require('./running-pod');
 
 const REPO = path.resolve(__dirname, '..');
 const dist = path.join(REPO, 'dist');
@@ -77,52 +78,11 @@ async function podrunRows(ctx) {
  * the sandbox, so the filter's share is less drowned in the rest.
  */
 async function containerStartRows(ctx, podrun) {
-  const { PodPaths } = require(path.join(dist, 'state/paths'));
-  const { podDirId } = require(path.join(dist, 'kubelet/engine'));
-  const { ShimClient } = require(path.join(dist, 'runtime/shim-client'));
-  const { buildContainerPlan } = require(path.join(dist, 'plan/container'));
-  const idle = await podrun.createPod({
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: { name: 'idle' },
-    spec: { terminationGracePeriodSeconds: 0, containers: [{ name: 'c', image: 'bench:1', command: ['/bin/sleep', '100000'] }] },
-  });
-  const paths = new PodPaths(podrun.root.podDir(podDirId(idle.metadata.uid)));
-  await podrun.waitFor('idle', (p) => !!p.status?.containerStatuses?.[0]?.state?.running);
-  const sandbox = JSON.parse(fs.readFileSync(paths.sandbox, 'utf8'));
-  const image = podrun.images.get('bench:1');
-  const shim = await ShimClient.connect(paths.shimSocket);
-  await shim.subscribe();
+  const pod = await runningPod(podrun);
   let seq = 0;
   const start = (profile) => async () => {
-    const name = `x${seq++}`;
-    const plan = buildContainerPlan({
-      pod: idle,
-      container: { name, image: 'bench:1', command: ['/bin/true'], ...(profile ? { securityContext: { seccompProfile: { type: profile } } } : {}) },
-      field: 'bench',
-      attempt: 0,
-      image,
-      volumes: new Map(),
-      paths,
-      idmap: sandbox.idmap,
-      envSources: { configMap: () => undefined, secret: () => undefined, fieldRef: () => undefined },
-      logs: { maxSize: 10 * 1024 * 1024, maxFiles: 5 },
-    });
+    const plan = await pod.start(`x${seq++}`, profile ? { seccompProfile: { type: profile } } : undefined);
     if ((plan.seccomp === null) !== (profile === 'Unconfined')) throw new Error('the plan does not carry the profile asked for');
-    fs.mkdirSync(plan.ops[0].upper, { recursive: true });
-    fs.mkdirSync(plan.ops[0].work, { recursive: true });
-    fs.mkdirSync(plan.root, { recursive: true });
-    fs.writeFileSync(paths.terminationLog(name, 0), '');
-    const exited = new Promise((r) => {
-      const onExit = (e) => {
-        if (e.name !== name) return;
-        shim.off('exit', onExit);
-        r(e);
-      };
-      shim.on('exit', onExit);
-    });
-    await shim.start(plan);
-    await exited;
   };
   try {
     const [dflt, unconfined] = await interleaved(ctx, start(undefined), start('Unconfined'));
@@ -131,8 +91,7 @@ async function containerStartRows(ctx, podrun) {
       { ...ctx.stats('podrun container start in running pod, Unconfined', unconfined), note: 'the same, no filter' },
     ];
   } finally {
-    shim.close();
-    await podrun.deletePod('idle', { gracePeriodSeconds: 0 });
+    await pod.close();
   }
 }
 
