@@ -263,21 +263,24 @@ async function kills(ctx, { count, seed, registry, log }) {
     let pending = true;
     let work;
     let after; // what to do once the new engine is there
+    // A create the kill cut short: the new engine either has the pod or is asked again.
+    const createdAfterKill = (pod) => async (err) => {
+      if (!err) return;
+      t.retried++;
+      await retry(`create ${pod.metadata.name}`, async () => {
+        try {
+          await p.getPod(pod.metadata.name);
+        } catch {
+          await p.createPod(pod);
+        }
+      });
+    };
     if (op === 'create') {
       const name = `exit-${i}`;
       expected.push({ name, code });
-      work = p.createPod(exitPod(name, code));
-      after = async (err) => {
-        if (!err) return;
-        t.retried++;
-        await retry(`create ${name}`, async () => {
-          try {
-            await p.getPod(name);
-          } catch {
-            await p.createPod(exitPod(name, code));
-          }
-        });
-      };
+      const pod = exitPod(name, code);
+      work = p.createPod(pod);
+      after = createdAfterKill(pod);
     } else if (op === 'exec') {
       let started = false;
       const body = async () => {
@@ -357,17 +360,7 @@ async function kills(ctx, { count, seed, registry, log }) {
       expected.push({ name, code });
       const pod = exitPod(name, code, registry.ref(`t${i}`), { imagePullPolicy: 'Always' });
       work = p.createPod(pod);
-      after = async (err) => {
-        if (!err) return;
-        t.retried++;
-        await retry(`create ${name}`, async () => {
-          try {
-            await p.getPod(name);
-          } catch {
-            await p.createPod(pod);
-          }
-        });
-      };
+      after = createdAfterKill(pod);
     }
     const outcome = work.then(
       () => undefined,
