@@ -180,6 +180,8 @@ interface Addon {
   podMounts(req: PodMountsRequest): void;
   /** lsetxattr(2): never follows a final symlink. Throws { errno, syscall: 'lsetxattr' }. */
   setXattr(path: string, name: string, value: string): void;
+  /** mknod(2) then chmod to exactly `mode & 07777`. Throws { errno, syscall: 'mknod' | 'chmod', path }. */
+  mknod(path: string, kind: 'char' | 'block' | 'fifo', mode: number, major: number, minor: number): void;
   /** chattr +T: ext2/3/4 spread the folders made inside across block groups. false: not taken (other filesystems). */
   markTopDir(path: string): boolean;
   /** fd holding an exclusive flock, or -1 when another process holds it */

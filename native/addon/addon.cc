@@ -28,6 +28,8 @@ extern "C" {
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <termios.h>
 
 #include <memory>
@@ -361,6 +363,25 @@ Napi::Value SetXattr(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// mknod(path, kind, mode, major, minor): a device node or FIFO at `path` with exactly `mode`'s
+// permission bits (the umask is undone by a chmod of the new node, as `mknod -m` does). Image
+// layers carry one whiteout (a 0/0 character device) per deleted file; a process per node cost
+// more than the rest of the unpacking.
+Napi::Value Mknod(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 5 || !info[0].IsString() || !info[1].IsString() || !info[2].IsNumber() || !info[3].IsNumber() || !info[4].IsNumber())
+    throw Napi::TypeError::New(env, "mknod(path: string, kind: 'char' | 'block' | 'fifo', mode: number, major: number, minor: number)");
+  std::string path = info[0].As<Napi::String>().Utf8Value(), kind = info[1].As<Napi::String>().Utf8Value();
+  mode_t type = kind == "char" ? S_IFCHR : kind == "block" ? S_IFBLK : kind == "fifo" ? S_IFIFO : 0;
+  if (!type) throw Napi::TypeError::New(env, "mknod: kind must be 'char', 'block' or 'fifo'");
+  mode_t perm = info[2].As<Napi::Number>().Uint32Value() & 07777;
+  dev_t dev = type == S_IFIFO ? 0 : makedev(info[3].As<Napi::Number>().Uint32Value(), info[4].As<Napi::Number>().Uint32Value());
+  if (mknod(path.c_str(), type | perm, dev) < 0) throw Errno(env, errno, "mknod", path.c_str());
+  // The node was just made, so `path` is not a symlink: chmod cannot be sent elsewhere.
+  if (chmod(path.c_str(), perm) < 0) throw Errno(env, errno, "chmod", path.c_str());
+  return env.Undefined();
+}
+
 // markTopDir(path) -> whether the filesystem took the hint: sets FS_TOPDIR_FL (chattr +T), so
 // that ext2/3/4's Orlov allocator spreads the folders made inside across block groups, as it
 // does at the filesystem's top. Pod folders are made and removed by the thousand; in one group
@@ -487,6 +508,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("podMounts", Napi::Function::New(env, PodMounts));
   exports.Set("lockFile", Napi::Function::New(env, LockFile));
   exports.Set("setXattr", Napi::Function::New(env, SetXattr));
+  exports.Set("mknod", Napi::Function::New(env, Mknod));
   exports.Set("markTopDir", Napi::Function::New(env, MarkTopDir));
   exports.Set("setWinsize", Napi::Function::New(env, SetWinsize));
   exports.Set("connectInNetns", Napi::Function::New(env, ConnectInNetns));

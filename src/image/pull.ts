@@ -32,6 +32,8 @@ export interface PullOptions {
    * and a later pull resumes the broken one).
    */
   signal?: AbortSignal;
+  /** The wait before the second try; the third waits twice as long (default 500 ms). */
+  retryDelayMs?: number;
 }
 
 const INDEX_TYPES = new Set(MANIFEST_TYPES.slice(0, 2));
@@ -140,6 +142,7 @@ function checkDescriptors(manifest: { config?: unknown; layers?: unknown }, what
 
 /** Attempts of one pull when the network fails or the registry is overloaded, as podman retries. */
 const ATTEMPTS = 3;
+const RETRY_DELAY_MS = 500;
 
 /**
  * A pull, tried again (after 0.5 s, then 1 s) when it failed on the network or on a 429/5xx:
@@ -152,8 +155,9 @@ async function pull(store: ImageStore, asked: RemoteRef, opts: PullOptions): Pro
     } catch (e) {
       opts.signal?.throwIfAborted();
       if (!(e instanceof PullError) || !e.transient || attempt >= ATTEMPTS) throw e;
-      opts.progress?.retry?.(attempt, ATTEMPTS, 500 * attempt, e);
-      await new Promise((r) => setTimeout(r, 500 * attempt));
+      const delayMs = (opts.retryDelayMs ?? RETRY_DELAY_MS) * attempt;
+      opts.progress?.retry?.(attempt, ATTEMPTS, delayMs, e);
+      await new Promise((r) => setTimeout(r, delayMs));
     }
   }
 }
