@@ -5,8 +5,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import t from 'tap';
 import { e2e, IMAGE, missingE2e } from './e2e-harness';
+import { coveredBySubidRun } from '../integration/harness';
 
-const missing = missingE2e();
+const missing = missingE2e() ?? coveredBySubidRun();
 if (missing) {
   t.comment(`skip: ${missing}`);
   t.plan(0, missing);

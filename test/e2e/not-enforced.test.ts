@@ -4,8 +4,9 @@
 // condition.
 import t from 'tap';
 import { e2e, missingE2e, podYaml, SERVE } from './e2e-harness';
+import { coveredBySubidRun } from '../integration/harness';
 
-const missing = missingE2e();
+const missing = missingE2e() ?? coveredBySubidRun();
 if (missing) {
   t.comment(`skip: ${missing}`);
   t.plan(0, missing);

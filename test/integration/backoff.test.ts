@@ -3,11 +3,11 @@
 // CrashLoopBackOff with the kubelet's message; a failing init container under Always is retried
 // the same way while the pod stays Pending.
 import t from 'tap';
-import { missingBusybox, missingFeature, payload, pod, setup } from './harness';
+import { coveredBySubidRun, missingBusybox, missingFeature, payload, pod, setup } from './harness';
 import { readAttempts } from '../../src/runtime/records';
 import { podPaths } from './harness';
 
-const missing = missingFeature() ?? missingBusybox();
+const missing = missingFeature() ?? missingBusybox() ?? coveredBySubidRun();
 if (missing) {
   t.comment(`skip: ${missing}`);
   t.plan(0, missing);

@@ -9,9 +9,9 @@ import t, { type Test } from 'tap';
 import type { Pod } from 'kubernetes-types/core/v1';
 import type { ReplicaSet } from 'kubernetes-types/apps/v1';
 import { cliEnv, missingCli, servePids } from './cli-harness';
-import { coveredBySubidRun, IMAGE, readOr, sleep } from './harness';
+import { coveredByRootRun, IMAGE, readOr, sleep } from './harness';
 
-const missing = missingCli() ?? coveredBySubidRun();
+const missing = missingCli() ?? coveredByRootRun();
 if (missing) {
   t.comment(`skip: ${missing}`);
   t.plan(0, missing);

@@ -7,9 +7,9 @@ import { spawnSync } from 'node:child_process';
 import t from 'tap';
 import { CLI } from './cli-harness';
 import { e2e, IMAGE, missingE2e, SERVE, sleep } from '../e2e/e2e-harness';
-import { coveredBySubidRun } from './harness';
+import { coveredByRootRun } from './harness';
 
-const missing = missingE2e() ?? coveredBySubidRun();
+const missing = missingE2e() ?? coveredByRootRun();
 if (missing) {
   t.comment(`skip: ${missing}`);
   t.plan(0, missing);

@@ -7,9 +7,9 @@
 // messages, exit codes.
 import t from 'tap';
 import { e2e, IMAGE, missingE2e, SERVE } from '../e2e/e2e-harness';
-import { coveredBySubidRun } from './harness';
+import { coveredByRootRun } from './harness';
 
-const missing = missingE2e() ?? coveredBySubidRun();
+const missing = missingE2e() ?? coveredByRootRun();
 if (missing) {
   t.comment(`skip: ${missing}`);
   t.plan(0, missing);

@@ -7,9 +7,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import t from 'tap';
 import { cliEnv, missingCli, servePids } from './cli-harness';
-import { coveredBySubidRun, IMAGE } from './harness';
+import { coveredByRootRun, IMAGE } from './harness';
 
-const missing = missingCli() ?? coveredBySubidRun();
+const missing = missingCli() ?? coveredByRootRun();
 if (missing) {
   t.comment(`skip: ${missing}`);
   t.plan(0, missing);

@@ -3,9 +3,9 @@
 import t from 'tap';
 import type { CronJob, Job } from 'kubernetes-types/batch/v1';
 import type { KubeObject } from '../../src/api/manifest';
-import { coveredBySubidRun, IMAGE, missingBusybox, missingFeature, setup } from './harness';
+import { coveredByRootRun, IMAGE, missingBusybox, missingFeature, setup } from './harness';
 
-const missing = missingFeature() ?? missingBusybox() ?? coveredBySubidRun();
+const missing = missingFeature() ?? missingBusybox() ?? coveredByRootRun();
 if (missing) {
   t.comment(`skip: ${missing}`);
   t.plan(0, missing);

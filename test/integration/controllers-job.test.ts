@@ -8,9 +8,9 @@ import type { Job } from 'kubernetes-types/batch/v1';
 import type { Pod } from 'kubernetes-types/core/v1';
 import type { KubeObject } from '../../src/api/manifest';
 import type { Podrun } from '../../src/podrun';
-import { coveredBySubidRun, IMAGE, logs, missingBusybox, missingFeature, setup } from './harness';
+import { coveredByRootRun, IMAGE, logs, missingBusybox, missingFeature, setup } from './harness';
 
-const missing = missingFeature() ?? missingBusybox() ?? coveredBySubidRun();
+const missing = missingFeature() ?? missingBusybox() ?? coveredByRootRun();
 if (missing) {
   t.comment(`skip: ${missing}`);
   t.plan(0, missing);

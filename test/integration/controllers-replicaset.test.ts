@@ -5,10 +5,10 @@
 import t from 'tap';
 import type { ReplicaSet } from 'kubernetes-types/apps/v1';
 import type { Pod, ReplicationController } from 'kubernetes-types/core/v1';
-import { IMAGE, missingBusybox, missingFeature, pod, setup } from './harness';
+import { coveredBySubidRun, IMAGE, missingBusybox, missingFeature, pod, setup } from './harness';
 import { podsUntil } from './watch-pods';
 
-const missing = missingFeature() ?? missingBusybox();
+const missing = missingFeature() ?? missingBusybox() ?? coveredBySubidRun();
 if (missing) {
   t.comment(`skip: ${missing}`);
   t.plan(0, missing);

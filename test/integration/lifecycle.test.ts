@@ -2,9 +2,9 @@
 // app container; a failing init container under restartPolicy Never fails the pod; restarts
 // per restartPolicy with back-off; Succeeded when everything exits 0.
 import t from 'tap';
-import { IMAGE, isDone, logs, missingBusybox, missingFeature, payload, pod, setup, sleep } from './harness';
+import { coveredBySubidRun, IMAGE, isDone, logs, missingBusybox, missingFeature, payload, pod, setup, sleep } from './harness';
 
-const missing = missingFeature() ?? missingBusybox();
+const missing = missingFeature() ?? missingBusybox() ?? coveredBySubidRun();
 if (missing) {
   t.comment(`skip: ${missing}`);
   t.plan(0, missing);

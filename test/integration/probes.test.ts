@@ -9,9 +9,9 @@ import { runProbe, type ProbeTarget } from '../../src/kubelet/probes';
 import { runHook } from '../../src/kubelet/hooks';
 import { readAttempts } from '../../src/runtime/records';
 import type { ExecIdentity } from '../../src/plan/container';
-import { type Env, IMAGE, isRunning, missingBusybox, missingFeature, pod, podPaths, setup, sleep } from './harness';
+import { coveredBySubidRun, type Env, IMAGE, isRunning, missingBusybox, missingFeature, pod, podPaths, setup, sleep } from './harness';
 
-const missing = missingFeature() ?? missingBusybox();
+const missing = missingFeature() ?? missingBusybox() ?? coveredBySubidRun();
 if (missing) {
   t.comment(`skip: ${missing}`);
   t.plan(0, missing);

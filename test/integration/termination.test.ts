@@ -1,9 +1,9 @@
 // Stopping containers as the kubelet does: the stop signal first, SIGKILL after the grace
 // period; native sidecars stop after the app containers; activeDeadlineSeconds fails the pod.
 import t from 'tap';
-import { isDone, missingBusybox, missingFeature, payload, pod, setup } from './harness';
+import { coveredBySubidRun, isDone, missingBusybox, missingFeature, payload, pod, setup } from './harness';
 
-const missing = missingFeature() ?? missingBusybox();
+const missing = missingFeature() ?? missingBusybox() ?? coveredBySubidRun();
 if (missing) {
   t.comment(`skip: ${missing}`);
   t.plan(0, missing);
