@@ -122,6 +122,12 @@ function components(raw: string, entry: string, what = 'name'): string[] {
  */
 class KnownDirs {
   private readonly dirs = new Set<string>();
+  /**
+   * Directory path -> the mode it gets at the end. A replaced directory's entries go too: a
+   * symlink put in its place was followed by that chmod (a layer with `a/` then `a -> /etc`
+   * changed /etc's mode on the host).
+   */
+  readonly modes = new Map<string, number>();
   has(p: string): boolean {
     return this.dirs.has(p);
   }
@@ -129,7 +135,24 @@ class KnownDirs {
     this.dirs.add(p);
   }
   forget(p: string): void {
-    for (const d of this.dirs) if (d === p || d.startsWith(`${p}/`)) this.dirs.delete(d);
+    const under = (d: string): boolean => d === p || d.startsWith(`${p}/`);
+    for (const d of this.dirs) if (under(d)) this.dirs.delete(d);
+    for (const d of this.modes.keys()) if (under(d)) this.modes.delete(d);
+  }
+}
+
+/**
+ * chmod of a directory of this extraction, never through a symlink: opened with O_NOFOLLOW,
+ * and refused unless its real path is where the archive put it (no parent replaced either).
+ */
+function chmodOwnDir(root: string, realRoot: string, dir: string, mode: number): void {
+  const fd = fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY | fs.constants.O_NOFOLLOW);
+  try {
+    const rel = path.relative(root, dir);
+    if (fs.realpathSync(`/proc/self/fd/${fd}`) !== path.join(realRoot, rel)) throw new UnsafeEntryError(rel, 'its directory was replaced by a symlink');
+    fs.fchmodSync(fd, mode);
+  } finally {
+    fs.closeSync(fd);
   }
 }
 
@@ -195,11 +218,11 @@ async function extract(tar_: TarInput, archive: string, root: string, opts: Extr
   const input = tar_.stream;
   const asRoot = isRoot();
   const stats: ExtractStats = { entries: 0, skipped: [], diffId: '', bytes: 0, whiteouts: [], opaque: [] };
+  const known = new KnownDirs();
   // directory path -> mode to apply at the end
-  const dirModes = new Map<string, number>();
+  const dirModes = known.modes;
   // archive paths of earlier non-directory entries: the only legal hard-link targets
   const linkable = new Set<string>();
-  const known = new KnownDirs();
 
   const ex = tar.extract();
   // The DiffID: hashed here unless the decoder already hashes the tar on the threadpool.
@@ -359,6 +382,7 @@ async function extract(tar_: TarInput, archive: string, root: string, opts: Extr
 
   // Deepest first, so that making a parent read-only cannot block fixing a child.
   const dirs = [...dirModes.entries()].sort((a, b) => b[0].length - a[0].length);
-  for (const [dir, m] of dirs) fs.chmodSync(dir, m);
+  const realRoot = fs.realpathSync(root);
+  for (const [dir, m] of dirs) chmodOwnDir(root, realRoot, dir, m);
   return stats;
 }

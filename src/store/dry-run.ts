@@ -9,7 +9,8 @@ import { applyPodDefaults } from '../api/defaults';
 import type { KubeObject } from '../api/manifest';
 import { updatePod } from '../api/pod-update';
 import { stableJson } from '../api/stable-json';
-import type { ValidationError } from '../errors';
+import { ValidationError } from '../errors';
+import { admitDevices } from '../plan/devices';
 import type { ApplyResult } from '../types';
 import { checkObject } from './apply';
 import { kindInfo } from './kinds';
@@ -28,15 +29,23 @@ function asked(o: KubeObject): string {
 
 /**
  * Throws what apply would throw for `obj`; `stored` is the object of that kind and name now
- * (undefined when there is none), `now` the RFC 3339 time a creation would carry.
+ * (undefined when there is none), `now` the RFC 3339 time a creation would carry, `rootless`
+ * whether the engine runs without root (as this process does).
  */
-export function dryRunApply(obj: KubeObject, stored: KubeObject | undefined, now: string): DryRunOutcome {
+export function dryRunApply(obj: KubeObject, stored: KubeObject | undefined, now: string, rootless = (process.getuid?.() ?? 0) !== 0): DryRunOutcome {
   const name = obj.metadata?.name ?? '';
   const namespaced = kindInfo(obj.kind)?.namespaced !== false;
   const withNs = namespaced ? { ...obj, metadata: { ...obj.metadata, namespace: obj.metadata?.namespace || 'default' } } : obj;
   if (obj.kind === 'Pod') {
     checkObject(withNs);
     const pod = applyPodDefaults(withNs as unknown as Pod) as unknown as KubeObject;
+    // Admission as the engine's: a privileged container rootless, or a device this host lacks,
+    // is refused by the dry run too (as the API server's dry run runs its admission).
+    try {
+      admitDevices(pod as unknown as Pod, rootless);
+    } catch (e) {
+      throw e instanceof ValidationError ? e.about('Pod', name) : e;
+    }
     if (!stored) return { action: 'created', object: created(pod, now) };
     const update = updatePod(stored as unknown as Pod, withNs as unknown as Pod);
     return update.action === 'configured' ? { action: 'configured', object: update.pod as unknown as KubeObject } : { action: 'unchanged', object: stored };

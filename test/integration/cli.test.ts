@@ -6,7 +6,7 @@ import { cliEnv, missingCli } from './cli-harness';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BAD_CASES, good } from './fixtures/bad-manifests';
-import { IMAGE, sleep } from './harness';
+import { asRoot, IMAGE, sleep } from './harness';
 
 const missing = missingCli();
 if (missing) {
@@ -35,6 +35,25 @@ t.test('bad manifests: exit 1, one line on stderr naming the object and field; t
   }
   const get = env.run(['get', 'pods', '-o', 'name']);
   t.equal(get.stdout.trim(), 'pod/fine', 'get pods lists the good one only');
+});
+
+t.test('privileged: refused without root at apply and by a server dry run, exit 1 and nothing made; a root dry run passes', async (t) => {
+  const env = await cliEnv(t);
+  const file = path.join(env.dir, 'priv.yaml');
+  fs.writeFileSync(file, `apiVersion: v1\nkind: Pod\nmetadata:\n  name: priv\nspec:\n  containers:\n  - name: main\n    image: ${IMAGE}\n    securityContext:\n      privileged: true\n`);
+  const dry = env.run(['apply', '-f', file, '--dry-run=server']);
+  if (asRoot) {
+    t.equal(dry.status, 0, 'as root the dry run passes');
+    t.equal(dry.stdout, 'pod/priv created (server dry run)\n');
+    return;
+  }
+  const refused = /^error: Pod "priv" is invalid: spec\.containers\[0\]\.securityContext\.privileged: Forbidden: disallowed by cluster policy/m;
+  t.equal(dry.status, 1, 'the server dry run: exit 1');
+  t.match(dry.stderr, refused, 'naming the field, as apply does');
+  const r = env.run(['apply', '-f', file]);
+  t.equal(r.status, 1, 'apply: exit 1');
+  t.match(r.stderr, refused);
+  t.equal(env.run(['get', 'pods', '-o', 'name']).stdout, '', 'no pod made');
 });
 
 t.test('multi-document apply: a bad document and an unknown kind are reported by name, the others apply, exit 1', async (t) => {

@@ -1,6 +1,8 @@
 import t from 'tap';
 import { Flags, parseArgs } from '../../src/cli/args';
 import { DRY_RUN_FLAG, dryRunOf, dryRunSuffix, parseDryRun } from '../../src/cli/dry-run';
+import type { KubeObject } from '../../src/api/manifest';
+import { dryRunApply } from '../../src/store/dry-run';
 
 const parse = (argv: string[]) => parseArgs(argv, () => [DRY_RUN_FLAG, { name: 'output', short: 'o', kind: 'string', help: '' }]);
 
@@ -28,4 +30,11 @@ t.test('strategies and kubectl words', async (t) => {
   const warned: string[] = [];
   t.equal(dryRunOf(new Flags(parse(['--dry-run']).flags), (l) => warned.push(l)), 'client');
   t.same(warned, ['Warning: --dry-run is deprecated and can be replaced with --dry-run=client.\n']);
+});
+
+t.test('a server dry run admits as the engine does: privileged is refused rootless, and allowed as root', async (t) => {
+  const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: 'busybox' }, { name: 'd', image: 'busybox', securityContext: { privileged: true } }] } } as KubeObject;
+  const now = '2026-12-07T00:00:00Z';
+  t.throws(() => dryRunApply(pod, undefined, now, true), { message: /^Pod "p" is invalid: spec\.containers\[1\]\.securityContext\.privileged: Forbidden: disallowed by cluster policy/ });
+  t.equal(dryRunApply(pod, undefined, now, false).action, 'created');
 });

@@ -358,6 +358,29 @@ t.test('hostile tars are refused and leave nothing behind', async (t) => {
   t.same(fs.readdirSync(base).filter((n) => n === 'x' || n === 'abs'), [], 'nothing beside the data roots');
 });
 
+t.test('a directory replaced by a symlink: its mode is not applied through the symlink (was: chmod of the target on the host)', async (t) => {
+  const base = tempDir(t);
+  const outside = path.join(base, 'outside');
+  fs.mkdirSync(path.join(outside, 'b'), { recursive: true, mode: 0o700 });
+  fs.chmodSync(outside, 0o700);
+  fs.chmodSync(path.join(outside, 'b'), 0o700);
+  fs.writeFileSync(path.join(outside, 'canary'), 'c', { mode: 0o600 });
+  const modes = () => [outside, path.join(outside, 'b'), path.join(outside, 'canary')].map((p) => (fs.statSync(p).mode & 0o7777).toString(8));
+  const cases: Array<[string, TarEntry[]]> = [
+    ['a directory, then a symlink to a file outside in its place', [{ header: { name: 'a/', type: 'directory', mode: 0o777 } }, { header: { name: 'a', type: 'symlink', linkname: path.join(outside, 'canary') } }]],
+    ['a directory, then a relative symlink up and out', [{ header: { name: 'a/', type: 'directory', mode: 0o777 } }, { header: { name: 'a', type: 'symlink', linkname: '../../../../../../../..' + outside } }]],
+    ['a nested directory, then its parent a symlink to a folder with the same child', [{ header: { name: 'a/b/', type: 'directory', mode: 0o777 } }, { header: { name: 'a', type: 'symlink', linkname: outside } }]],
+    ['an opaque marker\'s implied folder, then a symlink in its place', [{ header: { name: 'o/.wh..wh..opq', type: 'file' }, body: '' }, { header: { name: 'o', type: 'symlink', linkname: outside } }]],
+  ];
+  for (const [name, entries] of cases) {
+    const store = new ImageStore(path.join(base, `data-${name.replace(/\W+/g, '-')}`));
+    const file = await makeTar(path.join(base, `${name.replace(/\W+/g, '-')}.tar`), entries);
+    const rec = await store.importImage(file, 'x');
+    t.ok(fs.lstatSync(path.join(rec.rootfs, entries[1]!.header.name)).isSymbolicLink(), `${name}: the symlink is kept, as tar leaves it`);
+    t.same(modes(), ['700', '700', '600'], `${name}: nothing outside changed mode`);
+  }
+});
+
 t.test('hostRootLayout on a fake host root', async (t) => {
   const root = tempDir(t);
   fs.mkdirSync(path.join(root, 'usr/bin'), { recursive: true });

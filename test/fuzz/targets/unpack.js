@@ -18,14 +18,21 @@ const { extractTar } = require(path.join(dist, 'image', 'untar'));
 const { FuzzFinding, within } = require('../fuzz-lib');
 
 const NAMES = ['a', 'a/b', 'a/b/c', './x', 'x/../../y', '../escape', '/abs', '//abs2', 'link', 'link/through', 'dir/', 'a/.wh.b', 'a/.wh..wh..opq', '.wh.a', 'hl', '', '.', 'x'.repeat(120) + '/y', 'ü/ñ', 'a\\b', 'sym', 'sym/evil', 'dev/null', 'proc', 'etc/passwd'];
-const TARGETS = ['/', '/etc/passwd', '..', '../..', '../outside/canary', 'a', 'a/b', '/tmp', 'sym', '.', ''];
+// Absolute targets name the fuzz folder's own outside files (OUT is replaced by its path): a bug
+// that follows a symlink must change the canary, never a host file (one run as root changed
+// /etc/passwd, /tmp and /dev/shm to 0755 before the unpacker's fix).
+const TARGETS = ['OUT', 'OUT/canary', 'OUT/sub', '..', '../..', '../outside/canary', '../outside/sub', 'a', 'a/b', 'sym', '.', ''];
 const TYPES = ['file', 'directory', 'symlink', 'link', 'character-device', 'block-device', 'fifo', 'pax-header', 'contiguous-file'];
 
+/** What must not change: the outside folder's names, modes and owners, the canary's bytes and links, the folder's own mode. */
 function canaryState(dir) {
   const out = path.join(dir, 'outside');
-  const files = fs.readdirSync(out);
-  const st = fs.lstatSync(path.join(out, 'canary'));
-  return `${files.join(',')}|${fs.readFileSync(path.join(out, 'canary'), 'utf8')}|${st.mode}|${st.nlink}|${fs.readdirSync(dir).sort().join(',')}`;
+  const files = fs.readdirSync(out).sort();
+  const st = (p) => {
+    const s = fs.lstatSync(p);
+    return `${s.mode.toString(8)}:${s.uid}:${s.gid}:${s.nlink}`;
+  };
+  return [files.join(','), fs.readFileSync(path.join(out, 'canary'), 'utf8'), st(dir), st(out), st(path.join(out, 'canary')), st(path.join(out, 'sub')), st(path.dirname(dir)), fs.readdirSync(dir).sort().join(',')].join('|');
 }
 
 async function build(entries) {
@@ -117,8 +124,10 @@ module.exports = {
   name: 'unpack',
   async setup() {
     // In memory where there is a tmpfs: creating and removing thousands of small trees is the cost.
-    const dir = fs.mkdtempSync(path.join(fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir(), 'podrun-fuzz-unpack-'));
-    fs.mkdirSync(path.join(dir, 'outside'));
+    // One level down: the TARGETS' `..` and `../..` from a root stay inside the fuzz's own folder.
+    const dir = path.join(fs.mkdtempSync(path.join(fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir(), 'podrun-fuzz-unpack-')), 'w');
+    fs.mkdirSync(dir);
+    fs.mkdirSync(path.join(dir, 'outside', 'sub'), { recursive: true });
     fs.writeFileSync(path.join(dir, 'outside', 'canary'), 'canary\n');
     const zstd = spawnSync('zstd', ['--version']).status === 0;
     return { dir, n: 0, before: canaryState(dir), zstd };
@@ -127,7 +136,7 @@ module.exports = {
     const entry = fc.record({
       name: fc.oneof(fc.constantFrom(...NAMES), fc.string({ maxLength: 20 }), fc.array(fc.constantFrom('a', 'b', '..', '.', 'link', 'sym', ''), { maxLength: 5 }).map((p) => p.join('/'))),
       type: fc.constantFrom(...TYPES),
-      target: fc.oneof(fc.constantFrom(...TARGETS), fc.string({ maxLength: 12 })),
+      target: fc.oneof(fc.constantFrom(...TARGETS).map((x) => x.replace(/^OUT/, path.join(state.dir, 'outside'))), fc.string({ maxLength: 12 })),
       mode: fc.oneof(fc.constantFrom(0o755, 0o644, 0o4755, 0o000, 0o1777, 0o7777), fc.nat(0o7777)),
       uid: fc.oneof(fc.constant(0), fc.nat(70000)),
       gid: fc.oneof(fc.constant(0), fc.nat(70000)),
@@ -169,6 +178,6 @@ module.exports = {
     if (after !== state.before) throw new FuzzFinding(`written outside the root: ${state.before} -> ${after}`);
   },
   async teardown(state) {
-    fs.rmSync(state.dir, { recursive: true, force: true });
+    fs.rmSync(path.dirname(state.dir), { recursive: true, force: true });
   },
 };
