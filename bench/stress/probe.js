@@ -143,7 +143,7 @@ function snapshot(ctx) {
  * except the engine's RSS, which must stay within `rssTolerance` (a fraction) of its value
  * after the warm-up: V8's heap breathes, a leak grows with the cycles.
  */
-function leakRows(before, after, { rssTolerance = 0.05, judgeRss = true } = {}) {
+function leakRows(before, after, { rssTolerance = 0.05, judgeRss = true, rssNote } = {}) {
   return Object.keys(before).map((name) => {
     const b = before[name];
     const a = after[name];
@@ -151,7 +151,7 @@ function leakRows(before, after, { rssTolerance = 0.05, judgeRss = true } = {}) 
     const delta = a - b;
     const rss = name === 'engine RSS KiB';
     const ok = rss ? !judgeRss || Math.abs(delta) <= rssTolerance * b : delta === 0;
-    const note = rss ? `${((delta / b) * 100).toFixed(1)}%, ${judgeRss ? `limit ±${rssTolerance * 100}%` : 'not judged in a short run'}` : '';
+    const note = rss ? `${((delta / b) * 100).toFixed(1)}%, ${judgeRss ? `limit ±${rssTolerance * 100}%` : 'not judged in a short run'}${rssNote ? `; ${rssNote}` : ''}` : '';
     return { name, before: String(b), after: String(a), delta: (delta > 0 ? '+' : '') + delta, ok, note };
   });
 }
