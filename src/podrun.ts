@@ -609,7 +609,7 @@ export class Podrun {
     if (!a?.start || a.exit) throw new PodrunError('Conflict', `cannot exec in a stopped container: container ${cname} is not running`);
     const identity = JSON.parse(fs.readFileSync(path.join(paths.containerDir(cname), 'exec.json'), 'utf8')) as ExecIdentity;
     const sandbox = JSON.parse(fs.readFileSync(paths.sandbox, 'utf8')) as SandboxRecord;
-    return execInContainer({ process: { pid: a.start.pid, startTime: String(a.start.startTime) }, identity, rootless: sandbox.rootless }, argv, opts);
+    return execInContainer({ process: { pid: a.start.pid, startTime: String(a.start.startTime) }, sandbox: { pid: sandbox.pid, startTime: sandbox.startTime }, identity, rootless: sandbox.rootless }, argv, opts);
   }
 
   // ---- cp (kubectl cp): files between the host and a running container; see runtime/copy.ts ----
@@ -642,7 +642,7 @@ export class Podrun {
     if (!a?.start || a.exit) throw new PodrunError('Conflict', `cannot copy from or to a stopped container: container ${cname} is not running`);
     const identity = JSON.parse(fs.readFileSync(path.join(paths.containerDir(cname), 'exec.json'), 'utf8')) as ExecIdentity;
     const sandbox = JSON.parse(fs.readFileSync(paths.sandbox, 'utf8')) as SandboxRecord;
-    return { process: { pid: a.start.pid, startTime: String(a.start.startTime) }, identity, rootless: sandbox.rootless };
+    return { process: { pid: a.start.pid, startTime: String(a.start.startTime) }, sandbox: { pid: sandbox.pid, startTime: sandbox.startTime }, identity, rootless: sandbox.rootless };
   }
 
   /** The ids of the images the pods of this root use (image prune and rmi keep these). */

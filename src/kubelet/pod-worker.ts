@@ -226,7 +226,7 @@ export class PodWorker {
     }
     const meta = this.pod.metadata!;
     return {
-      container: { process: { pid: a.start.pid, startTime: String(a.start.startTime) }, identity, rootless: this.sandbox.rootless },
+      container: { process: { pid: a.start.pid, startTime: String(a.start.startTime) }, sandbox: { pid: this.sandbox.pid, startTime: this.sandbox.startTime }, identity, rootless: this.sandbox.rootless },
       ports: c.ports ?? [],
       rootless: this.sandbox.rootless,
       podIP: this.ctx.podIP(this.pod),

@@ -21,7 +21,7 @@ import type { Readable, Writable } from 'node:stream';
 import { PodrunError } from '../errors';
 import { binaries, native } from '../native';
 import { asIdentityOf, type ExecTarget } from './exec';
-import { openRecorded } from './sandbox';
+import { openContainerProcess } from './sandbox';
 
 /** Options of `Podrun.copyFrom` and `Podrun.copyTo`. */
 export interface CopyOptions {
@@ -46,7 +46,7 @@ interface Tool {
 
 function startTool(t: ExecTarget, args: string[], signal?: AbortSignal): Tool {
   signal?.throwIfAborted();
-  const pidfd = openRecorded(t.process);
+  const pidfd = openContainerProcess(t);
   if (pidfd === undefined) throw new PodrunError('Conflict', 'container is not running');
   const program = fs.openSync(binaries.shim, 'r');
   const f = native.cloneFlags;

@@ -10,10 +10,13 @@ import type { ExecIdentity } from '../plan/container';
 import { DEFAULT_PATH } from '../plan/container';
 import type { ExecSession } from '../types';
 import type { ProcessIdentity } from '../state/process';
-import { openRecorded } from './sandbox';
+import { openContainerProcess } from './sandbox';
 
 export interface ExecTarget {
+  /** The container's process, as its start record names it. */
   process: ProcessIdentity;
+  /** The pod's shim, as the engine's own sandbox record names it. */
+  sandbox: ProcessIdentity;
   identity: ExecIdentity;
   rootless: boolean;
 }
@@ -51,7 +54,7 @@ export function asIdentityOf(i: ExecIdentity) {
 
 export function execInContainer(t: ExecTarget, argv: string[], opts: { tty?: boolean; stdin?: boolean; rows?: number; cols?: number; signal?: AbortSignal }): ExecSession {
   opts.signal?.throwIfAborted();
-  const pidfd = openRecorded(t.process);
+  const pidfd = openContainerProcess(t);
   if (pidfd === undefined) throw new PodrunError('Conflict', 'container is not running');
   const f = native.cloneFlags;
   const env = [...t.identity.env];

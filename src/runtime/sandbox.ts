@@ -161,6 +161,34 @@ export function toSystemError(e: unknown, hint?: string): Error {
   return e instanceof Error ? e : new Error(String(e));
 }
 
+/**
+ * A pidfd for a container's process as its start record names it, or undefined when it is gone.
+ * A pod with its own user namespace (rootless, or hostUsers: false) has a shim that is no one
+ * on the host, and its records are written by that shim: a shim taken over could name another
+ * pod's process, or a host one, to be exec'ed into. The process must live in the user
+ * namespace of the pod's shim, which the engine's own sandbox record names.
+ */
+export function openContainerProcess(t: { process: ProcessIdentity; sandbox: ProcessIdentity; rootless: boolean }): number | undefined {
+  const fd = openRecorded(t.process);
+  if (fd === undefined || !t.rootless) return fd;
+  const userns = (pid: number): string | undefined => {
+    try {
+      return fs.readlinkSync(`/proc/${pid}/ns/user`);
+    } catch {
+      return undefined;
+    }
+  };
+  const shimFd = openRecorded(t.sandbox);
+  const ours = shimFd === undefined ? undefined : userns(t.sandbox.pid);
+  if (shimFd !== undefined) fs.closeSync(shimFd);
+  const theirs = userns(t.process.pid);
+  if (ours === undefined || theirs !== ours) {
+    fs.closeSync(fd);
+    throw new PodrunError('Invalid', `process ${t.process.pid} named by the container's start record is not in the pod's user namespace (${theirs ?? 'gone'}, the pod's ${ours ?? 'gone'}): not entered`);
+  }
+  return fd;
+}
+
 /** Opens a pidfd for a recorded process, or undefined when that process is gone (or the pid was reused). */
 export function openRecorded(id: ProcessIdentity): number | undefined {
   let fd: number;

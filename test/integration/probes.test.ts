@@ -24,10 +24,10 @@ function targetOf(env: Env, p: Pod, container: string): ProbeTarget {
   const attempts = readAttempts(paths, container);
   const a = attempts[attempts.length - 1];
   const identity = JSON.parse(fs.readFileSync(`${paths.containerDir(container)}/exec.json`, 'utf8')) as ExecIdentity;
-  const { rootless } = JSON.parse(fs.readFileSync(paths.sandbox, 'utf8')) as { rootless: boolean };
+  const { rootless, pid, startTime } = JSON.parse(fs.readFileSync(paths.sandbox, 'utf8')) as { rootless: boolean; pid: number; startTime: string };
   const spec = p.spec!.containers.find((c) => c.name === container)!;
   return {
-    container: { process: { pid: a.start!.pid, startTime: String(a.start!.startTime) }, identity, rootless },
+    container: { process: { pid: a.start!.pid, startTime: String(a.start!.startTime) }, sandbox: { pid, startTime }, identity, rootless },
     ports: spec.ports ?? [],
     rootless,
     env: spec.env,

@@ -214,6 +214,31 @@ t.test('the host is out of reach of containers and images', { skip }, async (t) 
     t.equal(host.status, 0, 'the host still forks');
     t.same(attempt(e, 'bomb', 'bomb', [['forkbomb', '100']]), ['100 ok'], 'the twin: below the limit, every fork succeeds');
   });
+
+  t.test('exec enters only a process in the pod\'s user namespace: a start record naming another is refused', { skip: asRoot && !/^podrun:/m.test(readOr('/etc/subuid')) ? 'no podrun entry in /etc/subuid (.ci/run adds it): hostUsers: false cannot be had' : undefined }, async (t) => {
+    // The shim of a pod with its own user namespace (rootless, or hostUsers: false) writes the
+    // start records: one taken over could name a host process, or another pod's, for exec to enter.
+    e.ok(['apply', '-f', e.file('forged.yaml', `apiVersion: v1\nkind: Pod\nmetadata:\n  name: forged\nspec:\n${asRoot ? '  hostUsers: false\n' : ''}  containers:\n${container('a', 'busybox:e2e', ['sleep', '3600'])}`)]);
+    t.ok(await e.until('forged', (p) => !!p.status?.containerStatuses?.[0]?.state?.running, 60_000), 'forged runs');
+    const dir = fs.readdirSync(path.join(e.root, 'pods')).map((id) => path.join(e.root, 'pods', id)).find((d) => (JSON.parse(readOr(path.join(d, 'pod.json'), '{}')) as Pod).metadata?.name === 'forged');
+    const record = path.join(dir ?? '', 'containers', 'a', '0.start.json');
+    const real = readOr(record);
+    t.ok(real, 'its start record is there');
+    const exec = () => e.run(['exec', 'forged', '--', '/payload', 'cat', '/proc/self/uid_map']);
+    t.equal(exec().status, 0, 'the twin: exec enters the container its record names');
+    // This test's own process: alive, on the host, its start time right.
+    const ticks = Number(readOr('/proc/self/stat').split(') ')[1]!.split(' ')[19]);
+    fs.writeFileSync(record, JSON.stringify({ ...(JSON.parse(real) as object), pid: process.pid, startTime: ticks }) + '\n');
+    try {
+      const r = exec();
+      t.equal(r.status, 1, 'a record naming a host process: exit 1');
+      t.match(r.stderr, /process \d+ named by the container's start record is not in the pod's user namespace/, 'saying why');
+    } finally {
+      fs.writeFileSync(record, real);
+    }
+    t.equal(exec().status, 0, 'the real record again: exec enters');
+    e.ok(['delete', 'pod', 'forged', '--grace-period=0']);
+  });
 });
 
 /** Why the other user is missing, or undefined when podruntest exists. */
