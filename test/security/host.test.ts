@@ -158,6 +158,7 @@ t.test('the host is out of reach of containers and images', { skip }, async (t) 
     const outside = path.join(e.dir, 'outside');
     fs.mkdirSync(outside, { mode: 0o777 });
     fs.writeFileSync(path.join(outside, 'victim'), 'kept\n', { mode: 0o666 });
+    fs.chmodSync(path.join(outside, 'victim'), 0o666);
     const layers: [string, Entry[][]][] = [
       ['a ../ path', [[{ name: `../../../../../../../..${outside}/${token}-dotdot`, body: 'x' }]]],
       ['an absolute path', [[{ name: `${outside}/${token}-abs`, body: 'x' }]]],
@@ -167,6 +168,8 @@ t.test('the host is out of reach of containers and images', { skip }, async (t) 
       ['a file over a symlink to a host file', [[{ name: 'victim', type: 'symlink', linkname: path.join(outside, 'victim') }], [{ name: 'victim', body: 'overwritten\n' }]]],
       ['a hard link to a host file', [[{ name: 'hard', type: 'link', linkname: path.join(outside, 'victim') }]]],
       ['a hard link through ../', [[{ name: 'hard2', type: 'link', linkname: `../../../../../../../..${outside}/victim` }]]],
+      // Imported (tar keeps the last entry), and the directory's mode must not reach the victim.
+      ['a directory, then a symlink to a host file in its place', [[{ name: 'moded/', type: 'directory', mode: 0o700 }, { name: 'moded', type: 'symlink', linkname: path.join(outside, 'victim') }]]],
     ];
     let refused = 0;
     const results = await Promise.all(
@@ -182,6 +185,7 @@ t.test('the host is out of reach of containers and images', { skip }, async (t) 
     }
     t.same(fs.readdirSync(outside), ['victim'], 'nothing was written outside');
     t.equal(readOr(path.join(outside, 'victim')), 'kept\n', 'the host\'s file is as it was');
+    t.equal(fs.statSync(path.join(outside, 'victim')).mode & 0o7777, 0o666, 'and its mode too (a replaced directory\'s mode once went through the symlink)');
     t.ok(refused >= 4, `the entries reaching outside were refused (${refused} of ${layers.length})`);
     // The twin: the same shapes kept inside the image import.
     const good = path.join(e.dir, 'layout-good');
