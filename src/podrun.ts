@@ -601,15 +601,7 @@ export class Podrun {
 
   /** Starts `argv` in a running container, in all its namespaces and as its user (`kubectl exec`). */
   async exec(name: string, argv: string[], opts: ExecOptions = {}): Promise<ExecSession> {
-    const pod = await this.getPod(name, opts.namespace);
-    const paths = this.podPaths(pod);
-    const cname = this.container(pod, opts.container, 'exec');
-    const attempts = readAttempts(paths, cname);
-    const a = attempts[attempts.length - 1];
-    if (!a?.start || a.exit) throw new PodrunError('Conflict', `cannot exec in a stopped container: container ${cname} is not running`);
-    const identity = JSON.parse(fs.readFileSync(path.join(paths.containerDir(cname), 'exec.json'), 'utf8')) as ExecIdentity;
-    const sandbox = JSON.parse(fs.readFileSync(paths.sandbox, 'utf8')) as SandboxRecord;
-    return execInContainer({ process: { pid: a.start.pid, startTime: String(a.start.startTime) }, sandbox: { pid: sandbox.pid, startTime: sandbox.startTime }, identity, rootless: sandbox.rootless }, argv, opts);
+    return execInContainer(await this.runningTarget(name, opts, 'exec', 'cannot exec in a stopped container'), argv, opts);
   }
 
   // ---- cp (kubectl cp): files between the host and a running container; see runtime/copy.ts ----
@@ -635,11 +627,16 @@ export class Podrun {
 
   private async copyTarget(name: string, opts: CopyOptions): Promise<ExecTarget> {
     opts.signal?.throwIfAborted();
+    return this.runningTarget(name, opts, 'cp', 'cannot copy from or to a stopped container');
+  }
+
+  /** A running container's process (its start record), identity and pod's shim, for exec and cp. */
+  private async runningTarget(name: string, opts: { namespace?: string; container?: string }, verb: 'exec' | 'cp', stopped: string): Promise<ExecTarget> {
     const pod = await this.getPod(name, opts.namespace);
     const paths = this.podPaths(pod);
-    const cname = this.container(pod, opts.container, 'cp');
+    const cname = this.container(pod, opts.container, verb);
     const a = readAttempts(paths, cname).at(-1);
-    if (!a?.start || a.exit) throw new PodrunError('Conflict', `cannot copy from or to a stopped container: container ${cname} is not running`);
+    if (!a?.start || a.exit) throw new PodrunError('Conflict', `${stopped}: container ${cname} is not running`);
     const identity = JSON.parse(fs.readFileSync(path.join(paths.containerDir(cname), 'exec.json'), 'utf8')) as ExecIdentity;
     const sandbox = JSON.parse(fs.readFileSync(paths.sandbox, 'utf8')) as SandboxRecord;
     return { process: { pid: a.start.pid, startTime: String(a.start.startTime) }, sandbox: { pid: sandbox.pid, startTime: sandbox.startTime }, identity, rootless: sandbox.rootless };
