@@ -158,6 +158,13 @@ static int ensure_bridge (int fd, const struct pr_podnet_req *req, struct pr_err
   put (&r, &ifi, sizeof ifi);
   attr (&r, IFLA_IFNAME, req->bridge, slen (req->bridge) + 1);
   attr (&r, IFLA_MTU, &req->mtu, 4);
+  /* A bridge left to itself takes the lowest MAC among its ports, so deleting the pod whose veth
+   * had it moves the gateway's MAC, and every other pod that cached the old one is cut off from
+   * the gateway until its neighbour entry expires (tens of seconds). An address set at creation
+   * is kept (NET_ADDR_SET): locally administered, unicast, made of the gateway's address. */
+  const unsigned char *gw = (const unsigned char *) &req->gateway;
+  unsigned char mac[6] = { 0x02, 0x70, gw[0], gw[1], gw[2], gw[3] };
+  attr (&r, IFLA_ADDRESS, mac, sizeof mac);
   struct rtattr *info = attr (&r, IFLA_LINKINFO, NULL, 0);
   attr (&r, IFLA_INFO_KIND, "bridge", 6);
   nest_end (&r, info);

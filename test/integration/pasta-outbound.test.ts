@@ -126,9 +126,9 @@ t.test('tun usable: one pasta per network host carries pods to the host loopback
   const restarted = pastas(env.root);
   t.equal(restarted.length, 1, 'the next pod started pasta again');
   t.not(restarted[0], running[0], 'a new one');
-  // Retried: one run in seven under a loaded CI machine saw this first connection after the
-  // restart time out (not reproduced in isolation); a pasta that never carries it still fails.
-  const e = await runAsync(env, ['exec', 'a', '--', 'curl', '-sS', '-m', '10', '--retry', '2', '--retry-all-errors', url]);
+  // Not retried: pod a knew the gateway by another pod's veth MAC, which the bridge gave up when
+  // e's lower one came, until the bridge got a MAC of its own (pod-network.test.ts).
+  const e = await runAsync(env, ['exec', 'a', '--', 'curl', '-sS', '-m', '10', url]);
   t.equal(e.stdout, 'hello from the host loopback\n', `and the pods made before reach out again: ${e.stderr}`);
 
   // However the network host goes, pasta goes with it: killed here, then stopped by podrun.

@@ -74,6 +74,69 @@ t.test('pods get distinct addresses and reach each other; localhost stays in the
   t.equal(veths(), 1, "delete removes the pod's veth (the other pod's stays)");
 });
 
+/** The link addresses (MACs) of the bridge's namespace, by link name. */
+function linkMacs(holder: number): Map<string, string> {
+  const enter = asRoot ? ['-t', String(holder), '-n'] : ['-t', String(holder), '-U', '-n', '--preserve-credentials'];
+  const out = spawnSync('nsenter', [...enter, 'ip', '-o', 'link'], { encoding: 'utf8' }).stdout;
+  return new Map([...out.matchAll(/^\d+: ([^:@]+)[^\n]*link\/ether ([0-9a-f:]+)/gm)].map((m) => [m[1]!, m[2]!]));
+}
+
+/** Each pod's address record (state/pods/<id>/network.json): pod IP -> host end of its veth. */
+function vethsByIP(root: string): Map<string, string> {
+  const pods = path.join(root, 'pods');
+  const found = new Map<string, string>();
+  for (const id of fs.readdirSync(pods)) {
+    try {
+      const r = JSON.parse(fs.readFileSync(path.join(pods, id, 'network.json'), 'utf8')) as { ip: string; veth: string };
+      found.set(r.ip, r.veth);
+    } catch {
+      /* no address */
+    }
+  }
+  return found;
+}
+
+t.test("adding or deleting a pod leaves the gateway's MAC where it was: the other pods keep reaching it", { skip: spawnSync('ip', ['-V']).status === 0 ? false : 'needs ip (iproute2)' }, async (t) => {
+  // A bridge left to itself takes the lowest MAC among its ports, so adding or deleting a pod
+  // can move it and strand every other pod's cached gateway MAC for tens of seconds. Here: the pod whose
+  // veth has the lowest MAC is deleted, and the others knock on the gateway at once (a closed
+  // port answers "refused" only if the frames still reach it; a stranded pod times out).
+  const { podrun, root } = await setup(t);
+  const names = ['m1', 'm2', 'm3'];
+  for (const name of names) await podrun.createPod(pod(name, { containers: [payload('c', 'sleep', '600')] }));
+  const ips = new Map<string, string>();
+  for (const name of names) ips.set(name, (await podrun.waitFor(name, isRunning, { timeoutMs: 10_000 })).status!.podIP!);
+  const route = (await execOut(podrun, 'm1', ['/payload', 'cat', '/proc/net/route'])).stdout;
+  const hex = /^eth0\s+00000000\s+([0-9A-F]{8})/m.exec(route)?.[1] ?? '';
+  const gateway = [0, 2, 4, 6].map((i) => parseInt(hex.slice(i, i + 2), 16)).reverse().join('.');
+  t.match(gateway, /^10\.88\.\d+\.\d+$/, 'the pod has a default route through the gateway');
+  const knock = async (name: string) => (await execOut(podrun, name, ['/bin/sh', '-c', `timeout 3 wget -q -O - http://${gateway}:9/ 2>&1; echo " exit $?"`])).stdout;
+  for (const name of names) t.match(await knock(name), /refused/, `${name} reaches the gateway`);
+
+  const macs = linkMacs(bridgeHolder(root));
+  const veths = vethsByIP(root);
+  const portMac = (name: string) => macs.get(veths.get(ips.get(name)!) ?? '') ?? '';
+  for (const name of names) t.match(portMac(name), /^[0-9a-f:]{17}$/, `${name}'s veth and its MAC are found`);
+  const arp = (await execOut(podrun, 'm1', ['/payload', 'cat', '/proc/net/arp'])).stdout;
+  const seen = new RegExp(`^${gateway.replace(/\./g, '\\.')}\\s+\\S+\\s+\\S+\\s+([0-9a-f:]{17})`, 'm').exec(arp)?.[1];
+  t.equal(seen, macs.get('podrun0'), "the pods know the gateway by the bridge's MAC");
+  t.notOk(names.some((n) => portMac(n) === seen), "which is the bridge's own, no pod's veth's");
+
+  const lowest = [...names].sort((a, b) => portMac(a).localeCompare(portMac(b)))[0]!;
+  await podrun.deletePod(lowest, { gracePeriodSeconds: 0 });
+  const gone = veths.get(ips.get(lowest)!)!;
+  t.ok(await until(() => !linkMacs(bridgeHolder(root)).has(gone), 10_000), `${lowest}'s veth is gone`);
+  t.equal(linkMacs(bridgeHolder(root)).get('podrun0'), seen, `the bridge keeps its MAC when ${lowest} (the lowest veth MAC) is deleted`);
+  const left = names.filter((n) => n !== lowest);
+  for (const name of left) t.match(await knock(name), /refused/, `${name} still reaches the gateway at once`);
+  // Nor does a new pod move it (a lower veth MAC would have: the others knew another port's MAC,
+  // which the bridge takes for itself only on frames that arrived through that very port).
+  await podrun.createPod(pod('m4', { containers: [payload('c', 'sleep', '600')] }));
+  await podrun.waitFor('m4', isRunning, { timeoutMs: 10_000 });
+  t.equal(linkMacs(bridgeHolder(root)).get('podrun0'), seen, 'the bridge keeps its MAC when a pod is added');
+  for (const name of left) t.match(await knock(name), /refused/, `${name} still reaches the gateway after m4 came`);
+});
+
 t.test("hostNetwork pods have the node's address", async (t) => {
   const { podrun } = await setup(t);
   await podrun.createPod(pod('hn', { hostNetwork: true, containers: [payload('c', 'sleep', '600')] }));
