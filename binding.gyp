@@ -5,6 +5,7 @@
     "core_sources": [
       "native/core/util.c",
       "native/core/json.c",
+      "native/core/json-check.c",
       "native/core/identity.c",
       "native/core/seccomp.c",
       "native/core/mounts.c",
@@ -30,6 +31,7 @@
       "sources": [
         "<@(core_sources)",
         "native/shim/main.c",
+        "native/shim/protocol.c",
         "native/shim/container.c",
         "native/shim/pod-init.c",
         "native/shim/devices.c",

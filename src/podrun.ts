@@ -35,6 +35,7 @@ import type { RunOptions } from './run/run-pod';
 import type { StartedContainer } from './run/started-container';
 import { readAttempts } from './runtime/records';
 import { ShimClient } from './runtime/shim-client';
+import type { ShimRequestLine } from './runtime/shim-protocol';
 import { reapChild } from './runtime/sandbox';
 import type { SandboxRecord } from './runtime/sandbox';
 import { EngineClient, serveEngine } from './server/rpc';
@@ -742,7 +743,8 @@ export class Podrun {
       };
       sock.on('data', onData);
       sock.once('error', reject);
-      sock.write(JSON.stringify({ id: 1, op: 'attach', name: cname }) + '\n');
+      const attach: ShimRequestLine = { id: 1, op: 'attach', name: cname };
+      sock.write(JSON.stringify(attach) + '\n');
     });
     // Aborting detaches, as the end of kubectl attach does; the container runs on.
     const detach = () => sock.destroy();

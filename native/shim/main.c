@@ -9,6 +9,7 @@
 #include "shim.h"
 #include "pod-init.h"
 #include "ports.h"
+#include "protocol.h"
 
 #include "../core/cgroup.h"
 #include "../core/netlink.h"
@@ -227,31 +228,14 @@ static void start_failed (int fd, long long id, struct container *c, const struc
 
 static void handle_start (int fd, long long id, const struct json *plan)
 {
-  const char *name = json_str (plan, "name", NULL);
-  const char *log_path = json_str (plan, "logPath", NULL), *start_path = json_str (plan, "startPath", NULL),
-             *exit_path = json_str (plan, "exitPath", NULL);
+  /* The plan's shape was checked with the request (protocol.c): every member is here. */
+  const char *name = json_str (plan, "name", ""), *log_path = json_str (plan, "logPath", ""),
+             *start_path = json_str (plan, "startPath", ""), *exit_path = json_str (plan, "exitPath", "");
   struct pr_error err = { 0 };
   char msg[1024];
-  if (!name || !log_path || !start_path || !exit_path)
+  if (json_int (plan, "logMaxFiles", 0) < 1)
     {
-      reply_error (fd, id, NULL, "start: name, logPath, startPath and exitPath are required");
-      return;
-    }
-  const struct json *max_size = json_get (plan, "logMaxSize"), *max_files = json_get (plan, "logMaxFiles");
-  if (!max_size || max_size->type != JSON_NUMBER || max_size->number < 0 || !max_files || max_files->type != JSON_NUMBER || max_files->number < 1)
-    {
-      reply_error (fd, id, NULL, "start: logMaxSize (bytes, 0 for no rotation) and logMaxFiles (at least 1) are required numbers");
-      return;
-    }
-  const struct json *cg = json_get (plan, "cgroup");
-  const struct json *cg_procs = cg && cg->type == JSON_OBJECT ? json_get (cg, "procs") : NULL;
-  const struct json *cg_oom = cg && cg->type == JSON_OBJECT ? json_get (cg, "oomCounter") : NULL;
-  bool procs_ok = cg_procs && cg_procs->type == JSON_ARRAY;
-  for (const struct json *p = procs_ok ? cg_procs->child : NULL; p; p = p->next)
-    procs_ok = procs_ok && p->type == JSON_STRING;
-  if (!procs_ok || !cg_oom || cg_oom->type != JSON_STRING)
-    {
-      reply_error (fd, id, NULL, "start: cgroup {procs: [paths], oomCounter: path or \"\"} is required");
+      reply_error (fd, id, NULL, "start: container.logMaxFiles: Invalid value: must be at least 1");
       return;
     }
   if (find_running (name))
@@ -268,10 +252,10 @@ static void handle_start (int fd, long long id, const struct json *plan)
   c->out.tag = "stdout";
   c->err.tag = "stderr";
   c->log_path = strdup (log_path);
-  c->oom_path = strdup (cg_oom->string);
+  c->oom_path = strdup (json_str (json_get (plan, "cgroup"), "oomCounter", ""));
   c->oom_base = c->oom_path[0] ? pr_cgroup_oom_kills (c->oom_path) : 0;
-  c->log_max_size = (long long) max_size->number;
-  c->log_max_files = (long) max_files->number;
+  c->log_max_size = json_int (plan, "logMaxSize", 0);
+  c->log_max_files = (long) json_int (plan, "logMaxFiles", 1);
   c->log_seq = 1;
   c->log_fd = open (log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
   struct stat log_st;
@@ -378,6 +362,16 @@ static void handle_request (struct client *cl, const char *line, size_t len)
     }
   long long id = json_int (req, "id", 0);
   const char *op = json_str (req, "op", "");
+  char bad[1024];
+  if (protocol_check_request (req, bad, sizeof bad) < 0)
+    {
+      /* Refused whole: nothing below reads a member the request lacks or mistypes. */
+      struct pr_error err = { 0 };
+      pr_fail (&err, EINVAL, "request", NULL);
+      reply_error (cl->fd, id, &err, bad);
+      json_free (req);
+      return;
+    }
   char ok[128];
   snprintf (ok, sizeof ok, "{\"id\":%lld,\"ok\":true}\n", id);
   if (strcmp (op, "hello") == 0)
@@ -696,6 +690,12 @@ static int setup (struct pr_error *err)
   struct json *config = json_parse (text, len, &perr);
   if (!config)
     return pr_fail (err, EINVAL, "parse", path);
+  char bad[512];
+  if (protocol_check_config (config, bad, sizeof bad) < 0)
+    {
+      json_free (config);
+      return pr_fail (err, EINVAL, "shim-config.json", bad);
+    }
 
   /* The pod's mount namespace starts as a copy of the host's: keep host mounts flowing in,
    * and ours from flowing out. */

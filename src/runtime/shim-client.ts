@@ -3,6 +3,8 @@
 import { EventEmitter } from 'node:events';
 import * as net from 'node:net';
 import { PodrunError } from '../errors';
+import type { ContainerPlan } from '../plan/container';
+import type { OverlayProbe, ShimRequest, ShimRequestLine } from './shim-protocol';
 
 export const SHIM_PROTOCOL = 1;
 
@@ -70,12 +72,13 @@ export class ShimClient extends EventEmitter {
     return this.closed;
   }
 
-  request(body: Record<string, unknown>): Promise<Record<string, unknown>> {
+  request(body: ShimRequest): Promise<Record<string, unknown>> {
     if (this.closed) return Promise.reject(new PodrunError('Internal', 'the pod shim is gone'));
     const id = this.nextId++;
+    const line: ShimRequestLine = { ...body, id };
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.sock.write(JSON.stringify({ ...body, id }) + '\n');
+      this.sock.write(JSON.stringify(line) + '\n');
     });
   }
 
@@ -83,23 +86,23 @@ export class ShimClient extends EventEmitter {
     await this.request({ op: 'subscribe' });
   }
 
-  async start(plan: object): Promise<ShimStartReply> {
+  async start(plan: ContainerPlan): Promise<ShimStartReply> {
     const r = await this.request({ op: 'start', container: plan });
     return { pid: Number(r.pid), startTime: Number(r.startTime), startedAt: String(r.startedAt) };
   }
 
   /** Whether overlayfs mounts in the pod's namespaces, tried on the given directories; the error when not. */
-  probeOverlay(o: { lower: string[]; upper: string; work: string; target: string; userxattr: boolean }): Promise<string | undefined> {
+  probeOverlay(o: OverlayProbe & { userxattr: boolean }): Promise<string | undefined> {
     return this.probe({ op: 'probe-overlay', ...o });
   }
 
   /** The same through fuse-overlayfs (`program`): undefined when it mounts here. */
-  probeFuseOverlay(o: { program: string; lower: string[]; upper: string; work: string; target: string }): Promise<string | undefined> {
+  probeFuseOverlay(o: OverlayProbe & { program: string }): Promise<string | undefined> {
     return this.probe({ op: 'probe-fuse-overlayfs', ...o });
   }
 
   /** A probe request: undefined when the shim did it, else the shim's reason. */
-  private async probe(req: Record<string, unknown>): Promise<string | undefined> {
+  private async probe(req: ShimRequest): Promise<string | undefined> {
     try {
       await this.request(req);
       return undefined;

@@ -4,7 +4,7 @@
 import * as os from 'node:os';
 import t from 'tap';
 import type { Pod } from 'kubernetes-types/core/v1';
-import { servePids } from '../integration/cli-harness';
+import { servePids, signalServes } from '../integration/cli-harness';
 import { e2e, missingE2e, podYaml, SERVE, sleep } from './e2e-harness';
 import { coveredBySubidRun } from '../integration/harness';
 
@@ -60,7 +60,7 @@ t.test('nodeSelector that does not match, and 100 CPUs: Pending with FailedSched
   t.match(env.ok(['get', 'pods']), /big\s+0\/1\s+Pending\s+0\s/);
   t.match(env.ok(['describe', 'pod', 'big']), /PodScheduled\s+False/);
   // The engine goes away (as after a reboot of podrun serve): a new one finds the pending pods.
-  for (const pid of servePids(env.root)) process.kill(pid, 'SIGTERM');
+  signalServes(env.root, 'SIGTERM');
   for (let i = 0; i < 100 && servePids(env.root).length; i++) await sleep(50);
   t.match(scheduled(env.pod('big'))?.message ?? '', /Insufficient cpu/, 'a new engine still has the pending pod and its reason');
   t.equal(env.ok(['delete', 'pod', 'big', 'sel']), 'pod "big" deleted\npod "sel" deleted\n', 'pending pods delete at once');

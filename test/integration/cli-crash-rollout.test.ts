@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import t, { type Test } from 'tap';
 import type { Pod } from 'kubernetes-types/core/v1';
 import type { ReplicaSet } from 'kubernetes-types/apps/v1';
-import { cliEnv, missingCli, servePids } from './cli-harness';
+import { cliEnv, missingCli, signalServes } from './cli-harness';
 import { coveredByRootRun, IMAGE, readOr, sleep } from './harness';
 
 const missing = missingCli() ?? coveredByRootRun();
@@ -72,7 +72,7 @@ t.test('20 SIGKILLs of serve during roll-outs and scale-ups: the pods are exactl
     fs.writeFileSync(file, deployment(version, replicas));
     t.equal(env.run(['apply', '-f', file]).status, 0, `round ${round}: applied`);
     await sleep(Math.floor(Math.random() * 400));
-    for (const pid of servePids(env.root)) process.kill(pid, 'SIGKILL');
+    signalServes(env.root, 'SIGKILL');
     const done = env.run(['rollout', 'status', 'deploy/app', '--timeout=90s']);
     t.equal(done.status, 0, `round ${round}: the roll-out finished after the kill (${done.stderr.trim()})`);
     const pods = (JSON.parse(env.run(['get', 'pods', '-o', 'json']).stdout) as { items: Pod[] }).items.filter((p) => !p.metadata?.deletionTimestamp);

@@ -33,6 +33,20 @@ export function servePids(root: string): number[] {
   return out;
 }
 
+/**
+ * Signals every engine serving `root`. One may be gone between the listing and the kill (a
+ * second engine that lost the race for the root's lock ends by itself): not an error.
+ */
+export function signalServes(root: string, signal: NodeJS.Signals): void {
+  for (const pid of servePids(root)) {
+    try {
+      process.kill(pid, signal);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
+    }
+  }
+}
+
 export async function cliEnv(t: Test, prefix = 'podrun-cli-'): Promise<CliEnv> {
   const dir = tempDir(t, prefix);
   const root = path.join(dir, 'state');

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import t from 'tap';
-import { cliEnv, missingCli, servePids } from './cli-harness';
+import { cliEnv, missingCli, signalServes } from './cli-harness';
 import { coveredByRootRun, IMAGE } from './harness';
 
 const missing = missingCli() ?? coveredByRootRun();
@@ -97,7 +97,7 @@ t.test('deployments from the command line', async (t) => {
   t.equal(r.stdout, 'busybox:none');
 
   // A controller's events outlive its engine: serve SIGKILLed, the next one reads them again.
-  for (const pid of servePids(env.root)) process.kill(pid, 'SIGKILL');
+  signalServes(env.root, 'SIGKILL');
   r = env.run(['describe', 'deployment', 'web']);
   t.match(r.stdout, /Normal\s+ScalingReplicaSet\s+\S+\s+deployment-controller\s+Scaled up replica set web-\S+ from 0 to 2/, "the Deployment's events after serve was killed");
 

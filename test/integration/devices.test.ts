@@ -150,16 +150,16 @@ t.test('device control through new Podrun() with its defaults', async (t) => {
     t.teardown(() => shim.close());
     const at = (f: string) => path.join(env.scratch, f);
     // What the shim checks before the device keys, valid; then the device keys, each missing or wrong in turn.
-    const base = { name: 'bad', attempt: 0, root: at('root'), logPath: at('log'), startPath: at('start'), exitPath: at('exit'), logMaxSize: 0, logMaxFiles: 1, cgroup: { procs: [], oomCounter: '' }, seccomp: null, argv: ['/bin/true'], env: [] };
+    const base = { name: 'bad', attempt: 0, root: at('root'), newPidns: true, readonlyRoot: false, uid: 0, gid: 0, groups: [], setGroups: true, capBounding: 0, capEffective: 0, noNewPrivs: true, cwd: '/', tty: false, stdin: false, logPath: at('log'), startPath: at('start'), exitPath: at('exit'), logMaxSize: 0, logMaxFiles: 1, cgroup: { procs: [], oomCounter: '' }, seccomp: null, argv: ['/bin/true'], env: [] };
     const keys = { nodev: true, maskedPaths: [], readonlyPaths: [] };
     const dev = { type: 'dev', target: '/dev', nodes: [], hostDevices: false };
     const cases: [string, object, RegExp][] = [
-      ['no nodev', { ...base, ops: [] }, /nodev: a boolean is required/],
-      ['nodev a string', { ...base, ...keys, nodev: 'yes', ops: [] }, /nodev: a boolean is required/],
-      ['no maskedPaths', { ...base, ...keys, maskedPaths: undefined, ops: [] }, /maskedPaths and readonlyPaths: arrays of strings are required/],
-      ['a dev op without hostDevices', { ...base, ...keys, ops: [{ ...dev, hostDevices: undefined }] }, /dev operation: hostDevices \(a boolean\) and nodes \(an array\) are required/],
-      ['a node without readonly', { ...base, ...keys, ops: [{ ...dev, nodes: [{ source: '/dev/null', target: '/dev/x' }] }] }, /each node needs source, target \(strings\) and readonly/],
-      ['a sysfs op without readonly', { ...base, ...keys, ops: [{ type: 'sysfs', target: '/sys' }] }, /sysfs operation: readonly, a boolean, is required/],
+      ['no nodev', { ...base, ops: [] }, /container\.nodev: Required value/],
+      ['nodev a string', { ...base, ...keys, nodev: 'yes', ops: [] }, /container\.nodev: Invalid value: must be a boolean/],
+      ['no maskedPaths', { ...base, ...keys, maskedPaths: undefined, ops: [] }, /container\.maskedPaths: Required value/],
+      ['a dev op without hostDevices', { ...base, ...keys, ops: [{ ...dev, hostDevices: undefined }] }, /container\.ops\[0\]\.hostDevices: Required value/],
+      ['a node without readonly', { ...base, ...keys, ops: [{ ...dev, nodes: [{ source: '/dev/null', target: '/dev/x' }] }] }, /container\.ops\[0\]\.nodes\[0\]\.readonly: Required value/],
+      ['a sysfs op without readonly', { ...base, ...keys, ops: [{ type: 'sysfs', target: '/sys' }] }, /container\.ops\[0\]\.readonly: Required value/],
     ];
     for (const [what, plan, want] of cases) await t.rejects(shim.start(JSON.parse(JSON.stringify(plan))), want, what);
   });

@@ -12,7 +12,7 @@ import { limitsSupport } from '../../src/kubelet/cgroups';
 import { tunUnusable } from '../../src/network/pasta';
 import { which } from '../../src/which';
 import { asRoot, buildBusyboxRootfs, isRunning, payload, pod, readOr, sleep, tempDir } from './harness';
-import { CLI, endRoot, missingCli, servePids } from './cli-harness';
+import { CLI, endRoot, missingCli, servePids, signalServes } from './cli-harness';
 import { e2e, podYaml, SERVE } from '../e2e/e2e-harness';
 
 const missing = missingCli();
@@ -35,7 +35,7 @@ const OUTBOUND = /^Warning: rootless pods have no outbound network/;
 const limitedPod = (name: string) => podYaml(name, { c: SERVE }, '', '    resources:\n      limits:\n        memory: 64Mi\n');
 
 async function stopServe(root: string): Promise<void> {
-  for (const pid of servePids(root)) process.kill(pid, 'SIGTERM');
+  signalServes(root, 'SIGTERM');
   for (let i = 0; i < 200 && servePids(root).length; i++) await sleep(25);
 }
 

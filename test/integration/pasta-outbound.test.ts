@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
-import { CLI, cliEnv, missingCli, servePids, type CliEnv } from './cli-harness';
+import { CLI, cliEnv, missingCli, servePids, signalServes, type CliEnv } from './cli-harness';
 import { asRoot, coveredBySubidRun, until, type Test } from './harness';
 import { tunUnusable } from '../../src/network/pasta';
 import { which } from '../../src/which';
@@ -111,7 +111,7 @@ t.test('tun usable: one pasta per network host carries pods to the host loopback
   t.same(seen, ['127.0.0.1', '127.0.0.1'], "the server saw both as the host's loopback");
 
   // A new engine finds the network host and its pasta, and makes no second one.
-  for (const pid of servePids(env.root)) process.kill(pid, 'SIGTERM');
+  signalServes(env.root, 'SIGTERM');
   t.ok(await until(() => servePids(env.root).length === 0, 10_000), 'the engine stopped, pods left running');
   t.same(pastas(env.root), running, 'pasta kept running with the network host');
   apply(t, env, 'c');
@@ -142,7 +142,7 @@ t.test('tun usable: one pasta per network host carries pods to the host loopback
   const d = await runAsync(env, ['exec', 'd', '--', 'curl', '-sS', '-m', '10', url]);
   t.equal(d.stdout, 'hello from the host loopback\n', `and it carries pods out: ${d.stderr}`);
   t.equal(env.run(['delete', 'pods', '--all', '--grace-period=0', '--force']).status, 0, 'delete every pod');
-  for (const pid of servePids(env.root)) process.kill(pid, 'SIGTERM');
+  signalServes(env.root, 'SIGTERM');
   t.ok(await until(() => servePids(env.root).length === 0 && pastas(env.root).length === 0, 10_000), 'the engine stopped with no pod: no pasta left');
 });
 

@@ -105,11 +105,11 @@ t.test('profiles in containers, exec and hooks; bad Localhost profiles start not
   const shim = await ShimClient.connect(podPaths(env, await env.podrun.getPod('sec')).shimSocket);
   t.teardown(() => shim.close());
   const at = (f: string) => path.join(env.scratch, f);
-  const base = { name: 'bad', attempt: 0, root: at('root'), logPath: at('log'), startPath: at('start'), exitPath: at('exit'), logMaxSize: 0, logMaxFiles: 1, cgroup: { procs: [], oomCounter: '' }, nodev: true, maskedPaths: [], readonlyPaths: [], ops: [], argv: ['/bin/true'], env: [] };
+  const base = { name: 'bad', attempt: 0, root: at('root'), newPidns: true, readonlyRoot: false, uid: 0, gid: 0, groups: [], setGroups: true, capBounding: 0, capEffective: 0, noNewPrivs: true, cwd: '/', tty: false, stdin: false, logPath: at('log'), startPath: at('start'), exitPath: at('exit'), logMaxSize: 0, logMaxFiles: 1, cgroup: { procs: [], oomCounter: '' }, nodev: true, maskedPaths: [], readonlyPaths: [], ops: [], argv: ['/bin/true'], env: [] };
   for (const [what, seccomp, want] of [
-    ['no seccomp', undefined, /seccomp is required: null or \{"filter": hex\}/],
-    ['seccomp a string', 'ffff', /seccomp must be null or \{"filter": hex\}/],
-    ['no filter', {}, /seccomp must be null or \{"filter": hex\}/],
+    ['no seccomp', undefined, /^start: container\.seccomp: Required value$/],
+    ['seccomp a string', 'ffff', /^start: container\.seccomp: Invalid value: must be null or an object$/],
+    ['no filter', {}, /^start: container\.seccomp\.filter: Required value$/],
     ['half an instruction', { filter: '0600' }, /seccomp filter .*not a whole number of instructions/],
     ['not hex', { filter: 'zz'.repeat(8) }, /seccomp filter .*not hexadecimal/],
   ] as const) {
