@@ -14,6 +14,7 @@ import { logsCommand } from './logs';
 import { portForwardCommand } from './port-forward';
 import { pullCommand } from './pull';
 import { serveCommand } from './serve';
+import { criCommand } from './cri';
 import { systemResetCommand } from './system';
 import { versionCommand } from './version';
 import { waitCommand } from './wait';
@@ -52,6 +53,7 @@ export const COMMANDS: Command[] = [
   completeCommand,
   waitCommand,
   serveCommand,
+  criCommand,
   systemResetCommand,
   imageImportCommand,
   pullCommand,
