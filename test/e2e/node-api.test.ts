@@ -109,9 +109,10 @@ t.test('await using, run with Wait.forHttp, mappedPort, an aborted log follow, a
   const end = Number(/^END (\d+)$/m.exec(out)?.[1]);
   const linger = exitedAt - end;
   t.comment(`the process exited ${linger} ms after the script's last line`);
-  // Generous against a loaded machine; any handle left behind (a timer, a socket, a watch)
-  // holds a process for 500 ms or more.
-  t.ok(linger >= 0 && linger < 500, `exit follows the end of the script (${linger} ms)`);
+  // Loose, against a machine loaded by other test files (process exit itself can take a second
+  // there): a handle left behind (a watch, a socket, the engine's timers of seconds) holds the
+  // process far longer, or for ever (the safety net above then fails the exit checks).
+  t.ok(linger >= 0 && linger < 5000, `exit follows the end of the script (${linger} ms)`);
   const pod = /^pod (\S+)$/m.exec(out)?.[1];
   t.ok(pod, 'the pod was named');
   // The state root outlives the script: nothing of the pod is left in it.

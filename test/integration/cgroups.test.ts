@@ -112,7 +112,9 @@ t.test('resource limits as root on cgroups, through bin/podrun', async (t) => {
     const started = Date.now();
     const r = spawnSync('/bin/true');
     const ms = Date.now() - started;
-    t.ok(r.status === 0 && ms < 1000, `a host process starts and ends promptly beside the bomb (${ms} ms)`);
+    // Loose (other test files may load the machine too): a bomb without the limit makes fork
+    // fail on the host outright, or stalls it for far longer.
+    t.ok(r.status === 0 && ms < 3000, `a host process starts and ends promptly beside the bomb (${ms} ms)`);
   }
 
   // Devices: the cgroup refuses a device the host's /dev offers (the mount allows it here: a
