@@ -62,16 +62,6 @@ struct StringArray {
   char* const* data() { return ptrs.data(); }
 };
 
-uint64_t U64(const Napi::Object& o, const char* key, uint64_t dflt) {
-  Napi::Value v = o.Get(key);
-  if (v.IsBigInt()) {
-    bool lossless;
-    return v.As<Napi::BigInt>().Uint64Value(&lossless);
-  }
-  if (v.IsNumber()) return static_cast<uint64_t>(v.As<Napi::Number>().Int64Value());
-  return dflt;
-}
-
 int Int(const Napi::Object& o, const char* key, int dflt) {
   Napi::Value v = o.Get(key);
   return v.IsNumber() ? v.As<Napi::Number>().Int32Value() : dflt;
@@ -209,7 +199,9 @@ using WritableWatch = FdWatch<UV_WRITABLE, true>;
 Napi::Value Exec(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object o = info[0].As<Napi::Object>();
-  StringArray argv(o.Get("argv")), envp(o.Get("env"));
+  // Every key ExecRequest (src/native.ts) requires is required here too: a renamed uid must not
+  // run the process as 0, nor a missing capBounding give it the default set.
+  StringArray argv(RequiredArray(o, "argv", IsStringValue, "strings")), envp(RequiredArray(o, "env", IsStringValue, "strings"));
   if (argv.strings.empty()) throw Errno(env, EINVAL, "exec", "no command specified");
   // Required, as every key of the protocol: [] where the container has no cgroups.
   Napi::Value cgroupProcs = o.Get("cgroupProcs");
@@ -217,8 +209,8 @@ Napi::Value Exec(const Napi::CallbackInfo& info) {
   for (uint32_t i = 0; procsOk && i < cgroupProcs.As<Napi::Array>().Length(); i++) procsOk = cgroupProcs.As<Napi::Array>().Get(i).IsString();
   if (!procsOk) throw Errno(env, EINVAL, "exec", "cgroupProcs (the container's cgroup.procs paths, [] for none) is required");
   StringArray procs(cgroupProcs);
-  std::string cwd = o.Get("cwd").IsString() ? o.Get("cwd").ToString().Utf8Value() : "/";
-  std::string path = o.Get("path").IsString() ? o.Get("path").ToString().Utf8Value() : "";
+  std::string cwd = RequiredString(o, "cwd");
+  std::string path = RequiredString(o, "path");
 
   std::vector<std::string> candidates;
   const std::string& cmd = argv.strings[0];
@@ -239,21 +231,19 @@ Napi::Value Exec(const Napi::CallbackInfo& info) {
   cand.push_back(nullptr);
 
   pr_exec_req req = {};
-  req.target_pidfd = Int(o, "pidfd", -1);
-  req.ns_flags = Int(o, "nsFlags", 0);
-  req.id.uid = static_cast<uid_t>(Int(o, "uid", 0));
-  req.id.gid = static_cast<gid_t>(Int(o, "gid", 0));
-  req.id.set_groups = Bool(o, "setGroups", false);
-  Napi::Value groups = o.Get("groups");
-  if (groups.IsArray()) {
-    Napi::Array g = groups.As<Napi::Array>();
-    for (uint32_t i = 0; i < g.Length() && req.id.ngroups < PR_MAX_GROUPS; i++)
-      req.id.groups[req.id.ngroups++] = g.Get(i).As<Napi::Number>().Uint32Value();
-  }
-  req.id.cap_bounding = U64(o, "capBounding", PR_DEFAULT_CAPS);
-  req.id.cap_effective = U64(o, "capEffective", PR_DEFAULT_CAPS);
+  req.target_pidfd = RequiredInt(o, "pidfd");
+  req.ns_flags = RequiredInt(o, "nsFlags");
+  if (!IsIdValue(o.Get("uid")) || !IsIdValue(o.Get("gid"))) throw Napi::TypeError::New(env, "request.uid and request.gid: required ids (non-negative integers)");
+  req.id.uid = static_cast<uid_t>(o.Get("uid").As<Napi::Number>().Uint32Value());
+  req.id.gid = static_cast<gid_t>(o.Get("gid").As<Napi::Number>().Uint32Value());
+  req.id.set_groups = RequiredBool(o, "setGroups");
+  Napi::Array g = RequiredArray(o, "groups", IsIdValue, "ids");
+  for (uint32_t i = 0; i < g.Length() && req.id.ngroups < PR_MAX_GROUPS; i++)
+    req.id.groups[req.id.ngroups++] = g.Get(i).As<Napi::Number>().Uint32Value();
+  req.id.cap_bounding = RequiredU64(o, "capBounding");
+  req.id.cap_effective = RequiredU64(o, "capEffective");
   req.id.cap_last = pr_cap_last();
-  req.id.no_new_privs = Bool(o, "noNewPrivs", true);
+  req.id.no_new_privs = RequiredBool(o, "noNewPrivs");
   // Required: the container's seccomp filter in hex (src/seccomp/compile.ts), or null when it is
   // unconfined; decoded here, before the clone, so the child only loads it.
   struct SeccompGuard {
@@ -272,8 +262,10 @@ Napi::Value Exec(const Napi::CallbackInfo& info) {
   req.argv = argv.data();
   req.envp = envp.data();
   req.path_candidates = cand.data();
+  // Optional in ExecRequest: absent, argv[0] is looked up in the container; a terminal's size
+  // is 24x80 until the first resize.
   req.program_fd = Int(o, "programFd", -1);
-  req.tty = Bool(o, "tty", false);
+  req.tty = RequiredBool(o, "tty");
   req.cgroup_procs = procs.data();
 
   // Our ends are CLOEXEC; the child's ends become its 0-2 through dup2.
@@ -429,13 +421,15 @@ Napi::Value SetWinsize(const Napi::CallbackInfo& info) {
 
 // Parses { pidfd, rootless, host, port, udp } into a request; `host` must be an IPv4 or IPv6
 // literal, parsed here because inet_pton is not for the cloned child.
-void NetRequest(Napi::Env env, Napi::Object o, pr_netconnect_req* req, std::string* label) {
-  std::string host = o.Get("host").ToString().Utf8Value();
-  int port = Int(o, "port", -1);
+// Connecting, the pod is required (pidfd, rootless); listening, absent means our own namespace
+// (ListenRequest in src/native.ts), and absent udp means TCP.
+void NetRequest(Napi::Env env, Napi::Object o, pr_netconnect_req* req, std::string* label, bool connecting) {
+  std::string host = RequiredString(o, "host");
+  int port = RequiredInt(o, "port");
   *label = (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + std::to_string(port);
   if (port < 0 || port > 65535) throw Errno(env, EINVAL, "port", label->c_str());
-  req->target_pidfd = Int(o, "pidfd", -1);
-  req->join_user = Bool(o, "rootless", false);
+  req->target_pidfd = connecting ? RequiredInt(o, "pidfd") : Int(o, "pidfd", -1);
+  req->join_user = connecting ? RequiredBool(o, "rootless") : Bool(o, "rootless", false);
   req->type = Bool(o, "udp", false) ? SOCK_DGRAM : SOCK_STREAM;
   req->label = label->c_str();
   sockaddr_in* v4 = reinterpret_cast<sockaddr_in*>(&req->addr);
@@ -462,7 +456,7 @@ Napi::Value ConnectInNetns(const Napi::CallbackInfo& info) {
   pr_netconnect_req req = {};
   std::string label;
   Napi::Object o = info[0].As<Napi::Object>();
-  NetRequest(env, o, &req, &label);
+  NetRequest(env, o, &req, &label, true);
   if (Int(o, "port", -1) == 0) throw Errno(env, EINVAL, "connect", label.c_str());
   int fd;
   pr_error err;
@@ -477,7 +471,7 @@ Napi::Value ListenSocket(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   pr_netconnect_req req = {};
   std::string label;
-  NetRequest(env, info[0].As<Napi::Object>(), &req, &label);
+  NetRequest(env, info[0].As<Napi::Object>(), &req, &label, false);
   req.listen = true;
   int fd;
   pr_error err;
