@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { PodrunError } from '../errors';
+import { normalizeAuthority } from './authority';
 import { ImageService, type ImageBackend } from './image-service';
 import { runtimeConfig, status, version, type RuntimeFacts } from './runtime-info';
 import { unary } from './status';
@@ -65,6 +66,9 @@ export interface CriServerOptions extends RuntimeFacts {
 
 export class CriServer {
   private readonly server = new grpc.Server();
+  /** The socket itself: each connection is read (authority.ts) before grpc-js gets it. */
+  private readonly listener = net.createServer();
+  private readonly sockets = new Set<net.Socket>();
 
   private constructor(readonly socket: string) {}
 
@@ -79,7 +83,19 @@ export class CriServer {
     }
     const s = new CriServer(file);
     s.register(opts);
-    await new Promise<void>((resolve, reject) => s.server.bindAsync(`unix://${file}`, grpc.ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve())));
+    const injector = s.server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+    s.listener.on('connection', (socket: net.Socket) => {
+      s.sockets.add(socket);
+      socket.once('close', () => s.sockets.delete(socket));
+      injector.injectConnection(normalizeAuthority(socket));
+    });
+    await new Promise<void>((resolve, reject) => {
+      s.listener.once('error', reject);
+      s.listener.listen(file, () => {
+        s.listener.off('error', reject);
+        resolve();
+      });
+    });
     fs.chmodSync(file, 0o600);
     return s;
   }
@@ -103,7 +119,14 @@ export class CriServer {
 
   /** Stops taking calls, ends those under way, and removes the socket. */
   async close(): Promise<void> {
-    await new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
+    // No new connections; the calls under way finish (grpc-js sends GOAWAY), for up to 5 s.
+    this.listener.close();
+    const graceful = new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
+    const timer = setTimeout(() => this.server.forceShutdown(), 5000);
+    await graceful;
+    clearTimeout(timer);
+    // Clients keep their connections open after GOAWAY; the socket is ours to end.
+    for (const socket of this.sockets) socket.destroy();
     fs.rmSync(this.socket, { force: true });
   }
 }

@@ -4,6 +4,7 @@
 // status codes a kubelet reads for bad input. Root and rootless alike.
 import t from 'tap';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as grpc from '@grpc/grpc-js';
@@ -88,6 +89,27 @@ t.test('Version, Status and RuntimeConfig; the socket is owner-only and goes wit
   t.same(await call(cri.runtime, 'RuntimeConfig', {}), { linux: { cgroup_driver: 'CGROUPFS' } }, 'the cgroup driver the kubelet must match');
   t.equal(fs.statSync(cri.socket).mode & 0o777, 0o600, 'socket 0600');
   t.equal(fs.statSync(path.dirname(cri.socket)).mode & 0o777, 0o700, 'in a folder of 0700');
+
+  // Clients that send the socket's path as :authority (crictl and critest of 2022-23, kubelets
+  // before 1.26) are answered too: Node's HTTP/2 alone would reset them (PROTOCOL_ERROR).
+  const v1 = loadRuntimeV1();
+  const pathAuthority = new v1.RuntimeService(`unix://${cri.socket}`, grpc.credentials.createInsecure(), { 'grpc.default_authority': cri.socket }) as unknown as Callable & grpc.Client;
+  t.teardown(() => (pathAuthority as unknown as grpc.Client).close());
+  let answered = 0;
+  for (let i = 0; i < 30; i++) if ((await call(pathAuthority, 'Version', {})).runtime_name === 'podrun') answered++;
+  t.equal(answered, 30, 'with the path as :authority, 30 calls in a row are answered');
+  const big = new grpc.Metadata();
+  big.set('x-padding', 'p'.repeat(40_000));
+  const withBigHeaders = await new Promise<Record<string, unknown>>((resolve, reject) => (pathAuthority as unknown as Record<string, (r: object, m: grpc.Metadata, cb: (e: Error | null, r: Record<string, unknown>) => void) => void>).Version!({}, big, (e, r) => (e ? reject(e) : resolve(r))));
+  t.equal(withBigHeaders.runtime_name, 'podrun', 'and one whose headers span CONTINUATION frames');
+  // A connection that speaks no HTTP/2 is closed; the server goes on.
+  await new Promise<void>((resolve) => {
+    const s = net.createConnection(cri.socket, () => s.end('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x04\x01\x05\x00\x00\x00\x01\xff'));
+    s.on('error', () => resolve());
+    s.on('close', () => resolve());
+    s.resume();
+  });
+  t.match(await call(cri.runtime, 'Version', {}), { runtime_name: 'podrun' }, 'after a broken connection, calls are answered');
 
   // A second server on the same socket is refused, and the first keeps it.
   const second = spawn(process.execPath, [CLI, '--root', path.join(cri.dir, 'state2'), '--data-root', path.join(cri.dir, 'data2'), 'cri', '--listen', cri.socket], { stdio: ['ignore', 'ignore', 'pipe'] });
