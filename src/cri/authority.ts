@@ -1,5 +1,5 @@
 // CRI clients on a unix socket that send the socket's path as HTTP/2's `:authority` (crictl and
-// critest of 2022-23, kubelets before 1.26, grpc-java and older grpc-core clients) are reset by
+// critest before 1.31, older kubelets, grpc-java and older grpc-core clients) are reset by
 // Node's HTTP/2 (nghttp2) with PROTOCOL_ERROR: RFC 9113 wants an authority to be host[:port].
 // grpc-go servers (containerd, CRI-O) never look at it. So podrun reads each connection before
 // Node does and makes every `:authority` of a request `localhost`, which is what newer clients

@@ -90,8 +90,8 @@ t.test('Version, Status and RuntimeConfig; the socket is owner-only and goes wit
   t.equal(fs.statSync(cri.socket).mode & 0o777, 0o600, 'socket 0600');
   t.equal(fs.statSync(path.dirname(cri.socket)).mode & 0o777, 0o700, 'in a folder of 0700');
 
-  // Clients that send the socket's path as :authority (crictl and critest of 2022-23, kubelets
-  // before 1.26) are answered too: Node's HTTP/2 alone would reset them (PROTOCOL_ERROR).
+  // Clients that send the socket's path as :authority (crictl and critest before 1.31, older
+  // kubelets) are answered too: Node's HTTP/2 alone would reset them (PROTOCOL_ERROR).
   const v1 = loadRuntimeV1();
   const pathAuthority = new v1.RuntimeService(`unix://${cri.socket}`, grpc.credentials.createInsecure(), { 'grpc.default_authority': cri.socket }) as unknown as Callable & grpc.Client;
   t.teardown(() => (pathAuthority as unknown as grpc.Client).close());
