@@ -22,52 +22,6 @@
 /* Bound from the host's /dev: mknod is not allowed in a user namespace. */
 static const char *const default_nodes[] = { "null", "zero", "full", "random", "urandom", "tty", NULL };
 
-static bool is_string_array (const struct json *v)
-{
-  if (!v || v->type != JSON_ARRAY)
-    return false;
-  for (const struct json *s = v->child; s; s = s->next)
-    if (s->type != JSON_STRING)
-      return false;
-  return true;
-}
-
-static bool has_bool (const struct json *obj, const char *key)
-{
-  const struct json *v = json_get (obj, key);
-  return v && v->type == JSON_BOOL;
-}
-
-static bool has_string (const struct json *obj, const char *key)
-{
-  const struct json *v = json_get (obj, key);
-  return v && v->type == JSON_STRING;
-}
-
-int devices_check_plan (const struct json *plan, struct pr_error *err)
-{
-  if (!has_bool (plan, "nodev"))
-    return pr_fail (err, EINVAL, "start", "nodev: a boolean is required");
-  if (!is_string_array (json_get (plan, "maskedPaths")) || !is_string_array (json_get (plan, "readonlyPaths")))
-    return pr_fail (err, EINVAL, "start", "maskedPaths and readonlyPaths: arrays of strings are required");
-  const struct json *ops = json_get (plan, "ops");
-  for (const struct json *op = ops ? ops->child : NULL; op; op = op->next)
-    {
-      const char *type = json_str (op, "type", "");
-      if (strcmp (type, "sysfs") == 0 && !has_bool (op, "readonly"))
-        return pr_fail (err, EINVAL, "start", "sysfs operation: readonly, a boolean, is required");
-      if (strcmp (type, "dev") != 0)
-        continue;
-      const struct json *nodes = json_get (op, "nodes");
-      if (!has_bool (op, "hostDevices") || !nodes || nodes->type != JSON_ARRAY)
-        return pr_fail (err, EINVAL, "start", "dev operation: hostDevices (a boolean) and nodes (an array) are required");
-      for (const struct json *n = nodes->child; n; n = n->next)
-        if (n->type != JSON_OBJECT || !has_string (n, "source") || !has_string (n, "target") || !has_bool (n, "readonly"))
-          return pr_fail (err, EINVAL, "start", "dev operation: each node needs source, target (strings) and readonly (a boolean)");
-    }
-  return 0;
-}
-
 int devices_mount_dev (int rootfd, const struct json *op, bool nodev, struct pr_error *err)
 {
   static const char *const links[][2] = {

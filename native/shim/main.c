@@ -581,14 +581,12 @@ static int pod_mounts (const struct json *config, struct pr_error *err)
  * which shows the namespaces of the writer: ours are the pod's network and IPC namespaces. */
 static int pod_sysctls (const struct json *config, struct pr_error *err)
 {
-  const struct json *list = json_get (config, "sysctls");
-  if (!list || list->type != JSON_ARRAY)
-    return pr_fail (err, EINVAL, "shim-config.json", "sysctls: an array is required");
-  for (const struct json *s = list->child; s; s = s->next)
+  /* The shape (path and value strings) was checked with the config (protocol.c). */
+  for (const struct json *s = json_get (config, "sysctls")->child; s; s = s->next)
     {
-      const char *rel = json_str (s, "path", NULL), *value = json_str (s, "value", NULL);
-      if (!rel || !value || strstr (rel, ".."))
-        return pr_fail (err, EINVAL, "shim-config.json", "sysctls: path and value are required");
+      const char *rel = json_str (s, "path", ""), *value = json_str (s, "value", "");
+      if (strstr (rel, ".."))
+        return pr_fail (err, EINVAL, "shim-config.json", "sysctls: a path may not contain ..");
       char path[256];
       if (snprintf (path, sizeof path, "/proc/sys/%s", rel) >= (int) sizeof path)
         return pr_fail (err, ENAMETOOLONG, "open", rel);
@@ -635,21 +633,14 @@ static int own_entry (const char *path, const struct stat *st, int type, struct 
 
 static int pod_fs_group (const struct json *config, struct pr_error *err)
 {
+  /* null for none; else gid and volumes [{path, readOnly}], as checked with the config (protocol.c). */
   const struct json *fs_group = json_get (config, "fsGroup");
-  if (!fs_group)
-    return pr_fail (err, EINVAL, "shim-config.json", "fsGroup: required (null for none)");
   if (fs_group->type == JSON_NULL)
     return 0;
-  const struct json *gid = json_get (fs_group, "gid"), *volumes = json_get (fs_group, "volumes");
-  if (!gid || gid->type != JSON_NUMBER || !volumes || volumes->type != JSON_ARRAY)
-    return pr_fail (err, EINVAL, "shim-config.json", "fsGroup: gid and volumes are required");
   own_gid = (gid_t) json_int (fs_group, "gid", 0);
-  for (const struct json *v = volumes->child; v; v = v->next)
+  for (const struct json *v = json_get (fs_group, "volumes")->child; v; v = v->next)
     {
-      const char *path = json_str (v, "path", NULL);
-      const struct json *ro = json_get (v, "readOnly");
-      if (!path || !ro || ro->type != JSON_BOOL)
-        return pr_fail (err, EINVAL, "shim-config.json", "fsGroup: a volume's path and readOnly are required");
+      const char *path = json_str (v, "path", "");
       own_readonly = json_bool (v, "readOnly", false);
       own_error = 0;
       if (nftw (path, own_entry, 32, FTW_PHYS | FTW_MOUNT) != 0)

@@ -45,8 +45,7 @@ struct container
 };
 
 /* devices.c: a container's /dev, nodev everywhere else, masked /proc paths (the plan's keys,
- * checked by devices_check_plan before the clone). */
-int devices_check_plan (const struct json *plan, struct pr_error *err);
+ * checked with the request's shape, protocol.c). */
 int devices_mount_dev (int rootfd, const struct json *op, bool nodev, struct pr_error *err);
 int devices_nodev (int rootfd, struct pr_error *err);
 int devices_populate (int rootfd, const struct json *op, struct pr_error *err);

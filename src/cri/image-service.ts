@@ -22,14 +22,18 @@ const ID = /^(?:sha256:)?([0-9a-f]{64})$/;
 /** A stored digest reference keeps its digest as the tag `sha256-<hex>`. */
 const DIGEST_TAG = /^sha256-([0-9a-f]{64})$/;
 
+/** How a record is named: `name@sha256:<hex>` for a digest pull, else `name:tag`. */
+function referenceOf(r: ImageRecord): { ref: string; digest: boolean } {
+  const m = DIGEST_TAG.exec(r.tag);
+  return m ? { ref: `${r.name}@sha256:${m[1]}`, digest: true } : { ref: `${r.name}:${r.tag}`, digest: false };
+}
+
 /** One CRI image for every record of one id: its names, size and user. */
 export function criImage(records: ImageRecord[]): Image {
   const first = records[0]!;
-  const tags = records.filter((r) => !DIGEST_TAG.test(r.tag)).map((r) => `${r.name}:${r.tag}`);
-  const digests = records.flatMap((r) => {
-    const m = DIGEST_TAG.exec(r.tag);
-    return m ? [`${r.name}@sha256:${m[1]}`] : [];
-  });
+  const refs = records.map(referenceOf);
+  const tags = refs.filter((r) => !r.digest).map((r) => r.ref);
+  const digests = refs.filter((r) => r.digest).map((r) => r.ref);
   // "1000", "1000:1000", "nginx", "nginx:nginx": the user part only, a number or a name.
   const user = (first.config.user ?? '').split(':')[0] ?? '';
   const numeric = /^\d+$/.test(user);
@@ -101,7 +105,7 @@ export class ImageService {
     if (records.length === 0) return {};
     if (records.some((r) => r.builtin)) throw new CriError(status.FAILED_PRECONDITION, `image "${spec}" is built into podrun and cannot be removed`);
     if ((await this.backend.imagesInUse()).has(records[0]!.id)) throw new CriError(status.FAILED_PRECONDITION, `image "${spec}" is in use by a pod`);
-    for (const r of records) this.backend.images.remove(DIGEST_TAG.test(r.tag) ? `${r.name}@sha256:${DIGEST_TAG.exec(r.tag)![1]}` : `${r.name}:${r.tag}`);
+    for (const r of records) this.backend.images.remove(referenceOf(r).ref);
     return {};
   }
 

@@ -1,8 +1,7 @@
 // gRPC status codes for podrun's errors, as the kubelet reads them: NotFound for an unknown id
 // or image, AlreadyExists for a name in use, InvalidArgument for a request podrun cannot honour
 // (naming the field), FailedPrecondition for a state that forbids the call.
-import { status, type ServiceError, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
-import { Metadata } from '@grpc/grpc-js';
+import { Metadata, status, type ServiceError, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
 import { PodrunError, type ErrorCode } from '../errors';
 
 const CODES: Record<ErrorCode, status> = {
