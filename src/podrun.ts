@@ -23,7 +23,7 @@ import { SysctlAllowlist } from './kubelet/sysctls';
 import { native } from './native';
 import { envNumber, withDefaults } from './options';
 import { waitSignal } from './abort';
-import type { ExecIdentity } from './plan/container';
+import type { ExecIdentity } from './runtime/container-plan';
 import { execInContainer, type ExecTarget } from './runtime/exec';
 import { copyFromContainer, copyToContainer, type CopyOptions } from './runtime/copy';
 import { portForward, type PortForwardEvents, type PortForwardSession, type PortMapping } from './runtime/port-forward';
@@ -201,10 +201,18 @@ export class Podrun {
   }
 
   /** Runs the engine in this process until SIGTERM or SIGINT (`podrun serve`). */
-  async serve(_opts: { foreground?: boolean } = {}): Promise<void> {
+  async serve(opts: { foreground?: boolean; /** @internal `podrun cri`: given the engine once it runs, before the first signal can end it. */ started?: (engine: Engine) => Promise<void> } = {}): Promise<void> {
     this.serving = true;
     const local = await this.startLocal();
     if (!local) throw new PodrunError('Conflict', `another podrun serve owns ${this.root.dir}`);
+    if (opts.started) {
+      try {
+        await opts.started(local.engine);
+      } catch (e) {
+        await this.close();
+        throw e;
+      }
+    }
     // In the foreground the socket is what keeps the process alive.
     local.ref();
     this.backend = Promise.resolve(local);

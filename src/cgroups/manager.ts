@@ -12,7 +12,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PodrunError } from '../errors';
-import type { PlanCgroup } from '../plan/container';
+import type { PlanCgroup } from '../runtime/container-plan';
 import { formatDeviceRule, type DeviceRule } from '../plan/devices';
 import { CFS_PERIOD_US, cpuWeight, type CgroupValues } from './values';
 

@@ -60,6 +60,12 @@ export class ImageService {
     return wanted ? all.filter((r) => r.id === wanted) : [];
   }
 
+  /** The image a container's ImageSpec names (id or reference), or undefined when it is not stored. */
+  record(spec: string): ImageRecord | undefined {
+    // By id: any record of that content; by reference: that record itself.
+    return ID.test(spec) ? this.find(spec)[0] : this.lookup(spec);
+  }
+
   private lookup(ref: string): ImageRecord | undefined {
     try {
       return this.backend.images.get(ref);

@@ -8,7 +8,10 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { PodrunError } from '../errors';
 import { normalizeAuthority } from './authority';
+import type { RuntimeService } from '../runtime/runtime-service';
+import { ContainerService } from './container-service';
 import { ImageService, type ImageBackend } from './image-service';
+import { SandboxService } from './sandbox-service';
 import { runtimeConfig, status, version, type RuntimeFacts } from './runtime-info';
 import { unary } from './status';
 
@@ -62,6 +65,8 @@ function inUse(file: string): Promise<boolean> {
 
 export interface CriServerOptions extends RuntimeFacts {
   images: ImageBackend;
+  /** The engine's runtime service: sandboxes and containers. */
+  runtime: RuntimeService;
 }
 
 export class CriServer {
@@ -103,10 +108,24 @@ export class CriServer {
   private register(opts: CriServerOptions): void {
     const v1 = loadRuntimeV1();
     const images = new ImageService(opts.images);
+    const containers = new ContainerService(opts.runtime, (spec) => images.record(spec));
+    const sandboxes = new SandboxService(opts.runtime, (process.getuid?.() ?? 0) !== 0, (id) => containers.statusesOf(id));
     this.server.addService(v1.RuntimeService.service, {
       Version: unary(version),
       Status: unary((req: Parameters<typeof status>[0]) => status(req, opts)),
       RuntimeConfig: unary(runtimeConfig),
+      RunPodSandbox: unary(sandboxes.runPodSandbox.bind(sandboxes)),
+      StopPodSandbox: unary(sandboxes.stopPodSandbox.bind(sandboxes)),
+      RemovePodSandbox: unary(sandboxes.removePodSandbox.bind(sandboxes)),
+      PodSandboxStatus: unary(sandboxes.podSandboxStatus.bind(sandboxes)),
+      ListPodSandbox: unary(sandboxes.listPodSandbox.bind(sandboxes)),
+      CreateContainer: unary(containers.createContainer.bind(containers)),
+      StartContainer: unary(containers.startContainer.bind(containers)),
+      StopContainer: unary(containers.stopContainer.bind(containers)),
+      RemoveContainer: unary(containers.removeContainer.bind(containers)),
+      ListContainers: unary(containers.listContainers.bind(containers)),
+      ContainerStatus: unary(containers.containerStatus.bind(containers)),
+      ExecSync: unary(containers.execSync.bind(containers)),
     });
     this.server.addService(v1.ImageService.service, {
       ListImages: unary(images.listImages.bind(images)),

@@ -14,7 +14,8 @@ import { AlreadyExistsError, NotFoundError, PodrunError, ValidationError } from 
 import type { ImageStore } from '../image/store';
 import type { ImageRecord } from '../image/types';
 import { admitDevices } from '../plan/devices';
-import { KUBELET_LOG_LIMITS, sandboxBlocker, type LogLimits, type RootfsDriver } from '../plan/container';
+import { sandboxBlocker } from '../plan/container';
+import { KUBELET_LOG_LIMITS, type LogLimits, type RootfsDriver } from '../runtime/container-plan';
 import { Networking, type PreparedNetwork } from '../network/networking';
 import { networkOptions, readAddress, type NetworkOptions } from '../network/pod-network';
 import { secretData, type EnvSources } from '../plan/env';
@@ -48,6 +49,8 @@ import { KUBELET_BACKOFF, type BackoffPolicy } from './backoff';
 import { resolveImage } from './image-pull';
 import { copyLayers } from '../image/copy-layers';
 import type { ShimClient } from '../runtime/shim-client';
+import { RuntimeService } from '../runtime/runtime-service';
+import { criPod } from './cri-pods';
 import { parseRemoteRef } from '../image/remote-ref';
 import { which } from '../which';
 import { localNode } from '../scheduler/node';
@@ -177,6 +180,8 @@ export class Engine {
   private readonly deletions = new Map<string, Promise<void>>();
   /** What the controllers may do (write objects, create and delete pods through this engine). */
   private readonly control: ControlPlane;
+  /** Sandboxes and containers as CRI asks for them (podrun cri), on the same network and images. */
+  readonly runtime: RuntimeService;
 
   constructor(private readonly opts: EngineOptions) {
     // First: an allowlist the kubelet would not start with leaves nothing opened.
@@ -202,6 +207,19 @@ export class Engine {
       volumes: (pod, paths) => prepareVolumes(pod, paths, this.objects, this.envSources(pod), (ref, dest, field) => this.imageVolume(ref, dest, field)),
       idmap: (pod) => this.idmapOf(pod),
       podCgroup: (pod) => this.cgroups().ensurePod(pod.metadata!.uid!, podValues(pod)),
+    });
+    this.runtime = new RuntimeService({
+      root: opts.root,
+      net: this.net,
+      sandboxes: this.sandboxes,
+      podIPs: this.podIPs,
+      idmap: (pod) => this.idmapOf(pod),
+      removeCgroups: (uid) => this.cgroups().remove(uid),
+      rootfsDriver: (shim, image, scratch, rootless) => this.rootfsDriver(shim, image, scratch, rootless),
+      copyLayers: (image, dest) => copyLayers(this.opts.images.layers, image.layers ?? [], dest),
+      logs: withDefaults(KUBELET_LOG_LIMITS, opts.logs),
+      seccompDir: path.join(path.dirname(opts.images.dir), 'seccomp'),
+      log,
     });
     this.events = new EventRecorder({ dirOf: (pod) => opts.root.podDir(podDirId(pod.metadata!.uid!)), objectEventsFile: path.join(opts.root.dir, OBJECT_EVENTS_FILE), log });
     // Events reach watchers in the store's sequence, beside the changes of the objects they are about.
@@ -450,8 +468,10 @@ export class Engine {
       const addr = readAddress(w.paths.network);
       if (addr) this.podIPs.set(w.pod.metadata!.uid!, addr.ip);
     }
+    // CRI's sandboxes hold addresses and ports too.
+    await this.runtime.load();
     // Addresses and publications whose pod is gone (a crash half-way) come back.
-    this.net.reconcile([...this.workers.values()]);
+    this.net.reconcile([...this.workers.values(), ...this.runtime.holders()]);
     // So do id ranges whose pod never got a folder, or lost it.
     this.userns.reconcile((uid) => fs.existsSync(this.opts.root.podDir(podDirId(uid))));
     await Promise.all([...this.workers.values()].map((w) => w.settled()));
@@ -791,12 +811,18 @@ export class Engine {
     return this.publish(waiting ? PendingPods.toObject(waiting, this.ctx.hostIP) : this.worker(namespace, name).toObject());
   }
 
+  /** podrun's pods, and after them the sandboxes a kubelet made over CRI (a view: never stored). */
   listPods(namespace?: string): Pod[] {
     const all = [...[...this.workers.values()].map((w) => ({ key: w.key, get: () => w.toObject() })), ...this.pending.list().map((p) => ({ key: PendingPods.keyOf(p.pod), get: () => PendingPods.toObject(p, this.ctx.hostIP) }))];
-    return all
+    const own = all
       .filter((x) => namespace === undefined || x.key.startsWith(`${namespace}/`))
       .sort((a, b) => a.key.localeCompare(b.key))
       .map((x) => this.publish(x.get()));
+    const cri = this.runtime
+      .listPodSandbox()
+      .filter((s) => namespace === undefined || s.config.namespace === namespace)
+      .map((s) => criPod(s, this.runtime.listContainers(s.id), this.ctx.hostIP));
+    return [...own, ...cri];
   }
 
   /** Changes a pod's labels, annotations or ownerReferences (the parts of a pod's metadata that may change). */
@@ -959,7 +985,8 @@ export class Engine {
   /** Lets go of every pod; they keep running and a later engine re-attaches. */
   close(): void {
     this.control.close();
-    this.net.close(this.workers.size);
+    this.net.close(this.workers.size + this.runtime.size);
+    this.runtime.close();
     for (const w of this.workers.values()) w.dispose();
     this.workers.clear();
     this.store.close();
@@ -973,8 +1000,10 @@ export class Engine {
     this.store.clear(['Pod']);
     const pods = [...this.workers.values()];
     await Promise.all(pods.map((w) => this.deletePod(w.pod.metadata!.namespace!, w.pod.metadata!.name!, 0)));
+    const sandboxes = this.runtime.listPodSandbox();
+    for (const s of sandboxes) await this.runtime.removePodSandbox(s.id);
     const objects = this.store.clear(allKinds().filter((k) => k.kind !== 'Pod').map((k) => k.kind));
     const removed = await this.net.reset();
-    return [`${pods.length} pod(s)`, `${objects} other object(s)`, ...removed];
+    return [`${pods.length} pod(s)`, ...(sandboxes.length ? [`${sandboxes.length} CRI pod sandbox(es)`] : []), `${objects} other object(s)`, ...removed];
   }
 }

@@ -14,18 +14,23 @@ export interface ImageArgv {
   cmd?: string[];
 }
 
+/** `$(VAR)` in command and args expanded from `env` (the kubelet's half: runtimes take argv literally). */
+export function expandArgv(container: ContainerArgv, env: EnvEntry[]): { command: string[]; args: string[] } {
+  const vars = new Map(env.map((e) => [e.name, e.value]));
+  const mapping = (name: string): string | undefined => vars.get(name);
+  return { command: (container.command ?? []).map((s) => expand(s, mapping)), args: (container.args ?? []).map((s) => expand(s, mapping)) };
+}
+
 /**
+ * The runtime's half, literally:
  * - command and args: command + args;
  * - command only: command alone (the image's CMD is ignored);
  * - args only: the image's ENTRYPOINT + args;
  * - neither: ENTRYPOINT + CMD.
- * `$(VAR)` in command and args expands from `env`; the image's own argv is taken literally.
  */
-export function resolveCommand(container: ContainerArgv, image: ImageArgv, env: EnvEntry[]): string[] {
-  const vars = new Map(env.map((e) => [e.name, e.value]));
-  const mapping = (name: string): string | undefined => vars.get(name);
-  const command = (container.command ?? []).map((s) => expand(s, mapping));
-  let args = (container.args ?? []).map((s) => expand(s, mapping));
+export function mergeArgv(container: ContainerArgv, image: ImageArgv): string[] {
+  const command = container.command ?? [];
+  let args = container.args ?? [];
   let argv: string[];
   if (command.length > 0) {
     argv = [...command, ...args];
@@ -38,4 +43,9 @@ export function resolveCommand(container: ContainerArgv, image: ImageArgv, env: 
   }
   if (argv.length === 0) throw new PodrunError('Invalid', 'no command specified');
   return argv;
+}
+
+/** Both halves: the argv of a container from its spec, its env and its image. */
+export function resolveCommand(container: ContainerArgv, image: ImageArgv, env: EnvEntry[]): string[] {
+  return mergeArgv(expandArgv(container, env), image);
 }

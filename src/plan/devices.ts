@@ -91,7 +91,8 @@ export function devNumbers(rdev: number): { major: number; minor: number } {
   return { major: Number(((r >> 8n) & 0xfffn) | ((r >> 32n) & ~0xfffn)), minor: Number((r & 0xffn) | ((r >> 12n) & ~0xffn)) };
 }
 
-function node(source: string, target: string, access: string, readonly: boolean, stat: StatDevice, field: string): DeviceNode {
+/** A device node of the host as a container gets it; ValidationError naming `field` when `source` is no device. */
+export function deviceNode(source: string, target: string, access: string, readonly: boolean, stat: StatDevice, field: string): DeviceNode {
   const st = stat(source);
   if (!st || !(st.isCharacterDevice() || st.isBlockDevice())) throw new ValidationError(field, `Invalid value: "${source}": not a device on this host`);
   return { source, target, type: st.isBlockDevice() ? 'b' : 'c', ...devNumbers(st.rdev), access, readonly };
@@ -113,7 +114,7 @@ export function annotationDevices(value: string, stat: StatDevice = hostStat): D
         throw new ValidationError(field, `Invalid value: "${entry}": want HOST[:CONTAINER[:PERMISSIONS]], a device under /dev and an absolute container path`);
       }
       if (!/^(?!.*(.).*\1)[rwm]+$/.test(access)) throw new ValidationError(field, `Invalid value: "${entry}": permissions are some of r, w and m`);
-      return node(source, target, access, !access.includes('w'), stat, field);
+      return deviceNode(source, target, access, !access.includes('w'), stat, field);
     });
 }
 
@@ -134,7 +135,7 @@ export function containerDevices(pod: Pod, c: Container, field: string, stat: St
     const st = stat(hp.path);
     const isDevice = hp.type === 'CharDevice' || hp.type === 'BlockDevice' || !!st?.isCharacterDevice() || !!st?.isBlockDevice();
     if (!isDevice) return;
-    nodes.push(node(hp.path, m.mountPath, m.readOnly ? 'rm' : 'rwm', !!m.readOnly, stat, `${field}.volumeMounts[${k}].mountPath`));
+    nodes.push(deviceNode(hp.path, m.mountPath, m.readOnly ? 'rm' : 'rwm', !!m.readOnly, stat, `${field}.volumeMounts[${k}].mountPath`));
     mounted.add(k);
   });
   return { all: !!c.securityContext?.privileged, nodes, mounted };

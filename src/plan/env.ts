@@ -95,6 +95,17 @@ export interface EnvEntry {
   value: string;
 }
 
+/** An image's `NAME=value` list by name, in order; an entry without '=' names a variable with no value (runtimes keep it as empty). */
+export function imageEnvMap(imageEnv: string[]): Map<string, string> {
+  const env = new Map<string, string>();
+  for (const kv of imageEnv) {
+    const eq = kv.indexOf('=');
+    if (eq < 0) env.set(kv, '');
+    else env.set(kv.slice(0, eq), kv.slice(eq + 1));
+  }
+  return env;
+}
+
 /**
  * The environment a container starts with.
  * - The image's env comes first; then envFrom sources in order, each key under its prefix
@@ -106,13 +117,7 @@ export interface EnvEntry {
  * - A missing non-optional ConfigMap, Secret or key throws the kubelet's CreateContainerConfigError message.
  */
 export function buildEnv(containerEnv: EnvVar[], imageEnv: string[], sources?: EnvSources, envFrom: EnvFromSource[] = []): EnvEntry[] {
-  const env = new Map<string, string>();
-  for (const kv of imageEnv) {
-    const eq = kv.indexOf('=');
-    // An image entry without '=' names a variable with no value; runtimes keep it as empty.
-    if (eq < 0) env.set(kv, '');
-    else env.set(kv.slice(0, eq), kv.slice(eq + 1));
-  }
+  const env = imageEnvMap(imageEnv);
   const ns = sources?.namespace ?? 'default';
 
   for (const ef of envFrom) {

@@ -3,7 +3,7 @@
 import { EventEmitter } from 'node:events';
 import * as net from 'node:net';
 import { PodrunError } from '../errors';
-import type { ContainerPlan } from '../plan/container';
+import type { ContainerPlan } from './container-plan';
 import type { OverlayProbe, ShimRequest, ShimRequestLine } from './shim-protocol';
 
 export const SHIM_PROTOCOL = 1;

@@ -2,7 +2,7 @@
 // checks every request against the same shapes (native/shim/protocol.c) and refuses one with a
 // member missing or of the wrong type, naming it ("start: container.uid: Required value"),
 // instead of reading a default: a field renamed here must be renamed there, or nothing starts.
-import type { ContainerPlan } from '../plan/container';
+import type { ContainerPlan } from './container-plan';
 
 /** The overlay directories a probe mounts (and unmounts) at `target`, in the pod's namespaces. */
 export interface OverlayProbe {

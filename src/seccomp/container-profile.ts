@@ -14,7 +14,7 @@ import type { Container, Pod } from 'kubernetes-types/core/v1';
 import { PodrunError } from '../errors';
 import { capabilityNames } from '../plan/capabilities';
 import { compile } from './compile';
-import { effectiveProfile } from './effective';
+import { effectiveProfile, type EffectiveProfile } from './effective';
 import { checkProfile, parseProfile, type Profile } from './profile';
 import { applicableRules, kernelVersion } from './resolve';
 import runtimeDefault from './runtime-default.json';
@@ -65,17 +65,21 @@ function compiledFilter(key: string, profile: () => Profile, caps: bigint): stri
  * Throws SeccompProfileError when a Localhost profile cannot be read or is not a valid profile.
  */
 export function seccompFilter(pod: Pod, c: Container, caps: bigint, seccompDir: string): SeccompFilter {
-  const p = effectiveProfile(pod, c);
+  return profileFilter(effectiveProfile(pod, c), caps, seccompDir);
+}
+
+/** The filter of a profile already decided (a CRI request's SecurityProfile, or effectiveProfile). */
+export function profileFilter(p: EffectiveProfile, caps: bigint, seccompDir: string): SeccompFilter {
   if (p.type === 'Unconfined') return null;
   if (p.type === 'RuntimeDefault') return { filter: compiledFilter('RuntimeDefault', () => (defaultProfile ??= checkProfile(runtimeDefault)), caps) };
-  if (!seccompDir) throw new SeccompProfileError(`failed to generate seccomp spec opts: no seccomp profile folder to read "${p.localhostProfile}" from`);
-  const file = localhostPath(seccompDir, p.localhostProfile!);
+  if (!seccompDir && !p.file) throw new SeccompProfileError(`failed to generate seccomp spec opts: no seccomp profile folder to read "${p.localhostProfile}" from`);
+  const file = p.file ?? localhostPath(seccompDir, p.localhostProfile!);
   let text: string;
   try {
     // A symlink may not lead the engine to read a file outside the folder (as root, any file)
-    // and show pieces of it in the pod's status as parse errors.
+    // and show pieces of it in the pod's status as parse errors. A kubelet's path is its own.
     const real = fs.realpathSync(file);
-    if (!real.startsWith(fs.realpathSync(seccompDir) + '/')) throw Object.assign(new Error(`it resolves to ${real}, outside ${seccompDir}`), { code: 'EXDEV' });
+    if (!p.file && !real.startsWith(fs.realpathSync(seccompDir) + '/')) throw Object.assign(new Error(`it resolves to ${real}, outside ${seccompDir}`), { code: 'EXDEV' });
     text = fs.readFileSync(real, 'utf8');
   } catch (e) {
     const err = e as NodeJS.ErrnoException;

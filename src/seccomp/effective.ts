@@ -8,6 +8,8 @@ import type { Container, Pod, SeccompProfile } from 'kubernetes-types/core/v1';
 export interface EffectiveProfile {
   type: 'RuntimeDefault' | 'Unconfined' | 'Localhost';
   localhostProfile?: string;
+  /** Localhost by an absolute path the caller chose (a kubelet's over CRI), not under podrun's folder. */
+  file?: string;
 }
 
 export function effectiveProfile(pod: Pod, c: Container): EffectiveProfile {

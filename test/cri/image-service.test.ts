@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as grpc from '@grpc/grpc-js';
 import { loadRuntimeV1 } from '../../src/cri/server';
+import { call, failure, startCri, type Callable } from './cri-harness';
 import { CLI, missingCli } from '../integration/cli-harness';
 import { tempDir, until, type Test } from '../integration/harness';
 import { writeOciLayout } from '../integration/oci-harness';
@@ -19,58 +20,6 @@ if (missing) {
   t.comment(`skip: ${missing}`);
   t.plan(0, missing);
   process.exit(0);
-}
-
-type Callable = Record<string, (req: object, cb: (e: grpc.ServiceError | null, r: Record<string, unknown>) => void) => void>;
-
-interface Cri {
-  runtime: Callable;
-  image: Callable;
-  socket: string;
-  child: ChildProcess;
-  dir: string;
-}
-
-/** `podrun cri` on a socket of its own, and clients of both services. */
-async function startCri(t: Test, env: NodeJS.ProcessEnv = {}): Promise<Cri> {
-  const dir = tempDir(t, 'podrun-cri-');
-  const socket = path.join(dir, 'run', 'cri.sock');
-  const child = spawn(process.execPath, [CLI, '--root', path.join(dir, 'state'), '--data-root', path.join(dir, 'data'), 'cri', '--listen', `unix://${socket}`], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, REGISTRY_AUTH_FILE: path.join(dir, 'no-auth.json'), ...env },
-  });
-  let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  t.teardown(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
-    }
-  });
-  if (!(await until(() => fs.existsSync(socket) || child.exitCode !== null, 30_000)) || child.exitCode !== null) throw new Error(`podrun cri did not listen: ${stderr}`);
-  const v1 = loadRuntimeV1();
-  const runtime = new v1.RuntimeService(`unix://${socket}`, grpc.credentials.createInsecure()) as unknown as Callable & grpc.Client;
-  const image = new v1.ImageService(`unix://${socket}`, grpc.credentials.createInsecure()) as unknown as Callable & grpc.Client;
-  t.teardown(() => {
-    (runtime as unknown as grpc.Client).close();
-    (image as unknown as grpc.Client).close();
-  });
-  return { runtime, image, socket, child, dir };
-}
-
-function call(client: Callable, method: string, req: object): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => client[method]!(req, (e, r) => (e ? reject(e) : resolve(r))));
-}
-
-/** The gRPC code and message a call fails with, or 'ok'. */
-async function failure(client: Callable, method: string, req: object): Promise<{ code: number; details: string } | 'ok'> {
-  try {
-    await call(client, method, req);
-    return 'ok';
-  } catch (e) {
-    const err = e as grpc.ServiceError;
-    return { code: err.code, details: err.details };
-  }
 }
 
 t.test('Version, Status and RuntimeConfig; the socket is owner-only and goes with the server', async (t) => {

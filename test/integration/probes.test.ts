@@ -8,7 +8,7 @@ import type { Pod } from 'kubernetes-types/core/v1';
 import { runProbe, type ProbeTarget } from '../../src/kubelet/probes';
 import { runHook } from '../../src/kubelet/hooks';
 import { readAttempts } from '../../src/runtime/records';
-import type { ExecIdentity } from '../../src/plan/container';
+import type { ExecIdentity } from '../../src/runtime/container-plan';
 import { coveredBySubidRun, type Env, IMAGE, isRunning, missingBusybox, missingFeature, pod, podPaths, setup, sleep } from './harness';
 
 const missing = missingFeature() ?? missingBusybox() ?? coveredBySubidRun();

@@ -4,7 +4,7 @@
 // real pod's shim with the plan the engine itself sent for the pod's container, mutated.
 import t from 'tap';
 import * as net from 'node:net';
-import type { ContainerPlan } from '../../src/plan/container';
+import type { ContainerPlan } from '../../src/runtime/container-plan';
 import { ShimClient, ShimRequestError } from '../../src/runtime/shim-client';
 import { isRunning, missingBusybox, missingFeature, payload, pod, podPaths, setup } from './harness';
 

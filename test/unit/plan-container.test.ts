@@ -2,7 +2,8 @@ import t from 'tap';
 import type { Pod } from 'kubernetes-types/core/v1';
 import { applyPodDefaults } from '../../src/api/defaults';
 import { capabilityMask, containerCapabilities, DEFAULT_CAPABILITIES } from '../../src/plan/capabilities';
-import { buildContainerPlan, KUBELET_LOG_LIMITS } from '../../src/plan/container';
+import { buildContainerPlan } from '../../src/plan/container';
+import { KUBELET_LOG_LIMITS } from '../../src/runtime/container-plan';
 import type { ImageRecord } from '../../src/image/types';
 import { PodPaths } from '../../src/state/paths';
 

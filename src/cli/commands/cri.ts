@@ -22,13 +22,17 @@ export const criCommand: Command = {
   async run(ctx) {
     if (ctx.args.length > 0) throw usageError(`unexpected args: [${ctx.args.join(' ')}]`);
     const podrun = ctx.podrun();
-    const server = await CriServer.listen(ctx.flags.string('listen') ?? defaultCriSocket(), { images: podrun, root: podrun.root.dir, dataRoot: podrun.dataRoot });
-    const keepAlive = setInterval(() => {}, 1 << 30);
+    let server: CriServer | undefined;
     try {
-      await podrun.serve({ foreground: true });
+      // The socket opens once the engine runs: a kubelet's first call finds the runtime there.
+      await podrun.serve({
+        foreground: true,
+        started: async (engine) => {
+          server = await CriServer.listen(ctx.flags.string('listen') ?? defaultCriSocket(), { images: podrun, runtime: engine.runtime, root: podrun.root.dir, dataRoot: podrun.dataRoot });
+        },
+      });
     } finally {
-      clearInterval(keepAlive);
-      await server.close();
+      await server?.close();
     }
     return 0;
   },

@@ -1,6 +1,7 @@
 // podrun delete pod NAME... | delete -f FILE: remove pods (or the objects of a manifest),
 // printing kubectl's `pod "web" deleted` for each and its NotFound line for each one missing.
 
+import { CRI_SANDBOX_ANNOTATION } from '../../kubelet/cri-pods';
 import { PodrunError } from '../../errors';
 import type { DeleteOptions } from '../../types';
 import type { Command, CommandContext } from '../context';
@@ -203,7 +204,8 @@ export const deleteCommand: Command = {
     let names = podNames(ctx.args, { verb: 'delete' });
     if (ctx.flags.bool('all')) {
       if (names.length > 0) throw usageError('name cannot be provided when a selector or --all is specified');
-      names = (await client.listPods(ctx.namespace)).map((p) => p.metadata?.name ?? '');
+      // A kubelet's CRI sandboxes are its own to remove (crictl rmp), not podrun's.
+      names = (await client.listPods(ctx.namespace)).filter((p) => !p.metadata?.annotations?.[CRI_SANDBOX_ANNOTATION]).map((p) => p.metadata?.name ?? '');
       if (names.length === 0) {
         await write(ctx.io.stdout, NONE_FOUND);
         return 0;

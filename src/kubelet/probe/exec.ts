@@ -11,13 +11,13 @@ export interface ExecOutcome {
   exitCode: number;
   stdout: string;
   stderr: string;
-  /** stdout then stderr interleaved as they came, at most MAX_OUTPUT_BYTES */
+  /** stdout then stderr interleaved as they came, at most maxBytes */
   combined: string;
   timedOut: boolean;
 }
 
-/** Runs argv in the container without tty or stdin; kills it at the timeout (0: none). */
-export async function execCollect(container: ExecTarget, argv: string[], timeoutMs: number): Promise<ExecOutcome> {
+/** Runs argv in the container without tty or stdin; kills it at the timeout (0: none). Keeps up to maxBytes of each stream. */
+export async function execCollect(container: ExecTarget, argv: string[], timeoutMs: number, maxBytes = MAX_OUTPUT_BYTES): Promise<ExecOutcome> {
   const s = execInContainer(container, argv, { tty: false, stdin: false });
   const combined: Buffer[] = [];
   let combinedLen = 0;
@@ -25,13 +25,13 @@ export async function execCollect(container: ExecTarget, argv: string[], timeout
   const lens = { stdout: 0, stderr: 0 };
   const collect = (which: 'stdout' | 'stderr') => (d: Buffer) => {
     // Keep draining past the cap, or a chatty command would block on a full pipe.
-    if (combinedLen < MAX_OUTPUT_BYTES) {
-      const part = d.subarray(0, MAX_OUTPUT_BYTES - combinedLen);
+    if (combinedLen < maxBytes) {
+      const part = d.subarray(0, maxBytes - combinedLen);
       combined.push(part);
       combinedLen += part.length;
     }
-    if (lens[which] < MAX_OUTPUT_BYTES) {
-      const part = d.subarray(0, MAX_OUTPUT_BYTES - lens[which]);
+    if (lens[which] < maxBytes) {
+      const part = d.subarray(0, maxBytes - lens[which]);
       streams[which].push(part);
       lens[which] += part.length;
     }

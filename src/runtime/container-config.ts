@@ -1,0 +1,70 @@
+// What a runtime is asked to make of one container: CRI's ContainerConfig, in podrun's types.
+// The kubelet side (plan/container.ts for podrun's own pods, cri/container-config.ts for a
+// kubelet's) says this; the runtime side (runtime/container-plan.ts) turns it, the sandbox and
+// the image into the shim's plan. Whatever needs a Pod object (env sources, volumes by name,
+// $(VAR) expansion, runAsNonRoot against the image) is settled before a config exists.
+import type { ImageRecord } from '../image/types';
+import type { EffectiveProfile } from '../seccomp/effective';
+import type { DeviceNode } from '../plan/devices';
+import type { PlanCgroup } from './container-plan';
+
+/** A host path bound into the container (CRI's Mount). */
+export interface RuntimeMount {
+  containerPath: string;
+  hostPath: string;
+  readonly: boolean;
+  /** A path under hostPath the shim resolves in the pod's view, refusing a way out (subPath). */
+  subPath?: string;
+  /** One file, bound alone (not recursive): /etc/hosts, the termination log. */
+  file?: boolean;
+}
+
+export interface RuntimeSecurity {
+  /** run_as_user / run_as_group; else run_as_username; else the image's USER. */
+  runAsUser?: number;
+  runAsGroup?: number;
+  runAsUsername?: string;
+  /** Refuse a uid 0 (or a user name, which cannot be checked): the kubelet's verifyRunAsNonRoot. */
+  runAsNonRoot?: boolean;
+  supplementalGroups: number[];
+  /** Add the user's groups from the image's /etc/group (policy Merge, CRI's default). */
+  imageGroups: boolean;
+  privileged: boolean;
+  readonlyRootfs: boolean;
+  capabilities: { add: string[]; drop: string[] };
+  noNewPrivs: boolean;
+  /** /proc left unmasked (procMount Unmasked, honoured only in a user namespace). */
+  unmaskedProc: boolean;
+  /** Paths to hide and to make read-only instead of the defaults (a CRI request's own lists). */
+  maskedPaths?: string[];
+  readonlyPaths?: string[];
+  seccomp: EffectiveProfile;
+}
+
+export interface RuntimeContainerConfig {
+  name: string;
+  attempt: number;
+  /** Where errors point: `spec.containers[0]` for a pod, `config` over CRI. */
+  field: string;
+  image: ImageRecord;
+  /** Expanded already; merged with the image's ENTRYPOINT and CMD by CRI's rules. */
+  command: string[];
+  args: string[];
+  workingDir: string;
+  /** Over the image's environment, in order (a later one of the same name wins). */
+  envs: { key: string; value: string }[];
+  mounts: RuntimeMount[];
+  /** Device nodes beyond the defaults; privileged gets the host's every node. */
+  devices: DeviceNode[];
+  stdin: boolean;
+  tty: boolean;
+  security: RuntimeSecurity;
+  /** false: a PID namespace of its own; true: the pod's (or the target's). */
+  sharePid: boolean;
+  /** Joins this container's PID namespace (an ephemeral container's target). */
+  targetContainer?: string;
+  /** The log file; the pod folder's own when absent. */
+  logPath?: string;
+  /** The container's cgroups, made by the caller; none when absent. */
+  cgroup?: PlanCgroup;
+}

@@ -1,0 +1,552 @@
+// The runtime service: pod sandboxes and their containers as CRI's RuntimeService has them
+// (run, stop and remove a sandbox; create, start, stop and remove a container; status, list,
+// exec), on podrun's own parts: the same shims, namespaces, network, images and state folders
+// as podrun's pods. The runtime decides nothing: a container that exits stays exited until it is
+// asked to start another (the kubelet above restarts it). What the CRI server calls.
+//
+// On disk, under <state root>/cri/<sandbox id>/: the pod folder layout podrun's pods have
+// (shim socket, records, logs, /etc files), `sandbox-config.json` (the config and its state),
+// and `containers/<name>/<attempt>.cri.json`, one per container (its config, plan and labels).
+// All of it outlives the process: a new one finds the sandboxes and their shims again.
+import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Pod } from 'kubernetes-types/core/v1';
+import { PodrunError } from '../errors';
+import type { ImageRecord } from '../image/types';
+import { prepareContainerFiles } from '../kubelet/container-files';
+import { stopSignal } from '../kubelet/kill-container';
+import type { PodSandboxes } from '../kubelet/pod-sandbox';
+import { native } from '../native';
+import { execCollect, type ExecOutcome } from '../kubelet/probe/exec';
+import type { Networking, PreparedNetwork } from '../network/networking';
+import { readAddress } from '../network/pod-network';
+import { ownUserns } from '../plan/userns-paths';
+import { writeStateFile } from '../state/atomic-file';
+import { PodPaths, type StateRoot } from '../state/paths';
+import { removeTree } from '../state/remove-tree';
+import type { RuntimeContainerConfig } from './container-config';
+import { containerPlan, execIdentity, type ContainerPlan, type LogLimits, type RootfsDriver } from './container-plan';
+import type { IdMapPlan } from './idmap';
+import { readAttempts, type AttemptRecord } from './records';
+import { openRecorded, reapChild, type SandboxRecord } from './sandbox';
+import { sandboxPod, type RuntimeSandboxConfig } from './sandbox-config';
+import { ShimClient, ShimRequestError } from './shim-client';
+
+export interface RuntimeDeps {
+  root: StateRoot;
+  net: Networking;
+  sandboxes: PodSandboxes;
+  /** Pod addresses by pod uid, shared with the engine's pods (the network's last-pod rule). */
+  podIPs: Map<string, string>;
+  /** The id map of a sandbox's user namespace (the engine's own when rootless), null for none. */
+  idmap(pod: Pod): IdMapPlan | null;
+  /** The sandbox's cgroups gone (made by the sandbox code, by its pod uid). */
+  removeCgroups(uid: string): Promise<void>;
+  rootfsDriver(shim: ShimClient, image: ImageRecord, scratch: string, rootless: boolean): Promise<RootfsDriver>;
+  copyLayers(image: ImageRecord, dest: string): void;
+  logs: LogLimits;
+  seccompDir: string;
+  log(message: string): void;
+}
+
+export type SandboxState = 'SANDBOX_READY' | 'SANDBOX_NOTREADY';
+export type ContainerState = 'CONTAINER_CREATED' | 'CONTAINER_RUNNING' | 'CONTAINER_EXITED' | 'CONTAINER_UNKNOWN';
+
+/** sandbox-config.json: what was asked, and what became of it. */
+interface SandboxFile {
+  id: string;
+  config: RuntimeSandboxConfig;
+  /** Nanoseconds since the epoch, as CRI's timestamps. */
+  createdAt: number;
+  /** Stopped: its processes and network are gone; only RemovePodSandbox is left to do. */
+  stopped: boolean;
+}
+
+/** <name>/<attempt>.cri.json: one container as created. */
+interface ContainerFile {
+  id: string;
+  sandboxId: string;
+  name: string;
+  attempt: number;
+  image: { ref: string; id: string };
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  createdAt: number;
+  /** The mounts as asked (ContainerStatus shows them). */
+  mounts: { containerPath: string; hostPath: string; readonly: boolean }[];
+  /** The image's STOPSIGNAL, else SIGTERM. */
+  stopSignal: number;
+  plan: ContainerPlan;
+}
+
+export interface SandboxView {
+  id: string;
+  config: RuntimeSandboxConfig;
+  state: SandboxState;
+  createdAt: number;
+  ip: string;
+}
+
+export interface ContainerView {
+  id: string;
+  sandboxId: string;
+  name: string;
+  attempt: number;
+  image: { ref: string; id: string };
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  state: ContainerState;
+  createdAt: number;
+  startedAt: number;
+  finishedAt: number;
+  exitCode: number;
+  reason: string;
+  message: string;
+  mounts: ContainerFile['mounts'];
+  logPath: string;
+  pid: number;
+  /** Who its process runs as. */
+  user: { uid: number; gid: number; groups: number[] };
+}
+
+export interface CreateContainerInput {
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  /** As the request named it (ContainerStatus answers with it). */
+  imageRef: string;
+  config: RuntimeContainerConfig;
+}
+
+/** A live sandbox: its folder and a subscribed connection to its shim. */
+interface Live {
+  file: SandboxFile;
+  paths: PodPaths;
+  record: SandboxRecord;
+  shim?: ShimClient;
+}
+
+const ID = /^[0-9a-f]{64}$/;
+
+function nowNs(): number {
+  return Date.now() * 1e6;
+}
+
+function isoNs(iso: string | undefined): number {
+  return iso ? Date.parse(iso) * 1e6 : 0;
+}
+
+function readJson<T>(file: string): T | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+export class RuntimeService extends EventEmitter {
+  private readonly live = new Map<string, Live>();
+  /** Sandbox ids being made or removed: a second call on one waits for nothing, it is refused. */
+  private readonly busy = new Set<string>();
+
+  constructor(private readonly d: RuntimeDeps) {
+    super();
+  }
+
+  private get dir(): string {
+    return path.join(this.d.root.dir, 'cri');
+  }
+
+  /** Its folder: the id's first 16 digits, as a pod folder's name, for the shim's socket path (at most 107 bytes). */
+  private sandboxDir(id: string): string {
+    return path.join(this.dir, id.slice(0, 16));
+  }
+
+  /** Finds the sandboxes of an earlier process and connects to their shims. */
+  async load(): Promise<void> {
+    let ids: string[] = [];
+    try {
+      ids = fs.readdirSync(this.dir);
+    } catch {
+      return;
+    }
+    for (const folder of ids) {
+      const paths = new PodPaths(path.join(this.dir, folder));
+      const file = readJson<SandboxFile>(path.join(paths.dir, 'sandbox-config.json'));
+      const record = readJson<SandboxRecord>(paths.sandbox);
+      if (!file || !record || record.ready === false) {
+        // Its making never finished: nothing of it is kept (as an engine's half-made pod).
+        await this.d.sandboxes.killAt(paths);
+        if (file) await this.d.removeCgroups(file.config.uid).catch(() => undefined);
+        removeTree(paths.dir);
+        continue;
+      }
+      const live: Live = { file, paths, record };
+      this.live.set(file.id, live);
+      const addr = readAddress(paths.network);
+      if (addr && !file.stopped) this.d.podIPs.set(file.config.uid, addr.ip);
+      if (!file.stopped) await this.connect(live);
+    }
+  }
+
+  /** The sandboxes holding an address or ports now (the network's reconcile keeps theirs). */
+  holders(): { id: string; paths: PodPaths }[] {
+    return [...this.live.values()].filter((l) => !l.file.stopped).map((l) => ({ id: l.file.id, paths: l.paths }));
+  }
+
+  get size(): number {
+    return this.holders().length;
+  }
+
+  private async connect(l: Live): Promise<void> {
+    const fd = openRecorded(l.record);
+    if (fd === undefined) return;
+    fs.closeSync(fd);
+    try {
+      const shim = await ShimClient.connect(l.paths.shimSocket);
+      await shim.subscribe();
+      shim.on('exit', (e: { name: string; attempt: number }) => this.emit('exit', l.file.id, e.name, e.attempt));
+      shim.on('close', () => {
+        if (l.shim === shim) l.shim = undefined;
+        this.emit('sandbox-gone', l.file.id);
+      });
+      l.shim = shim;
+    } catch (e) {
+      this.d.log(`sandbox ${l.file.id}: the shim did not answer: ${(e as Error).message}`);
+    }
+  }
+
+  // ---- sandboxes
+
+  async runPodSandbox(config: RuntimeSandboxConfig): Promise<string> {
+    const pod = sandboxPod(config);
+    for (const l of this.live.values()) {
+      const c = l.file.config;
+      if (c.name === config.name && c.namespace === config.namespace && c.uid === config.uid && c.attempt === config.attempt) {
+        throw new PodrunError('AlreadyExists', `pod sandbox ${config.namespace}/${config.name} (uid ${config.uid}, attempt ${config.attempt}) exists already: ${l.file.id}`);
+      }
+    }
+    let id = randomBytes(32).toString('hex');
+    while (fs.existsSync(this.sandboxDir(id))) id = randomBytes(32).toString('hex');
+    const paths = new PodPaths(this.sandboxDir(id));
+    fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    fs.mkdirSync(paths.dir, { mode: 0o700 });
+    this.busy.add(id);
+    let net: PreparedNetwork | undefined;
+    try {
+      fs.mkdirSync(paths.shm, { mode: 0o1777 });
+      fs.chmodSync(paths.shm, 0o1777);
+      const file: SandboxFile = { id, config, createdAt: nowNs(), stopped: false };
+      writeStateFile(path.join(paths.dir, 'sandbox-config.json'), JSON.stringify(file) + '\n');
+      net = await this.d.net.prepare(id, pod, this.d.idmap(pod));
+      const record = await this.d.sandboxes.make(id, pod, paths, net, [], new Map());
+      const live: Live = { file, paths, record };
+      this.live.set(id, live);
+      await this.connect(live);
+      if (!live.shim) throw new PodrunError('Internal', 'the pod shim did not accept a connection');
+      return id;
+    } catch (e) {
+      this.live.delete(id);
+      await this.d.sandboxes.killAt(paths);
+      this.d.net.undo(id, net, paths);
+      this.d.podIPs.delete(config.uid);
+      await this.d.removeCgroups(config.uid).catch(() => undefined);
+      removeTree(paths.dir);
+      throw e;
+    } finally {
+      this.busy.delete(id);
+    }
+  }
+
+  /** The live sandbox `id` names (a unique prefix, as crictl allows); NotFound otherwise. */
+  private sandbox(id: string): Live {
+    const l = this.live.get(id) ?? this.byPrefix(id);
+    if (!l) throw new PodrunError('NotFound', `pod sandbox "${id}" not found`);
+    return l;
+  }
+
+  private byPrefix(prefix: string): Live | undefined {
+    if (!prefix || ID.test(prefix)) return undefined;
+    const hits = [...this.live.values()].filter((l) => l.file.id.startsWith(prefix));
+    return hits.length === 1 ? hits[0] : undefined;
+  }
+
+  /** Stops every container (no grace: the kubelet stopped them first), the shim and the network. Idempotent. */
+  async stopPodSandbox(id: string): Promise<void> {
+    const l = this.sandbox(id);
+    if (l.file.stopped) return;
+    const records = this.d.net.records(l.paths);
+    if (l.shim) {
+      await l.shim.shutdown().catch(() => undefined);
+      l.shim.close();
+      l.shim = undefined;
+    }
+    const fd = openRecorded(l.record);
+    if (fd !== undefined) {
+      try {
+        native.pidfdSendSignal(fd, 9);
+      } catch {
+        /* gone already */
+      }
+      await reapChild(fd);
+    }
+    const uid = l.file.config.uid;
+    this.d.podIPs.delete(uid);
+    this.d.net.release(l.file.id, records, this.d.podIPs.size > 0);
+    fs.rmSync(l.paths.network, { force: true });
+    await this.d.removeCgroups(uid).catch((e: Error) => this.d.log(`sandbox ${l.file.id}: ${e.message}`));
+    l.file = { ...l.file, stopped: true };
+    writeStateFile(path.join(l.paths.dir, 'sandbox-config.json'), JSON.stringify(l.file) + '\n');
+  }
+
+  /** Stops it if need be, then removes it and its containers; an unknown id is no error (idempotent). */
+  async removePodSandbox(id: string): Promise<void> {
+    let l: Live;
+    try {
+      l = this.sandbox(id);
+    } catch {
+      return;
+    }
+    await this.stopPodSandbox(l.file.id);
+    this.live.delete(l.file.id);
+    removeTree(l.paths.dir);
+  }
+
+  private sandboxState(l: Live): SandboxState {
+    return !l.file.stopped && l.shim && !l.shim.isClosed ? 'SANDBOX_READY' : 'SANDBOX_NOTREADY';
+  }
+
+  private view(l: Live): SandboxView {
+    return { id: l.file.id, config: l.file.config, state: this.sandboxState(l), createdAt: l.file.createdAt, ip: l.file.stopped ? '' : (readAddress(l.paths.network)?.ip ?? '') };
+  }
+
+  podSandboxStatus(id: string): SandboxView & { shim: SandboxRecord } {
+    const l = this.sandbox(id);
+    return { ...this.view(l), shim: l.record };
+  }
+
+  listPodSandbox(): SandboxView[] {
+    return [...this.live.values()].map((l) => this.view(l)).sort((a, b) => a.createdAt - b.createdAt);
+  }
+
+  // ---- containers
+
+  private containerFile(l: Live, name: string, attempt: number): string {
+    return path.join(l.paths.containerDir(name), `${attempt}.cri.json`);
+  }
+
+  /** Every container of the sandbox, as created. */
+  private containersOf(l: Live): ContainerFile[] {
+    let names: string[] = [];
+    try {
+      names = fs.readdirSync(path.join(l.paths.dir, 'containers'));
+    } catch {
+      return [];
+    }
+    const out: ContainerFile[] = [];
+    for (const name of names) {
+      let files: string[] = [];
+      try {
+        files = fs.readdirSync(l.paths.containerDir(name));
+      } catch {
+        continue;
+      }
+      for (const f of files) {
+        if (!f.endsWith('.cri.json')) continue;
+        const c = readJson<ContainerFile>(path.join(l.paths.containerDir(name), f));
+        if (c) out.push(c);
+      }
+    }
+    return out;
+  }
+
+  /** The container `id` names (or a unique prefix of it), with its sandbox; NotFound otherwise. */
+  private container(id: string): { l: Live; c: ContainerFile } {
+    // <sandbox id>-<name>-<attempt>: the sandbox is found from the id's first part.
+    const hits: { l: Live; c: ContainerFile }[] = [];
+    for (const l of this.live.values()) {
+      if (!id.startsWith(l.file.id.slice(0, Math.min(id.length, 64)))) continue;
+      for (const c of this.containersOf(l)) if (c.id === id || (id.length < c.id.length && c.id.startsWith(id))) hits.push({ l, c });
+    }
+    const exact = hits.find((h) => h.c.id === id);
+    if (exact) return exact;
+    if (hits.length === 1) return hits[0]!;
+    throw new PodrunError('NotFound', `container "${id}" not found`);
+  }
+
+  async createContainer(sandboxId: string, input: CreateContainerInput): Promise<string> {
+    const l = this.sandbox(sandboxId);
+    if (this.sandboxState(l) !== 'SANDBOX_READY') throw new PodrunError('Conflict', `pod sandbox ${l.file.id} is not ready: no container can be created in it`);
+    const { config } = input;
+    const file = this.containerFile(l, config.name, config.attempt);
+    if (fs.existsSync(file)) throw new PodrunError('AlreadyExists', `container "${config.name}" (attempt ${config.attempt}) exists already in pod sandbox ${l.file.id}`);
+    const shim = l.shim!;
+    const image = config.image;
+    const rootless = !!l.record.idmap;
+    const driver = image.layers && !ownUserns(l.record.idmap) ? await this.d.rootfsDriver(shim, image, `${l.paths.dir}/overlay-probe`, rootless) : 'overlay';
+    const plan = containerPlan(config, { paths: l.paths, idmap: l.record.idmap, hostname: sandboxPod(l.file.config).spec!.hostname!, rootfsDriver: driver, seccompDir: this.d.seccompDir, logs: this.d.logs });
+    const id = `${l.file.id}-${config.name}-${config.attempt}`;
+    await prepareContainerFiles(l.paths, config.name, config.attempt, plan, image, (img, dest) => this.d.copyLayers(img, dest));
+    if (plan.logPath !== l.paths.log(config.name, config.attempt)) fs.mkdirSync(path.dirname(plan.logPath), { recursive: true });
+    const c: ContainerFile = {
+      id,
+      sandboxId: l.file.id,
+      name: config.name,
+      attempt: config.attempt,
+      image: { ref: input.imageRef, id: image.id },
+      labels: input.labels,
+      annotations: input.annotations,
+      createdAt: nowNs(),
+      mounts: config.mounts.map((m) => ({ containerPath: m.containerPath, hostPath: m.hostPath, readonly: m.readonly })),
+      stopSignal: stopSignal({ name: config.name }, image.config.stopSignal),
+      plan,
+    };
+    writeStateFile(file, JSON.stringify(c) + '\n');
+    return id;
+  }
+
+  async startContainer(id: string): Promise<void> {
+    const { l, c } = this.container(id);
+    const state = this.containerState(l, c);
+    if (state !== 'CONTAINER_CREATED') throw new PodrunError('Conflict', `container ${c.id} is ${state.replace('CONTAINER_', '').toLowerCase()}: only a created container can be started`);
+    if (!l.shim) throw new PodrunError('Conflict', `pod sandbox ${l.file.id} is not ready: its shim is gone`);
+    try {
+      await l.shim.start(c.plan);
+    } catch (e) {
+      if (e instanceof ShimRequestError) throw new PodrunError('System', `starting container ${c.name}: ${e.message}`);
+      throw e;
+    }
+  }
+
+  private attemptOf(l: Live, c: ContainerFile): AttemptRecord | undefined {
+    return readAttempts(l.paths, c.name).find((a) => a.attempt === c.attempt);
+  }
+
+  private containerState(l: Live, c: ContainerFile, a = this.attemptOf(l, c)): ContainerState {
+    if (a?.exit) return 'CONTAINER_EXITED';
+    if (!a?.start) return 'CONTAINER_CREATED';
+    // Started, no exit recorded, and the shim gone with the sandbox: it cannot run any more.
+    return this.sandboxState(l) === 'SANDBOX_READY' ? 'CONTAINER_RUNNING' : 'CONTAINER_EXITED';
+  }
+
+  /** Resolves when the container has an exit record, or after timeoutMs. */
+  private exited(l: Live, c: ContainerFile, timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.off('exit', onExit);
+        this.off('sandbox-gone', onGone);
+        resolve();
+      };
+      const onExit = (sid: string, name: string, attempt: number) => {
+        if (sid === l.file.id && name === c.name && attempt === c.attempt) done();
+      };
+      const onGone = (sid: string) => sid === l.file.id && done();
+      const timer = setTimeout(done, timeoutMs);
+      this.on('exit', onExit);
+      this.on('sandbox-gone', onGone);
+      if (this.containerState(l, c) !== 'CONTAINER_RUNNING') done();
+    });
+  }
+
+  /** The stop signal, then SIGKILL after `timeoutSeconds` (0: at once). Stopping a stopped container is no error. */
+  async stopContainer(id: string, timeoutSeconds: number): Promise<void> {
+    const { l, c } = this.container(id);
+    if (this.containerState(l, c) !== 'CONTAINER_RUNNING' || !l.shim) return;
+    if (timeoutSeconds > 0) {
+      await l.shim.signal(c.name, c.stopSignal).catch(() => false);
+      await this.exited(l, c, timeoutSeconds * 1000);
+    }
+    if (this.containerState(l, c) === 'CONTAINER_RUNNING') {
+      await l.shim.signal(c.name, 9).catch(() => false);
+      await this.exited(l, c, 10_000);
+    }
+    if (this.containerState(l, c) === 'CONTAINER_RUNNING') throw new PodrunError('Timeout', `container ${c.id} did not exit 10 s after SIGKILL`);
+  }
+
+  /** Forcibly: a running container is killed first. An unknown id is no error (idempotent). */
+  async removeContainer(id: string): Promise<void> {
+    let found: { l: Live; c: ContainerFile };
+    try {
+      found = this.container(id);
+    } catch {
+      return;
+    }
+    const { l, c } = found;
+    await this.stopContainer(c.id, 0);
+    const dir = l.paths.containerDir(c.name);
+    fs.rmSync(this.containerFile(l, c.name, c.attempt), { force: true });
+    for (const f of [l.paths.startRecord(c.name, c.attempt), l.paths.exitRecord(c.name, c.attempt), l.paths.terminationLog(c.name, c.attempt), l.paths.log(c.name, c.attempt), path.join(dir, 'exec.json')]) fs.rmSync(f, { force: true });
+    removeTree(l.paths.upper(c.name, c.attempt));
+    // The kubelet's log file is the kubelet's: it removes it with the pod's log folder.
+  }
+
+  private containerView(l: Live, c: ContainerFile): ContainerView {
+    const a = this.attemptOf(l, c);
+    const state = this.containerState(l, c, a);
+    const exit = a?.exit;
+    let reason = '';
+    let message = '';
+    let exitCode = 0;
+    if (exit) {
+      exitCode = exit.exitCode;
+      reason = exit.reason ?? (exit.exitCode === 0 ? 'Completed' : 'Error');
+      message = exit.message ?? '';
+    } else if (state === 'CONTAINER_EXITED') {
+      // It ran when its sandbox went away, and nobody saw it end.
+      exitCode = 255;
+      reason = 'Unknown';
+      message = 'the pod sandbox stopped before the container exit was recorded';
+    }
+    return {
+      id: c.id,
+      sandboxId: c.sandboxId,
+      name: c.name,
+      attempt: c.attempt,
+      image: c.image,
+      labels: c.labels,
+      annotations: c.annotations,
+      state,
+      createdAt: c.createdAt,
+      startedAt: isoNs(a?.start?.startedAt),
+      finishedAt: exit ? isoNs(exit.finishedAt) : 0,
+      exitCode,
+      reason,
+      message,
+      mounts: c.mounts,
+      logPath: c.plan.logPath,
+      pid: state === 'CONTAINER_RUNNING' ? (a?.start?.pid ?? 0) : 0,
+      user: { uid: c.plan.uid, gid: c.plan.gid, groups: c.plan.groups },
+    };
+  }
+
+  containerStatus(id: string): ContainerView {
+    const { l, c } = this.container(id);
+    return this.containerView(l, c);
+  }
+
+  listContainers(sandboxId?: string): ContainerView[] {
+    const sandboxes = sandboxId ? [this.live.get(sandboxId) ?? this.byPrefix(sandboxId)].filter((l): l is Live => !!l) : [...this.live.values()];
+    return sandboxes.flatMap((l) => this.containersOf(l).map((c) => this.containerView(l, c))).sort((a, b) => a.createdAt - b.createdAt);
+  }
+
+  /** argv in the running container; its output (each stream up to maxBytes) and exit code. */
+  async execSync(id: string, argv: string[], timeoutSeconds: number, maxBytes: number): Promise<ExecOutcome> {
+    const { l, c } = this.container(id);
+    const a = this.attemptOf(l, c);
+    if (this.containerState(l, c, a) !== 'CONTAINER_RUNNING' || !a?.start) throw new PodrunError('Conflict', `container ${c.id} is not running`);
+    if (!argv.length) throw new PodrunError('Invalid', 'cmd: Required value');
+    const target = { process: { pid: a.start.pid, startTime: String(a.start.startTime) }, sandbox: l.record, identity: execIdentity(c.plan), rootless: l.record.rootless };
+    return execCollect(target, argv, timeoutSeconds * 1000, maxBytes);
+  }
+
+  /** Connections to the shims end; sandboxes and containers stay (a new process finds them). */
+  close(): void {
+    for (const l of this.live.values()) {
+      l.shim?.removeAllListeners('close');
+      l.shim?.close();
+    }
+  }
+}
+

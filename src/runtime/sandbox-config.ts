@@ -1,0 +1,71 @@
+// What a runtime is asked to make of a pod sandbox: CRI's PodSandboxConfig, in podrun's types,
+// and the Pod-shaped description podrun's sandbox code (kubelet/pod-sandbox.ts, the network's
+// prepare, the /etc files) reads. A sandbox has no containers of its own: the pod made here
+// carries only what a sandbox owns (names, namespaces, DNS, sysctls, published ports).
+import type { Pod } from 'kubernetes-types/core/v1';
+import { PodrunError } from '../errors';
+
+export type NamespaceMode = 'POD' | 'CONTAINER' | 'NODE' | 'TARGET';
+
+export interface RuntimePortMapping {
+  protocol: 'TCP' | 'UDP';
+  containerPort: number;
+  hostPort: number;
+  /** '' for every address of the host. */
+  hostIP: string;
+}
+
+export interface RuntimeSandboxConfig {
+  name: string;
+  namespace: string;
+  uid: string;
+  attempt: number;
+  /** '' : the sandbox's name. */
+  hostname: string;
+  /** Where the kubelet wants container logs (log_path of a container is under it). */
+  logDirectory: string;
+  /** Written as the sandbox's resolv.conf; absent or empty: the host's. */
+  dns?: { servers: string[]; searches: string[]; options: string[] };
+  portMappings: RuntimePortMapping[];
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  network: NamespaceMode;
+  pid: NamespaceMode;
+  ipc: NamespaceMode;
+  sysctls: Record<string, string>;
+}
+
+/** The pod podrun's sandbox code makes a sandbox from; `field` prefixes errors. */
+export function sandboxPod(c: RuntimeSandboxConfig, field = 'config'): Pod {
+  const ns = `${field}.linux.security_context.namespace_options`;
+  if (c.pid === 'NODE') throw new PodrunError('Unsupported', `${ns}.pid: NODE is not supported by podrun: the pod shim is PID 1 of the sandbox's PID namespace`);
+  for (const [k, mode] of [['network', c.network], ['ipc', c.ipc]] as const) {
+    if (mode !== 'POD' && mode !== 'NODE') throw new PodrunError('Invalid', `${ns}.${k}: Unsupported value: "${mode}": supported values: "POD", "NODE"`);
+  }
+  const dns = c.dns && (c.dns.servers.length || c.dns.searches.length || c.dns.options.length) ? c.dns : undefined;
+  const hostname = c.hostname || c.name;
+  if (!/^[a-z0-9]([-a-z0-9.]{0,62})?$/i.test(hostname)) throw new PodrunError('Invalid', `${field}.hostname: Invalid value: "${hostname}": not a valid hostname`);
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: c.name, namespace: c.namespace, uid: c.uid, labels: c.labels, annotations: c.annotations },
+    spec: {
+      hostname,
+      hostNetwork: c.network === 'NODE',
+      hostIPC: c.ipc === 'NODE',
+      shareProcessNamespace: c.pid === 'POD',
+      // dns_config is the whole resolv.conf when given (the kubelet computed it); else the host's.
+      dnsPolicy: dns ? 'None' : 'Default',
+      dnsConfig: dns ? { nameservers: dns.servers, searches: dns.searches, options: dns.options.map(dnsOption) } : undefined,
+      securityContext: Object.keys(c.sysctls).length ? { sysctls: Object.entries(c.sysctls).map(([name, value]) => ({ name, value })) } : undefined,
+      // The published ports, where the network's prepare reads them.
+      containers: [{ name: 'sandbox', ports: c.portMappings.map((p) => ({ protocol: p.protocol, containerPort: p.containerPort, hostPort: p.hostPort || undefined, hostIP: p.hostIP || undefined })) }],
+    },
+  };
+}
+
+/** "ndots:5" → { name: ndots, value: 5 }. */
+function dnsOption(o: string): { name: string; value?: string } {
+  const i = o.indexOf(':');
+  return i < 0 ? { name: o } : { name: o.slice(0, i), value: o.slice(i + 1) };
+}

@@ -1,0 +1,212 @@
+// CRI's RuntimeService on `podrun cri` (bin/podrun, defaults but the socket's and roots' place),
+// as a kubelet drives it: a sandbox, a container in it created, started, exec'd into, logged,
+// stopped and removed; what survives `podrun cri` being killed; and the status codes a kubelet
+// reads for bad input. Real namespaces, shims and processes; root and rootless alike.
+import t from 'tap';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import * as grpc from '@grpc/grpc-js';
+import { Podrun } from '../../src/podrun';
+import { CLI, missingCli } from '../integration/cli-harness';
+import { buildBusyboxRootfs, IMAGE, tempDir, until, type Test } from '../integration/harness';
+import { call, failure, startCri, type Cri } from './cri-harness';
+
+const missing = missingCli();
+if (missing) {
+  t.comment(`skip: ${missing}`);
+  t.plan(0, missing);
+  process.exit(0);
+}
+
+const rootless = process.getuid!() !== 0;
+
+/** A folder with busybox imported into its data root, for `podrun cri` to start on. */
+async function withImage(t: Test): Promise<string> {
+  const dir = tempDir(t, 'podrun-cri-rt-');
+  await new Podrun({ root: path.join(dir, 'state'), dataRoot: path.join(dir, 'data') }).images.importImage(buildBusyboxRootfs(dir), IMAGE);
+  return dir;
+}
+
+function sandboxConfig(name: string, logDir: string, extra: object = {}) {
+  return {
+    metadata: { name, uid: `uid-${name}`, namespace: 'default', attempt: 0 },
+    hostname: name,
+    log_directory: logDir,
+    dns_config: { servers: ['10.0.0.53'], searches: ['example.test'], options: ['ndots:2'] },
+    labels: { app: name },
+    ...extra,
+  };
+}
+
+function containerConfig(name: string, args: string[], extra: object = {}) {
+  return { metadata: { name, attempt: 0 }, image: { image: IMAGE }, command: ['/bin/sh', '-c'], args, log_path: `${name}/0.log`, labels: { c: name }, ...extra };
+}
+
+/** The PIDs of pod shims whose command line names a folder under `dir` (the rootless network host is a shim too, elsewhere). */
+function shimsUnder(dir: string): number[] {
+  return fs
+    .readdirSync('/proc')
+    .filter((p) => /^\d+$/.test(p))
+    .filter((p) => {
+      try {
+        const argv = fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0');
+        return argv[0]?.endsWith('podrun-shim') && argv.some((a) => a.startsWith(dir));
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+async function statusOf(cri: Cri, id: string): Promise<Record<string, unknown>> {
+  return (await call(cri.runtime, 'ContainerStatus', { container_id: id })).status as Record<string, unknown>;
+}
+
+t.test('a sandbox and a container through their whole life, over CRI', async (t) => {
+  const dir = await withImage(t);
+  const logDir = path.join(dir, 'logs');
+  const cri = await startCri(t, {}, dir);
+  const { pod_sandbox_id: sid } = (await call(cri.runtime, 'RunPodSandbox', { config: sandboxConfig('web', logDir) })) as { pod_sandbox_id: string };
+  t.match(sid, /^[0-9a-f]{64}$/, 'RunPodSandbox: a 64-hex id');
+
+  const list = (await call(cri.runtime, 'ListPodSandbox', {})).items as { id: string; state: string; metadata: { name: string }; labels: Record<string, string> }[];
+  t.same(
+    list.map((s) => [s.id, s.state, s.metadata.name, s.labels.app]),
+    [[sid, 'SANDBOX_READY', 'web', 'web']],
+    'ListPodSandbox: the sandbox, ready, with its labels',
+  );
+  const st = (await call(cri.runtime, 'PodSandboxStatus', { pod_sandbox_id: sid, verbose: true })) as { status: { state: string; network: { ip: string }; linux: { namespaces: { options: { pid: string } } } }; info: Record<string, string> };
+  t.equal(st.status.state, 'SANDBOX_READY');
+  if (!rootless) t.match(st.status.network.ip, /^\d+\.\d+\.\d+\.\d+$/, 'a pod address');
+  t.equal(st.status.linux.namespaces.options.pid, 'POD', 'one PID namespace for the sandbox (none asked otherwise)');
+  t.match(JSON.parse(st.info.info ?? '{}'), { pid: Number, config: { name: 'web' } }, 'verbose: the shim process and the config');
+
+  const script = 'echo hello from $HOSTNAME; cat /etc/resolv.conf; id -u; exec sleep 1000';
+  const { container_id: cid } = (await call(cri.runtime, 'CreateContainer', { pod_sandbox_id: sid, config: containerConfig('app', [script], { envs: [{ key: 'GREETING', value: 'hi $(HOME)' }] }), sandbox_config: sandboxConfig('web', logDir) })) as { container_id: string };
+  t.equal(cid, `${sid}-app-0`, 'CreateContainer: the id names the sandbox, the name and the attempt');
+  t.match(await statusOf(cri, cid), { state: 'CONTAINER_CREATED', started_at: 0, log_path: path.join(logDir, 'app/0.log'), image: { image: IMAGE } }, 'created, not started');
+
+  await call(cri.runtime, 'StartContainer', { container_id: cid });
+  const running = await statusOf(cri, cid);
+  t.match(running, { state: 'CONTAINER_RUNNING', exit_code: 0, user: { linux: { uid: 0 } } }, 'StartContainer: running');
+  t.ok((running.started_at as number) > (running.created_at as number) - 1e9, 'started_at set');
+
+  const exec = (await call(cri.runtime, 'ExecSync', { container_id: cid, cmd: ['sh', '-c', 'echo out; echo err >&2; echo "$GREETING"; exit 3'], timeout: 10 })) as { stdout: Buffer; stderr: Buffer; exit_code: number };
+  t.same([exec.stdout.toString(), exec.stderr.toString(), exec.exit_code], ['out\nhi $(HOME)\n', 'err\n', 3], 'ExecSync: both streams and the exit code; a config env is taken literally');
+  t.match(await failure(cri.runtime, 'ExecSync', { container_id: cid, cmd: ['sleep', '30'], timeout: 1 }), { code: grpc.status.DEADLINE_EXCEEDED }, 'ExecSync past its timeout: DeadlineExceeded');
+
+  const logFile = path.join(logDir, 'app', '0.log');
+  t.ok(await until(() => fs.existsSync(logFile) && fs.readFileSync(logFile, 'utf8').includes('ndots:2'), 10_000), 'the log file under log_directory');
+  const log = fs.readFileSync(logFile, 'utf8');
+  t.match(log, /^\d{4}-\d\d-\d\dT[\d:.]+Z stdout F hello from web$/m, 'in the CRI log format the kubelet reads, with the sandbox hostname');
+  t.match(log, /stdout F nameserver 10\.0\.0\.53$/m, 'resolv.conf from dns_config');
+  t.match(log, /stdout F search example\.test$/m);
+
+  const listed = (await call(cri.runtime, 'ListContainers', { filter: { pod_sandbox_id: sid, state: { state: 'CONTAINER_RUNNING' } } })).containers as { id: string }[];
+  t.same(listed.map((c) => c.id), [cid], 'ListContainers by sandbox and state');
+  t.same(((await call(cri.runtime, 'ListContainers', { filter: { label_selector: { c: 'other' } } })).containers as unknown[]).length, 0, 'a label selector that matches none');
+
+  // A second container in the sandbox shares its network: localhost between them.
+  const { container_id: peer } = (await call(cri.runtime, 'CreateContainer', { pod_sandbox_id: sid, config: containerConfig('peer', ['mkdir -p /www && echo pong > /www/index.html && exec httpd -f -p 8080 -h /www']) })) as { container_id: string };
+  await call(cri.runtime, 'StartContainer', { container_id: peer });
+  let pong = '';
+  await until(() => false, 300);
+  for (let i = 0; i < 20 && !pong.includes('pong'); i++) {
+    pong = ((await call(cri.runtime, 'ExecSync', { container_id: cid, cmd: ['sh', '-c', "printf 'GET /index.html HTTP/1.0\\r\\n\\r\\n' | busybox nc 127.0.0.1 8080"], timeout: 5 })) as { stdout: Buffer }).stdout.toString();
+    if (!pong.includes('pong')) await until(() => false, 200);
+  }
+  t.match(pong, /pong/, 'containers of one sandbox reach each other on localhost');
+
+  // `podrun get pods` on the same root: the engine in `podrun cri` answers, CRI sandboxes included.
+  const get = spawnSync(process.execPath, [CLI, '--root', path.join(dir, 'state'), '--data-root', path.join(dir, 'data'), 'get', 'pods'], { encoding: 'utf8', timeout: 30_000 });
+  t.match(get.stdout, /^web\s+2\/2\s+Running\s+0\s/m, 'podrun get pods shows the sandbox with its two running containers');
+  const del = spawnSync(process.execPath, [CLI, '--root', path.join(dir, 'state'), '--data-root', path.join(dir, 'data'), 'delete', 'pods', '--all'], { encoding: 'utf8', timeout: 30_000 });
+  t.equal(del.status, 0, 'podrun delete pods --all leaves it alone: the kubelet that made it removes it');
+  t.match((await call(cri.runtime, 'PodSandboxStatus', { pod_sandbox_id: sid })) as object, { status: { state: 'SANDBOX_READY' } });
+
+  await call(cri.runtime, 'StopContainer', { container_id: cid, timeout: 0 });
+  const stopped = await statusOf(cri, cid);
+  t.match(stopped, { state: 'CONTAINER_EXITED', exit_code: 137, reason: 'Error' }, 'StopContainer with timeout 0: SIGKILL, 137');
+  t.ok((stopped.finished_at as number) >= (stopped.started_at as number), 'finished_at after started_at');
+  t.same(await failure(cri.runtime, 'StopContainer', { container_id: cid, timeout: 5 }), 'ok', 'stopping it again is no error');
+  t.match(await failure(cri.runtime, 'StartContainer', { container_id: cid }), { code: grpc.status.FAILED_PRECONDITION }, 'an exited container is not started again');
+
+  // A graceful stop: SIGTERM reaches a shell that traps it, and it exits by itself.
+  const { container_id: graceful } = (await call(cri.runtime, 'CreateContainer', { pod_sandbox_id: sid, config: containerConfig('graceful', ["trap 'exit 7' TERM; while :; do sleep 0.1; done"]) })) as { container_id: string };
+  await call(cri.runtime, 'StartContainer', { container_id: graceful });
+  await until(() => false, 300);
+  await call(cri.runtime, 'StopContainer', { container_id: graceful, timeout: 30 });
+  t.match(await statusOf(cri, graceful), { state: 'CONTAINER_EXITED', exit_code: 7 }, 'StopContainer with a timeout: the stop signal first');
+
+  await call(cri.runtime, 'RemoveContainer', { container_id: cid });
+  t.match(await failure(cri.runtime, 'ContainerStatus', { container_id: cid }), { code: grpc.status.NOT_FOUND }, 'RemoveContainer: gone');
+  t.same(await failure(cri.runtime, 'RemoveContainer', { container_id: cid }), 'ok', 'removing it again is no error');
+
+  await call(cri.runtime, 'StopPodSandbox', { pod_sandbox_id: sid });
+  t.match((await call(cri.runtime, 'PodSandboxStatus', { pod_sandbox_id: sid })) as object, { status: { state: 'SANDBOX_NOTREADY', network: { ip: '' } } }, 'StopPodSandbox: not ready, no address');
+  t.match(await statusOf(cri, peer), { state: 'CONTAINER_EXITED' }, 'its containers exited');
+  t.same(shimsUnder(path.join(dir, 'state', 'cri')), [], 'no shim left');
+  t.same(await failure(cri.runtime, 'StopPodSandbox', { pod_sandbox_id: sid }), 'ok', 'stopping it again is no error');
+  await call(cri.runtime, 'RemovePodSandbox', { pod_sandbox_id: sid });
+  t.same((await call(cri.runtime, 'ListPodSandbox', {})).items, [], 'RemovePodSandbox: not listed');
+  t.same(fs.readdirSync(path.join(dir, 'state', 'cri')), [], 'its folder is gone');
+  t.same(await failure(cri.runtime, 'RemovePodSandbox', { pod_sandbox_id: sid }), 'ok', 'removing it again is no error');
+});
+
+t.test('sandboxes and containers survive podrun cri killed, with the same ids', async (t) => {
+  const dir = await withImage(t);
+  const first = await startCri(t, {}, dir);
+  const { pod_sandbox_id: sid } = (await call(first.runtime, 'RunPodSandbox', { config: sandboxConfig('kept', path.join(dir, 'logs')) })) as { pod_sandbox_id: string };
+  const { container_id: cid } = (await call(first.runtime, 'CreateContainer', { pod_sandbox_id: sid, config: containerConfig('app', ['exec sleep 1000']) })) as { container_id: string };
+  await call(first.runtime, 'StartContainer', { container_id: cid });
+  first.child.kill('SIGKILL');
+  await new Promise((r) => first.child.once('exit', r));
+  t.equal(shimsUnder(path.join(dir, 'state', 'cri')).length, 1, 'the shim outlives podrun cri');
+
+  fs.rmSync(first.socket, { force: true });
+  const second = await startCri(t, {}, dir);
+  t.match((await call(second.runtime, 'ListPodSandbox', {})).items, [{ id: sid, state: 'SANDBOX_READY' }], 'the sandbox, ready, same id');
+  t.match(await statusOf(second, cid), { state: 'CONTAINER_RUNNING' }, 'the container, running, same id');
+  const out = (await call(second.runtime, 'ExecSync', { container_id: cid, cmd: ['echo', 'still here'], timeout: 10 })) as { stdout: Buffer };
+  t.equal(out.stdout.toString(), 'still here\n', 'and exec reaches it');
+  await call(second.runtime, 'StopContainer', { container_id: cid, timeout: 0 });
+  t.match(await statusOf(second, cid), { state: 'CONTAINER_EXITED', exit_code: 137 }, 'its exit is seen by the new process');
+  await call(second.runtime, 'RemovePodSandbox', { pod_sandbox_id: sid });
+  t.same(shimsUnder(path.join(dir, 'state', 'cri')), [], 'no shim left');
+});
+
+t.test('bad input: the status codes a kubelet reads, naming the field', async (t) => {
+  const dir = await withImage(t);
+  const cri = await startCri(t, {}, dir);
+  const logDir = path.join(dir, 'logs');
+  const r = cri.runtime;
+  t.match(await failure(r, 'RunPodSandbox', {}), { code: grpc.status.INVALID_ARGUMENT, details: /^config: Required value/ }, 'no config');
+  t.match(await failure(r, 'RunPodSandbox', { config: { metadata: { name: 'x', namespace: 'default' } } }), { code: grpc.status.INVALID_ARGUMENT, details: /^config\.metadata\.uid: Required value/ }, 'no uid');
+  t.match(await failure(r, 'RunPodSandbox', { config: sandboxConfig('bad', logDir), runtime_handler: 'kata' }), { code: grpc.status.NOT_FOUND, details: /runtime_handler/ }, 'an unknown runtime handler');
+  t.match(await failure(r, 'RunPodSandbox', { config: sandboxConfig('bad', logDir, { port_mappings: [{ protocol: 'SCTP', container_port: 80, host_port: 8080 }] }) }), { code: grpc.status.INVALID_ARGUMENT, details: /config\.port_mappings\[0\]\.protocol/ }, 'SCTP');
+  t.match(await failure(r, 'RunPodSandbox', { config: sandboxConfig('bad', logDir, { linux: { security_context: { namespace_options: { pid: 'NODE' } } } }) }), { code: grpc.status.UNIMPLEMENTED, details: /namespace_options\.pid/ }, 'the host PID namespace');
+  if (rootless) t.match(await failure(r, 'RunPodSandbox', { config: sandboxConfig('bad', logDir, { linux: { security_context: { privileged: true } } }) }), { code: grpc.status.INVALID_ARGUMENT, details: /security_context\.privileged: a privileged sandbox needs root/ }, 'privileged, rootless');
+  t.same((await call(r, 'ListPodSandbox', {})).items, [], 'nothing half-made by the refusals');
+
+  const { pod_sandbox_id: sid } = (await call(r, 'RunPodSandbox', { config: sandboxConfig('ok', logDir) })) as { pod_sandbox_id: string };
+  t.match(await failure(r, 'RunPodSandbox', { config: sandboxConfig('ok', logDir) }), { code: grpc.status.ALREADY_EXISTS }, 'the same sandbox (name, uid, attempt) again');
+  t.match(await failure(r, 'PodSandboxStatus', { pod_sandbox_id: 'f'.repeat(64) }), { code: grpc.status.NOT_FOUND }, 'an unknown sandbox');
+  t.match(await failure(r, 'CreateContainer', { pod_sandbox_id: 'f'.repeat(64), config: containerConfig('a', ['true']) }), { code: grpc.status.NOT_FOUND }, 'a container in an unknown sandbox');
+  t.match(await failure(r, 'CreateContainer', { pod_sandbox_id: sid, config: containerConfig('', ['true']) }), { code: grpc.status.INVALID_ARGUMENT, details: /^config\.metadata\.name: Required value/ }, 'an empty name');
+  t.match(await failure(r, 'CreateContainer', { pod_sandbox_id: sid, config: containerConfig('a', ['true'], { image: { image: 'nothere:1' } }) }), { code: grpc.status.NOT_FOUND, details: /config\.image\.image: image "nothere:1" not found/ }, 'an image not pulled');
+  t.match(await failure(r, 'CreateContainer', { pod_sandbox_id: sid, config: containerConfig('a', ['true'], { mounts: [{ container_path: 'relative', host_path: dir }] }) }), { code: grpc.status.INVALID_ARGUMENT, details: /config\.mounts\[0\]\.container_path/ }, 'a relative mount path');
+  t.match(await failure(r, 'CreateContainer', { pod_sandbox_id: sid, config: containerConfig('a', ['true'], { mounts: [{ container_path: '/data', host_path: dir, propagation: 'PROPAGATION_BIDIRECTIONAL' }] }) }), { code: grpc.status.INVALID_ARGUMENT, details: /config\.mounts\[0\]\.propagation/ }, 'bidirectional propagation');
+  t.match(await failure(r, 'CreateContainer', { pod_sandbox_id: sid, config: containerConfig('a', ['true'], { devices: [{ container_path: '/dev/x', host_path: '/etc/passwd', permissions: 'rw' }] }) }), { code: grpc.status.INVALID_ARGUMENT, details: /config\.devices\[0\]\.host_path/ }, 'a device that is none');
+  t.match(await failure(r, 'CreateContainer', { pod_sandbox_id: sid, config: containerConfig('a', ['true'], { linux: { security_context: { capabilities: { add_capabilities: ['CAP_NOPE'] } } } }) }), { code: grpc.status.INVALID_ARGUMENT, details: /capabilities/ }, 'an unknown capability');
+  const { container_id: cid } = (await call(r, 'CreateContainer', { pod_sandbox_id: sid, config: containerConfig('a', ['true']) })) as { container_id: string };
+  t.match(await failure(r, 'CreateContainer', { pod_sandbox_id: sid, config: containerConfig('a', ['true']) }), { code: grpc.status.ALREADY_EXISTS }, 'the same name and attempt again');
+  t.same(((await call(r, 'ListContainers', {})).containers as { id: string }[]).map((c) => c.id), [cid], 'only the one created');
+  for (const m of ['StartContainer', 'ContainerStatus', 'StopContainer'] as const) {
+    t.match(await failure(r, m, { container_id: `${sid}-nope-0` }), { code: grpc.status.NOT_FOUND }, `${m} of an unknown container`);
+    t.match(await failure(r, m, { container_id: '' }), { code: grpc.status.INVALID_ARGUMENT, details: /^container_id: Required value/ }, `${m} without an id`);
+  }
+  t.match(await failure(r, 'ExecSync', { container_id: cid, cmd: ['true'], timeout: 1 }), { code: grpc.status.FAILED_PRECONDITION }, 'exec in a container not running');
+  await call(r, 'RemovePodSandbox', { pod_sandbox_id: sid });
+  t.match(await failure(r, 'ContainerStatus', { container_id: cid }), { code: grpc.status.NOT_FOUND }, 'a removed sandbox takes its containers along');
+});
