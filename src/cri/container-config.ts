@@ -8,7 +8,8 @@ import type { ImageRecord } from '../image/types';
 import { deviceNode, hostStat } from '../plan/devices';
 import type { RuntimeContainerConfig, RuntimeMount } from '../runtime/container-config';
 import type { EffectiveProfile } from '../seccomp/effective';
-import type { ContainerConfig, LinuxContainerSecurityContext } from './container-messages';
+import { CFS_PERIOD_US, MAX_SHARES, MIN_QUOTA_US, MIN_SHARES, type CgroupValues } from '../cgroups/values';
+import type { ContainerConfig, LinuxContainerResources, LinuxContainerSecurityContext } from './container-messages';
 import type { SecurityProfile } from './sandbox-messages';
 import { invalidField } from './status';
 
@@ -83,6 +84,27 @@ function security(sc: LinuxContainerSecurityContext | null | undefined): Runtime
   };
 }
 
+/** CRI's LinuxContainerResources as cgroup values; what podrun cannot set is refused, naming it. */
+export function cgroupValues(r: LinuxContainerResources | null | undefined, field: string): CgroupValues {
+  if (!r) return { cpuShares: KERNEL_SHARES };
+  if (r.cpuset_cpus) throw invalidField(`${field}.cpuset_cpus`, 'podrun does not manage cpusets');
+  if (r.cpuset_mems) throw invalidField(`${field}.cpuset_mems`, 'podrun does not manage cpusets');
+  if (Object.keys(r.unified ?? {}).length) throw invalidField(`${field}.unified`, 'podrun writes no raw cgroup v2 files');
+  if (r.memory_swap_limit_in_bytes > 0 && r.memory_swap_limit_in_bytes !== r.memory_limit_in_bytes) {
+    throw invalidField(`${field}.memory_swap_limit_in_bytes`, `Invalid value: ${r.memory_swap_limit_in_bytes}: podrun's containers get no swap (it must be 0 or the memory limit)`);
+  }
+  // A quota is per period; podrun's period is CFS_PERIOD_US, so another period scales the quota.
+  const period = r.cpu_period > 0 ? r.cpu_period : CFS_PERIOD_US;
+  return {
+    cpuShares: r.cpu_shares > 0 ? Math.min(MAX_SHARES, Math.max(MIN_SHARES, r.cpu_shares)) : KERNEL_SHARES,
+    ...(r.cpu_quota > 0 ? { cpuQuota: Math.max(MIN_QUOTA_US, Math.round((r.cpu_quota * CFS_PERIOD_US) / period)) } : {}),
+    ...(r.memory_limit_in_bytes > 0 ? { memoryLimit: r.memory_limit_in_bytes } : {}),
+  };
+}
+
+/** cpu.shares when nothing is asked: the kernel's own default. */
+const KERNEL_SHARES = 1024;
+
 export function runtimeContainerConfig(config: ContainerConfig, x: ContainerContext): RuntimeContainerConfig {
   const name = config.metadata?.name ?? '';
   if (!name) throw invalidField('config.metadata.name', 'Required value');
@@ -125,6 +147,7 @@ export function runtimeContainerConfig(config: ContainerConfig, x: ContainerCont
     security: security(sc),
     sharePid,
     ...(targetContainer ? { targetContainer } : {}),
+    resources: cgroupValues(config.linux?.resources, 'config.linux.resources'),
     // The kubelet's file under the sandbox's log folder; without both, the pod folder's own.
     ...(config.log_path && x.logDirectory ? { logPath: path.join(x.logDirectory, config.log_path) } : {}),
   };

@@ -31,6 +31,20 @@ export interface LinuxContainerSecurityContext {
   seccomp_profile_path: string;
 }
 
+/** Absent fields are 0, '' or empty, as proto3 decodes them (oom_score_adj and hugepages are read and not honoured yet). */
+export interface LinuxContainerResources {
+  cpu_period: number;
+  cpu_quota: number;
+  cpu_shares: number;
+  memory_limit_in_bytes: number;
+  oom_score_adj: number;
+  cpuset_cpus: string;
+  cpuset_mems: string;
+  hugepage_limits: { page_size: string; limit: number }[];
+  unified: Record<string, string>;
+  memory_swap_limit_in_bytes: number;
+}
+
 export interface ContainerConfig {
   metadata?: { name: string; attempt: number } | null;
   image?: Partial<ImageSpec> | null;
@@ -46,7 +60,7 @@ export interface ContainerConfig {
   stdin: boolean;
   stdin_once: boolean;
   tty: boolean;
-  linux?: { resources?: Record<string, unknown> | null; security_context?: LinuxContainerSecurityContext | null } | null;
+  linux?: { resources?: LinuxContainerResources | null; security_context?: LinuxContainerSecurityContext | null } | null;
 }
 
 export interface CreateContainerRequest {
@@ -115,4 +129,40 @@ export interface ExecSyncResponse {
   stdout: Buffer;
   stderr: Buffer;
   exit_code: number;
+}
+
+export interface UpdateContainerResourcesRequest extends ContainerIdRequest {
+  linux?: LinuxContainerResources | null;
+}
+
+export interface UInt64Value {
+  value: number;
+}
+
+export interface ContainerAttributes {
+  id: string;
+  metadata: { name: string; attempt: number };
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+}
+
+export interface CpuUsage {
+  timestamp: number;
+  usage_core_nano_seconds?: UInt64Value;
+}
+
+export interface MemoryUsage {
+  timestamp: number;
+  working_set_bytes?: UInt64Value;
+}
+
+export interface ContainerStats {
+  attributes: ContainerAttributes;
+  cpu?: CpuUsage;
+  memory?: MemoryUsage;
+  writable_layer?: { timestamp: number; fs_id: { mountpoint: string }; used_bytes: UInt64Value; inodes_used: UInt64Value };
+}
+
+export interface ListContainerStatsRequest {
+  filter?: { id: string; pod_sandbox_id: string; label_selector: Record<string, string> } | null;
 }

@@ -3,8 +3,8 @@
 import { status } from '@grpc/grpc-js';
 import type { ImageRecord } from '../image/types';
 import type { ContainerView, RuntimeService } from '../runtime/runtime-service';
-import { runtimeContainerConfig } from './container-config';
-import type { Container, ContainerIdRequest, ContainerStatus, ContainerStatusRequest, CreateContainerRequest, ExecSyncRequest, ExecSyncResponse, ListContainersRequest, StopContainerRequest } from './container-messages';
+import { cgroupValues, runtimeContainerConfig } from './container-config';
+import type { Container, ContainerIdRequest, ContainerStatus, ContainerStatusRequest, CreateContainerRequest, ExecSyncRequest, ExecSyncResponse, ListContainersRequest, StopContainerRequest, UpdateContainerResourcesRequest } from './container-messages';
 import type { Empty } from './messages';
 import { CriError, invalidField } from './status';
 
@@ -79,6 +79,12 @@ export class ContainerService {
   async stopContainer(req: StopContainerRequest): Promise<Empty> {
     if (req.timeout < 0) throw invalidField('timeout', `Invalid value: ${req.timeout}: must be 0 or more seconds`);
     await this.runtime.stopContainer(required(req.container_id), req.timeout);
+    return {};
+  }
+
+  updateContainerResources(req: UpdateContainerResourcesRequest): Empty {
+    if (!req.linux) throw invalidField('linux', 'Required value: podrun changes Linux resources');
+    this.runtime.updateContainerResources(required(req.container_id), cgroupValues(req.linux, 'linux'));
     return {};
   }
 

@@ -12,6 +12,7 @@ import type { RuntimeService } from '../runtime/runtime-service';
 import { ContainerService } from './container-service';
 import { ImageService, type ImageBackend } from './image-service';
 import { SandboxService } from './sandbox-service';
+import { StatsService } from './stats-service';
 import { runtimeConfig, status, version, type RuntimeFacts } from './runtime-info';
 import { unary } from './status';
 
@@ -109,6 +110,7 @@ export class CriServer {
     const v1 = loadRuntimeV1();
     const images = new ImageService(opts.images);
     const containers = new ContainerService(opts.runtime, (spec) => images.record(spec));
+    const stats = new StatsService(opts.runtime);
     const sandboxes = new SandboxService(opts.runtime, (process.getuid?.() ?? 0) !== 0, (id) => containers.statusesOf(id));
     this.server.addService(v1.RuntimeService.service, {
       Version: unary(version),
@@ -126,6 +128,11 @@ export class CriServer {
       ListContainers: unary(containers.listContainers.bind(containers)),
       ContainerStatus: unary(containers.containerStatus.bind(containers)),
       ExecSync: unary(containers.execSync.bind(containers)),
+      UpdateContainerResources: unary(containers.updateContainerResources.bind(containers)),
+      ContainerStats: unary(stats.containerStats.bind(stats)),
+      ListContainerStats: unary(stats.listContainerStats.bind(stats)),
+      PodSandboxStats: unary(stats.podSandboxStats.bind(stats)),
+      ListPodSandboxStats: unary(stats.listPodSandboxStats.bind(stats)),
     });
     this.server.addService(v1.ImageService.service, {
       ListImages: unary(images.listImages.bind(images)),

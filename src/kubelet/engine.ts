@@ -215,6 +215,13 @@ export class Engine {
       podIPs: this.podIPs,
       idmap: (pod) => this.idmapOf(pod),
       removeCgroups: (uid) => this.cgroups().remove(uid),
+      containerCgroup: (uid, name, values, devices) => this.cgroups().ensureContainer(uid, name, values, devices),
+      updateCgroup: (uid, name, values) => {
+        const cg = this.cgroups();
+        if (!cg.available) throw new PodrunError('Unsupported', `resources cannot change: ${cg.reason ?? 'no usable cgroups'}`);
+        cg.apply(Cgroups.containerRel(uid, name), values);
+      },
+      usage: (uid, name) => this.cgroups().usage(uid, name),
       rootfsDriver: (shim, image, scratch, rootless) => this.rootfsDriver(shim, image, scratch, rootless),
       copyLayers: (image, dest) => copyLayers(this.opts.images.layers, image.layers ?? [], dest),
       logs: withDefaults(KUBELET_LOG_LIMITS, opts.logs),

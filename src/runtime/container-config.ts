@@ -6,6 +6,7 @@
 import type { ImageRecord } from '../image/types';
 import type { EffectiveProfile } from '../seccomp/effective';
 import type { DeviceNode } from '../plan/devices';
+import type { CgroupValues } from '../cgroups/values';
 import type { PlanCgroup } from './container-plan';
 
 /** A host path bound into the container (CRI's Mount). */
@@ -65,6 +66,8 @@ export interface RuntimeContainerConfig {
   targetContainer?: string;
   /** The log file; the pod folder's own when absent. */
   logPath?: string;
-  /** The container's cgroups, made by the caller; none when absent. */
+  /** The container's cgroups, made by the caller; else made by the runtime with `resources`. */
   cgroup?: PlanCgroup;
+  /** CRI's LinuxContainerResources, as podrun's cgroup values. */
+  resources?: CgroupValues;
 }

@@ -6,7 +6,7 @@
 //
 // On disk, under <state root>/cri/<sandbox id>/: the pod folder layout podrun's pods have
 // (shim socket, records, logs, /etc files), `sandbox-config.json` (the config and its state),
-// and `containers/<name>/<attempt>.cri.json`, one per container (its config, plan and labels).
+// and `containers/<name>/<attempt>.cri.json`, one per container (its id, config, plan and labels).
 // All of it outlives the process: a new one finds the sandboxes and their shims again.
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
@@ -26,8 +26,11 @@ import { ownUserns } from '../plan/userns-paths';
 import { writeStateFile } from '../state/atomic-file';
 import { PodPaths, type StateRoot } from '../state/paths';
 import { removeTree } from '../state/remove-tree';
+import type { CgroupUsage } from '../cgroups/manager';
+import type { CgroupValues } from '../cgroups/values';
+import { cgroupDeviceRules, type DeviceRule } from '../plan/devices';
 import type { RuntimeContainerConfig } from './container-config';
-import { containerPlan, execIdentity, type ContainerPlan, type LogLimits, type RootfsDriver } from './container-plan';
+import { containerPlan, execIdentity, type ContainerPlan, type LogLimits, type PlanCgroup, type RootfsDriver } from './container-plan';
 import type { IdMapPlan } from './idmap';
 import { readAttempts, type AttemptRecord } from './records';
 import { openRecorded, reapChild, type SandboxRecord } from './sandbox';
@@ -44,6 +47,12 @@ export interface RuntimeDeps {
   idmap(pod: Pod): IdMapPlan | null;
   /** The sandbox's cgroups gone (made by the sandbox code, by its pod uid). */
   removeCgroups(uid: string): Promise<void>;
+  /** A container's cgroups under its sandbox's, made with these values and device rules. */
+  containerCgroup(uid: string, name: string, values: CgroupValues, devices: DeviceRule[] | 'all'): PlanCgroup;
+  /** New values for a container's cgroups; throws Unsupported where there are none. */
+  updateCgroup(uid: string, name: string, values: CgroupValues): void;
+  /** CPU time and working set of a sandbox's cgroup (name undefined) or a container's. */
+  usage(uid: string, name?: string): CgroupUsage | undefined;
   rootfsDriver(shim: ShimClient, image: ImageRecord, scratch: string, rootless: boolean): Promise<RootfsDriver>;
   copyLayers(image: ImageRecord, dest: string): void;
   logs: LogLimits;
@@ -111,6 +120,19 @@ export interface ContainerView {
   user: { uid: number; gid: number; groups: number[] };
 }
 
+export interface ContainerStatsView {
+  id: string;
+  sandboxId: string;
+  name: string;
+  attempt: number;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  timestamp: number;
+  /** undefined: not running, or no cgroups here. */
+  usage: CgroupUsage | undefined;
+  layer: { path: string; bytes: number; inodes: number };
+}
+
 export interface CreateContainerInput {
   labels: Record<string, string>;
   annotations: Record<string, string>;
@@ -125,6 +147,8 @@ interface Live {
   paths: PodPaths;
   record: SandboxRecord;
   shim?: ShimClient;
+  /** Its containers by id, as their files say (read once, kept in step by create and remove). */
+  containers?: Map<string, ContainerFile>;
 }
 
 const ID = /^[0-9a-f]{64}$/;
@@ -135,6 +159,57 @@ function nowNs(): number {
 
 function isoNs(iso: string | undefined): number {
   return iso ? Date.parse(iso) * 1e6 : 0;
+}
+
+/** Bytes and inodes under a folder (its writable layer), not following links; 0 when it is gone. */
+function diskUsage(dir: string): { bytes: number; inodes: number } {
+  let bytes = 0;
+  let inodes = 0;
+  const walk = (d: string) => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(d, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const p = path.join(d, e.name);
+      try {
+        const st = fs.lstatSync(p);
+        bytes += st.blocks * 512;
+        inodes++;
+      } catch {
+        continue;
+      }
+      if (e.isDirectory()) walk(p);
+    }
+  };
+  walk(dir);
+  return { bytes, inodes };
+}
+
+/** The `<name>/<attempt>.cri.json` files of a sandbox folder, by container id. */
+function readContainers(paths: PodPaths): Map<string, ContainerFile> {
+  const out = new Map<string, ContainerFile>();
+  let names: string[] = [];
+  try {
+    names = fs.readdirSync(path.join(paths.dir, 'containers'));
+  } catch {
+    return out;
+  }
+  for (const name of names) {
+    let files: string[] = [];
+    try {
+      files = fs.readdirSync(paths.containerDir(name));
+    } catch {
+      continue;
+    }
+    for (const f of files) {
+      const c = f.endsWith('.cri.json') ? readJson<ContainerFile>(path.join(paths.containerDir(name), f)) : undefined;
+      if (c) out.set(c.id, c);
+    }
+  }
+  return out;
 }
 
 function readJson<T>(file: string): T | undefined {
@@ -338,41 +413,20 @@ export class RuntimeService extends EventEmitter {
 
   /** Every container of the sandbox, as created. */
   private containersOf(l: Live): ContainerFile[] {
-    let names: string[] = [];
-    try {
-      names = fs.readdirSync(path.join(l.paths.dir, 'containers'));
-    } catch {
-      return [];
-    }
-    const out: ContainerFile[] = [];
-    for (const name of names) {
-      let files: string[] = [];
-      try {
-        files = fs.readdirSync(l.paths.containerDir(name));
-      } catch {
-        continue;
-      }
-      for (const f of files) {
-        if (!f.endsWith('.cri.json')) continue;
-        const c = readJson<ContainerFile>(path.join(l.paths.containerDir(name), f));
-        if (c) out.push(c);
-      }
-    }
-    return out;
+    l.containers ??= readContainers(l.paths);
+    return [...l.containers.values()];
   }
 
   /** The container `id` names (or a unique prefix of it), with its sandbox; NotFound otherwise. */
   private container(id: string): { l: Live; c: ContainerFile } {
-    // <sandbox id>-<name>-<attempt>: the sandbox is found from the id's first part.
     const hits: { l: Live; c: ContainerFile }[] = [];
     for (const l of this.live.values()) {
-      if (!id.startsWith(l.file.id.slice(0, Math.min(id.length, 64)))) continue;
-      for (const c of this.containersOf(l)) if (c.id === id || (id.length < c.id.length && c.id.startsWith(id))) hits.push({ l, c });
+      for (const c of this.containersOf(l)) if (c.id.startsWith(id)) hits.push({ l, c });
     }
     const exact = hits.find((h) => h.c.id === id);
     if (exact) return exact;
-    if (hits.length === 1) return hits[0]!;
-    throw new PodrunError('NotFound', `container "${id}" not found`);
+    if (hits.length === 1 && id.length > 0) return hits[0]!;
+    throw new PodrunError('NotFound', `container "${id}" not found${hits.length > 1 ? ` (${hits.length} containers have ids that begin so)` : ''}`);
   }
 
   async createContainer(sandboxId: string, input: CreateContainerInput): Promise<string> {
@@ -385,8 +439,10 @@ export class RuntimeService extends EventEmitter {
     const image = config.image;
     const rootless = !!l.record.idmap;
     const driver = image.layers && !ownUserns(l.record.idmap) ? await this.d.rootfsDriver(shim, image, `${l.paths.dir}/overlay-probe`, rootless) : 'overlay';
-    const plan = containerPlan(config, { paths: l.paths, idmap: l.record.idmap, hostname: sandboxPod(l.file.config).spec!.hostname!, rootfsDriver: driver, seccompDir: this.d.seccompDir, logs: this.d.logs });
-    const id = `${l.file.id}-${config.name}-${config.attempt}`;
+    const cgroup = config.cgroup ?? this.d.containerCgroup(l.file.config.uid, config.name, config.resources ?? { cpuShares: 1024 }, cgroupDeviceRules({ all: config.security.privileged, nodes: config.devices }));
+    const plan = containerPlan({ ...config, cgroup }, { paths: l.paths, idmap: l.record.idmap, hostname: sandboxPod(l.file.config).spec!.hostname!, rootfsDriver: driver, seccompDir: this.d.seccompDir, logs: this.d.logs });
+    // Random, as containerd's: a short id (crictl shows 13 digits) tells containers and sandboxes apart.
+    const id = randomBytes(32).toString('hex');
     await prepareContainerFiles(l.paths, config.name, config.attempt, plan, image, (img, dest) => this.d.copyLayers(img, dest));
     if (plan.logPath !== l.paths.log(config.name, config.attempt)) fs.mkdirSync(path.dirname(plan.logPath), { recursive: true });
     const c: ContainerFile = {
@@ -403,6 +459,8 @@ export class RuntimeService extends EventEmitter {
       plan,
     };
     writeStateFile(file, JSON.stringify(c) + '\n');
+    this.containersOf(l);
+    l.containers!.set(id, c);
     return id;
   }
 
@@ -477,6 +535,7 @@ export class RuntimeService extends EventEmitter {
     await this.stopContainer(c.id, 0);
     const dir = l.paths.containerDir(c.name);
     fs.rmSync(this.containerFile(l, c.name, c.attempt), { force: true });
+    l.containers?.delete(c.id);
     for (const f of [l.paths.startRecord(c.name, c.attempt), l.paths.exitRecord(c.name, c.attempt), l.paths.terminationLog(c.name, c.attempt), l.paths.log(c.name, c.attempt), path.join(dir, 'exec.json')]) fs.rmSync(f, { force: true });
     removeTree(l.paths.upper(c.name, c.attempt));
     // The kubelet's log file is the kubelet's: it removes it with the pod's log folder.
@@ -529,6 +588,37 @@ export class RuntimeService extends EventEmitter {
   listContainers(sandboxId?: string): ContainerView[] {
     const sandboxes = sandboxId ? [this.live.get(sandboxId) ?? this.byPrefix(sandboxId)].filter((l): l is Live => !!l) : [...this.live.values()];
     return sandboxes.flatMap((l) => this.containersOf(l).map((c) => this.containerView(l, c))).sort((a, b) => a.createdAt - b.createdAt);
+  }
+
+  /** New cgroup values for a container (UpdateContainerResources); it need not be running. */
+  updateContainerResources(id: string, values: CgroupValues): void {
+    const { l, c } = this.container(id);
+    if (this.containerState(l, c) === 'CONTAINER_EXITED') throw new PodrunError('Conflict', `container ${c.id} has exited: its resources cannot change`);
+    this.d.updateCgroup(l.file.config.uid, c.name, values);
+  }
+
+  /** What a container uses now: CPU time, working set (from its cgroups) and its writable layer. */
+  containerStats(id: string): ContainerStatsView {
+    const { l, c } = this.container(id);
+    return this.statsOf(l, c);
+  }
+
+  private statsOf(l: Live, c: ContainerFile): ContainerStatsView {
+    const running = this.containerState(l, c) === 'CONTAINER_RUNNING';
+    const usage = running ? this.d.usage(l.file.config.uid, c.name) : undefined;
+    const layer = diskUsage(l.paths.upper(c.name, c.attempt));
+    return { id: c.id, sandboxId: l.file.id, name: c.name, attempt: c.attempt, labels: c.labels, annotations: c.annotations, timestamp: nowNs(), usage, layer: { path: l.paths.upper(c.name, c.attempt), ...layer } };
+  }
+
+  listContainerStats(sandboxId?: string): ContainerStatsView[] {
+    const sandboxes = sandboxId ? [this.live.get(sandboxId) ?? this.byPrefix(sandboxId)].filter((l): l is Live => !!l) : [...this.live.values()];
+    return sandboxes.flatMap((l) => this.containersOf(l).map((c) => this.statsOf(l, c)));
+  }
+
+  /** A sandbox's own usage (its cgroup) and its containers'. */
+  podSandboxStats(id: string): { sandbox: SandboxView; usage: CgroupUsage | undefined; timestamp: number; containers: ContainerStatsView[] } {
+    const l = this.sandbox(id);
+    return { sandbox: this.view(l), usage: l.file.stopped ? undefined : this.d.usage(l.file.config.uid), timestamp: nowNs(), containers: this.containersOf(l).map((c) => this.statsOf(l, c)) };
   }
 
   /** argv in the running container; its output (each stream up to maxBytes) and exit code. */
