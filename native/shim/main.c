@@ -449,6 +449,33 @@ static void handle_request (struct client *cl, const char *line, size_t len)
         }
       send_line (cl->fd, ok);
     }
+  else if (strcmp (op, "reopen-log") == 0)
+    {
+      /* CRI's ReopenContainerLog: the kubelet renamed the file to rotate it; output goes on in a
+       * new file at the same path. Partial lines still buffered land in the new one. */
+      const char *name = json_str (req, "name", "");
+      struct container *c = find_running (name);
+      struct pr_error err = { 0 };
+      int fd = c && c->log_path ? open (c->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600) : -1;
+      if (!c)
+        {
+          pr_fail (&err, ESRCH, "reopen-log", name);
+          reply_error (cl->fd, id, &err, "container is not running");
+        }
+      else if (fd < 0)
+        {
+          pr_fail (&err, errno, "open", c->log_path ? c->log_path : "");
+          reply_error (cl->fd, id, &err, "reopening the log failed");
+        }
+      else
+        {
+          if (c->log_fd >= 0)
+            close (c->log_fd);
+          c->log_fd = fd;
+          c->log_size = 0;
+          send_line (cl->fd, ok);
+        }
+    }
   else if (strcmp (op, "list") == 0)
     {
       struct jbuf b;

@@ -100,7 +100,7 @@ static const struct jc_field req_shutdown[] = { { "remove", JC_STRINGS, false, N
 static const struct jc_variant req_variants[] = {
   { "hello", op_none }, { "subscribe", op_none }, { "start", req_start }, { "probe-overlay", req_probe_overlay },
   { "probe-fuse-overlayfs", req_probe_fuse }, { "signal", req_signal }, { "attach", req_name }, { "resize", req_resize },
-  { "list", op_none }, { "shutdown", req_shutdown }, { NULL, NULL },
+  { "reopen-log", req_name }, { "list", op_none }, { "shutdown", req_shutdown }, { NULL, NULL },
 };
 static const struct jc_shape request = { req_common, "op", req_variants };
 

@@ -88,6 +88,11 @@ export class ContainerService {
     return {};
   }
 
+  async reopenContainerLog(req: ContainerIdRequest): Promise<Empty> {
+    await this.runtime.reopenContainerLog(required(req.container_id));
+    return {};
+  }
+
   async removeContainer(req: ContainerIdRequest): Promise<Empty> {
     await this.runtime.removeContainer(required(req.container_id));
     return {};

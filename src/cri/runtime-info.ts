@@ -1,7 +1,9 @@
 // The RuntimeService calls that describe the runtime rather than a pod: Version, Status (the
-// kubelet waits for RuntimeReady and NetworkReady before it runs pods) and RuntimeConfig.
+// kubelet waits for RuntimeReady and NetworkReady before it runs pods), RuntimeConfig and
+// UpdateRuntimeConfig.
 import * as fs from 'node:fs';
 import { binaries } from '../native';
+import type { RuntimeService } from '../runtime/runtime-service';
 import { packageVersion } from '../version';
 import type { RuntimeCondition, RuntimeConfigResponse, StatusRequest, StatusResponse, VersionRequest, VersionResponse } from './messages';
 
@@ -42,4 +44,15 @@ export function status(req: StatusRequest, facts: RuntimeFacts): StatusResponse 
 /** podrun manages cgroups itself through cgroupfs (src/cgroups), as podman's cgroupfs driver. */
 export function runtimeConfig(): RuntimeConfigResponse {
   return { linux: { cgroup_driver: 'CGROUPFS' } };
+}
+
+export interface UpdateRuntimeConfigRequest {
+  runtime_config?: { network_config?: { pod_cidr: string } | null } | null;
+}
+
+/** The kubelet's pod CIDR (its node's spec.podCIDR): podrun's sandboxes take addresses from its own pod network, which is said when they differ. */
+export function updateRuntimeConfig(req: UpdateRuntimeConfigRequest, runtime: RuntimeService): Record<string, never> {
+  const cidr = req.runtime_config?.network_config?.pod_cidr ?? '';
+  if (cidr) runtime.podCidrFromKubelet(cidr);
+  return {};
 }

@@ -13,7 +13,8 @@ import { ContainerService } from './container-service';
 import { ImageService, type ImageBackend } from './image-service';
 import { SandboxService } from './sandbox-service';
 import { StatsService } from './stats-service';
-import { runtimeConfig, status, version, type RuntimeFacts } from './runtime-info';
+import { containerEvents } from './events-service';
+import { runtimeConfig, status, updateRuntimeConfig, version, type RuntimeFacts, type UpdateRuntimeConfigRequest } from './runtime-info';
 import { unary } from './status';
 
 /** The wire schema (runtime-v1.proto), beside this file's source in src/cri. */
@@ -133,6 +134,9 @@ export class CriServer {
       ListContainerStats: unary(stats.listContainerStats.bind(stats)),
       PodSandboxStats: unary(stats.podSandboxStats.bind(stats)),
       ListPodSandboxStats: unary(stats.listPodSandboxStats.bind(stats)),
+      ReopenContainerLog: unary(containers.reopenContainerLog.bind(containers)),
+      UpdateRuntimeConfig: unary((req: UpdateRuntimeConfigRequest) => updateRuntimeConfig(req, opts.runtime)),
+      GetContainerEvents: containerEvents(opts.runtime, (id) => sandboxes.podSandboxStatus({ pod_sandbox_id: id, verbose: false })),
     });
     this.server.addService(v1.ImageService.service, {
       ListImages: unary(images.listImages.bind(images)),

@@ -226,6 +226,7 @@ export class Engine {
       copyLayers: (image, dest) => copyLayers(this.opts.images.layers, image.layers ?? [], dest),
       logs: withDefaults(KUBELET_LOG_LIMITS, opts.logs),
       seccompDir: path.join(path.dirname(opts.images.dir), 'seccomp'),
+      podCidr: cidr,
       log,
     });
     this.events = new EventRecorder({ dirOf: (pod) => opts.root.podDir(podDirId(pod.metadata!.uid!)), objectEventsFile: path.join(opts.root.dir, OBJECT_EVENTS_FILE), log });

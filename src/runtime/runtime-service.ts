@@ -57,6 +57,8 @@ export interface RuntimeDeps {
   copyLayers(image: ImageRecord, dest: string): void;
   logs: LogLimits;
   seccompDir: string;
+  /** podrun's pod network, where sandboxes take their addresses. */
+  podCidr: string;
   log(message: string): void;
 }
 
@@ -118,6 +120,17 @@ export interface ContainerView {
   pid: number;
   /** Who its process runs as. */
   user: { uid: number; gid: number; groups: number[] };
+}
+
+export type ContainerEventType = 'CONTAINER_CREATED_EVENT' | 'CONTAINER_STARTED_EVENT' | 'CONTAINER_STOPPED_EVENT' | 'CONTAINER_DELETED_EVENT';
+
+/** What `container-event` listeners get: one change of one container. */
+export interface ContainerEvent {
+  type: ContainerEventType;
+  containerId: string;
+  sandboxId: string;
+  /** Nanoseconds since the epoch. */
+  createdAt: number;
 }
 
 export interface ContainerStatsView {
@@ -281,7 +294,10 @@ export class RuntimeService extends EventEmitter {
     try {
       const shim = await ShimClient.connect(l.paths.shimSocket);
       await shim.subscribe();
-      shim.on('exit', (e: { name: string; attempt: number }) => this.emit('exit', l.file.id, e.name, e.attempt));
+      shim.on('exit', (e: { name: string; attempt: number }) => {
+        this.emit('exit', l.file.id, e.name, e.attempt);
+        this.exitEvent(l.file.id, e.name, e.attempt);
+      });
       shim.on('close', () => {
         if (l.shim === shim) l.shim = undefined;
         this.emit('sandbox-gone', l.file.id);
@@ -291,6 +307,15 @@ export class RuntimeService extends EventEmitter {
       this.d.log(`sandbox ${l.file.id}: the shim did not answer: ${(e as Error).message}`);
     }
   }
+
+  /** The kubelet's pod CIDR (UpdateRuntimeConfig): said once when it is not podrun's own pod network. */
+  podCidrFromKubelet(cidr: string): void {
+    if (cidr === this.d.podCidr || cidr === this.kubeletCidr) return;
+    this.kubeletCidr = cidr;
+    this.d.log(`the kubelet's pod CIDR ${cidr} is not podrun's pod network ${this.d.podCidr}: sandboxes take addresses from ${this.d.podCidr} (set PODRUN_POD_CIDR to use the kubelet's)`);
+  }
+
+  private kubeletCidr?: string;
 
   // ---- sandboxes
 
@@ -351,6 +376,7 @@ export class RuntimeService extends EventEmitter {
   async stopPodSandbox(id: string): Promise<void> {
     const l = this.sandbox(id);
     if (l.file.stopped) return;
+    const running = this.containersOf(l).filter((c) => this.containerState(l, c) === 'CONTAINER_RUNNING');
     const records = this.d.net.records(l.paths);
     if (l.shim) {
       await l.shim.shutdown().catch(() => undefined);
@@ -373,6 +399,8 @@ export class RuntimeService extends EventEmitter {
     await this.d.removeCgroups(uid).catch((e: Error) => this.d.log(`sandbox ${l.file.id}: ${e.message}`));
     l.file = { ...l.file, stopped: true };
     writeStateFile(path.join(l.paths.dir, 'sandbox-config.json'), JSON.stringify(l.file) + '\n');
+    // Those the shim took down with it (their exits may not have been reported).
+    for (const c of running) this.event(l, c, 'CONTAINER_STOPPED_EVENT');
   }
 
   /** Stops it if need be, then removes it and its containers; an unknown id is no error (idempotent). */
@@ -384,8 +412,10 @@ export class RuntimeService extends EventEmitter {
       return;
     }
     await this.stopPodSandbox(l.file.id);
+    const containers = this.containersOf(l);
     this.live.delete(l.file.id);
     removeTree(l.paths.dir);
+    for (const c of containers) this.event(l, c, 'CONTAINER_DELETED_EVENT');
   }
 
   private sandboxState(l: Live): SandboxState {
@@ -440,7 +470,9 @@ export class RuntimeService extends EventEmitter {
     const rootless = !!l.record.idmap;
     const driver = image.layers && !ownUserns(l.record.idmap) ? await this.d.rootfsDriver(shim, image, `${l.paths.dir}/overlay-probe`, rootless) : 'overlay';
     const cgroup = config.cgroup ?? this.d.containerCgroup(l.file.config.uid, config.name, config.resources ?? { cpuShares: 1024 }, cgroupDeviceRules({ all: config.security.privileged, nodes: config.devices }));
-    const plan = containerPlan({ ...config, cgroup }, { paths: l.paths, idmap: l.record.idmap, hostname: sandboxPod(l.file.config).spec!.hostname!, rootfsDriver: driver, seccompDir: this.d.seccompDir, logs: this.d.logs });
+    // A log file the kubelet names is rotated by the kubelet (rename, then ReopenContainerLog), not by the shim.
+    const logs = config.logPath ? { maxSize: 0, maxFiles: 1 } : this.d.logs;
+    const plan = containerPlan({ ...config, cgroup }, { paths: l.paths, idmap: l.record.idmap, hostname: sandboxPod(l.file.config).spec!.hostname!, rootfsDriver: driver, seccompDir: this.d.seccompDir, logs });
     // Random, as containerd's: a short id (crictl shows 13 digits) tells containers and sandboxes apart.
     const id = randomBytes(32).toString('hex');
     await prepareContainerFiles(l.paths, config.name, config.attempt, plan, image, (img, dest) => this.d.copyLayers(img, dest));
@@ -461,6 +493,7 @@ export class RuntimeService extends EventEmitter {
     writeStateFile(file, JSON.stringify(c) + '\n');
     this.containersOf(l);
     l.containers!.set(id, c);
+    this.event(l, c, 'CONTAINER_CREATED_EVENT');
     return id;
   }
 
@@ -472,9 +505,32 @@ export class RuntimeService extends EventEmitter {
     try {
       await l.shim.start(c.plan);
     } catch (e) {
+      // The shim recorded the failure as an exit (StartError): the container has stopped.
+      this.event(l, c, 'CONTAINER_STOPPED_EVENT');
       if (e instanceof ShimRequestError) throw new PodrunError('System', `starting container ${c.name}: ${e.message}`);
       throw e;
     }
+    this.event(l, c, 'CONTAINER_STARTED_EVENT');
+  }
+
+  /** The running container's log file opened again (the kubelet renamed it to rotate it). */
+  async reopenContainerLog(id: string): Promise<void> {
+    const { l, c } = this.container(id);
+    if (this.containerState(l, c) !== 'CONTAINER_RUNNING' || !l.shim) throw new PodrunError('Conflict', `container ${c.id} is not running`);
+    await l.shim.reopenLog(c.name);
+  }
+
+  /** A container event (GetContainerEvents), after the change it tells of. */
+  private event(l: Live, c: ContainerFile, type: ContainerEventType): void {
+    if (this.listenerCount('container-event') > 0) this.emit('container-event', { type, containerId: c.id, sandboxId: l.file.id, createdAt: nowNs() } satisfies ContainerEvent);
+  }
+
+  /** The event of a container whose exit the shim reported. */
+  private exitEvent(sandboxId: string, name: string, attempt: number): void {
+    const l = this.live.get(sandboxId);
+    if (!l) return;
+    const c = this.containersOf(l).find((x) => x.name === name && x.attempt === attempt);
+    if (c) this.event(l, c, 'CONTAINER_STOPPED_EVENT');
   }
 
   private attemptOf(l: Live, c: ContainerFile): AttemptRecord | undefined {
@@ -536,6 +592,7 @@ export class RuntimeService extends EventEmitter {
     const dir = l.paths.containerDir(c.name);
     fs.rmSync(this.containerFile(l, c.name, c.attempt), { force: true });
     l.containers?.delete(c.id);
+    this.event(l, c, 'CONTAINER_DELETED_EVENT');
     for (const f of [l.paths.startRecord(c.name, c.attempt), l.paths.exitRecord(c.name, c.attempt), l.paths.terminationLog(c.name, c.attempt), l.paths.log(c.name, c.attempt), path.join(dir, 'exec.json')]) fs.rmSync(f, { force: true });
     removeTree(l.paths.upper(c.name, c.attempt));
     // The kubelet's log file is the kubelet's: it removes it with the pod's log folder.

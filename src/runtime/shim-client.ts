@@ -123,6 +123,11 @@ export class ShimClient extends EventEmitter {
     }
   }
 
+  /** The running container `name` writes its log to a new file at its path. */
+  async reopenLog(name: string): Promise<void> {
+    await this.request({ op: 'reopen-log', name });
+  }
+
   /** Ends the pod: every process is killed; `remove` lists folders the shim deletes before it exits. */
   async shutdown(opts: { remove?: string[] } = {}): Promise<void> {
     await this.request({ op: 'shutdown', remove: opts.remove ?? [] });

@@ -23,6 +23,8 @@ export type ShimRequest =
   /** From the reply on, the connection is the container's terminal or stdin and output. */
   | { op: 'attach'; name: string }
   | { op: 'resize'; name: string; rows: number; cols: number }
+  /** The running container's log file opened again at its path (the kubelet rotated it). */
+  | { op: 'reopen-log'; name: string }
   | { op: 'list' }
   /** Ends the pod now; `remove` lists folders the shim deletes before it exits. */
   | { op: 'shutdown'; remove: string[] };

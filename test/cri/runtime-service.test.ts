@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import * as grpc from '@grpc/grpc-js';
+import { Cgroups } from '../../src/cgroups/manager';
 import { Podrun } from '../../src/podrun';
 import { CLI, missingCli } from '../integration/cli-harness';
 import { buildBusyboxRootfs, IMAGE, tempDir, until, type Test } from '../integration/harness';
@@ -210,4 +211,56 @@ t.test('bad input: the status codes a kubelet reads, naming the field', async (t
   t.match(await failure(r, 'ExecSync', { container_id: cid, cmd: ['true'], timeout: 1 }), { code: grpc.status.FAILED_PRECONDITION }, 'exec in a container not running');
   await call(r, 'RemovePodSandbox', { pod_sandbox_id: sid });
   t.match(await failure(r, 'ContainerStatus', { container_id: cid }), { code: grpc.status.NOT_FOUND }, 'a removed sandbox takes its containers along');
+});
+
+t.test('resources, stats, a rotated log, the event stream, the pod CIDR', async (t) => {
+  const dir = await withImage(t);
+  const logDir = path.join(dir, 'logs');
+  const cri = await startCri(t, {}, dir);
+  const events: { container_id: string; container_event_type: string; pod_sandbox_status?: { state: string } | null }[] = [];
+  const stream = (cri.runtime as unknown as Record<string, (req: object) => grpc.ClientReadableStream<(typeof events)[number]>>).GetContainerEvents!({});
+  stream.on('data', (e: (typeof events)[number]) => events.push(e));
+  stream.on('error', () => undefined);
+  t.teardown(() => stream.cancel());
+  t.same(await call(cri.runtime, 'UpdateRuntimeConfig', { runtime_config: { network_config: { pod_cidr: '10.244.0.0/24' } } }), {}, 'UpdateRuntimeConfig takes the pod CIDR');
+
+  const { pod_sandbox_id: sid } = (await call(cri.runtime, 'RunPodSandbox', { config: sandboxConfig('res', logDir) })) as { pod_sandbox_id: string };
+  const resources = { cpu_shares: 512, cpu_quota: 50_000, cpu_period: 100_000, memory_limit_in_bytes: 64 * 1024 * 1024 };
+  const { container_id: cid } = (await call(cri.runtime, 'CreateContainer', { pod_sandbox_id: sid, config: containerConfig('ticker', ['i=0; while :; do i=$((i+1)); echo tick $i; sleep 0.1; done'], { linux: { resources } }) })) as { container_id: string };
+  await call(cri.runtime, 'StartContainer', { container_id: cid });
+  t.ok(await until(() => events.filter((e) => e.container_id === cid).length >= 2, 10_000), 'events arrive');
+  t.same(events.filter((e) => e.container_id === cid).map((e) => e.container_event_type).slice(0, 2), ['CONTAINER_CREATED_EVENT', 'CONTAINER_STARTED_EVENT'], 'created, then started');
+  t.match(events.find((e) => e.container_event_type === 'CONTAINER_STARTED_EVENT'), { pod_sandbox_status: { state: 'SANDBOX_READY' } }, "with the sandbox's status");
+
+  const cgroups = Cgroups.detect();
+  const stats = ((await call(cri.runtime, 'ContainerStats', { container_id: cid })) as { stats: { attributes: { id: string }; cpu?: { usage_core_nano_seconds: { value: number } }; memory?: { working_set_bytes: { value: number } }; writable_layer: { used_bytes: { value: number } } } }).stats;
+  t.equal(stats.attributes.id, cid, 'ContainerStats names it');
+  t.ok(stats.writable_layer.used_bytes.value >= 0, 'the writable layer is measured');
+  const listed = (await call(cri.runtime, 'ListPodSandboxStats', {})) as { stats: { attributes: { id: string }; linux: { containers: { attributes: { id: string } }[] } }[] };
+  t.same(listed.stats.map((s) => [s.attributes.id, s.linux.containers.map((c) => c.attributes.id)]), [[sid, [cid]]], 'ListPodSandboxStats: the sandbox and its container');
+  const memoryFile = () => path.join(cgroups.dir(Cgroups.containerRel('uid-res', 'ticker'), 'memory') ?? '/nonexistent', 'memory.limit_in_bytes');
+  if (cgroups.available && cgroups.version === 'v1') {
+    t.ok(stats.cpu!.usage_core_nano_seconds.value > 0, 'CPU time from its cgroup');
+    t.ok(stats.memory!.working_set_bytes.value > 0, 'and its working set');
+    t.equal(fs.readFileSync(memoryFile(), 'utf8').trim(), String(64 * 1024 * 1024), 'the memory limit asked for');
+    await call(cri.runtime, 'UpdateContainerResources', { container_id: cid, linux: { ...resources, memory_limit_in_bytes: 128 * 1024 * 1024 } });
+    t.equal(fs.readFileSync(memoryFile(), 'utf8').trim(), String(128 * 1024 * 1024), 'UpdateContainerResources changes it');
+  } else if (!cgroups.available) {
+    t.match(await failure(cri.runtime, 'UpdateContainerResources', { container_id: cid, linux: resources }), { code: grpc.status.UNIMPLEMENTED, details: /resources cannot change/ }, 'without cgroups: said why');
+  }
+  t.match(await failure(cri.runtime, 'UpdateContainerResources', { container_id: cid, linux: { cpuset_cpus: '0' } }), { code: grpc.status.INVALID_ARGUMENT, details: /^linux\.cpuset_cpus/ }, 'what podrun cannot set is named');
+
+  // The kubelet's rotation: it renames the file, then asks for a new one.
+  const log = path.join(logDir, 'ticker', '0.log');
+  t.ok(await until(() => fs.existsSync(log) && fs.statSync(log).size > 0, 10_000));
+  fs.renameSync(log, `${log}.20261207-000000`);
+  await call(cri.runtime, 'ReopenContainerLog', { container_id: cid });
+  t.ok(await until(() => fs.existsSync(log) && /stdout F tick \d+/.test(fs.readFileSync(log, 'utf8')), 10_000), 'ReopenContainerLog: output goes on in a new file at the path');
+
+  await call(cri.runtime, 'StopContainer', { container_id: cid, timeout: 0 });
+  t.match(await failure(cri.runtime, 'ReopenContainerLog', { container_id: cid }), { code: grpc.status.FAILED_PRECONDITION }, 'no reopening for a stopped container');
+  await call(cri.runtime, 'RemoveContainer', { container_id: cid });
+  t.ok(await until(() => events.some((e) => e.container_id === cid && e.container_event_type === 'CONTAINER_DELETED_EVENT'), 10_000));
+  t.same(events.filter((e) => e.container_id === cid).map((e) => e.container_event_type), ['CONTAINER_CREATED_EVENT', 'CONTAINER_STARTED_EVENT', 'CONTAINER_STOPPED_EVENT', 'CONTAINER_DELETED_EVENT'], 'stopped, then deleted');
+  await call(cri.runtime, 'RemovePodSandbox', { pod_sandbox_id: sid });
 });
