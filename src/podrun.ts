@@ -6,8 +6,6 @@ import { parseSelector, requirementsMatch } from './api/labels';
 import { podMetrics, type PodMetrics } from './cgroups/metrics';
 import type { ResizePatch } from './cgroups/resize';
 import { spawn } from 'node:child_process';
-import * as net from 'node:net';
-import { PassThrough } from 'node:stream';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { EphemeralContainer, Event, Node, Pod } from 'kubernetes-types/core/v1';
@@ -34,8 +32,7 @@ import { runContainer } from './run/run-container';
 import type { RunOptions } from './run/run-pod';
 import type { StartedContainer } from './run/started-container';
 import { readAttempts } from './runtime/records';
-import { ShimClient } from './runtime/shim-client';
-import type { ShimRequestLine } from './runtime/shim-protocol';
+import { attachContainer } from './runtime/attach';
 import { reapChild } from './runtime/sandbox';
 import type { SandboxRecord } from './runtime/sandbox';
 import { EngineClient, serveEngine } from './server/rpc';
@@ -725,66 +722,7 @@ export class Podrun {
     const pod = await this.getPod(name, opts.namespace);
     const paths = this.podPaths(pod);
     const cname = this.container(pod, opts.container, 'attach');
-    const sock = net.createConnection(paths.shimSocket);
-    const output = new PassThrough();
-    await new Promise<void>((resolve, reject) => {
-      let head = '';
-      const onData = (d: Buffer) => {
-        head += d.toString('latin1');
-        const nl = head.indexOf('\n');
-        if (nl < 0) return;
-        sock.removeListener('data', onData);
-        const reply = JSON.parse(head.slice(0, nl)) as { ok: boolean; error?: string };
-        if (!reply.ok) {
-          sock.destroy();
-          reject(new PodrunError('Conflict', `cannot attach to container ${cname}: ${reply.error ?? 'refused'}`));
-          return;
-        }
-        const rest = Buffer.from(head.slice(nl + 1), 'latin1');
-        if (rest.length) output.write(rest);
-        sock.pipe(output);
-        // A destroyed socket (kill, abort) ends with 'close' and no 'end': the output ends too.
-        sock.once('close', () => {
-          if (!output.writableEnded) output.end();
-        });
-        resolve();
-      };
-      sock.on('data', onData);
-      sock.once('error', reject);
-      const attach: ShimRequestLine = { id: 1, op: 'attach', name: cname };
-      sock.write(JSON.stringify(attach) + '\n');
-    });
-    // Aborting detaches, as the end of kubectl attach does; the container runs on.
-    const detach = () => sock.destroy();
-    opts.signal?.addEventListener('abort', detach, { once: true });
-    const exit = new Promise<{ exitCode: number; signal: number }>((resolve) => {
-      output.once('end', () => {
-        opts.signal?.removeEventListener('abort', detach);
-        const attempts = readAttempts(paths, cname);
-        const last = attempts[attempts.length - 1]?.exit;
-        resolve({ exitCode: last?.exitCode ?? 0, signal: last?.signal ?? 0 });
-      });
-    });
-    return {
-      stdin: sock,
-      stdout: output,
-      stderr: null,
-      exit,
-      resize: (rows, cols) => {
-        void ShimClient.connect(paths.shimSocket)
-          .then(async (c) => {
-            await c.request({ op: 'resize', name: cname, rows, cols });
-            c.close();
-          })
-          .catch(() => undefined);
-      },
-      kill: () => sock.destroy(),
-      async [Symbol.asyncDispose]() {
-        sock.destroy();
-        output.resume();
-        await exit;
-      },
-    };
+    return attachContainer(paths, cname, opts.signal);
   }
 
   /**

@@ -13,6 +13,8 @@ import { ContainerService } from './container-service';
 import { ImageService, type ImageBackend } from './image-service';
 import { SandboxService } from './sandbox-service';
 import { StatsService } from './stats-service';
+import { StreamService } from './stream-service';
+import { StreamingServer } from './streaming/server';
 import { containerEvents } from './events-service';
 import { runtimeConfig, status, updateRuntimeConfig, version, type RuntimeFacts, type UpdateRuntimeConfigRequest } from './runtime-info';
 import { unary } from './status';
@@ -77,7 +79,10 @@ export class CriServer {
   private readonly listener = net.createServer();
   private readonly sockets = new Set<net.Socket>();
 
-  private constructor(readonly socket: string) {}
+  private constructor(
+    readonly socket: string,
+    private readonly streaming: StreamingServer,
+  ) {}
 
   /** Serves on `listen` (see socketPath) until close(). */
   static async listen(listen: string, opts: CriServerOptions): Promise<CriServer> {
@@ -88,8 +93,9 @@ export class CriServer {
       if (await inUse(file)) throw new PodrunError('Conflict', `${file}: another server is listening there`, 'stop it, or give another --listen');
       fs.unlinkSync(file);
     }
-    const s = new CriServer(file);
-    s.register(opts);
+    const streaming = await StreamingServer.listen(opts.runtime);
+    const s = new CriServer(file, streaming);
+    s.register(opts, streaming);
     const injector = s.server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
     s.listener.on('connection', (socket: net.Socket) => {
       s.sockets.add(socket);
@@ -107,11 +113,12 @@ export class CriServer {
     return s;
   }
 
-  private register(opts: CriServerOptions): void {
+  private register(opts: CriServerOptions, streaming: StreamingServer): void {
     const v1 = loadRuntimeV1();
     const images = new ImageService(opts.images);
     const containers = new ContainerService(opts.runtime, (spec) => images.record(spec));
     const stats = new StatsService(opts.runtime);
+    const streams = new StreamService(opts.runtime, streaming);
     const sandboxes = new SandboxService(opts.runtime, (process.getuid?.() ?? 0) !== 0, (id) => containers.statusesOf(id));
     this.server.addService(v1.RuntimeService.service, {
       Version: unary(version),
@@ -137,6 +144,9 @@ export class CriServer {
       ReopenContainerLog: unary(containers.reopenContainerLog.bind(containers)),
       UpdateRuntimeConfig: unary((req: UpdateRuntimeConfigRequest) => updateRuntimeConfig(req, opts.runtime)),
       GetContainerEvents: containerEvents(opts.runtime, (id) => sandboxes.podSandboxStatus({ pod_sandbox_id: id, verbose: false })),
+      Exec: unary(streams.exec.bind(streams)),
+      Attach: unary(streams.attach.bind(streams)),
+      PortForward: unary(streams.portForward.bind(streams)),
     });
     this.server.addService(v1.ImageService.service, {
       ListImages: unary(images.listImages.bind(images)),
@@ -157,6 +167,7 @@ export class CriServer {
     clearTimeout(timer);
     // Clients keep their connections open after GOAWAY; the socket is ours to end.
     for (const socket of this.sockets) socket.destroy();
+    await this.streaming.close();
     fs.rmSync(this.socket, { force: true });
   }
 }

@@ -11,6 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
+import type * as net from 'node:net';
 import * as path from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1';
 import { PodrunError } from '../errors';
@@ -31,7 +32,11 @@ import type { CgroupValues } from '../cgroups/values';
 import { cgroupDeviceRules, type DeviceRule } from '../plan/devices';
 import type { RuntimeContainerConfig } from './container-config';
 import { containerPlan, execIdentity, type ContainerPlan, type LogLimits, type PlanCgroup, type RootfsDriver } from './container-plan';
+import type { ExecSession } from '../types';
+import { attachContainer } from './attach';
+import { execInContainer, type ExecTarget } from './exec';
 import type { IdMapPlan } from './idmap';
+import { connectInPod } from './pod-connect';
 import { readAttempts, type AttemptRecord } from './records';
 import { openRecorded, reapChild, type SandboxRecord } from './sandbox';
 import { sandboxPod, type RuntimeSandboxConfig } from './sandbox-config';
@@ -669,7 +674,7 @@ export class RuntimeService extends EventEmitter {
 
   listContainerStats(sandboxId?: string): ContainerStatsView[] {
     const sandboxes = sandboxId ? [this.live.get(sandboxId) ?? this.byPrefix(sandboxId)].filter((l): l is Live => !!l) : [...this.live.values()];
-    return sandboxes.flatMap((l) => this.containersOf(l).map((c) => this.statsOf(l, c)));
+    return sandboxes.flatMap((l) => this.containersOf(l).sort((a, b) => a.createdAt - b.createdAt).map((c) => this.statsOf(l, c)));
   }
 
   /** A sandbox's own usage (its cgroup) and its containers'. */
@@ -678,14 +683,40 @@ export class RuntimeService extends EventEmitter {
     return { sandbox: this.view(l), usage: l.file.stopped ? undefined : this.d.usage(l.file.config.uid), timestamp: nowNs(), containers: this.containersOf(l).map((c) => this.statsOf(l, c)) };
   }
 
-  /** argv in the running container; its output (each stream up to maxBytes) and exit code. */
-  async execSync(id: string, argv: string[], timeoutSeconds: number, maxBytes: number): Promise<ExecOutcome> {
+  /** How exec reaches the running container: its process, its sandbox's shim, its identity. */
+  private execTarget(id: string): ExecTarget {
     const { l, c } = this.container(id);
     const a = this.attemptOf(l, c);
     if (this.containerState(l, c, a) !== 'CONTAINER_RUNNING' || !a?.start) throw new PodrunError('Conflict', `container ${c.id} is not running`);
+    return { process: { pid: a.start.pid, startTime: String(a.start.startTime) }, sandbox: l.record, identity: execIdentity(c.plan), rootless: l.record.rootless };
+  }
+
+  /** argv in the running container; its output (each stream up to maxBytes) and exit code. */
+  async execSync(id: string, argv: string[], timeoutSeconds: number, maxBytes: number): Promise<ExecOutcome> {
+    const target = this.execTarget(id);
     if (!argv.length) throw new PodrunError('Invalid', 'cmd: Required value');
-    const target = { process: { pid: a.start.pid, startTime: String(a.start.startTime) }, sandbox: l.record, identity: execIdentity(c.plan), rootless: l.record.rootless };
     return execCollect(target, argv, timeoutSeconds * 1000, maxBytes);
+  }
+
+  /** argv in the running container, its stdio (or terminal) to the caller (CRI's Exec). */
+  exec(id: string, argv: string[], opts: { tty: boolean; stdin: boolean }): ExecSession {
+    const target = this.execTarget(id);
+    if (!argv.length) throw new PodrunError('Invalid', 'cmd: Required value');
+    return execInContainer(target, argv, opts);
+  }
+
+  /** The running container's own stdio (or terminal), from now on (CRI's Attach). */
+  attach(id: string): Promise<ExecSession> {
+    const { l, c } = this.container(id);
+    if (this.containerState(l, c) !== 'CONTAINER_RUNNING') throw new PodrunError('Conflict', `container ${c.id} is not running`);
+    return attachContainer(l.paths, c.name);
+  }
+
+  /** A connection to `port` on the sandbox's loopback, made in its network namespace (CRI's PortForward). */
+  portForward(sandboxId: string, port: number, timeoutMs = 10_000): Promise<net.Socket> {
+    const l = this.sandbox(sandboxId);
+    if (this.sandboxState(l) !== 'SANDBOX_READY') throw new PodrunError('Conflict', `pod sandbox ${l.file.id} is not ready`);
+    return connectInPod({ process: { pid: l.record.pid, startTime: l.record.startTime }, rootless: l.record.rootless }, '127.0.0.1', port, timeoutMs);
   }
 
   /** Connections to the shims end; sandboxes and containers stay (a new process finds them). */

@@ -16,7 +16,7 @@ const path = require('node:path');
 const dist = path.resolve(__dirname, '..', '..', '..', 'dist');
 const { FuzzFinding, within } = require('../fuzz-lib');
 
-const OPS = ['hello', 'subscribe', 'start', 'probe-overlay', 'probe-fuse-overlayfs', 'signal', 'attach', 'resize', 'list', 'shutdownx', '', 'HELLO', 'start '];
+const OPS = ['hello', 'subscribe', 'start', 'probe-overlay', 'probe-fuse-overlayfs', 'signal', 'attach', 'resize', 'reopen-log', 'list', 'shutdownx', '', 'HELLO', 'start '];
 const PATH_KEYS = new Set(['logPath', 'startPath', 'exitPath', 'root', 'oomCounter', 'procs', 'lower', 'upper', 'work', 'target', 'program', 'remove', 'source', 'path']);
 
 function alive(pid) {
