@@ -96,7 +96,7 @@ t.test('crictl runp, create, start, exec, logs, stop, stopp, rmp', async (t) => 
 
   // A web server in a second container; crictl port-forward reaches it from the host's loopback.
   const web = path.join(dir, 'web-config.json');
-  fs.writeFileSync(web, JSON.stringify({ metadata: { name: 'web' }, image: { image: IMAGE }, command: ['sh', '-c', 'mkdir -p /www && echo served from the pod > /www/index.html && i=0; while :; do echo tick $i; i=$((i+1)); sleep 0.2; done & exec httpd -f -p 8080 -h /www'], log_path: 'web.0.log', linux: {} }));
+  fs.writeFileSync(web, JSON.stringify({ metadata: { name: 'web' }, image: { image: IMAGE }, command: ['sh', '-c', 'mkdir -p /www; echo served from the pod > /www/index.html; (i=0; while :; do echo tick $i; i=$((i+1)); sleep 0.2; done) & exec httpd -f -p 8080 -h /www'], log_path: 'web.0.log', linux: {} }));
   const webId = run('create', podId, web, pod).out;
   t.equal(run('start', webId).code, 0, 'a second container');
   const local = await freePort();
