@@ -108,7 +108,8 @@ const KERNEL_SHARES = 1024;
 export function runtimeContainerConfig(config: ContainerConfig, x: ContainerContext): RuntimeContainerConfig {
   const name = config.metadata?.name ?? '';
   if (!name) throw invalidField('config.metadata.name', 'Required value');
-  if (!/^[a-z0-9A-Z]([-a-z0-9A-Z_.]{0,62})?$/.test(name)) throw invalidField('config.metadata.name', `Invalid value: "${name}": letters, digits, '-', '_' and '.', at most 63`);
+  // The name becomes a folder and a cgroup: a file name, with room for the attempt beside it.
+  if (!/^[a-z0-9A-Z]([-a-z0-9A-Z_.]{0,199})?$/.test(name)) throw invalidField('config.metadata.name', `Invalid value: "${name}": letters, digits, '-', '_' and '.', at most 200, beginning with a letter or digit`);
   const sc = config.linux?.security_context;
   const ns = sc?.namespace_options;
   let sharePid = x.sandboxSharesPid;

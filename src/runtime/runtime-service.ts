@@ -80,8 +80,8 @@ interface SandboxFile {
   stopped: boolean;
 }
 
-/** <name>/<attempt>.cri.json: one container as created. */
-interface ContainerFile {
+/** What names a container, in its file and in every view of it. */
+export interface ContainerMeta {
   id: string;
   sandboxId: string;
   name: string;
@@ -89,6 +89,10 @@ interface ContainerFile {
   image: { ref: string; id: string };
   labels: Record<string, string>;
   annotations: Record<string, string>;
+}
+
+/** <name>/<attempt>.cri.json: one container as created. */
+interface ContainerFile extends ContainerMeta {
   createdAt: number;
   /** The mounts as asked (ContainerStatus shows them). */
   mounts: { containerPath: string; hostPath: string; readonly: boolean }[];
@@ -105,14 +109,7 @@ export interface SandboxView {
   ip: string;
 }
 
-export interface ContainerView {
-  id: string;
-  sandboxId: string;
-  name: string;
-  attempt: number;
-  image: { ref: string; id: string };
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
+export interface ContainerView extends ContainerMeta {
   state: ContainerState;
   createdAt: number;
   startedAt: number;
@@ -138,13 +135,7 @@ export interface ContainerEvent {
   createdAt: number;
 }
 
-export interface ContainerStatsView {
-  id: string;
-  sandboxId: string;
-  name: string;
-  attempt: number;
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
+export interface ContainerStatsView extends Omit<ContainerMeta, 'image'> {
   timestamp: number;
   /** undefined: not running, or no cgroups here. */
   usage: CgroupUsage | undefined;

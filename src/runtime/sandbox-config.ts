@@ -43,8 +43,9 @@ export function sandboxPod(c: RuntimeSandboxConfig, field = 'config'): Pod {
     if (mode !== 'POD' && mode !== 'NODE') throw new PodrunError('Invalid', `${ns}.${k}: Unsupported value: "${mode}": supported values: "POD", "NODE"`);
   }
   const dns = c.dns && (c.dns.servers.length || c.dns.searches.length || c.dns.options.length) ? c.dns : undefined;
-  const hostname = c.hostname || c.name;
-  if (!/^[a-z0-9]([-a-z0-9.]{0,62})?$/i.test(hostname)) throw new PodrunError('Invalid', `${field}.hostname: Invalid value: "${hostname}": not a valid hostname`);
+  // No hostname asked: the sandbox's name, cut to what the kernel takes (a kubelet always sends one).
+  const hostname = c.hostname || c.name.slice(0, 63).replace(/[^-a-z0-9.]/gi, '-').replace(/^[-.]+|[-.]+$/g, '') || 'sandbox';
+  if (!/^[a-z0-9]([-a-z0-9.]{0,62})?$/i.test(hostname)) throw new PodrunError('Invalid', `${field}.hostname: Invalid value: "${hostname}": not a valid hostname (letters, digits, '-' and '.', at most 63)`);
   return {
     apiVersion: 'v1',
     kind: 'Pod',
