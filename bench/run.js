@@ -5,7 +5,7 @@
 // namespaces as a pod (user when rootless, pid, net, ipc, uts, mount). Figures are printed
 // only; nothing asserts on them.
 //
-// Env: BENCH_RUNS (default 20); BENCH_LOADED=0 (no loaded column); BENCH_ONLY=startup|network|images|pods|controllers|front-door|seccomp; BENCH_REPLICAS (default 100); BENCH_NET_MIB (bulk transfer size, default 512);
+// Env: BENCH_RUNS (default 20); BENCH_LOADED=0 (no loaded column); BENCH_ONLY=startup|network|images|pods|controllers|front-door|seccomp|cri; BENCH_REPLICAS (default 100); BENCH_NET_MIB (bulk transfer size, default 512);
 // BENCH_PODS (how many pods the many-pods section makes, default 200).
 'use strict';
 
@@ -21,6 +21,7 @@ const { podRows } = require('./pods');
 const { controllerRows } = require('./controllers');
 const { frontDoorRows } = require('./front-door');
 const { seccompRows, seccompSummary } = require('./seccomp');
+const { criRows } = require('./cri');
 
 const BASELINES = ['crun', 'runc', 'bwrap'];
 const POD_NAMESPACES = ['pid', 'network', 'ipc', 'uts', 'mount'];
@@ -287,6 +288,7 @@ async function main() {
   if (process.env.BENCH_ONLY === 'controllers') return controllerSection(withStats);
   if (process.env.BENCH_ONLY === 'front-door') return frontDoorSection(withStats);
   if (process.env.BENCH_ONLY === 'seccomp') return seccompSection(withStats);
+  if (process.env.BENCH_ONLY === 'cri') return criSection(withStats);
   // Network (issue 4): traffic compared with host loopback; setup compared with podrun's own.
   const net = await networkRows(withStats);
   console.log('# network: the same client and server (podrun-payload bench-tcp / serve-bench) on every path;');
@@ -300,6 +302,17 @@ async function main() {
   await controllerSection(withStats);
   await frontDoorSection(withStats);
   await seccompSection(withStats);
+  await criSection(withStats);
+}
+
+/** CRI (issue 16): crictl runp + create + start, then stopp + rmp, against podrun cri and containerd; loaded too. */
+async function criSection(ctx) {
+  const rows = await criRows({ ...ctx, underLoad: process.env.BENCH_LOADED === '0' ? undefined : underLoad });
+  for (const t of [...new Set(rows.map((r) => r.table))]) {
+    const group = rows.filter((r) => r.table === t);
+    console.log(`# CRI: crictl ${t} (busybox sleep 3600; three crictl processes for runp + create + start), each runtime on its own socket`);
+    console.log(lib.table(group, group.find((r) => r.name === 'containerd' && !r.skipped) ? 'containerd' : ''));
+  }
 }
 
 /** Seccomp (issue 15): pod start under RuntimeDefault beside Unconfined, crun with and without its default profile, the load alone. */

@@ -1,5 +1,5 @@
 // CRI's Exec, Attach and PortForward on `podrun cri` (bin/podrun), through the URLs they answer
-// and a SPDY client of the test's own (spdy-client.ts), as crictl and the kubelet use them:
+// and a SPDY client of the test's own (spdy-harness.ts), as crictl and the kubelet use them:
 // remotecommand v4 (stdout and stderr apart, stdin, the exit code in the status), attach to the
 // container's own output, portforward to a port in the sandbox; one-time URLs; bad requests.
 // crictl.test.ts drives the same server with a real crictl where one is installed.
@@ -10,7 +10,7 @@ import { Podrun } from '../../src/podrun';
 import { missingCli } from '../integration/cli-harness';
 import { buildBusyboxRootfs, IMAGE, tempDir, until } from '../integration/harness';
 import { call, failure, startCri, type Cri } from './cri-harness';
-import { SpdyClient } from './spdy-client';
+import { SpdyClient } from './spdy-harness';
 
 const missing = missingCli();
 if (missing) {
