@@ -310,7 +310,7 @@ async function criSection(ctx) {
   const rows = await criRows({ ...ctx, underLoad: process.env.BENCH_LOADED === '0' ? undefined : underLoad });
   for (const t of [...new Set(rows.map((r) => r.table))]) {
     const group = rows.filter((r) => r.table === t);
-    console.log(`# CRI: crictl ${t} (busybox sleep 3600; three crictl processes for runp + create + start), each runtime on its own socket`);
+    console.log(`# CRI: crictl ${t} (one crictl process a call) against each runtime's socket; a busybox sleep 3600 in a pod of its own`);
     console.log(lib.table(group, group.find((r) => r.name === 'containerd' && !r.skipped) ? 'containerd' : ''));
   }
 }

@@ -465,10 +465,11 @@ export class RuntimeService extends EventEmitter {
     const image = config.image;
     const rootless = !!l.record.idmap;
     const driver = image.layers && !ownUserns(l.record.idmap) ? await this.d.rootfsDriver(shim, image, `${l.paths.dir}/overlay-probe`, rootless) : 'overlay';
-    const cgroup = config.cgroup ?? this.d.containerCgroup(l.file.config.uid, config.name, config.resources ?? { cpuShares: 1024 }, cgroupDeviceRules({ all: config.security.privileged, nodes: config.devices }));
     // A log file the kubelet names is rotated by the kubelet (rename, then ReopenContainerLog), not by the shim.
     const logs = config.logPath ? { maxSize: 0, maxFiles: 1 } : this.d.logs;
-    const plan = containerPlan({ ...config, cgroup }, { paths: l.paths, idmap: l.record.idmap, hostname: sandboxPod(l.file.config).spec!.hostname!, rootfsDriver: driver, seccompDir: this.d.seccompDir, logs });
+    const plan = containerPlan(config, { paths: l.paths, idmap: l.record.idmap, hostname: sandboxPod(l.file.config).spec!.hostname!, rootfsDriver: driver, seccompDir: this.d.seccompDir, logs });
+    // Made once the plan holds: a refused config leaves no cgroup behind.
+    plan.cgroup = config.cgroup ?? this.d.containerCgroup(l.file.config.uid, config.name, config.resources ?? { cpuShares: 1024 }, cgroupDeviceRules({ all: config.security.privileged, nodes: config.devices }));
     // Random, as containerd's: a short id (crictl shows 13 digits) tells containers and sandboxes apart.
     const id = randomBytes(32).toString('hex');
     await prepareContainerFiles(l.paths, config.name, config.attempt, plan, image, (img, dest) => this.d.copyLayers(img, dest));
