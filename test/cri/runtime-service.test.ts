@@ -238,6 +238,11 @@ t.test('resources, stats, a rotated log, the event stream, the pod CIDR', async 
   t.ok(stats.writable_layer.used_bytes.value >= 0, 'the writable layer is measured');
   const listed = (await call(cri.runtime, 'ListPodSandboxStats', {})) as { stats: { attributes: { id: string }; linux: { containers: { attributes: { id: string } }[] } }[] };
   t.same(listed.stats.map((s) => [s.attributes.id, s.linux.containers.map((c) => c.attributes.id)]), [[sid, [cid]]], 'ListPodSandboxStats: the sandbox and its container');
+  const one = (await call(cri.runtime, 'PodSandboxStats', { pod_sandbox_id: sid })) as { stats: { attributes: { metadata: { name: string } } } };
+  t.equal(one.stats.attributes.metadata.name, 'res', 'PodSandboxStats');
+  const byLabel = (await call(cri.runtime, 'ListContainerStats', { filter: { pod_sandbox_id: sid, label_selector: { c: 'ticker' } } })) as { stats: { attributes: { id: string } }[] };
+  t.same(byLabel.stats.map((x) => x.attributes.id), [cid], 'ListContainerStats by sandbox and label');
+  t.same(((await call(cri.runtime, 'ListContainerStats', { filter: { label_selector: { c: 'none' } } })) as { stats: unknown[] }).stats, [], 'and none for a label nobody has');
   const memoryFile = () => path.join(cgroups.dir(Cgroups.containerRel('uid-res', 'ticker'), 'memory') ?? '/nonexistent', 'memory.limit_in_bytes');
   if (cgroups.available && cgroups.version === 'v1') {
     t.ok(stats.cpu!.usage_core_nano_seconds.value > 0, 'CPU time from its cgroup');
