@@ -102,14 +102,20 @@ export class CriServer {
       socket.once('close', () => s.sockets.delete(socket));
       injector.injectConnection(normalizeAuthority(socket));
     });
-    await new Promise<void>((resolve, reject) => {
-      s.listener.once('error', reject);
-      s.listener.listen(file, () => {
-        s.listener.off('error', reject);
-        resolve();
+    try {
+      await new Promise<void>((resolve, reject) => {
+        s.listener.once('error', reject);
+        s.listener.listen(file, () => {
+          s.listener.off('error', reject);
+          resolve();
+        });
       });
-    });
-    fs.chmodSync(file, 0o600);
+      fs.chmodSync(file, 0o600);
+    } catch (e) {
+      // Nothing of a server that could not listen stays open (the streaming port would keep the process alive).
+      await streaming.close();
+      throw e;
+    }
     return s;
   }
 
