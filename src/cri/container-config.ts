@@ -23,8 +23,10 @@ export interface ContainerContext {
   targetName(containerId: string): string;
 }
 
-/** A CRI SecurityProfile (or the deprecated path form) as podrun's seccomp code reads it; absent: RuntimeDefault, or Unconfined when privileged. */
+/** A CRI SecurityProfile (or the deprecated path form) as podrun's seccomp code reads it; absent, or privileged: Unconfined. */
 export function seccompOf(sp: SecurityProfile | null | undefined, legacy: string, privileged: boolean, field: string): EffectiveProfile {
+  // As containerd: a privileged container runs unconfined whatever profile it names.
+  if (privileged) return { type: 'Unconfined' };
   if (sp) {
     if (sp.profile_type === 'Localhost') {
       if (!path.isAbsolute(sp.localhost_ref)) throw invalidField(`${field}.seccomp.localhost_ref`, `Invalid value: "${sp.localhost_ref}": must be an absolute path`);
@@ -36,7 +38,9 @@ export function seccompOf(sp: SecurityProfile | null | undefined, legacy: string
   if (legacy === 'runtime/default' || legacy === 'docker/default') return { type: 'RuntimeDefault' };
   if (legacy.startsWith('localhost/')) return { type: 'Localhost', localhostProfile: legacy.slice(10), file: legacy.slice(10) };
   if (legacy) throw invalidField(`${field}.seccomp_profile_path`, `Unsupported value: "${legacy}"`);
-  return privileged ? { type: 'Unconfined' } : { type: 'RuntimeDefault' };
+  // None named: unconfined, as containerd and CRI-O read it (the kubelet always names one:
+  // RuntimeDefault with --seccomp-default, Unconfined otherwise).
+  return { type: 'Unconfined' };
 }
 
 function mounts(config: ContainerConfig): RuntimeMount[] {
@@ -64,6 +68,7 @@ function mounts(config: ContainerConfig): RuntimeMount[] {
 function security(sc: LinuxContainerSecurityContext | null | undefined): RuntimeContainerConfig['security'] {
   const field = 'config.linux.security_context';
   const privileged = !!sc?.privileged;
+  if (sc?.run_as_group && !sc.run_as_user && !sc.run_as_username) throw invalidField(`${field}.run_as_group`, 'a group needs a user: set run_as_user or run_as_username too');
   if (sc?.capabilities?.add_ambient_capabilities.length) throw invalidField(`${field}.capabilities.add_ambient_capabilities`, 'ambient capabilities are not supported by podrun');
   const strip = (names: string[]) => names.map((n) => (n.toUpperCase().startsWith('CAP_') ? n.slice(4) : n).toUpperCase());
   return {

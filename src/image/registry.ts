@@ -30,7 +30,8 @@ export class PullError extends PodrunError {
     /** The network failed (no answer, or the answer broke off), rather than the registry saying no. */
     readonly network = false,
   ) {
-    super('Invalid', message);
+    // A reference the registry does not have is NotFound (what a CRI client reads), the rest Invalid.
+    super(status === 404 ? 'NotFound' : 'Invalid', message);
     this.name = 'PullError';
   }
 
@@ -298,7 +299,7 @@ export class RegistryClient {
 
   /** A manifest (or index) by tag or digest: its bytes, media type and digest (checked when asked by digest). */
   async manifest(reference: string): Promise<{ body: Buffer; mediaType: string; digest: string }> {
-    const what = `${this.ref.registry}/${this.ref.repository}:${reference}`;
+    const what = `${this.ref.registry}/${this.ref.repository}${reference.startsWith('sha256:') ? '@' : ':'}${reference}`;
     const res = await this.request(`${this.base}/v2/${this.ref.repository}/manifests/${reference}`, { headers: { accept: MANIFEST_TYPES.join(', ') } }, what);
     const body = await readAll(res, what);
     if (res.status !== 200) throw new PullError(`${what}: ${errorText(res, body)}`, res.status);

@@ -34,8 +34,9 @@ t.test('resources as cgroup values', async (t) => {
 });
 
 t.test('seccomp profiles', async (t) => {
-  t.same(seccompOf(null, '', false, 'f'), { type: 'RuntimeDefault' }, 'none: RuntimeDefault');
-  t.same(seccompOf(null, '', true, 'f'), { type: 'Unconfined' }, 'none, privileged: Unconfined');
+  t.same(seccompOf(null, '', false, 'f'), { type: 'Unconfined' }, 'none: Unconfined, as containerd (the kubelet always names one)');
+  t.same(seccompOf({ profile_type: 'RuntimeDefault', localhost_ref: '' }, '', false, 'f'), { type: 'RuntimeDefault' });
+  t.same(seccompOf({ profile_type: 'Localhost', localhost_ref: '/p.json' }, '', true, 'f'), { type: 'Unconfined' }, 'privileged: Unconfined, whatever is named');
   t.same(seccompOf({ profile_type: 'Localhost', localhost_ref: '/var/lib/kubelet/seccomp/a.json' }, '', false, 'f'), { type: 'Localhost', localhostProfile: '/var/lib/kubelet/seccomp/a.json', file: '/var/lib/kubelet/seccomp/a.json' });
   t.throws(() => seccompOf({ profile_type: 'Localhost', localhost_ref: 'a.json' }, '', false, 'f'), /f\.seccomp\.localhost_ref: Invalid value: "a.json": must be an absolute path/);
   t.same(seccompOf(null, 'unconfined', false, 'f'), { type: 'Unconfined' }, 'the deprecated path form');
