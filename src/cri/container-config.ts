@@ -49,7 +49,10 @@ function mounts(config: ContainerConfig): RuntimeMount[] {
     if (!path.isAbsolute(m.container_path)) throw invalidField(`${f}.container_path`, `Invalid value: "${m.container_path}": must be an absolute path`);
     if (m.image?.image) throw invalidField(`${f}.image`, 'image volumes are not supported over CRI by podrun yet');
     if (!path.isAbsolute(m.host_path)) throw invalidField(`${f}.host_path`, `Invalid value: "${m.host_path}": must be an absolute path`);
-    if (m.propagation !== 'PROPAGATION_PRIVATE') throw invalidField(`${f}.propagation`, `Unsupported value: "${m.propagation}": podrun binds volumes private`);
+    // Private and host-to-container are what podrun's binds are: every pod's mount namespace is a
+    // slave of the host's, so mounts made on the host under a shared source reach the container.
+    // Bidirectional would need the container's mounts to flow back to the host: not done.
+    if (m.propagation === 'PROPAGATION_BIDIRECTIONAL') throw invalidField(`${f}.propagation`, `Unsupported value: "${m.propagation}": podrun's container mounts do not propagate back to the host`);
     let st: fs.Stats | undefined;
     try {
       st = fs.statSync(m.host_path);

@@ -270,3 +270,21 @@ t.test('resources, stats, a rotated log, the event stream, the pod CIDR', async 
   t.same(events.filter((e) => e.container_id === cid).map((e) => e.container_event_type), ['CONTAINER_CREATED_EVENT', 'CONTAINER_STARTED_EVENT', 'CONTAINER_STOPPED_EVENT', 'CONTAINER_DELETED_EVENT'], 'stopped, then deleted');
   await call(cri.runtime, 'RemovePodSandbox', { pod_sandbox_id: sid });
 });
+
+t.test('a host-to-container mount sees what the host mounts under it later', { skip: rootless ? 'mounting on the host needs root' : false }, async (t) => {
+  const dir = await withImage(t);
+  const cri = await startCri(t, {}, dir);
+  const shared = path.join(dir, 'shared');
+  fs.mkdirSync(path.join(shared, 'sub'), { recursive: true });
+  // As critest makes it: the source a mount point of its own, shared.
+  const sh = (cmd: string) => spawnSync('sh', ['-c', cmd], { encoding: 'utf8' });
+  t.equal(sh(`mount --bind ${shared} ${shared} && mount --make-rshared ${shared}`).status, 0);
+  t.teardown(() => void sh(`umount -R ${shared}`));
+  const { pod_sandbox_id: sid } = (await call(cri.runtime, 'RunPodSandbox', { config: sandboxConfig('prop', path.join(dir, 'logs')) })) as { pod_sandbox_id: string };
+  t.teardown(() => call(cri.runtime, 'RemovePodSandbox', { pod_sandbox_id: sid }).catch(() => undefined));
+  const { container_id: cid } = (await call(cri.runtime, 'CreateContainer', { pod_sandbox_id: sid, config: containerConfig('c', ['exec sleep 1000'], { mounts: [{ container_path: '/mnt', host_path: shared, propagation: 'PROPAGATION_HOST_TO_CONTAINER' }] }) })) as { container_id: string };
+  await call(cri.runtime, 'StartContainer', { container_id: cid });
+  t.equal(sh(`mount -t tmpfs tmpfs ${shared}/sub && echo later > ${shared}/sub/f`).status, 0, 'a mount on the host after the start');
+  const out = (await call(cri.runtime, 'ExecSync', { container_id: cid, cmd: ['cat', '/mnt/sub/f'], timeout: 10 })) as { stdout: Buffer; exit_code: number };
+  t.equal(out.stdout.toString(), 'later\n', 'reaches the container');
+});
