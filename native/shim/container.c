@@ -14,6 +14,7 @@
 #include <linux/sched.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
@@ -261,6 +262,29 @@ static int plan_seccomp (const struct json *plan, struct pr_seccomp *out, struct
   return pr_seccomp_decode (json_str (s, "filter", ""), out, err);
 }
 
+/* The container's OOM score (the kubelet's by QoS class). Raising it is allowed to anyone;
+ * lowering it below the inherited score takes CAP_SYS_RESOURCE, which a pod may not have (none
+ * has it on hosts whose bounding set lacks it): then the inherited score stays, as containerd's
+ * restrict_oom_score_adj keeps it. */
+static int set_oom_score_adj (int want, struct pr_error *err)
+{
+  char buf[16];
+  cleanup_close int fd = open ("/proc/self/oom_score_adj", O_RDWR | O_CLOEXEC);
+  if (fd < 0)
+    return pr_fail (err, errno, "open", "/proc/self/oom_score_adj");
+  ssize_t n = read (fd, buf, sizeof buf - 1);
+  if (n <= 0)
+    return pr_fail (err, n < 0 ? errno : EIO, "read", "/proc/self/oom_score_adj");
+  buf[n] = '\0';
+  int current = atoi (buf);
+  int len = snprintf (buf, sizeof buf, "%d", want);
+  if (pwrite (fd, buf, (size_t) len, 0) == len)
+    return 0;
+  if ((errno == EACCES || errno == EPERM) && want < current)
+    return 0;
+  return pr_fail (err, errno, "write", "/proc/self/oom_score_adj");
+}
+
 static int child_setup (const struct json *plan, const struct pr_seccomp *seccomp, int out, int errfd, int infd,
                         int ptysock, struct pr_error *err)
 {
@@ -274,6 +298,9 @@ static int child_setup (const struct json *plan, const struct pr_seccomp *seccom
    * everything it does from here, the user's program above all, is charged and limited there. */
   cleanup_free char **cgroup_procs = json_strv (json_get (plan, "cgroup"), "procs");
   if (pr_cgroup_join ((const char *const *) cgroup_procs, err) < 0)
+    return -1;
+  const struct json *oom = json_get (plan, "oomScoreAdj");
+  if (oom && oom->type == JSON_NUMBER && set_oom_score_adj ((int) oom->number, err) < 0)
     return -1;
   /* Nothing the container mounts may propagate back to the pod, or further to the host. */
   if (mount (NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)

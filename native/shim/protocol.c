@@ -72,6 +72,7 @@ static const struct jc_field plan_fields[] = {
   { "startPath", JC_STRING, false, NULL },
   { "exitPath", JC_STRING, false, NULL },
   { "targetContainer", JC_STRING, true, NULL },
+  { "oomScoreAdj", JC_INT, true, NULL },
   { "tty", JC_BOOL, false, NULL },
   { "stdin", JC_BOOL, false, NULL },
   { "cgroup", JC_OBJECT, false, &cgroup },

@@ -110,6 +110,12 @@ export function cgroupValues(r: LinuxContainerResources | null | undefined, fiel
   };
 }
 
+/** The OOM score asked (0, proto3's absent value, leaves the inherited one). */
+function oomScore(adj: number): { oomScoreAdj?: number } {
+  if (adj < -1000 || adj > 1000) throw invalidField('config.linux.resources.oom_score_adj', `Invalid value: ${adj}: must be between -1000 and 1000`);
+  return adj === 0 ? {} : { oomScoreAdj: adj };
+}
+
 /** cpu.shares when nothing is asked: the kernel's own default. */
 const KERNEL_SHARES = 1024;
 
@@ -157,6 +163,7 @@ export function runtimeContainerConfig(config: ContainerConfig, x: ContainerCont
     sharePid,
     ...(targetContainer ? { targetContainer } : {}),
     resources: cgroupValues(config.linux?.resources, 'config.linux.resources'),
+    ...oomScore(config.linux?.resources?.oom_score_adj ?? 0),
     // The kubelet's file under the sandbox's log folder; without both, the pod folder's own.
     ...(config.log_path && x.logDirectory ? { logPath: path.join(x.logDirectory, config.log_path) } : {}),
   };

@@ -31,7 +31,7 @@ export interface LinuxContainerSecurityContext {
   seccomp_profile_path: string;
 }
 
-/** Absent fields are 0, '' or empty, as proto3 decodes them (oom_score_adj and hugepages are read and not honoured yet). */
+/** Absent fields are 0, '' or empty, as proto3 decodes them (hugepage limits are read and not honoured). */
 export interface LinuxContainerResources {
   cpu_period: number;
   cpu_quota: number;

@@ -21,3 +21,23 @@ export function qosClass(pod: Pod): 'Guaranteed' | 'Burstable' | 'BestEffort' {
   if (!any) return 'BestEffort';
   return guaranteed ? 'Guaranteed' : 'Burstable';
 }
+
+/** The kubelet's OOM score for a guaranteed container, and for a best-effort one. */
+const GUARANTEED_OOM_SCORE_ADJ = -997;
+const BEST_EFFORT_OOM_SCORE_ADJ = 1000;
+
+/**
+ * The oom_score_adj the kubelet gives a container (pkg/kubelet/qos/policy.go): the lowest for a
+ * guaranteed pod, the highest for a best-effort one, and in between for a burstable one, lower
+ * the more of the node's memory its request takes; never as low as guaranteed nor as high as
+ * best effort.
+ */
+export function oomScoreAdj(pod: Pod, c: Container, memoryCapacity: number): number {
+  const qos = qosClass(pod);
+  if (qos === 'Guaranteed') return GUARANTEED_OOM_SCORE_ADJ;
+  if (qos === 'BestEffort') return BEST_EFFORT_OOM_SCORE_ADJ;
+  const request = c.resources?.requests?.memory !== undefined ? parseQuantity(c.resources.requests.memory) : 0;
+  const adj = Math.trunc(1000 - (1000 * request) / memoryCapacity);
+  if (adj < 1000 + GUARANTEED_OOM_SCORE_ADJ) return 1000 + GUARANTEED_OOM_SCORE_ADJ;
+  return adj === BEST_EFFORT_OOM_SCORE_ADJ ? adj - 1 : adj;
+}

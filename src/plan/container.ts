@@ -2,8 +2,10 @@
 // generateContainerConfig), and the plan the runtime makes of that (runtime/container-plan.ts).
 // Everything Kubernetes decides (env sources, $(VAR), security contexts merged, volumes and
 // devices as host paths) is settled here, in TypeScript; unit tests assert on the plan without privileges.
+import * as os from 'node:os';
 import type { Container, Pod } from 'kubernetes-types/core/v1';
 import { PodrunError } from '../errors';
+import { oomScoreAdj } from '../kubelet/qos';
 import type { ImageRecord } from '../image/types';
 import type { RuntimeContainerConfig, RuntimeMount } from '../runtime/container-config';
 import { containerPlan, type ContainerPlan, type LogLimits, type PlanCgroup, type RootfsDriver } from '../runtime/container-plan';
@@ -105,6 +107,7 @@ export function containerConfig(i: ContainerPlanInput): RuntimeContainerConfig {
       seccomp: effectiveProfile(pod, c),
     },
     sharePid: !!spec.shareProcessNamespace,
+    oomScoreAdj: oomScoreAdj(pod, c, os.totalmem()),
     ...(c.targetContainerName ? { targetContainer: c.targetContainerName } : {}),
     cgroup: i.cgroup,
   };

@@ -70,4 +70,6 @@ export interface RuntimeContainerConfig {
   cgroup?: PlanCgroup;
   /** CRI's LinuxContainerResources, as podrun's cgroup values. */
   resources?: CgroupValues;
+  /** -1000..1000; absent: the shim's own is inherited. */
+  oomScoreAdj?: number;
 }

@@ -69,6 +69,8 @@ export interface ContainerPlan {
   exitPath: string;
   /** An ephemeral container's targetContainerName: it joins that container's PID namespace. */
   targetContainer?: string;
+  /** Written to its /proc/self/oom_score_adj before anything runs (lowering it may be refused: it stays then); absent: inherited. */
+  oomScoreAdj?: number;
   /** `tty: true`: a terminal from the container's devpts on 0-2, kept by the shim for attach. */
   tty: boolean;
   /** `stdin: true`: stdin stays open for attached clients. */
@@ -217,6 +219,7 @@ export function containerPlan(c: RuntimeContainerConfig, x: PlanContext): Contai
     startPath: paths.startRecord(c.name, c.attempt),
     exitPath: paths.exitRecord(c.name, c.attempt),
     ...(c.targetContainer ? { targetContainer: c.targetContainer } : {}),
+    ...(c.oomScoreAdj !== undefined ? { oomScoreAdj: c.oomScoreAdj } : {}),
     tty: c.tty,
     stdin: c.stdin,
     cgroup: c.cgroup ?? NO_CGROUP,

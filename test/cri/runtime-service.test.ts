@@ -226,8 +226,8 @@ t.test('resources, stats, a rotated log, the event stream, the pod CIDR', async 
   t.same(await call(cri.runtime, 'UpdateRuntimeConfig', { runtime_config: { network_config: { pod_cidr: '10.244.0.0/24' } } }), {}, 'UpdateRuntimeConfig takes the pod CIDR');
 
   const { pod_sandbox_id: sid } = (await call(cri.runtime, 'RunPodSandbox', { config: sandboxConfig('res', logDir) })) as { pod_sandbox_id: string };
-  const resources = { cpu_shares: 512, cpu_quota: 50_000, cpu_period: 100_000, memory_limit_in_bytes: 64 * 1024 * 1024 };
-  const { container_id: cid } = (await call(cri.runtime, 'CreateContainer', { pod_sandbox_id: sid, config: containerConfig('ticker', ['i=0; while :; do i=$((i+1)); echo tick $i; sleep 0.1; done'], { linux: { resources } }) })) as { container_id: string };
+  const resources = { cpu_shares: 512, cpu_quota: 50_000, cpu_period: 100_000, memory_limit_in_bytes: 64 * 1024 * 1024, oom_score_adj: 500 };
+  const { container_id: cid } = (await call(cri.runtime, 'CreateContainer', { pod_sandbox_id: sid, config: containerConfig('ticker', ['echo oom $(cat /proc/self/oom_score_adj); i=0; while :; do i=$((i+1)); echo tick $i; sleep 0.1; done'], { linux: { resources } }) })) as { container_id: string };
   await call(cri.runtime, 'StartContainer', { container_id: cid });
   t.ok(await until(() => events.filter((e) => e.container_id === cid).length >= 2, 10_000), 'events arrive');
   t.same(events.filter((e) => e.container_id === cid).map((e) => e.container_event_type).slice(0, 2), ['CONTAINER_CREATED_EVENT', 'CONTAINER_STARTED_EVENT'], 'created, then started');
@@ -259,6 +259,7 @@ t.test('resources, stats, a rotated log, the event stream, the pod CIDR', async 
   // The kubelet's rotation: it renames the file, then asks for a new one.
   const log = path.join(logDir, 'ticker', '0.log');
   t.ok(await until(() => fs.existsSync(log) && fs.statSync(log).size > 0, 10_000));
+  t.match(fs.readFileSync(log, 'utf8'), /stdout F oom 500$/m, 'oom_score_adj as the resources ask');
   fs.renameSync(log, `${log}.20261207-000000`);
   await call(cri.runtime, 'ReopenContainerLog', { container_id: cid });
   t.ok(await until(() => fs.existsSync(log) && /stdout F tick \d+/.test(fs.readFileSync(log, 'utf8')), 10_000), 'ReopenContainerLog: output goes on in a new file at the path');

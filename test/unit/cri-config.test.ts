@@ -54,3 +54,17 @@ t.test('SPDY name/value blocks', async (t) => {
   t.same(parseHeaders(block([['StreamType', 'stdout'], ['port', '80\u00008080']])), { streamtype: 'stdout', port: '80' }, 'names lowercased, the first of several values');
   t.throws(() => parseHeaders(Buffer.concat([block([['a', 'b']]).subarray(0, 10)])), /truncated|out of range/i, 'a truncated block');
 });
+
+t.test("the kubelet's OOM scores by QoS class", async (t) => {
+  const { oomScoreAdj } = await import('../../src/kubelet/qos');
+  const pod = (resources: object) => ({ spec: { containers: [{ name: 'c', resources }] } });
+  const gib = 1024 ** 3;
+  t.equal(oomScoreAdj(pod({}), { name: 'c' }, 16 * gib), 1000, 'best effort');
+  t.equal(oomScoreAdj(pod({ requests: { memory: '1Gi', cpu: '1' }, limits: { memory: '1Gi', cpu: '1' } }), { name: 'c', resources: { requests: { memory: '1Gi' } } }, 16 * gib), -997, 'guaranteed');
+  const b = pod({ requests: { memory: '4Gi' } });
+  t.equal(oomScoreAdj(b, b.spec.containers[0]!, 16 * gib), 750, 'burstable: 1000 less its share of memory, in thousandths');
+  const tiny = pod({ requests: { memory: '1' } });
+  t.equal(oomScoreAdj(tiny, tiny.spec.containers[0]!, 16 * gib), 999, 'never as high as best effort');
+  const huge = pod({ requests: { memory: '32Gi' } });
+  t.equal(oomScoreAdj(huge, huge.spec.containers[0]!, 16 * gib), 3, 'never as low as guaranteed');
+});
