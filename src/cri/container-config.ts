@@ -64,7 +64,7 @@ function mounts(config: ContainerConfig): RuntimeMount[] {
         throw invalidField(`${f}.host_path`, `"${m.host_path}" does not exist and cannot be made: ${(e as Error).message}`);
       }
     }
-    return { containerPath: m.container_path, hostPath: m.host_path, readonly: m.readonly, ...(st && !st.isDirectory() ? { file: true } : {}) };
+    return { containerPath: m.container_path, hostPath: m.host_path, readonly: m.readonly, propagation: m.propagation, ...(st && !st.isDirectory() ? { file: true } : {}) };
   });
 }
 

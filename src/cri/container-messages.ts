@@ -110,7 +110,7 @@ export interface ContainerStatus {
   message: string;
   labels: Record<string, string>;
   annotations: Record<string, string>;
-  mounts: { container_path: string; host_path: string; readonly: boolean }[];
+  mounts: { container_path: string; host_path: string; readonly: boolean; propagation: Mount['propagation'] }[];
   log_path: string;
   image_id: string;
   user: { linux: { uid: number; gid: number; supplemental_groups: number[] } };

@@ -26,7 +26,7 @@ export function containerStatusOf(v: ContainerView): ContainerStatus {
     message: v.message,
     labels: v.labels,
     annotations: v.annotations,
-    mounts: v.mounts.map((m) => ({ container_path: m.containerPath, host_path: m.hostPath, readonly: m.readonly })),
+    mounts: v.mounts.map((m) => ({ container_path: m.containerPath, host_path: m.hostPath, readonly: m.readonly, propagation: m.propagation ?? 'PROPAGATION_PRIVATE' })),
     log_path: v.logPath,
     image_id: v.image.id,
     user: { linux: { uid: v.user.uid, gid: v.user.gid, supplemental_groups: v.user.groups } },

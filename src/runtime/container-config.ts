@@ -18,6 +18,8 @@ export interface RuntimeMount {
   subPath?: string;
   /** One file, bound alone (not recursive): /etc/hosts, the termination log. */
   file?: boolean;
+  /** What a CRI client asked: how it is bound is the same (a pod's mounts are slaves of the host's), but it is reported back. */
+  propagation?: 'PROPAGATION_PRIVATE' | 'PROPAGATION_HOST_TO_CONTAINER';
 }
 
 export interface RuntimeSecurity {

@@ -30,7 +30,7 @@ import { removeTree } from '../state/remove-tree';
 import type { CgroupUsage } from '../cgroups/manager';
 import type { CgroupValues } from '../cgroups/values';
 import { cgroupDeviceRules, type DeviceRule } from '../plan/devices';
-import type { RuntimeContainerConfig } from './container-config';
+import type { RuntimeContainerConfig, RuntimeMount } from './container-config';
 import { containerPlan, execIdentity, type ContainerPlan, type LogLimits, type PlanCgroup, type RootfsDriver } from './container-plan';
 import type { ExecSession } from '../types';
 import { attachContainer } from './attach';
@@ -95,7 +95,7 @@ export interface ContainerMeta {
 interface ContainerFile extends ContainerMeta {
   createdAt: number;
   /** The mounts as asked (ContainerStatus shows them). */
-  mounts: { containerPath: string; hostPath: string; readonly: boolean }[];
+  mounts: Pick<RuntimeMount, 'containerPath' | 'hostPath' | 'readonly' | 'propagation'>[];
   /** The image's STOPSIGNAL, else SIGTERM. */
   stopSignal: number;
   plan: ContainerPlan;
@@ -483,7 +483,7 @@ export class RuntimeService extends EventEmitter {
       labels: input.labels,
       annotations: input.annotations,
       createdAt: nowNs(),
-      mounts: config.mounts.map((m) => ({ containerPath: m.containerPath, hostPath: m.hostPath, readonly: m.readonly })),
+      mounts: config.mounts.map((m) => ({ containerPath: m.containerPath, hostPath: m.hostPath, readonly: m.readonly, propagation: m.propagation })),
       stopSignal: stopSignal({ name: config.name }, image.config.stopSignal),
       plan,
     };

@@ -285,6 +285,7 @@ t.test('a host-to-container mount sees what the host mounts under it later', { s
   t.teardown(() => call(cri.runtime, 'RemovePodSandbox', { pod_sandbox_id: sid }).catch(() => undefined));
   const { container_id: cid } = (await call(cri.runtime, 'CreateContainer', { pod_sandbox_id: sid, config: containerConfig('c', ['exec sleep 1000'], { mounts: [{ container_path: '/mnt', host_path: shared, propagation: 'PROPAGATION_HOST_TO_CONTAINER' }] }) })) as { container_id: string };
   await call(cri.runtime, 'StartContainer', { container_id: cid });
+  t.match(await statusOf(cri, cid), { mounts: [{ container_path: '/mnt', host_path: shared, propagation: 'PROPAGATION_HOST_TO_CONTAINER' }] }, 'ContainerStatus reports the propagation asked');
   t.equal(sh(`mount -t tmpfs tmpfs ${shared}/sub && echo later > ${shared}/sub/f`).status, 0, 'a mount on the host after the start');
   const out = (await call(cri.runtime, 'ExecSync', { container_id: cid, cmd: ['cat', '/mnt/sub/f'], timeout: 10 })) as { stdout: Buffer; exit_code: number };
   t.equal(out.stdout.toString(), 'later\n', 'reaches the container');
