@@ -4,7 +4,7 @@
 
 import type { Command } from '../context';
 import { usageError } from '../report-error';
-import { CriServer, defaultCriSocket } from '../../cri/server';
+import type { CriServer } from '../../cri/server';
 
 export const criCommand: Command = {
   path: ['cri'],
@@ -21,6 +21,8 @@ export const criCommand: Command = {
   engine: 'local',
   async run(ctx) {
     if (ctx.args.length > 0) throw usageError(`unexpected args: [${ctx.args.join(' ')}]`);
+    // Loaded here, not with the CLI: gRPC and the schema cost every other command 90 ms.
+    const { CriServer: Server, defaultCriSocket } = await import('../../cri/server');
     const podrun = ctx.podrun();
     let server: CriServer | undefined;
     try {
@@ -28,7 +30,7 @@ export const criCommand: Command = {
       await podrun.serve({
         foreground: true,
         started: async (engine) => {
-          server = await CriServer.listen(ctx.flags.string('listen') ?? defaultCriSocket(), { images: podrun, runtime: engine.runtime, root: podrun.root.dir, dataRoot: podrun.dataRoot });
+          server = await Server.listen(ctx.flags.string('listen') ?? defaultCriSocket(), { images: podrun, runtime: engine.runtime, root: podrun.root.dir, dataRoot: podrun.dataRoot });
         },
       });
     } finally {
