@@ -57,14 +57,16 @@ function mounts(config: ContainerConfig): RuntimeMount[] {
     try {
       st = fs.statSync(m.host_path);
     } catch {
-      // As containerd (and docker before it): a missing host path is made, as a folder.
-      try {
-        fs.mkdirSync(m.host_path, { recursive: true, mode: 0o755 });
-      } catch (e) {
-        throw invalidField(`${f}.host_path`, `"${m.host_path}" does not exist and cannot be made: ${(e as Error).message}`);
-      }
+      // As containerd (and docker before it): a missing host path is made, as a folder, but only
+      // once the runtime has accepted the whole config (a refused one leaves nothing behind).
     }
-    return { containerPath: m.container_path, hostPath: m.host_path, readonly: m.readonly, propagation: m.propagation, ...(st && !st.isDirectory() ? { file: true } : {}) };
+    return {
+      containerPath: m.container_path,
+      hostPath: m.host_path,
+      readonly: m.readonly,
+      propagation: m.propagation,
+      ...(st ? (st.isDirectory() ? {} : { file: true }) : { createHostPath: true }),
+    };
   });
 }
 

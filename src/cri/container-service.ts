@@ -2,7 +2,8 @@
 // StopContainer, RemoveContainer, ListContainers, ContainerStatus and ExecSync.
 import { status } from '@grpc/grpc-js';
 import type { ImageRecord } from '../image/types';
-import type { ContainerView, RuntimeService } from '../runtime/runtime-service';
+import type { ContainerView } from '../runtime/cri-records';
+import type { RuntimeService } from '../runtime/runtime-service';
 import { cgroupValues, runtimeContainerConfig } from './container-config';
 import type { Container, ContainerIdRequest, ContainerStatus, ContainerStatusRequest, CreateContainerRequest, ExecSyncRequest, ExecSyncResponse, ListContainersRequest, StopContainerRequest, UpdateContainerResourcesRequest } from './container-messages';
 import type { Empty } from './messages';

@@ -2,7 +2,8 @@
 // as the runtime service makes or sees them, each with its sandbox's status and containers
 // after the change: what the kubelet's Evented PLEG reads instead of relisting.
 import type { ServerWritableStream } from '@grpc/grpc-js';
-import type { ContainerEvent, RuntimeService } from '../runtime/runtime-service';
+import type { ContainerEvent } from '../runtime/cri-records';
+import type { RuntimeService } from '../runtime/runtime-service';
 import type { ContainerStatus } from './container-messages';
 import type { PodSandboxStatus, PodSandboxStatusResponse } from './sandbox-messages';
 

@@ -2,7 +2,8 @@
 // RemovePodSandbox, PodSandboxStatus and ListPodSandbox. Requests are read field by field
 // (sandboxConfig); answers carry what the runtime recorded.
 import { status } from '@grpc/grpc-js';
-import type { RuntimeService, SandboxView } from '../runtime/runtime-service';
+import type { SandboxView } from '../runtime/cri-records';
+import type { RuntimeService } from '../runtime/runtime-service';
 import type { RuntimeSandboxConfig } from '../runtime/sandbox-config';
 import type { ContainerStatus } from './container-messages';
 import type { Empty } from './messages';

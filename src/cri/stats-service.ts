@@ -2,7 +2,8 @@
 // PodSandboxStats and ListPodSandboxStats. CPU time and working set come from the cgroups
 // (absent where this user has none: rootless on a cgroup v1 host), the writable layer's size
 // from its folder. Rates (usage_nano_cores) are not sent: the kubelet works them out itself.
-import type { ContainerStatsView, RuntimeService } from '../runtime/runtime-service';
+import type { ContainerStatsView } from '../runtime/container-stats';
+import type { RuntimeService } from '../runtime/runtime-service';
 import type { ContainerStats, ListContainerStatsRequest } from './container-messages';
 import type { PodSandboxIdRequest } from './sandbox-messages';
 import { invalidField } from './status';

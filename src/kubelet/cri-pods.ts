@@ -2,7 +2,7 @@
 // view, built when asked and never stored, so no controller adopts, heals or deletes one (they
 // belong to the kubelet that made them, as a node's containers belong to its kubelet).
 import type { ContainerStatus, Pod } from 'kubernetes-types/core/v1';
-import type { ContainerView, SandboxView } from '../runtime/runtime-service';
+import type { ContainerView, SandboxView } from '../runtime/cri-records';
 
 /** The annotation that tells a CRI sandbox's pod from podrun's own, with the sandbox's id. */
 export const CRI_SANDBOX_ANNOTATION = 'podrun.io/cri-sandbox-id';

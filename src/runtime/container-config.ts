@@ -20,6 +20,8 @@ export interface RuntimeMount {
   file?: boolean;
   /** What a CRI client asked: how it is bound is the same (a pod's mounts are slaves of the host's), but it is reported back. */
   propagation?: 'PROPAGATION_PRIVATE' | 'PROPAGATION_HOST_TO_CONTAINER';
+  /** hostPath is missing: made (a folder) by the runtime once the whole config is accepted, as containerd makes it. */
+  createHostPath?: boolean;
 }
 
 export interface RuntimeSecurity {

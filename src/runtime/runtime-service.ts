@@ -30,8 +30,23 @@ import { removeTree } from '../state/remove-tree';
 import type { CgroupUsage } from '../cgroups/manager';
 import type { CgroupValues } from '../cgroups/values';
 import { cgroupDeviceRules, type DeviceRule } from '../plan/devices';
-import type { RuntimeContainerConfig, RuntimeMount } from './container-config';
-import { containerPlan, execIdentity, type ContainerPlan, type LogLimits, type PlanCgroup, type RootfsDriver } from './container-plan';
+import { containerPlan, execIdentity, type LogLimits, type PlanCgroup, type RootfsDriver } from './container-plan';
+import { forgetLayer, layerUsage, type ContainerStatsView } from './container-stats';
+import {
+  isoNs,
+  nowNs,
+  readContainers,
+  readJson,
+  type ContainerEvent,
+  type ContainerEventType,
+  type ContainerFile,
+  type ContainerState,
+  type ContainerView,
+  type CreateContainerInput,
+  type SandboxFile,
+  type SandboxState,
+  type SandboxView,
+} from './cri-records';
 import type { ExecSession } from '../types';
 import { attachContainer } from './attach';
 import { execInContainer, type ExecTarget } from './exec';
@@ -67,89 +82,6 @@ export interface RuntimeDeps {
   log(message: string): void;
 }
 
-export type SandboxState = 'SANDBOX_READY' | 'SANDBOX_NOTREADY';
-export type ContainerState = 'CONTAINER_CREATED' | 'CONTAINER_RUNNING' | 'CONTAINER_EXITED' | 'CONTAINER_UNKNOWN';
-
-/** sandbox-config.json: what was asked, and what became of it. */
-interface SandboxFile {
-  id: string;
-  config: RuntimeSandboxConfig;
-  /** Nanoseconds since the epoch, as CRI's timestamps. */
-  createdAt: number;
-  /** Stopped: its processes and network are gone; only RemovePodSandbox is left to do. */
-  stopped: boolean;
-}
-
-/** What names a container, in its file and in every view of it. */
-export interface ContainerMeta {
-  id: string;
-  sandboxId: string;
-  name: string;
-  attempt: number;
-  image: { ref: string; id: string };
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
-}
-
-/** <name>/<attempt>.cri.json: one container as created. */
-interface ContainerFile extends ContainerMeta {
-  createdAt: number;
-  /** The mounts as asked (ContainerStatus shows them). */
-  mounts: Pick<RuntimeMount, 'containerPath' | 'hostPath' | 'readonly' | 'propagation'>[];
-  /** The image's STOPSIGNAL, else SIGTERM. */
-  stopSignal: number;
-  plan: ContainerPlan;
-}
-
-export interface SandboxView {
-  id: string;
-  config: RuntimeSandboxConfig;
-  state: SandboxState;
-  createdAt: number;
-  ip: string;
-}
-
-export interface ContainerView extends ContainerMeta {
-  state: ContainerState;
-  createdAt: number;
-  startedAt: number;
-  finishedAt: number;
-  exitCode: number;
-  reason: string;
-  message: string;
-  mounts: ContainerFile['mounts'];
-  logPath: string;
-  pid: number;
-  /** Who its process runs as. */
-  user: { uid: number; gid: number; groups: number[] };
-}
-
-export type ContainerEventType = 'CONTAINER_CREATED_EVENT' | 'CONTAINER_STARTED_EVENT' | 'CONTAINER_STOPPED_EVENT' | 'CONTAINER_DELETED_EVENT';
-
-/** What `container-event` listeners get: one change of one container. */
-export interface ContainerEvent {
-  type: ContainerEventType;
-  containerId: string;
-  sandboxId: string;
-  /** Nanoseconds since the epoch. */
-  createdAt: number;
-}
-
-export interface ContainerStatsView extends Omit<ContainerMeta, 'image'> {
-  timestamp: number;
-  /** undefined: not running, or no cgroups here. */
-  usage: CgroupUsage | undefined;
-  layer: { path: string; bytes: number; inodes: number };
-}
-
-export interface CreateContainerInput {
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
-  /** As the request named it (ContainerStatus answers with it). */
-  imageRef: string;
-  config: RuntimeContainerConfig;
-}
-
 /** A live sandbox: its folder and a subscribed connection to its shim. */
 interface Live {
   file: SandboxFile;
@@ -158,76 +90,16 @@ interface Live {
   shim?: ShimClient;
   /** Its containers by id, as their files say (read once, kept in step by create and remove). */
   containers?: Map<string, ContainerFile>;
+  /**
+   * The shim's attempt records by container name, read once and kept until the shim can have
+   * written more (a start, an exit event, its going away): status and list ask many times between.
+   */
+  attempts: Map<string, AttemptRecord[]>;
+  /** The hostname its containers get (the config's, else its name cut to 63 characters). */
+  hostname: string;
 }
 
 const ID = /^[0-9a-f]{64}$/;
-
-function nowNs(): number {
-  return Date.now() * 1e6;
-}
-
-function isoNs(iso: string | undefined): number {
-  return iso ? Date.parse(iso) * 1e6 : 0;
-}
-
-/** Bytes and inodes under a folder (its writable layer), not following links; 0 when it is gone. */
-function diskUsage(dir: string): { bytes: number; inodes: number } {
-  let bytes = 0;
-  let inodes = 0;
-  const walk = (d: string) => {
-    let entries: fs.Dirent[];
-    try {
-      entries = fs.readdirSync(d, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      const p = path.join(d, e.name);
-      try {
-        const st = fs.lstatSync(p);
-        bytes += st.blocks * 512;
-        inodes++;
-      } catch {
-        continue;
-      }
-      if (e.isDirectory()) walk(p);
-    }
-  };
-  walk(dir);
-  return { bytes, inodes };
-}
-
-/** The `<name>/<attempt>.cri.json` files of a sandbox folder, by container id. */
-function readContainers(paths: PodPaths): Map<string, ContainerFile> {
-  const out = new Map<string, ContainerFile>();
-  let names: string[] = [];
-  try {
-    names = fs.readdirSync(path.join(paths.dir, 'containers'));
-  } catch {
-    return out;
-  }
-  for (const name of names) {
-    let files: string[] = [];
-    try {
-      files = fs.readdirSync(paths.containerDir(name));
-    } catch {
-      continue;
-    }
-    for (const f of files) {
-      const c = f.endsWith('.cri.json') ? readJson<ContainerFile>(path.join(paths.containerDir(name), f)) : undefined;
-      if (c) out.set(c.id, c);
-    }
-  }
-  return out;
-}
-
-function readJson<T>(file: string): T | undefined {
-  try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
-  } catch {
-    return undefined;
-  }
-}
 
 export class RuntimeService extends EventEmitter {
   private readonly live = new Map<string, Live>();
@@ -266,7 +138,7 @@ export class RuntimeService extends EventEmitter {
         removeTree(paths.dir);
         continue;
       }
-      const live: Live = { file, paths, record };
+      const live: Live = { file, paths, record, attempts: new Map(), hostname: sandboxPod(file.config).spec!.hostname! };
       this.live.set(file.id, live);
       const addr = readAddress(paths.network);
       if (addr && !file.stopped) this.d.podIPs.set(file.config.uid, addr.ip);
@@ -291,10 +163,12 @@ export class RuntimeService extends EventEmitter {
       const shim = await ShimClient.connect(l.paths.shimSocket);
       await shim.subscribe();
       shim.on('exit', (e: { name: string; attempt: number }) => {
+        l.attempts.delete(e.name);
         this.emit('exit', l.file.id, e.name, e.attempt);
         this.exitEvent(l.file.id, e.name, e.attempt);
       });
       shim.on('close', () => {
+        l.attempts.clear();
         if (l.shim === shim) l.shim = undefined;
         this.emit('sandbox-gone', l.file.id);
       });
@@ -337,7 +211,7 @@ export class RuntimeService extends EventEmitter {
       writeStateFile(path.join(paths.dir, 'sandbox-config.json'), JSON.stringify(file) + '\n');
       net = await this.d.net.prepare(id, pod, this.d.idmap(pod));
       const record = await this.d.sandboxes.make(id, pod, paths, net, [], new Map());
-      const live: Live = { file, paths, record };
+      const live: Live = { file, paths, record, attempts: new Map(), hostname: pod.spec!.hostname! };
       this.live.set(id, live);
       await this.connect(live);
       if (!live.shim) throw new PodrunError('Internal', 'the pod shim did not accept a connection');
@@ -467,8 +341,16 @@ export class RuntimeService extends EventEmitter {
     const driver = image.layers && !ownUserns(l.record.idmap) ? await this.d.rootfsDriver(shim, image, `${l.paths.dir}/overlay-probe`, rootless) : 'overlay';
     // A log file the kubelet names is rotated by the kubelet (rename, then ReopenContainerLog), not by the shim.
     const logs = config.logPath ? { maxSize: 0, maxFiles: 1 } : this.d.logs;
-    const plan = containerPlan(config, { paths: l.paths, idmap: l.record.idmap, hostname: sandboxPod(l.file.config).spec!.hostname!, rootfsDriver: driver, seccompDir: this.d.seccompDir, logs });
-    // Made once the plan holds: a refused config leaves no cgroup behind.
+    const plan = containerPlan(config, { paths: l.paths, idmap: l.record.idmap, hostname: l.hostname, rootfsDriver: driver, seccompDir: this.d.seccompDir, logs });
+    // Made once the plan holds: a refused config leaves no folder or cgroup behind.
+    config.mounts.forEach((m, i) => {
+      if (!m.createHostPath) return;
+      try {
+        fs.mkdirSync(m.hostPath, { recursive: true, mode: 0o755 });
+      } catch (e) {
+        throw new PodrunError('Invalid', `${config.field}.mounts[${i}].host_path: "${m.hostPath}" does not exist and cannot be made: ${(e as Error).message}`);
+      }
+    });
     plan.cgroup = config.cgroup ?? this.d.containerCgroup(l.file.config.uid, config.name, config.resources ?? { cpuShares: 1024 }, cgroupDeviceRules({ all: config.security.privileged, nodes: config.devices }));
     // Random, as containerd's: a short id (crictl shows 13 digits) tells containers and sandboxes apart.
     const id = randomBytes(32).toString('hex');
@@ -500,7 +382,7 @@ export class RuntimeService extends EventEmitter {
     if (state !== 'CONTAINER_CREATED') throw new PodrunError('Conflict', `container ${c.id} is ${state.replace('CONTAINER_', '').toLowerCase()}: only a created container can be started`);
     if (!l.shim) throw new PodrunError('Conflict', `pod sandbox ${l.file.id} is not ready: its shim is gone`);
     try {
-      await l.shim.start(c.plan);
+      await l.shim.start(c.plan).finally(() => l.attempts.delete(c.name));
     } catch (e) {
       // The shim recorded the failure as an exit (StartError): the container has stopped.
       this.event(l, c, 'CONTAINER_STOPPED_EVENT');
@@ -531,7 +413,12 @@ export class RuntimeService extends EventEmitter {
   }
 
   private attemptOf(l: Live, c: ContainerFile): AttemptRecord | undefined {
-    return readAttempts(l.paths, c.name).find((a) => a.attempt === c.attempt);
+    let all = l.attempts.get(c.name);
+    if (!all) {
+      all = readAttempts(l.paths, c.name);
+      l.attempts.set(c.name, all);
+    }
+    return all.find((a) => a.attempt === c.attempt);
   }
 
   private containerState(l: Live, c: ContainerFile, a = this.attemptOf(l, c)): ContainerState {
@@ -591,6 +478,8 @@ export class RuntimeService extends EventEmitter {
     l.containers?.delete(c.id);
     this.event(l, c, 'CONTAINER_DELETED_EVENT');
     for (const f of [l.paths.startRecord(c.name, c.attempt), l.paths.exitRecord(c.name, c.attempt), l.paths.terminationLog(c.name, c.attempt), l.paths.log(c.name, c.attempt), path.join(dir, 'exec.json')]) fs.rmSync(f, { force: true });
+    l.attempts.delete(c.name);
+    forgetLayer(l.paths.upper(c.name, c.attempt));
     removeTree(l.paths.upper(c.name, c.attempt));
     // The kubelet's log file is the kubelet's: it removes it with the pod's log folder.
   }
@@ -660,7 +549,7 @@ export class RuntimeService extends EventEmitter {
   private statsOf(l: Live, c: ContainerFile): ContainerStatsView {
     const running = this.containerState(l, c) === 'CONTAINER_RUNNING';
     const usage = running ? this.d.usage(l.file.config.uid, c.name) : undefined;
-    const layer = diskUsage(l.paths.upper(c.name, c.attempt));
+    const layer = layerUsage(l.paths.upper(c.name, c.attempt));
     return { id: c.id, sandboxId: l.file.id, name: c.name, attempt: c.attempt, labels: c.labels, annotations: c.annotations, timestamp: nowNs(), usage, layer: { path: l.paths.upper(c.name, c.attempt), ...layer } };
   }
 

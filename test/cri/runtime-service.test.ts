@@ -201,8 +201,12 @@ t.test('bad input: the status codes a kubelet reads, naming the field', async (t
   t.match(await failure(r, 'CreateContainer', { pod_sandbox_id: sid, config: containerConfig('a', ['true'], { mounts: [{ container_path: '/data', host_path: dir, propagation: 'PROPAGATION_BIDIRECTIONAL' }] }) }), { code: grpc.status.INVALID_ARGUMENT, details: /config\.mounts\[0\]\.propagation/ }, 'bidirectional propagation');
   t.match(await failure(r, 'CreateContainer', { pod_sandbox_id: sid, config: containerConfig('a', ['true'], { devices: [{ container_path: '/dev/x', host_path: '/etc/passwd', permissions: 'rw' }] }) }), { code: grpc.status.INVALID_ARGUMENT, details: /config\.devices\[0\]\.host_path/ }, 'a device that is none');
   t.match(await failure(r, 'CreateContainer', { pod_sandbox_id: sid, config: containerConfig('a', ['true'], { linux: { security_context: { capabilities: { add_capabilities: ['CAP_NOPE'] } } } }) }), { code: grpc.status.INVALID_ARGUMENT, details: /capabilities/ }, 'an unknown capability');
+  const missingDir = path.join(dir, 'made-on-create');
+  t.match(await failure(r, 'CreateContainer', { pod_sandbox_id: sid, config: containerConfig('a', ['true'], { mounts: [{ container_path: '/m', host_path: missingDir }], linux: { security_context: { capabilities: { add_capabilities: ['CAP_NOPE'] } } } }) }), { code: grpc.status.INVALID_ARGUMENT, details: /capabilities/ }, 'a refused config with a missing host path');
+  t.notOk(fs.existsSync(missingDir), 'leaves the missing host path unmade');
   t.match(await failure(r, 'CreateContainer', { pod_sandbox_id: sid, config: containerConfig('a', ['true'], { linux: { security_context: { run_as_group: { value: 1002 } } } }) }), { code: grpc.status.INVALID_ARGUMENT, details: /^config\.linux\.security_context\.run_as_group: a group needs a user/ }, 'a group without a user');
-  const { container_id: cid } = (await call(r, 'CreateContainer', { pod_sandbox_id: sid, config: containerConfig('a', ['true']) })) as { container_id: string };
+  const { container_id: cid } = (await call(r, 'CreateContainer', { pod_sandbox_id: sid, config: containerConfig('a', ['true'], { mounts: [{ container_path: '/m', host_path: missingDir }] }) })) as { container_id: string };
+  t.ok(fs.statSync(missingDir).isDirectory(), 'an accepted one makes its missing host path, a folder (as containerd)');
   t.match(await failure(r, 'CreateContainer', { pod_sandbox_id: sid, config: containerConfig('a', ['true']) }), { code: grpc.status.ALREADY_EXISTS }, 'the same name and attempt again');
   t.same(((await call(r, 'ListContainers', {})).containers as { id: string }[]).map((c) => c.id), [cid], 'only the one created');
   for (const m of ['StartContainer', 'ContainerStatus', 'StopContainer'] as const) {
