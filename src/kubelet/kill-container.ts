@@ -1,17 +1,17 @@
-// The kubelet's killContainer: the preStop hook, then the stop signal, then SIGKILL once the
-// grace period (shared by the hook and the signal) has passed. Waiting is on the shim's exit
-// events, not on a clock.
+// The kubelet's killContainer: the preStop hook, then the runtime's StopContainer with what is
+// left of the grace period (the stop signal, SIGKILL once it has passed). Waiting is on the
+// shim's exit events, not on a clock.
 import * as os from 'node:os';
 import type { Container } from 'kubernetes-types/core/v1';
-import type { ShimClient } from '../runtime/shim-client';
 import { runHook } from './hooks';
 import type { ProbeTarget } from './probes';
 
 export interface KillHost {
-  shim(): ShimClient | undefined;
+  /** The sandbox's shim is there: containers can be stopped. */
+  ready(): boolean;
   running(c: Container): boolean;
-  /** Resolves when the container's current attempt has exited, or after timeoutMs. */
-  exited(c: Container, timeoutMs: number): Promise<void>;
+  /** The runtime's StopContainer of the current attempt: the signal, SIGKILL after timeoutMs (at once for 0). */
+  stop(c: Container, signal: number, timeoutMs: number): Promise<void>;
   /** How a hook reaches the running container. */
   target(c: Container): ProbeTarget | undefined;
   /** The image's STOPSIGNAL, if any. */
@@ -37,7 +37,7 @@ export function stopSignal(c: Container, imageSignal: string | undefined): numbe
 
 /** Resolves when the container is gone (or SIGKILL did not take it within 10 s). */
 export async function killContainer(h: KillHost, c: Container, graceMs: number, o: KillOptions = {}): Promise<void> {
-  if (!h.shim() || !h.running(c)) return;
+  if (!h.ready() || !h.running(c)) return;
   const deadline = Date.now() + graceMs;
   h.event('Normal', 'Killing', o.message ?? `Stopping container ${c.name}`, c);
   const preStop = c.lifecycle?.preStop;
@@ -46,13 +46,5 @@ export async function killContainer(h: KillHost, c: Container, graceMs: number, 
     const r = target ? await runHook(preStop, target, graceMs) : { ok: true, message: '' };
     if (!r.ok) h.event('Warning', 'FailedPreStopHook', r.message, c);
   }
-  const left = deadline - Date.now();
-  if (left > 0 && h.running(c)) {
-    await h.shim()?.signal(c.name, stopSignal(c, h.imageStopSignal(c))).catch(() => false);
-    await h.exited(c, left);
-  }
-  if (h.running(c)) {
-    await h.shim()?.signal(c.name, 9).catch(() => false);
-    await h.exited(c, 10_000);
-  }
+  if (h.running(c)) await h.stop(c, stopSignal(c, h.imageStopSignal(c)), Math.max(0, deadline - Date.now()));
 }

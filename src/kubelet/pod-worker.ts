@@ -7,24 +7,20 @@ import type { Container, Pod, PodStatus } from 'kubernetes-types/core/v1';
 import { PodrunError } from '../errors';
 import type { ImageRecord } from '../image/types';
 import { buildContainerPlan } from '../plan/container';
-import type { ExecIdentity, LogLimits, PlanCgroup, RootfsDriver } from '../runtime/container-plan';
+import type { ExecIdentity, LogLimits, PlanCgroup } from '../runtime/container-plan';
 import { SeccompProfileError } from '../seccomp/container-profile';
 import type { EnvSources } from '../plan/env';
-import { native } from '../native';
-import { openRecorded, reapChild, type SandboxRecord } from '../runtime/sandbox';
-import { chownCgroupProcs, mountLayers } from '../runtime/userns-mounts';
-import { ownUserns } from '../plan/userns-paths';
-import { readAttempts, type AttemptRecord, type ExitRecord } from '../runtime/records';
+import type { SandboxRecord } from '../runtime/sandbox';
+import { SandboxRuntime, type RootfsProbe } from '../runtime/sandbox-runtime';
+import type { AttemptRecord, ExitRecord } from '../runtime/records';
 import { MAX_MESSAGE_BYTES, MAX_POD_MESSAGE_BYTES, terminationMessage } from '../runtime/termination-message';
-import { ShimClient, ShimRequestError } from '../runtime/shim-client';
+import { ShimRequestError } from '../runtime/shim-client';
 import { writeStateFile } from '../state/atomic-file';
 import { removeTree } from '../state/remove-tree';
 import type { PodPaths } from '../state/paths';
-import { notYetReaped } from '../state/process';
 import type { PreparedVolume } from '../volume/volumes';
 import { goDuration, type BackoffPolicy } from './backoff';
 import { writePodState, type PodState } from './pod-state';
-import { prepareContainerFiles } from './container-files';
 import { pullWithBackoff } from './image-pull';
 import { computeStatus } from './status';
 import { runHook } from './hooks';
@@ -42,7 +38,7 @@ export interface WorkerContext {
   hostIP: string;
   image(ref: string, field: string): ImageRecord;
   /** How layered images become container roots here: overlayfs, or copies where it cannot mount (decided once). */
-  rootfsDriver(shim: ShimClient, image: ImageRecord, scratch: string, rootless: boolean): Promise<RootfsDriver>;
+  rootfsDriver: RootfsProbe;
   /** The copy driver's work: the image's layers applied into dest. */
   copyLayers(image: ImageRecord, dest: string): void;
   /** The image for a container start: present, or pulled per its imagePullPolicy (with the kubelet's events). */
@@ -73,7 +69,8 @@ export function allContainers(pod: Pod): Container[] {
 }
 
 export class PodWorker {
-  private shim?: ShimClient;
+  /** The sandbox's runtime: its shim, its containers' records; what starts and stops them. */
+  private rt: SandboxRuntime;
   private chain: Promise<void> = Promise.resolve();
   private readonly timers = new Set<NodeJS.Timeout>();
   private deleting = false;
@@ -84,12 +81,8 @@ export class PodWorker {
   private sandboxRetryAt = 0;
   /** Containers whose liveness or startup probe failed, by name: for which attempt, and which probe. */
   private readonly probeFailed = new Map<string, { attempt: number; kind: 'liveness' | 'startup' }>();
-  /** Waiters for a container's exit, woken by the shim's exit events (or its going away). */
-  private readonly exitWaiters = new Set<() => void>();
   /** Termination messages of finished attempts, by name/attempt. */
   private readonly messages = new Map<string, string>();
-  /** What the shim recorded of each container's attempts, by name (attempts()). */
-  private readonly records = new Map<string, AttemptRecord[]>();
   /** The state as last written (the engine wrote the first), so that a decision that changed nothing writes nothing. */
   private written: string;
   private readonly prober = new Prober({
@@ -117,13 +110,25 @@ export class PodWorker {
     private readonly volumes: Map<string, PreparedVolume>,
   ) {
     this.written = JSON.stringify(state);
+    this.rt = this.runtimeOf(sandbox);
+  }
+
+  /** A runtime for this sandbox whose exits and going away drive the next decision. */
+  private runtimeOf(sandbox: SandboxRecord): SandboxRuntime {
+    const rt = new SandboxRuntime(this.paths, sandbox);
+    rt.on('exit', () => this.schedule());
+    rt.on('gone', () => this.schedule());
+    return rt;
   }
 
   /** How killContainer reaches this pod's containers. */
   private readonly killHost: KillHost = {
-    shim: () => this.shim,
+    ready: () => this.rt.ready,
     running: (c) => this.isRunning(this.latest(c.name)),
-    exited: (c, timeoutMs) => this.exited(c, timeoutMs),
+    stop: async (c, signal, timeoutMs) => {
+      const a = this.latest(c.name);
+      if (a) await this.rt.stop(c.name, a.attempt, signal, timeoutMs);
+    },
     target: (c) => this.probeTarget(c),
     imageStopSignal: (c) => {
       try {
@@ -135,70 +140,22 @@ export class PodWorker {
     event: (type, reason, message, c) => this.event(type, reason, message, c),
   };
 
-  /** Resolves once the container no longer runs (an exit event, or the shim gone), or after timeoutMs. */
-  private exited(c: Container, timeoutMs: number): Promise<void> {
-    return new Promise((resolve) => {
-      const check = () => {
-        if (this.isRunning(this.latest(c.name))) return;
-        done();
-      };
-      const done = () => {
-        clearTimeout(timer);
-        this.exitWaiters.delete(check);
-        resolve();
-      };
-      const timer = setTimeout(done, timeoutMs);
-      this.exitWaiters.add(check);
-      check();
-    });
-  }
-
   get key(): string {
     return `${this.pod.metadata!.namespace}/${this.pod.metadata!.name}`;
-  }
-
-  /** Connects to the shim and follows its exits; false when the sandbox is gone. */
-  private sandboxAlive(): boolean {
-    const fd = openRecorded(this.sandbox);
-    if (fd === undefined) return false;
-    fs.closeSync(fd);
-    return true;
   }
 
   /** A new sandbox for this pod (the old one was lost): attach to its shim. */
   adopt(sandbox: SandboxRecord): Promise<boolean> {
     this.sandbox = sandbox;
+    this.rt.close();
+    this.rt.removeAllListeners();
+    this.rt = this.runtimeOf(sandbox);
     return this.attach();
   }
 
-  async attach(): Promise<boolean> {
-    this.recordsChanged();
-    if (!this.sandboxAlive()) return false;
-    // A live shim that refuses a connect (its backlog full under load) is not a lost sandbox.
-    for (let tries = 0; ; tries++) {
-      try {
-        this.shim = await ShimClient.connect(this.paths.shimSocket);
-        await this.shim.subscribe();
-        break;
-      } catch {
-        this.shim?.close();
-        this.shim = undefined;
-        if (tries >= 10 || !this.sandboxAlive()) return false;
-        await sleep(50 * (tries + 1));
-      }
-    }
-    this.shim.on('exit', () => {
-      this.recordsChanged();
-      for (const w of [...this.exitWaiters]) w();
-      this.schedule();
-    });
-    this.shim.on('close', () => {
-      this.shim = undefined;
-      this.recordsChanged();
-      for (const w of [...this.exitWaiters]) w();
-      this.schedule();
-    });
-    return true;
+  /** Connects to the sandbox's shim and follows its exits; false when the sandbox is gone. */
+  attach(): Promise<boolean> {
+    return this.rt.connect();
   }
 
   private fieldPath(c: Container): string {
@@ -259,22 +216,9 @@ export class PodWorker {
     return this.chain.catch(() => undefined);
   }
 
-  /**
-   * A container's attempts as the shim recorded them. Read once and kept until the shim can have
-   * written more: its start reply, an exit event, or its going away (recordsChanged); status and
-   * decisions ask many times between those.
-   */
+  /** A container's attempts as the shim recorded them (kept by the sandbox runtime until it can have written more). */
   attempts(name: string): AttemptRecord[] {
-    let all = this.records.get(name);
-    if (!all) {
-      all = readAttempts(this.paths, name);
-      this.records.set(name, all);
-    }
-    return all;
-  }
-
-  private recordsChanged(): void {
-    this.records.clear();
+    return this.rt.attempts(name);
   }
 
   private latest(name: string): AttemptRecord | undefined {
@@ -282,16 +226,9 @@ export class PodWorker {
     return all[all.length - 1];
   }
 
-  /**
-   * Started and not yet ended. While the shim is connected it is the authority: it records every
-   * exit before it reports it, so a container runs until its exit record is there (between the
-   * process dying and the record, /proc alone would call it lost: ContainerStatusUnknown, 137).
-   * Without the shim, only the process itself can tell.
-   */
+  /** Started and not yet ended (the sandbox runtime's word: its shim's records, else the process). */
   isRunning(a: AttemptRecord | undefined): boolean {
-    if (!a?.start || a.exit) return false;
-    if (this.shim && !this.shim.isClosed) return true;
-    return notYetReaped({ pid: a.start.pid, startTime: String(a.start.startTime) });
+    return this.rt.isRunning(a);
   }
 
   /** Records the state when it changed since last written (each decision ends here). */
@@ -419,7 +356,7 @@ export class PodWorker {
       spec: this.pod.spec!,
       initialized: this.state.initialized,
       phase: this.state.phase,
-      sandboxAlive: !!this.shim,
+      sandboxAlive: this.rt.ready,
       containers: this.observe(),
       firstAttempt: Object.fromEntries(Object.entries(this.state.containers).flatMap(([name, h]) => (h.sandboxFrom ? [[name, h.sandboxFrom]] : []))),
       backoff: this.ctx.backoff,
@@ -556,17 +493,6 @@ export class PodWorker {
     this.timers.add(t);
   }
 
-  /** hostUsers: false as root: the image's layers idmapped into the pod before its container starts (runtime/userns-mounts.ts). */
-  private mountLayers(layers: readonly string[]): void {
-    const fd = openRecorded(this.sandbox);
-    if (fd === undefined) throw new PodrunError('Internal', 'the pod shim is gone');
-    try {
-      mountLayers(this.sandbox.pid, fd, this.paths, layers);
-    } finally {
-      fs.closeSync(fd);
-    }
-  }
-
   /** Starts one container (pulling its image as its policy says); true once it runs. */
   private async start(s: ContainerStart): Promise<boolean> {
     const { container: c, field, attempt } = s;
@@ -580,7 +506,7 @@ export class PodWorker {
     const image = pulled.image;
     if (!image) return false;
     // A pod in its own user namespace as root: overlayfs over the layers' idmapped views, not probed (its shim sees the layers only once they are mounted).
-    const driver = image.layers && this.shim && !ownUserns(this.sandbox.idmap) ? await this.ctx.rootfsDriver(this.shim, image, `${this.paths.dir}/overlay-probe`, !!this.sandbox.idmap) : 'overlay';
+    const driver = await this.rt.rootfsDriver(image, this.ctx.rootfsDriver);
     let plan;
     try {
       plan = buildContainerPlan({
@@ -614,15 +540,11 @@ export class PodWorker {
     hint.backoffFrom = s.backoffFrom;
     this.probeFailed.delete(c.name);
     this.persist();
-    await prepareContainerFiles(this.paths, c.name, attempt, plan, image, (img, dest) => this.ctx.copyLayers(img, dest));
-    if (!this.shim) return false;
-    if (ownUserns(this.sandbox.idmap)) {
-      if (plan.ops[0].type === 'overlay') this.mountLayers(image.layers ?? [image.rootfs]);
-      chownCgroupProcs(plan.cgroup.procs, this.sandbox.idmap);
-    }
+    if (!this.rt.ready) return false;
+    await this.rt.prepare(plan, image, (img, dest) => this.ctx.copyLayers(img, dest));
     this.event('Normal', 'Created', `Created container: ${c.name}`, c);
     try {
-      await this.shim.start(plan).finally(() => this.recordsChanged());
+      await this.rt.start(plan);
     } catch (e) {
       if (!(e instanceof ShimRequestError)) throw e;
       // The shim recorded the failure as an exit (StartError, 128): the restart policy decides.
@@ -687,14 +609,7 @@ export class PodWorker {
     }
     // Taken while the records are still there: what a watcher is shown before the pod goes.
     const last = this.toObject();
-    const sandboxFd = openRecorded(this.sandbox);
-    if (this.shim) {
-      await this.shim.shutdown({ remove: [this.paths.volumesDir, `${this.paths.dir}/containers`] }).catch(() => undefined);
-    } else if (sandboxFd !== undefined) {
-      native.pidfdSendSignal(sandboxFd, 9);
-    }
-    if (sandboxFd !== undefined) await waitGone(sandboxFd);
-    this.shim?.close();
+    await this.rt.shutdown([this.paths.volumesDir, `${this.paths.dir}/containers`]);
     await this.ctx.removeCgroups(this.pod).catch((e: Error) => this.ctx.log(`pod ${this.key}: ${e.message}`));
     try {
       removeTree(this.paths.dir);
@@ -709,16 +624,6 @@ export class PodWorker {
     this.disposed = true;
     this.prober.stopAll();
     this.stopTimers();
-    this.shim?.removeAllListeners('close');
-    this.shim?.close();
+    this.rt.close();
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-/** Resolves when the process behind a pidfd has exited (collecting it if it is our child). */
-function waitGone(pidfd: number): Promise<void> {
-  return reapChild(pidfd);
 }

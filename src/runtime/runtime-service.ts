@@ -16,21 +16,18 @@ import * as path from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1';
 import { PodrunError } from '../errors';
 import type { ImageRecord } from '../image/types';
-import { prepareContainerFiles } from '../kubelet/container-files';
 import { stopSignal } from '../kubelet/kill-container';
 import type { PodSandboxes } from '../kubelet/pod-sandbox';
-import { native } from '../native';
 import { execCollect, type ExecOutcome } from '../kubelet/probe/exec';
 import type { Networking, PreparedNetwork } from '../network/networking';
 import { readAddress } from '../network/pod-network';
-import { ownUserns } from '../plan/userns-paths';
 import { writeStateFile } from '../state/atomic-file';
 import { PodPaths, type StateRoot } from '../state/paths';
 import { removeTree } from '../state/remove-tree';
 import type { CgroupUsage } from '../cgroups/manager';
 import type { CgroupValues } from '../cgroups/values';
 import { cgroupDeviceRules, type DeviceRule } from '../plan/devices';
-import { containerPlan, execIdentity, type LogLimits, type PlanCgroup, type RootfsDriver } from './container-plan';
+import { containerPlan, execIdentity, type LogLimits, type PlanCgroup } from './container-plan';
 import { forgetLayer, layerUsage, type ContainerStatsView } from './container-stats';
 import {
   isoNs,
@@ -52,10 +49,11 @@ import { attachContainer } from './attach';
 import { execInContainer, type ExecTarget } from './exec';
 import type { IdMapPlan } from './idmap';
 import { connectInPod } from './pod-connect';
-import { readAttempts, type AttemptRecord } from './records';
-import { openRecorded, reapChild, type SandboxRecord } from './sandbox';
+import type { AttemptRecord } from './records';
+import type { SandboxRecord } from './sandbox';
+import { SandboxRuntime, type RootfsProbe } from './sandbox-runtime';
 import { sandboxPod, type RuntimeSandboxConfig } from './sandbox-config';
-import { ShimClient, ShimRequestError } from './shim-client';
+import { ShimRequestError } from './shim-client';
 
 export interface RuntimeDeps {
   root: StateRoot;
@@ -73,7 +71,7 @@ export interface RuntimeDeps {
   updateCgroup(uid: string, name: string, values: CgroupValues): void;
   /** CPU time and working set of a sandbox's cgroup (name undefined) or a container's. */
   usage(uid: string, name?: string): CgroupUsage | undefined;
-  rootfsDriver(shim: ShimClient, image: ImageRecord, scratch: string, rootless: boolean): Promise<RootfsDriver>;
+  rootfsDriver: RootfsProbe;
   copyLayers(image: ImageRecord, dest: string): void;
   logs: LogLimits;
   seccompDir: string;
@@ -82,19 +80,14 @@ export interface RuntimeDeps {
   log(message: string): void;
 }
 
-/** A live sandbox: its folder and a subscribed connection to its shim. */
+/** A sandbox of this service: its files, and its runtime (the shim's connection, its containers' records). */
 interface Live {
   file: SandboxFile;
   paths: PodPaths;
   record: SandboxRecord;
-  shim?: ShimClient;
+  rt: SandboxRuntime;
   /** Its containers by id, as their files say (read once, kept in step by create and remove). */
   containers?: Map<string, ContainerFile>;
-  /**
-   * The shim's attempt records by container name, read once and kept until the shim can have
-   * written more (a start, an exit event, its going away): status and list ask many times between.
-   */
-  attempts: Map<string, AttemptRecord[]>;
   /** The hostname its containers get (the config's, else its name cut to 63 characters). */
   hostname: string;
 }
@@ -138,7 +131,7 @@ export class RuntimeService extends EventEmitter {
         removeTree(paths.dir);
         continue;
       }
-      const live: Live = { file, paths, record, attempts: new Map(), hostname: sandboxPod(file.config).spec!.hostname! };
+      const live = this.entry(file, paths, record, sandboxPod(file.config).spec!.hostname!);
       this.live.set(file.id, live);
       const addr = readAddress(paths.network);
       if (addr && !file.stopped) this.d.podIPs.set(file.config.uid, addr.ip);
@@ -155,27 +148,15 @@ export class RuntimeService extends EventEmitter {
     return this.holders().length;
   }
 
+  /** A sandbox's entry, its runtime's exits told as container events. */
+  private entry(file: SandboxFile, paths: PodPaths, record: SandboxRecord, hostname: string): Live {
+    const rt = new SandboxRuntime(paths, record);
+    rt.on('exit', (name: string, attempt: number) => this.exitEvent(file.id, name, attempt));
+    return { file, paths, record, rt, hostname };
+  }
+
   private async connect(l: Live): Promise<void> {
-    const fd = openRecorded(l.record);
-    if (fd === undefined) return;
-    fs.closeSync(fd);
-    try {
-      const shim = await ShimClient.connect(l.paths.shimSocket);
-      await shim.subscribe();
-      shim.on('exit', (e: { name: string; attempt: number }) => {
-        l.attempts.delete(e.name);
-        this.emit('exit', l.file.id, e.name, e.attempt);
-        this.exitEvent(l.file.id, e.name, e.attempt);
-      });
-      shim.on('close', () => {
-        l.attempts.clear();
-        if (l.shim === shim) l.shim = undefined;
-        this.emit('sandbox-gone', l.file.id);
-      });
-      l.shim = shim;
-    } catch (e) {
-      this.d.log(`sandbox ${l.file.id}: the shim did not answer: ${(e as Error).message}`);
-    }
+    if (!(await l.rt.connect()) && l.rt.alive()) this.d.log(`sandbox ${l.file.id}: the shim did not answer`);
   }
 
   /** The kubelet's pod CIDR (UpdateRuntimeConfig): said once when it is not podrun's own pod network. */
@@ -211,10 +192,10 @@ export class RuntimeService extends EventEmitter {
       writeStateFile(path.join(paths.dir, 'sandbox-config.json'), JSON.stringify(file) + '\n');
       net = await this.d.net.prepare(id, pod, this.d.idmap(pod));
       const record = await this.d.sandboxes.make(id, pod, paths, net, [], new Map());
-      const live: Live = { file, paths, record, attempts: new Map(), hostname: pod.spec!.hostname! };
+      const live = this.entry(file, paths, record, pod.spec!.hostname!);
       this.live.set(id, live);
       await this.connect(live);
-      if (!live.shim) throw new PodrunError('Internal', 'the pod shim did not accept a connection');
+      if (!live.rt.ready) throw new PodrunError('Internal', 'the pod shim did not accept a connection');
       return id;
     } catch (e) {
       this.live.delete(id);
@@ -248,20 +229,7 @@ export class RuntimeService extends EventEmitter {
     if (l.file.stopped) return;
     const running = this.containersOf(l).filter((c) => this.containerState(l, c) === 'CONTAINER_RUNNING');
     const records = this.d.net.records(l.paths);
-    if (l.shim) {
-      await l.shim.shutdown().catch(() => undefined);
-      l.shim.close();
-      l.shim = undefined;
-    }
-    const fd = openRecorded(l.record);
-    if (fd !== undefined) {
-      try {
-        native.pidfdSendSignal(fd, 9);
-      } catch {
-        /* gone already */
-      }
-      await reapChild(fd);
-    }
+    await l.rt.shutdown();
     const uid = l.file.config.uid;
     this.d.podIPs.delete(uid);
     this.d.net.release(l.file.id, records, this.d.podIPs.size > 0);
@@ -289,7 +257,7 @@ export class RuntimeService extends EventEmitter {
   }
 
   private sandboxState(l: Live): SandboxState {
-    return !l.file.stopped && l.shim && !l.shim.isClosed ? 'SANDBOX_READY' : 'SANDBOX_NOTREADY';
+    return !l.file.stopped && l.rt.ready ? 'SANDBOX_READY' : 'SANDBOX_NOTREADY';
   }
 
   private view(l: Live): SandboxView {
@@ -335,10 +303,8 @@ export class RuntimeService extends EventEmitter {
     const { config } = input;
     const file = this.containerFile(l, config.name, config.attempt);
     if (fs.existsSync(file)) throw new PodrunError('AlreadyExists', `container "${config.name}" (attempt ${config.attempt}) exists already in pod sandbox ${l.file.id}`);
-    const shim = l.shim!;
     const image = config.image;
-    const rootless = !!l.record.idmap;
-    const driver = image.layers && !ownUserns(l.record.idmap) ? await this.d.rootfsDriver(shim, image, `${l.paths.dir}/overlay-probe`, rootless) : 'overlay';
+    const driver = await l.rt.rootfsDriver(image, this.d.rootfsDriver);
     // A log file the kubelet names is rotated by the kubelet (rename, then ReopenContainerLog), not by the shim.
     const logs = config.logPath ? { maxSize: 0, maxFiles: 1 } : this.d.logs;
     const plan = containerPlan(config, { paths: l.paths, idmap: l.record.idmap, hostname: l.hostname, rootfsDriver: driver, seccompDir: this.d.seccompDir, logs });
@@ -354,7 +320,7 @@ export class RuntimeService extends EventEmitter {
     plan.cgroup = config.cgroup ?? this.d.containerCgroup(l.file.config.uid, config.name, config.resources ?? { cpuShares: 1024 }, cgroupDeviceRules({ all: config.security.privileged, nodes: config.devices }));
     // Random, as containerd's: a short id (crictl shows 13 digits) tells containers and sandboxes apart.
     const id = randomBytes(32).toString('hex');
-    await prepareContainerFiles(l.paths, config.name, config.attempt, plan, image, (img, dest) => this.d.copyLayers(img, dest));
+    await l.rt.prepare(plan, image, (img, dest) => this.d.copyLayers(img, dest));
     if (plan.logPath !== l.paths.log(config.name, config.attempt)) fs.mkdirSync(path.dirname(plan.logPath), { recursive: true });
     const c: ContainerFile = {
       id,
@@ -380,9 +346,9 @@ export class RuntimeService extends EventEmitter {
     const { l, c } = this.container(id);
     const state = this.containerState(l, c);
     if (state !== 'CONTAINER_CREATED') throw new PodrunError('Conflict', `container ${c.id} is ${state.replace('CONTAINER_', '').toLowerCase()}: only a created container can be started`);
-    if (!l.shim) throw new PodrunError('Conflict', `pod sandbox ${l.file.id} is not ready: its shim is gone`);
+    if (!l.rt.ready) throw new PodrunError('Conflict', `pod sandbox ${l.file.id} is not ready: its shim is gone`);
     try {
-      await l.shim.start(c.plan).finally(() => l.attempts.delete(c.name));
+      await l.rt.start(c.plan);
     } catch (e) {
       // The shim recorded the failure as an exit (StartError): the container has stopped.
       this.event(l, c, 'CONTAINER_STOPPED_EVENT');
@@ -395,8 +361,8 @@ export class RuntimeService extends EventEmitter {
   /** The running container's log file opened again (the kubelet renamed it to rotate it). */
   async reopenContainerLog(id: string): Promise<void> {
     const { l, c } = this.container(id);
-    if (this.containerState(l, c) !== 'CONTAINER_RUNNING' || !l.shim) throw new PodrunError('Conflict', `container ${c.id} is not running`);
-    await l.shim.reopenLog(c.name);
+    if (this.containerState(l, c) !== 'CONTAINER_RUNNING') throw new PodrunError('Conflict', `container ${c.id} is not running`);
+    await l.rt.reopenLog(c.name);
   }
 
   /** A container event (GetContainerEvents), after the change it tells of. */
@@ -413,12 +379,7 @@ export class RuntimeService extends EventEmitter {
   }
 
   private attemptOf(l: Live, c: ContainerFile): AttemptRecord | undefined {
-    let all = l.attempts.get(c.name);
-    if (!all) {
-      all = readAttempts(l.paths, c.name);
-      l.attempts.set(c.name, all);
-    }
-    return all.find((a) => a.attempt === c.attempt);
+    return l.rt.attempt(c.name, c.attempt);
   }
 
   private containerState(l: Live, c: ContainerFile, a = this.attemptOf(l, c)): ContainerState {
@@ -428,39 +389,11 @@ export class RuntimeService extends EventEmitter {
     return this.sandboxState(l) === 'SANDBOX_READY' ? 'CONTAINER_RUNNING' : 'CONTAINER_EXITED';
   }
 
-  /** Resolves when the container has an exit record, or after timeoutMs. */
-  private exited(l: Live, c: ContainerFile, timeoutMs: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.off('exit', onExit);
-        this.off('sandbox-gone', onGone);
-        resolve();
-      };
-      const onExit = (sid: string, name: string, attempt: number) => {
-        if (sid === l.file.id && name === c.name && attempt === c.attempt) done();
-      };
-      const onGone = (sid: string) => sid === l.file.id && done();
-      const timer = setTimeout(done, timeoutMs);
-      this.on('exit', onExit);
-      this.on('sandbox-gone', onGone);
-      if (this.containerState(l, c) !== 'CONTAINER_RUNNING') done();
-    });
-  }
-
   /** The stop signal, then SIGKILL after `timeoutSeconds` (0: at once). Stopping a stopped container is no error. */
   async stopContainer(id: string, timeoutSeconds: number): Promise<void> {
     const { l, c } = this.container(id);
-    if (this.containerState(l, c) !== 'CONTAINER_RUNNING' || !l.shim) return;
-    if (timeoutSeconds > 0) {
-      await l.shim.signal(c.name, c.stopSignal).catch(() => false);
-      await this.exited(l, c, timeoutSeconds * 1000);
-    }
-    if (this.containerState(l, c) === 'CONTAINER_RUNNING') {
-      await l.shim.signal(c.name, 9).catch(() => false);
-      await this.exited(l, c, 10_000);
-    }
-    if (this.containerState(l, c) === 'CONTAINER_RUNNING') throw new PodrunError('Timeout', `container ${c.id} did not exit 10 s after SIGKILL`);
+    if (this.containerState(l, c) !== 'CONTAINER_RUNNING') return;
+    if (!(await l.rt.stop(c.name, c.attempt, c.stopSignal, timeoutSeconds * 1000))) throw new PodrunError('Timeout', `container ${c.id} did not exit 10 s after SIGKILL`);
   }
 
   /** Forcibly: a running container is killed first. An unknown id is no error (idempotent). */
@@ -478,7 +411,7 @@ export class RuntimeService extends EventEmitter {
     l.containers?.delete(c.id);
     this.event(l, c, 'CONTAINER_DELETED_EVENT');
     for (const f of [l.paths.startRecord(c.name, c.attempt), l.paths.exitRecord(c.name, c.attempt), l.paths.terminationLog(c.name, c.attempt), l.paths.log(c.name, c.attempt), path.join(dir, 'exec.json')]) fs.rmSync(f, { force: true });
-    l.attempts.delete(c.name);
+    l.rt.forget(c.name);
     forgetLayer(l.paths.upper(c.name, c.attempt));
     removeTree(l.paths.upper(c.name, c.attempt));
     // The kubelet's log file is the kubelet's: it removes it with the pod's log folder.
@@ -603,8 +536,7 @@ export class RuntimeService extends EventEmitter {
   /** Connections to the shims end; sandboxes and containers stay (a new process finds them). */
   close(): void {
     for (const l of this.live.values()) {
-      l.shim?.removeAllListeners('close');
-      l.shim?.close();
+      l.rt.close();
     }
   }
 }

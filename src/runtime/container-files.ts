@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { native } from '../native';
 import type { ImageRecord } from '../image/types';
-import { execIdentity, type ContainerPlan } from '../runtime/container-plan';
+import { execIdentity, type ContainerPlan } from './container-plan';
 import type { PodPaths } from '../state/paths';
 import { writeStateFile } from '../state/atomic-file';
 
