@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import type { Container, Pod, PodStatus } from 'kubernetes-types/core/v1';
 import { PodrunError } from '../errors';
 import type { ImageRecord } from '../image/types';
-import { buildContainerPlan } from '../plan/container';
+import { containerConfig, kernelHostname } from '../plan/container';
 import type { ExecIdentity, LogLimits, PlanCgroup } from '../runtime/container-plan';
 import { SeccompProfileError } from '../seccomp/container-profile';
 import type { EnvSources } from '../plan/env';
@@ -505,12 +505,11 @@ export class PodWorker {
     if (pulled.wakeInMs !== undefined) this.timerAt(pulled.wakeInMs);
     const image = pulled.image;
     if (!image) return false;
-    // A pod in its own user namespace as root: overlayfs over the layers' idmapped views, not probed (its shim sees the layers only once they are mounted).
-    const driver = await this.rt.rootfsDriver(image, this.ctx.rootfsDriver);
+    if (!this.rt.ready) return false;
     let plan;
     try {
-      plan = buildContainerPlan({
-        rootfsDriver: driver,
+      // The kubelet's half (the pod's container as the runtime is asked for it), then the runtime's.
+      const config = containerConfig({
         pod: this.pod,
         container: c,
         field,
@@ -522,7 +521,14 @@ export class PodWorker {
         envSources: this.ctx.envSources(this.pod, c.name),
         seccompDir: this.ctx.seccompDir,
         logs: this.ctx.logs,
-        cgroup: this.ctx.containerCgroup(this.pod, c, field),
+      });
+      plan = await this.rt.create(config, {
+        hostname: kernelHostname(this.pod),
+        seccompDir: this.ctx.seccompDir,
+        logs: this.ctx.logs,
+        probe: this.ctx.rootfsDriver,
+        copyLayers: (img, dest) => this.ctx.copyLayers(img, dest),
+        cgroup: () => this.ctx.containerCgroup(this.pod, c, field),
       });
     } catch (e) {
       // The kubelet keeps such a container waiting and retries, as the config may appear later.
@@ -540,8 +546,6 @@ export class PodWorker {
     hint.backoffFrom = s.backoffFrom;
     this.probeFailed.delete(c.name);
     this.persist();
-    if (!this.rt.ready) return false;
-    await this.rt.prepare(plan, image, (img, dest) => this.ctx.copyLayers(img, dest));
     this.event('Normal', 'Created', `Created container: ${c.name}`, c);
     try {
       await this.rt.start(plan);

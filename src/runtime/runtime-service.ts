@@ -27,7 +27,7 @@ import { removeTree } from '../state/remove-tree';
 import type { CgroupUsage } from '../cgroups/manager';
 import type { CgroupValues } from '../cgroups/values';
 import { cgroupDeviceRules, type DeviceRule } from '../plan/devices';
-import { containerPlan, execIdentity, type LogLimits, type PlanCgroup } from './container-plan';
+import { execIdentity, type LogLimits, type PlanCgroup } from './container-plan';
 import { forgetLayer, layerUsage, type ContainerStatsView } from './container-stats';
 import {
   isoNs,
@@ -304,24 +304,17 @@ export class RuntimeService extends EventEmitter {
     const file = this.containerFile(l, config.name, config.attempt);
     if (fs.existsSync(file)) throw new PodrunError('AlreadyExists', `container "${config.name}" (attempt ${config.attempt}) exists already in pod sandbox ${l.file.id}`);
     const image = config.image;
-    const driver = await l.rt.rootfsDriver(image, this.d.rootfsDriver);
-    // A log file the kubelet names is rotated by the kubelet (rename, then ReopenContainerLog), not by the shim.
-    const logs = config.logPath ? { maxSize: 0, maxFiles: 1 } : this.d.logs;
-    const plan = containerPlan(config, { paths: l.paths, idmap: l.record.idmap, hostname: l.hostname, rootfsDriver: driver, seccompDir: this.d.seccompDir, logs });
-    // Made once the plan holds: a refused config leaves no folder or cgroup behind.
-    config.mounts.forEach((m, i) => {
-      if (!m.createHostPath) return;
-      try {
-        fs.mkdirSync(m.hostPath, { recursive: true, mode: 0o755 });
-      } catch (e) {
-        throw new PodrunError('Invalid', `${config.field}.mounts[${i}].host_path: "${m.hostPath}" does not exist and cannot be made: ${(e as Error).message}`);
-      }
+    const plan = await l.rt.create(config, {
+      hostname: l.hostname,
+      seccompDir: this.d.seccompDir,
+      // A log file the kubelet names is rotated by the kubelet (rename, then ReopenContainerLog), not by the shim.
+      logs: config.logPath ? { maxSize: 0, maxFiles: 1 } : this.d.logs,
+      probe: this.d.rootfsDriver,
+      copyLayers: (img, dest) => this.d.copyLayers(img, dest),
+      cgroup: () => this.d.containerCgroup(l.file.config.uid, config.name, config.resources ?? { cpuShares: 1024 }, cgroupDeviceRules({ all: config.security.privileged, nodes: config.devices })),
     });
-    plan.cgroup = config.cgroup ?? this.d.containerCgroup(l.file.config.uid, config.name, config.resources ?? { cpuShares: 1024 }, cgroupDeviceRules({ all: config.security.privileged, nodes: config.devices }));
     // Random, as containerd's: a short id (crictl shows 13 digits) tells containers and sandboxes apart.
     const id = randomBytes(32).toString('hex');
-    await l.rt.prepare(plan, image, (img, dest) => this.d.copyLayers(img, dest));
-    if (plan.logPath !== l.paths.log(config.name, config.attempt)) fs.mkdirSync(path.dirname(plan.logPath), { recursive: true });
     const c: ContainerFile = {
       id,
       sandboxId: l.file.id,

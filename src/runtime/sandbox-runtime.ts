@@ -8,6 +8,7 @@
 // connection ends (the sandbox stopped or died).
 import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { PodrunError } from '../errors';
 import type { ImageRecord } from '../image/types';
 import { native } from '../native';
@@ -15,7 +16,8 @@ import { ownUserns } from '../plan/userns-paths';
 import type { PodPaths } from '../state/paths';
 import { notYetReaped } from '../state/process';
 import { prepareContainerFiles } from './container-files';
-import type { ContainerPlan, RootfsDriver } from './container-plan';
+import type { RuntimeContainerConfig } from './container-config';
+import { containerPlan, NO_CGROUP, type ContainerPlan, type LogLimits, type PlanCgroup, type RootfsDriver } from './container-plan';
 import { readAttempts, type AttemptRecord } from './records';
 import { openRecorded, reapChild, type SandboxRecord } from './sandbox';
 import { ShimClient } from './shim-client';
@@ -23,6 +25,19 @@ import { chownCgroupProcs, mountLayers } from './userns-mounts';
 
 /** Finds how layered images become roots in this sandbox (overlayfs, or copies), trying a mount through its shim. */
 export type RootfsProbe = (shim: ShimClient, image: ImageRecord, scratch: string, rootless: boolean) => Promise<RootfsDriver>;
+
+/** What creating a container needs besides its config: the sandbox's and the host's parts. */
+export interface CreateContext {
+  /** The sandbox's hostname (UTS namespace), for /etc/hostname. */
+  hostname: string;
+  /** Where Localhost seccomp profiles are read. */
+  seccompDir: string;
+  logs: LogLimits;
+  probe: RootfsProbe;
+  copyLayers(image: ImageRecord, dest: string): void;
+  /** The container's cgroups, made for it when its config brings none (made last: a refused config leaves none). */
+  cgroup?(): PlanCgroup;
+}
 
 /** How long a process SIGKILL was sent to may take to be recorded as exited. */
 const KILL_WAIT_MS = 10_000;
@@ -140,11 +155,33 @@ export class SandboxRuntime extends EventEmitter {
   }
 
   /**
+   * CRI's CreateContainer: the config planned for this sandbox (root filesystem, binds, identity,
+   * seccomp), then its missing host paths and its cgroups made, then its files prepared. What
+   * containerPlan refuses is thrown before anything is made.
+   */
+  async create(config: RuntimeContainerConfig, x: CreateContext): Promise<ContainerPlan> {
+    const driver = await this.rootfsDriver(config.image, x.probe);
+    const plan = containerPlan(config, { paths: this.paths, idmap: this.record.idmap, hostname: x.hostname, rootfsDriver: driver, seccompDir: x.seccompDir, logs: x.logs });
+    config.mounts.forEach((m, i) => {
+      if (!m.createHostPath) return;
+      try {
+        fs.mkdirSync(m.hostPath, { recursive: true, mode: 0o755 });
+      } catch (e) {
+        throw new PodrunError('Invalid', `${config.field}.mounts[${i}].host_path: "${m.hostPath}" does not exist and cannot be made: ${(e as Error).message}`);
+      }
+    });
+    plan.cgroup = config.cgroup ?? x.cgroup?.() ?? NO_CGROUP;
+    await this.prepare(plan, config.image, x.copyLayers);
+    if (plan.logPath !== this.paths.log(plan.name, plan.attempt)) fs.mkdirSync(path.dirname(plan.logPath), { recursive: true });
+    return plan;
+  }
+
+  /**
    * What the planned attempt needs before it starts: its files and root (runtime/container-files),
    * and in a pod with a user namespace of its own, the image's layers idmapped into it and the
    * cgroup made joinable by the pod's root.
    */
-  async prepare(plan: ContainerPlan, image: ImageRecord, copyLayers: (image: ImageRecord, dest: string) => void): Promise<void> {
+  private async prepare(plan: ContainerPlan, image: ImageRecord, copyLayers: (image: ImageRecord, dest: string) => void): Promise<void> {
     await prepareContainerFiles(this.paths, plan.name, plan.attempt, plan, image, copyLayers);
     const idmap = this.record.idmap;
     if (!ownUserns(idmap)) return;
