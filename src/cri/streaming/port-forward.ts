@@ -1,11 +1,14 @@
-// Port forwarding over one SPDY connection, as Kubernetes' portforward.k8s.io protocol has it:
-// for each forwarded connection the client opens an error stream and a data stream with the
-// same `requestid` and the pod's `port`; podrun connects to that port on the sandbox's
-// loopback, in its network namespace, and copies both ways. A connection that fails is told on
-// its error stream; the others go on.
+// Port forwarding, as Kubernetes' portforward.k8s.io protocol has it. Over SPDY: for each
+// forwarded connection the client opens an error stream and a data stream with the same
+// `requestid` and the pod's `port`. Over a WebSocket: one connection per port, on channels 2i
+// (data) and 2i+1 (error), each first carrying the port (16 bits, little-endian). Either way
+// podrun connects to the port on the sandbox's loopback, in its network namespace, and copies
+// both ways; a connection that fails is told on its error stream, and the others go on.
 import type * as net from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { SpdySession, SpdyStream } from './spdy';
 import type { StreamingBackend } from './server';
+import type { WsChannels } from './ws-channels';
 
 interface Pair {
   error?: SpdyStream;
@@ -31,29 +34,69 @@ export function servePortForward(session: SpdySession, sandboxId: string, allowe
     for (const so of sockets) so.destroy();
   });
 
-  async function forward(error: SpdyStream, data: SpdyStream): Promise<void> {
+  function forward(error: SpdyStream, data: SpdyStream): Promise<void> {
     const port = Number(data.headers.port);
-    const fail = (why: string) => {
-      error.end(why);
+    if (!Number.isInteger(port) || port < 1 || port > 65535) {
+      error.end(`invalid port "${data.headers.port ?? ''}"`);
       data.end();
-    };
-    if (!Number.isInteger(port) || port < 1 || port > 65535) return fail(`invalid port "${data.headers.port ?? ''}"`);
-    // The request's ports, when it named any, are the ones that may be reached.
-    if (allowed.length && !allowed.includes(port)) return fail(`port ${port} was not asked for in the PortForward request`);
-    let socket: net.Socket;
-    try {
-      socket = await backend.portForward(sandboxId, port);
-    } catch (e) {
-      return fail(`error forwarding port ${port} to pod sandbox ${sandboxId}: ${(e as Error).message}`);
+      return Promise.resolve();
     }
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-    socket.on('error', () => socket.destroy());
-    data.pipe(socket);
-    socket.pipe(data);
+    return forwardPort({ sandboxId, port, allowed, backend, sockets }, error, data);
+  }
+}
+
+/** The WebSocket form: one connection for each of `ports`, and the WebSocket closed once all have ended. */
+export function serveWsPortForward(conn: WsChannels, sandboxId: string, ports: number[], backend: Pick<StreamingBackend, 'portForward'>): void {
+  const sockets = new Set<net.Socket>();
+  conn.once('close', () => {
+    for (const so of sockets) so.destroy();
+  });
+  const done = ports.map((port, i) => {
+    const data = conn.channel(2 * i);
+    const error = conn.channel(2 * i + 1);
+    const portBytes = Buffer.alloc(2);
+    portBytes.writeUInt16LE(port);
+    data.write(portBytes);
+    error.write(portBytes);
+    return forwardPort({ sandboxId, port, allowed: ports, backend, sockets }, error, data);
+  });
+  void Promise.all(done).then(() => conn.close());
+}
+
+interface ForwardContext {
+  sandboxId: string;
+  port: number;
+  /** The request's ports: when it named any, the only ones that may be reached. */
+  allowed: number[];
+  backend: Pick<StreamingBackend, 'portForward'>;
+  /** Open connections, ended with the client's. */
+  sockets: Set<net.Socket>;
+}
+
+/** One forwarded connection, to its end (resolved when the pod's side or the client's has closed). */
+async function forwardPort(x: ForwardContext, error: Duplex, data: Duplex): Promise<void> {
+  const { port, sandboxId } = x;
+  const fail = (why: string) => {
+    error.end(why);
+    data.end();
+  };
+  if (x.allowed.length && !x.allowed.includes(port)) return fail(`port ${port} was not asked for in the PortForward request`);
+  let socket: net.Socket;
+  try {
+    socket = await x.backend.portForward(sandboxId, port);
+  } catch (e) {
+    return fail(`error forwarding port ${port} to pod sandbox ${sandboxId}: ${(e as Error).message}`);
+  }
+  x.sockets.add(socket);
+  socket.on('error', () => socket.destroy());
+  data.pipe(socket);
+  socket.pipe(data);
+  await new Promise<void>((resolve) => {
     socket.once('close', () => {
+      x.sockets.delete(socket);
       data.end();
       error.end();
+      resolve();
     });
-  }
+  });
 }

@@ -3,8 +3,15 @@
 // stdin, stdout, stderr (not with a tty) and resize (a tty, v3 and on) streams; output goes to
 // them as it comes, and when the process ends the error stream says how (v4: a metav1.Status
 // with the exit code; earlier: a message, only on failure), and every stream ends.
+import type { Duplex } from 'node:stream';
 import type { ExecSession } from '../../types';
 import type { SpdySession, SpdyStream } from './spdy';
+
+/** A connection carrying streams, SPDY's or a WebSocket's channels: told when it ends, and ended. */
+export interface StreamConnection {
+  once(event: 'close', listener: () => void): unknown;
+  close(): void;
+}
 
 export const REMOTE_COMMAND_PROTOCOLS = ['v4.channel.k8s.io', 'v3.channel.k8s.io', 'v2.channel.k8s.io', 'channel.k8s.io'] as const;
 export type RemoteCommandProtocol = (typeof REMOTE_COMMAND_PROTOCOLS)[number];
@@ -65,7 +72,7 @@ export function failureReport(message: string, protocol: RemoteCommandProtocol):
 }
 
 /** Resize events: JSON objects one after another ({"Width":80,"Height":24}), as Go's encoder writes them. */
-function onResize(stream: SpdyStream, resize: (rows: number, cols: number) => void): void {
+function onResize(stream: Duplex, resize: (rows: number, cols: number) => void): void {
   let buf = '';
   stream.setEncoding('utf8');
   stream.on('data', (d: string) => {
@@ -86,7 +93,7 @@ function onResize(stream: SpdyStream, resize: (rows: number, cols: number) => vo
 }
 
 /** Carries one exec or attach session over its streams, to its end. */
-export async function serveRemoteCommand(session: SpdySession, streams: Map<string, SpdyStream>, proc: ExecSession, protocol: RemoteCommandProtocol): Promise<void> {
+export async function serveRemoteCommand(session: StreamConnection, streams: Map<string, Duplex>, proc: ExecSession, protocol: RemoteCommandProtocol): Promise<void> {
   const stdin = streams.get('stdin');
   const stdout = streams.get('stdout');
   const stderr = streams.get('stderr');
@@ -96,7 +103,7 @@ export async function serveRemoteCommand(session: SpdySession, streams: Map<stri
   const resize = streams.get('resize');
   if (resize) onResize(resize, (rows, cols) => proc.resize(rows, cols));
   // All output reaches its stream before the status says the process has ended.
-  const drained = (from: NodeJS.ReadableStream | null, to: SpdyStream | undefined) =>
+  const drained = (from: NodeJS.ReadableStream | null, to: Duplex | undefined) =>
     new Promise<void>((resolve) => {
       if (!from) return resolve();
       if (to) from.pipe(to, { end: false });
