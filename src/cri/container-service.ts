@@ -124,6 +124,6 @@ export class ContainerService {
     if (req.timeout < 0) throw invalidField('timeout', `Invalid value: ${req.timeout}: must be 0 or more seconds`);
     const out = await this.runtime.execSync(required(req.container_id), req.cmd, req.timeout, EXEC_SYNC_MAX_BYTES);
     if (out.timedOut) throw new CriError(status.DEADLINE_EXCEEDED, `command ${JSON.stringify(req.cmd)} timed out after ${req.timeout}s`);
-    return { stdout: Buffer.from(out.stdout), stderr: Buffer.from(out.stderr), exit_code: out.exitCode };
+    return { stdout: out.stdout, stderr: out.stderr, exit_code: out.exitCode };
   }
 }

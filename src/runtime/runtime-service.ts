@@ -18,7 +18,7 @@ import { PodrunError } from '../errors';
 import type { ImageRecord } from '../image/types';
 import { stopSignal } from '../kubelet/kill-container';
 import type { PodSandboxes } from '../kubelet/pod-sandbox';
-import { execCollect, type ExecOutcome } from '../kubelet/probe/exec';
+import { collectExec, type ExecOutput } from './exec-collect';
 import type { Networking, PreparedNetwork } from '../network/networking';
 import { readAddress } from '../network/pod-network';
 import { writeStateFile } from '../state/atomic-file';
@@ -499,10 +499,10 @@ export class RuntimeService extends EventEmitter {
   }
 
   /** argv in the running container; its output (each stream up to maxBytes) and exit code. */
-  async execSync(id: string, argv: string[], timeoutSeconds: number, maxBytes: number): Promise<ExecOutcome> {
+  async execSync(id: string, argv: string[], timeoutSeconds: number, maxBytes: number): Promise<ExecOutput> {
     const target = this.execTarget(id);
     if (!argv.length) throw new PodrunError('Invalid', 'cmd: Required value');
-    return execCollect(target, argv, timeoutSeconds * 1000, maxBytes);
+    return collectExec(target, argv, timeoutSeconds * 1000, maxBytes);
   }
 
   /** argv in the running container, its stdio (or terminal) to the caller (CRI's Exec). */

@@ -97,6 +97,8 @@ t.test('a sandbox and a container through their whole life, over CRI', async (t)
   const exec = (await call(cri.runtime, 'ExecSync', { container_id: cid, cmd: ['sh', '-c', 'echo out; echo err >&2; echo "$GREETING"; exit 3'], timeout: 10 })) as { stdout: Buffer; stderr: Buffer; exit_code: number };
   t.same([exec.stdout.toString(), exec.stderr.toString(), exec.exit_code], ['out\nhi $(HOME)\n', 'err\n', 3], 'ExecSync: both streams and the exit code; a config env is taken literally');
   t.match(await failure(cri.runtime, 'ExecSync', { container_id: cid, cmd: ['sleep', '30'], timeout: 1 }), { code: grpc.status.DEADLINE_EXCEEDED }, 'ExecSync past its timeout: DeadlineExceeded');
+  const bytes = (await call(cri.runtime, 'ExecSync', { container_id: cid, cmd: ['sh', '-c', "printf '\\377\\000\\376'"], timeout: 10 })) as { stdout: Buffer };
+  t.same([...bytes.stdout], [0xff, 0x00, 0xfe], 'ExecSync: output that is not UTF-8 comes back byte for byte');
 
   const logFile = path.join(logDir, 'app', '0.log');
   t.ok(await until(() => fs.existsSync(logFile) && fs.readFileSync(logFile, 'utf8').includes('ndots:2'), 10_000), 'the log file under log_directory');

@@ -2,11 +2,13 @@
 // (at most 10 KiB) and exit code.
 import type { EnvVar, ExecAction } from 'kubernetes-types/core/v1';
 import { expand } from '../../plan/env';
-import { execInContainer, type ExecTarget } from '../../runtime/exec';
+import type { ExecTarget } from '../../runtime/exec';
+import { collectExec } from '../../runtime/exec-collect';
 import { goQuote, MAX_OUTPUT_BYTES, type ProbeResult, type ProbeTarget } from './common';
 
 // ---- exec
 
+/** A command's run as probes and hooks read it: its output as text. */
 export interface ExecOutcome {
   exitCode: number;
   stdout: string;
@@ -18,37 +20,8 @@ export interface ExecOutcome {
 
 /** Runs argv in the container without tty or stdin; kills it at the timeout (0: none). Keeps up to maxBytes of each stream. */
 export async function execCollect(container: ExecTarget, argv: string[], timeoutMs: number, maxBytes = MAX_OUTPUT_BYTES): Promise<ExecOutcome> {
-  const s = execInContainer(container, argv, { tty: false, stdin: false });
-  const combined: Buffer[] = [];
-  let combinedLen = 0;
-  const streams: Record<'stdout' | 'stderr', Buffer[]> = { stdout: [], stderr: [] };
-  const lens = { stdout: 0, stderr: 0 };
-  const collect = (which: 'stdout' | 'stderr') => (d: Buffer) => {
-    // Keep draining past the cap, or a chatty command would block on a full pipe.
-    if (combinedLen < maxBytes) {
-      const part = d.subarray(0, maxBytes - combinedLen);
-      combined.push(part);
-      combinedLen += part.length;
-    }
-    if (lens[which] < maxBytes) {
-      const part = d.subarray(0, maxBytes - lens[which]);
-      streams[which].push(part);
-      lens[which] += part.length;
-    }
-  };
-  s.stdout.on('data', collect('stdout'));
-  s.stderr?.on('data', collect('stderr'));
-  let timedOut = false;
-  const timer = timeoutMs > 0 ? setTimeout(() => ((timedOut = true), s.kill(9)), timeoutMs) : undefined;
-  const { exitCode } = await s.exit;
-  if (timer) clearTimeout(timer);
-  return {
-    exitCode,
-    stdout: Buffer.concat(streams.stdout).toString('utf8'),
-    stderr: Buffer.concat(streams.stderr).toString('utf8'),
-    combined: Buffer.concat(combined).toString('utf8'),
-    timedOut,
-  };
+  const out = await collectExec(container, argv, timeoutMs, maxBytes);
+  return { exitCode: out.exitCode, stdout: out.stdout.toString('utf8'), stderr: out.stderr.toString('utf8'), combined: out.combined.toString('utf8'), timedOut: out.timedOut };
 }
 
 /** ExpandContainerCommandOnlyStatic: `$(VAR)` from the container's env entries (valueFrom ones are ""). */
