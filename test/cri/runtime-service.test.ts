@@ -180,6 +180,21 @@ t.test('sandboxes and containers survive podrun cri killed, with the same ids', 
   t.same(shimsUnder(path.join(dir, 'state', 'cri')), [], 'no shim left');
 });
 
+t.test('podrun system reset removes CRI sandboxes too, with podrun cri gone', async (t) => {
+  const dir = await withImage(t);
+  const cri = await startCri(t, {}, dir);
+  const { pod_sandbox_id: sid } = (await call(cri.runtime, 'RunPodSandbox', { config: sandboxConfig('reset-me', path.join(dir, 'logs')) })) as { pod_sandbox_id: string };
+  const { container_id: cid } = (await call(cri.runtime, 'CreateContainer', { pod_sandbox_id: sid, config: containerConfig('app', ['exec sleep 1000']) })) as { container_id: string };
+  await call(cri.runtime, 'StartContainer', { container_id: cid });
+  cri.child.kill('SIGKILL');
+  await new Promise((r) => cri.child.once('exit', r));
+  const r = spawnSync(process.execPath, [CLI, '--root', path.join(dir, 'state'), '--data-root', path.join(dir, 'data'), 'system', 'reset', '--force'], { encoding: 'utf8', timeout: 120_000 });
+  t.equal(r.status, 0, `system reset: ${r.stderr}`);
+  t.match(r.stdout, /1 CRI pod sandbox\(es\)/, 'says it removed the sandbox');
+  t.same(shimsUnder(path.join(dir, 'state', 'cri')), [], 'no shim left');
+  t.same(fs.existsSync(path.join(dir, 'state', 'cri')) ? fs.readdirSync(path.join(dir, 'state', 'cri')) : [], [], 'no sandbox folder left');
+});
+
 t.test('bad input: the status codes a kubelet reads, naming the field', async (t) => {
   const dir = await withImage(t);
   const cri = await startCri(t, {}, dir);
