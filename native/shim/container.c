@@ -428,8 +428,9 @@ int container_spawn (const struct json *plan, struct container *c, int target_pi
       goto fail;
     }
   int pidfd = -1;
-  /* A shared PID namespace is the pod init's, never the shim's own (pod-init.c). */
-  if (target_pidfd < 0 && !json_bool (plan, "newPidns", true) && (target_pidfd = pod_init_pidfd (err)) < 0)
+  /* A shared PID namespace is the pod init's, never the shim's own (pod-init.c). A shim that is
+   * not PID 1 was made in the host's PID namespace (hostPID): that one is shared as it is. */
+  if (target_pidfd < 0 && !json_bool (plan, "newPidns", true) && getpid () == 1 && (target_pidfd = pod_init_pidfd (err)) < 0)
     goto fail;
   if (target_pidfd >= 0 && enter_pidns_for_children (target_pidfd, err) < 0)
     goto fail;

@@ -14,7 +14,10 @@
 #include "../core/cgroup.h"
 #include "../core/netlink.h"
 
+#include <dirent.h>
+#include <fcntl.h>
 #include <ftw.h>
+#include <time.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -340,15 +343,77 @@ void attach_forward (struct container *c, const char *data, size_t len)
       pr_write_all (cl->fd, data, len);
 }
 
+/* In the host's PID namespace (a hostPID pod) kill(-1) would reach the whole machine. There, what
+ * the containers left behind are the shim's own descendants: each comes back to it (a child
+ * subreaper) when its parent dies. Kills the live children (not zombies); the number killed. */
+static int kill_children (void)
+{
+  DIR *d = opendir ("/proc");
+  if (!d)
+    return 0;
+  pid_t self = getpid ();
+  int killed = 0;
+  struct dirent *e;
+  while ((e = readdir (d)))
+    {
+      char *end;
+      long pid = strtol (e->d_name, &end, 10);
+      if (*end || pid <= 0)
+        continue;
+      char path[64], buf[1024];
+      snprintf (path, sizeof path, "/proc/%ld/stat", pid);
+      int fd = open (path, O_RDONLY | O_CLOEXEC);
+      if (fd < 0)
+        continue;
+      ssize_t n = read (fd, buf, sizeof buf - 1);
+      close (fd);
+      if (n <= 0)
+        continue;
+      buf[n] = '\0';
+      /* "pid (comm) state ppid ...": comm may hold spaces and parentheses, so from its last ')'. */
+      const char *p = strrchr (buf, ')');
+      char state;
+      long ppid;
+      if (!p || sscanf (p + 1, " %c %ld", &state, &ppid) != 2 || ppid != self || state == 'Z')
+        continue;
+      if (kill ((pid_t) pid, SIGKILL) == 0)
+        killed++;
+    }
+  closedir (d);
+  return killed;
+}
+
 static void kill_all (int sig)
 {
   for (struct container *c = containers; c; c = c->next)
     if (c->running)
       pr_pidfd_send_signal (c->pidfd, sig);
-  /* We are PID 1 of the pod: -1 reaches every other process in it, including daemons that a
-   * container with a shared PID namespace left behind holding its log pipes. */
-  if (sig == SIGKILL)
+  if (sig != SIGKILL)
+    return;
+  /* As PID 1 of the pod, -1 reaches every other process in it, including daemons that a container
+   * with a shared PID namespace left behind holding its log pipes. */
+  if (getpid () == 1)
     kill (-1, SIGKILL);
+  else
+    kill_children ();
+}
+
+/* The host's PID namespace at the end: descendants killed round by round (a dead one's children
+ * come back to us only once it is gone) and reaped, for at most about two seconds. */
+static void end_descendants (void)
+{
+  if (getpid () == 1)
+    return;
+  for (int round = 0; round < 200; round++)
+    {
+      int killed = kill_children ();
+      while (waitpid (-1, NULL, WNOHANG) > 0)
+        ;
+      if (killed == 0)
+        return;
+      struct timespec ts = { 0, 10 * 1000 * 1000 };
+      nanosleep (&ts, NULL);
+    }
 }
 
 static void handle_request (struct client *cl, const char *line, size_t len)
@@ -838,6 +903,7 @@ int main (int argc, char **argv)
         }
       container_gc ();
     }
+  end_descendants ();
   cleanup_on_exit ();
   for (struct client *cl = clients; cl; cl = cl->next)
     shutdown (cl->fd, SHUT_RDWR);

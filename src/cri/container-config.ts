@@ -19,6 +19,8 @@ export interface ContainerContext {
   logDirectory: string;
   /** The sandbox shares one PID namespace among its containers (its namespace_options.pid POD). */
   sandboxSharesPid: boolean;
+  /** The sandbox is in the host's PID namespace (its namespace_options.pid NODE). */
+  sandboxHostPid: boolean;
   /** The container name a TARGET PID namespace joins, from its container id. */
   targetName(containerId: string): string;
 }
@@ -131,8 +133,9 @@ export function runtimeContainerConfig(config: ContainerConfig, x: ContainerCont
   let sharePid = x.sandboxSharesPid;
   let targetContainer: string | undefined;
   if (ns) {
-    if (ns.pid === 'NODE') throw invalidField('config.linux.security_context.namespace_options.pid', 'NODE is not supported by podrun: the pod shim is PID 1 of the sandbox');
-    sharePid = ns.pid === 'POD';
+    // NODE: the host's, which only a sandbox in the host's PID namespace has to share.
+    if (ns.pid === 'NODE' && !x.sandboxHostPid) throw invalidField('config.linux.security_context.namespace_options.pid', "NODE needs a sandbox in the host's PID namespace (its namespace_options.pid NODE)");
+    sharePid = ns.pid === 'POD' || ns.pid === 'NODE' || (x.sandboxHostPid && ns.pid !== 'CONTAINER');
     if (ns.pid === 'TARGET') {
       targetContainer = x.targetName(ns.target_id);
       sharePid = true;

@@ -61,7 +61,8 @@ export class ContainerService {
     const config = runtimeContainerConfig(req.config, {
       image,
       logDirectory: sandbox.config.logDirectory,
-      sandboxSharesPid: sandbox.config.pid === 'POD',
+      sandboxSharesPid: sandbox.config.pid === 'POD' || sandbox.config.pid === 'NODE',
+      sandboxHostPid: sandbox.config.pid === 'NODE',
       targetName: (id) => {
         const target = this.runtime.containerStatus(required(id, 'config.linux.security_context.namespace_options.target_id'));
         if (target.sandboxId !== sandbox.id) throw invalidField('config.linux.security_context.namespace_options.target_id', `container ${id} is not in pod sandbox ${sandbox.id}`);

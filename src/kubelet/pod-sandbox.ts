@@ -41,6 +41,7 @@ export class PodSandboxes {
     const sandbox = await createSandbox(paths, {
       hostNetwork: !!pod.spec!.hostNetwork,
       hostIPC: !!pod.spec!.hostIPC,
+      hostPID: !!pod.spec!.hostPID,
       hostname: kernelHostname(pod),
       idmap: net.idmap,
       joinUserPidfd: net.join?.pidfd,

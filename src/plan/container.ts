@@ -106,7 +106,8 @@ export function containerConfig(i: ContainerPlanInput): RuntimeContainerConfig {
       unmaskedProc: sc.procMount === 'Unmasked',
       seccomp: effectiveProfile(pod, c),
     },
-    sharePid: !!spec.shareProcessNamespace,
+    // hostPID: every container in the host's PID namespace, which the sandbox kept.
+    sharePid: !!spec.shareProcessNamespace || !!spec.hostPID,
     oomScoreAdj: oomScoreAdj(pod, c, os.totalmem()),
     ...(c.targetContainerName ? { targetContainer: c.targetContainerName } : {}),
     cgroup: i.cgroup,

@@ -172,6 +172,9 @@ export class RuntimeService extends EventEmitter {
 
   async runPodSandbox(config: RuntimeSandboxConfig): Promise<string> {
     const pod = sandboxPod(config);
+    if (pod.spec!.hostPID && this.d.idmap(pod)) {
+      throw new PodrunError('Invalid', "config.linux.security_context.namespace_options.pid: NODE needs root: a rootless sandbox cannot mount /proc of the host's PID namespace");
+    }
     for (const l of this.live.values()) {
       const c = l.file.config;
       if (c.name === config.name && c.namespace === config.namespace && c.uid === config.uid && c.attempt === config.attempt) {

@@ -38,8 +38,7 @@ export interface RuntimeSandboxConfig {
 /** The pod podrun's sandbox code makes a sandbox from; `field` prefixes errors. */
 export function sandboxPod(c: RuntimeSandboxConfig, field = 'config'): Pod {
   const ns = `${field}.linux.security_context.namespace_options`;
-  if (c.pid === 'NODE') throw new PodrunError('Unsupported', `${ns}.pid: NODE is not supported by podrun: the pod shim is PID 1 of the sandbox's PID namespace`);
-  for (const [k, mode] of [['network', c.network], ['ipc', c.ipc]] as const) {
+  for (const [k, mode] of [['network', c.network], ['ipc', c.ipc], ['pid', c.pid === 'CONTAINER' ? 'POD' : c.pid]] as const) {
     if (mode !== 'POD' && mode !== 'NODE') throw new PodrunError('Invalid', `${ns}.${k}: Unsupported value: "${mode}": supported values: "POD", "NODE"`);
   }
   const dns = c.dns && (c.dns.servers.length || c.dns.searches.length || c.dns.options.length) ? c.dns : undefined;
@@ -55,6 +54,7 @@ export function sandboxPod(c: RuntimeSandboxConfig, field = 'config'): Pod {
       hostNetwork: c.network === 'NODE',
       hostIPC: c.ipc === 'NODE',
       shareProcessNamespace: c.pid === 'POD',
+      hostPID: c.pid === 'NODE',
       // dns_config is the whole resolv.conf when given (the kubelet computed it); else the host's.
       dnsPolicy: dns ? 'None' : 'Default',
       dnsConfig: dns ? { nameservers: dns.servers, searches: dns.searches, options: dns.options.map(dnsOption) } : undefined,

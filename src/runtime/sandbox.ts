@@ -18,6 +18,8 @@ export interface SandboxSpec {
   /** hostNetwork / hostIPC: keep the host's namespace instead of making one. */
   hostNetwork?: boolean;
   hostIPC?: boolean;
+  /** hostPID: the host's PID namespace; the shim is then not PID 1 and ends only its own descendants. */
+  hostPID?: boolean;
   /** null when podrun runs as root: no user namespace. */
   idmap: IdMapPlan | null;
   /** Pod-level tmpfs mounts made in the shim's mount namespace (shm, memory-backed emptyDirs). */
@@ -99,7 +101,7 @@ export function reapChild(pidfd: number, keepAlive = true): Promise<void> {
 export async function createSandbox(paths: PodPaths, spec: SandboxSpec): Promise<SandboxRecord> {
   const f = native.cloneFlags;
   const joined = spec.joinUserPidfd !== undefined;
-  const flags = (spec.hostNetwork ? 0 : f.net) | (spec.hostIPC ? 0 : f.ipc) | f.uts | f.pid | f.mount | (spec.idmap && !joined ? f.user : 0);
+  const flags = (spec.hostNetwork ? 0 : f.net) | (spec.hostIPC ? 0 : f.ipc) | f.uts | (spec.hostPID ? 0 : f.pid) | f.mount | (spec.idmap && !joined ? f.user : 0);
   const ports = (spec.ports ?? []).map((p, i) => ({ fd: 4 + i, protocol: p.protocol, ip: p.ip, port: p.port }));
   writeStateFile(paths.shimConfig, JSON.stringify({ protocol: 1, loopback: !spec.hostNetwork, mounts: spec.tmpfs, ports, sysctls: spec.sysctls, fsGroup: spec.fsGroup }) + '\n');
   const logFd = fs.openSync(paths.shimLog, 'a', 0o600);

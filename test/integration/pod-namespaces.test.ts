@@ -1,11 +1,12 @@
 // What containers of one pod share and what each keeps to itself (DESIGN §2): one hostname,
 // one net/ipc/uts namespace, the volumes; a mount namespace each, a PID namespace each unless
-// shareProcessNamespace; and the hardening every container gets (no_new_privs, default
+// shareProcessNamespace (or hostPID: the host's, as root); and the hardening every container gets (no_new_privs, default
 // capabilities, masked /proc paths, read-only /sys, no inherited descriptors).
 import t from 'tap';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { execOut, IMAGE, isRunning, missingBusybox, missingFeature, payload, pod, setup, waitLogs, type Env } from './harness';
+import { spawn } from 'node:child_process';
+import { asRoot, execOut, IMAGE, isRunning, missingBusybox, missingFeature, payload, pod, setup, waitLogs, type Env } from './harness';
 
 const missing = missingFeature() ?? missingBusybox();
 if (missing) {
@@ -21,6 +22,14 @@ function nsMap(text: string): Record<string, string> {
     if (k && v) out[k] = v;
   }
   return out;
+}
+
+function cmdline(pid: string): string | undefined {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 function ownNs(): Record<string, string> {
@@ -94,6 +103,34 @@ t.test('shareProcessNamespace: one PID namespace, each sees the other', async (t
   }
   t.ok(cmdlines.includes('/bin/sleep 3601'), `container a sees container b's process (${JSON.stringify(cmdlines)})`);
   t.ok(cmdlines.includes('/payload sleep 3600'), 'and its own');
+});
+
+t.test("hostPID: the host's PID namespace as root; what a container leaves behind ends with the pod, nothing else does", async (t) => {
+  const env = await setup(t);
+  const spec = pod('host-pid', {
+    hostPID: true,
+    terminationGracePeriodSeconds: 0,
+    // A daemon (its parent gone at once) that outlives the container's main process.
+    containers: [{ name: 'a', image: IMAGE, command: ['/bin/sh', '-c', '(/bin/sleep 4244 &) ; exec /bin/sleep 3600'] }],
+  });
+  if (!asRoot) {
+    await t.rejects(env.podrun.createPod(spec), /spec\.hostPID: a rootless pod cannot join the host's PID namespace/, 'rootless: refused, saying why');
+    return;
+  }
+  // A process of the host's that the pod must not touch.
+  const bystander = spawn('/bin/sleep', ['4245'], { stdio: 'ignore' });
+  t.teardown(() => void bystander.kill('SIGKILL'));
+  await env.podrun.createPod(spec);
+  await env.podrun.waitFor('host-pid', isRunning, { timeoutMs: 20_000 });
+  const seen = await execOut(env.podrun, 'host-pid', ['/bin/cat', `/proc/${bystander.pid}/cmdline`], { container: 'a' });
+  t.equal(seen.stdout.replace(/\0/g, ' ').trim(), '/bin/sleep 4245', `the container sees the host's processes (${seen.stderr})`);
+  t.equal((await execOut(env.podrun, 'host-pid', ['/bin/readlink', '/proc/self/ns/pid'], { container: 'a' })).stdout.trim(), fs.readlinkSync('/proc/self/ns/pid'), "in the host's PID namespace");
+  const daemons = () => fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p) && cmdline(p) === '/bin/sleep\x004244\x00');
+  t.equal(daemons().length, 1, 'the daemon runs');
+  await env.podrun.deletePod('host-pid', { gracePeriodSeconds: 0 });
+  t.same(daemons(), [], 'deleting the pod ended the daemon it left behind');
+  t.equal(bystander.exitCode, null, "and nothing of the host's");
+  t.ok(fs.existsSync(`/proc/${bystander.pid}`), 'the bystander still runs');
 });
 
 t.test('volumes: emptyDir shared between containers; readOnly hostPath refuses writes', async (t) => {

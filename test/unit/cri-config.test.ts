@@ -21,7 +21,8 @@ t.test('a sandbox config, and the pod the sandbox code reads', async (t) => {
   t.throws(() => sandboxConfig({ ...base, linux: { cgroup_parent: '', sysctls: {}, security_context: { privileged: true, readonly_rootfs: false, supplemental_groups: [] } } }, true), /config\.linux\.security_context\.privileged: a privileged sandbox needs root/);
   t.throws(() => sandboxConfig({ ...base, port_mappings: [{ protocol: 'TCP', container_port: 0, host_port: 1, host_ip: '' }] }, false), /port_mappings\[0\]\.container_port/);
   t.throws(() => sandboxPod(sandboxConfig({ ...base, hostname: 'bad_name' }, false)), /config\.hostname: Invalid value: "bad_name"/);
-  t.throws(() => sandboxPod({ ...sandboxConfig(base, false), pid: 'NODE' }), /namespace_options\.pid: NODE is not supported/);
+  t.match(sandboxPod({ ...sandboxConfig(base, false), pid: 'NODE' }).spec, { hostPID: true, shareProcessNamespace: false }, "pid NODE: the host's PID namespace");
+  t.throws(() => sandboxPod({ ...sandboxConfig(base, false), pid: 'TARGET' }), /namespace_options\.pid: Unsupported value: "TARGET"/, 'TARGET is for containers');
 });
 
 t.test('resources as cgroup values', async (t) => {
