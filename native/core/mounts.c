@@ -90,9 +90,9 @@ int pr_make_readonly (int fd, bool recursive, struct pr_error *err)
   return 0;
 }
 
-int pr_bind (const char *source, const char *sub, int targetfd, bool readonly, bool recursive, struct pr_error *err)
+int pr_open_source (const char *source, const char *sub, struct pr_error *err)
 {
-  cleanup_close int srcfd = open (source, O_PATH | O_CLOEXEC);
+  int srcfd = open (source, O_PATH | O_CLOEXEC);
   if (srcfd < 0)
     return pr_fail (err, errno, "open", source);
   if (sub && *sub)
@@ -102,11 +102,20 @@ int pr_bind (const char *source, const char *sub, int targetfd, bool readonly, b
       /* As the kubelet does, a missing subPath is created, as a directory, confined to the volume. */
       if (s < 0 && errno == ENOENT && pr_mkdir_in_root (srcfd, sub, 0755, err) == 0)
         s = pr_openat2 (srcfd, sub, O_PATH | O_CLOEXEC, 0, RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS);
-      if (s < 0)
-        return pr_fail (err, errno == EXDEV ? EPERM : errno, "open subPath", sub);
+      int e = errno;
       close (srcfd);
+      if (s < 0)
+        return pr_fail (err, e == EXDEV ? EPERM : e, "open subPath", sub);
       srcfd = s;
     }
+  return srcfd;
+}
+
+int pr_bind (const char *source, const char *sub, int targetfd, bool readonly, bool recursive, struct pr_error *err)
+{
+  cleanup_close int srcfd = pr_open_source (source, sub, err);
+  if (srcfd < 0)
+    return -1;
   unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0);
   cleanup_close int tree = pr_open_tree (srcfd, "", flags);
   /* A non-recursive clone of a mount with locked submounts is refused (EINVAL): take them all. */

@@ -13,6 +13,10 @@ int pr_open_in_root (int rootfd, const char *path, enum pr_target_kind kind, mod
 /* mkdir -p below ROOTFD. */
 int pr_mkdir_in_root (int rootfd, const char *path, mode_t mode, struct pr_error *err);
 
+/* An O_PATH fd of SOURCE, or of SUB below it (made, as a folder, when missing; it must stay
+ * beneath SOURCE); -1 with ERR set. */
+int pr_open_source (const char *source, const char *sub, struct pr_error *err);
+
 /* Bind SOURCE (optionally SUB below it, which must stay beneath SOURCE) onto TARGETFD. */
 int pr_bind (const char *source, const char *sub, int targetfd, bool readonly, bool recursive, struct pr_error *err);
 /* mount(2) of a filesystem onto TARGETFD. */

@@ -189,6 +189,12 @@ int pr_mount_setattr (int dirfd, const char *path, unsigned flags, uint64_t attr
   return (int) syscall (SYS_mount_setattr, dirfd, path, flags, &attr, sizeof attr);
 }
 
+int pr_mount_propagation (int dirfd, const char *path, unsigned flags, uint64_t propagation)
+{
+  struct mount_attr attr = { .propagation = propagation };
+  return (int) syscall (SYS_mount_setattr, dirfd, path, flags, &attr, sizeof attr);
+}
+
 int pr_openat2 (int dirfd, const char *path, uint64_t flags, uint64_t mode, uint64_t resolve)
 {
   struct open_how how = { .flags = flags, .mode = mode, .resolve = resolve };

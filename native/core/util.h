@@ -62,6 +62,8 @@ int pr_pivot_root (const char *new_root, const char *put_old);
 int pr_open_tree (int dirfd, const char *path, unsigned flags);
 int pr_move_mount (int from_dirfd, const char *from_path, int to_dirfd, const char *to_path, unsigned flags);
 int pr_mount_setattr (int dirfd, const char *path, unsigned flags, uint64_t attr_set, uint64_t attr_clr);
+/* mount_setattr's propagation alone: MS_SHARED, MS_SLAVE, MS_PRIVATE or MS_UNBINDABLE. */
+int pr_mount_propagation (int dirfd, const char *path, unsigned flags, uint64_t propagation);
 int pr_fsopen (const char *fstype, unsigned flags);
 int pr_fsconfig (int fd, unsigned cmd, const char *key, const void *value, int aux);
 int pr_fsmount (int fd, unsigned flags, unsigned attr_flags);

@@ -22,6 +22,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/wait.h>
 #include <linux/magic.h>
 
 static const char *const default_path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -100,6 +101,163 @@ int probe_overlay (const struct json *op, struct pr_error *err)
   return 0;
 }
 
+/* Binds whose propagation follows the host's (a bind op's "propagation": rslave for CRI's
+ * HOST_TO_CONTAINER, rshared for BIDIRECTIONAL): their sources cloned in the host's mount
+ * namespace when the container starts, not in the pod's copy of it made with the sandbox, so a
+ * mount the host made since is in them and the clone stays in its source's peer group. Opened
+ * by the shim before the clone, one per op in plan order (-1 for the others); read by the child. */
+static int *host_trees;
+static size_t n_host_trees;
+/* In the child: the targets of rshared binds, opened in the new root and bound only after
+ * pivot_root, whose MS_SLAVE sweep of the container's mounts would cut them off from the host's
+ * peer group (a slave made shared again gets a peer group of its own). */
+static int *host_targets;
+
+/* The source's tree, cloned in the host's mount namespace by a forked child (setns there would
+ * change the shim's own), handed back over a socketpair. */
+static int open_host_tree (const char *source, const char *sub, struct pr_error *err)
+{
+  if (host_mount_ns < 0)
+    return pr_fail (err, EPERM, "mount propagation from the host needs root (no host mount namespace)", source);
+  int sv[2];
+  if (socketpair (AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv) < 0)
+    return pr_fail (err, errno, "socketpair", source);
+  pid_t pid = fork ();
+  if (pid < 0)
+    {
+      int e = errno;
+      close (sv[0]);
+      close (sv[1]);
+      return pr_fail (err, e, "fork", source);
+    }
+  if (pid == 0)
+    {
+      struct pr_error cerr = { 0 };
+      int tree = -1;
+      if (syscall (SYS_setns, host_mount_ns, CLONE_NEWNS) < 0)
+        pr_fail (&cerr, errno, "setns", "the host's mount namespace");
+      else
+        {
+          int src = pr_open_source (source, sub, &cerr);
+          if (src >= 0 && (tree = pr_open_tree (src, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE)) < 0)
+            pr_fail (&cerr, errno, "open_tree", source);
+        }
+      struct iovec iov = { &cerr, sizeof cerr };
+      union { struct cmsghdr h; char buf[CMSG_SPACE (sizeof (int))]; } control;
+      struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
+      if (tree >= 0)
+        {
+          m.msg_control = control.buf;
+          m.msg_controllen = sizeof control.buf;
+          struct cmsghdr *h = CMSG_FIRSTHDR (&m);
+          h->cmsg_level = SOL_SOCKET;
+          h->cmsg_type = SCM_RIGHTS;
+          h->cmsg_len = CMSG_LEN (sizeof (int));
+          memcpy (CMSG_DATA (h), &tree, sizeof (int));
+        }
+      _exit (sendmsg (sv[1], &m, 0) < 0 ? 1 : 0);
+    }
+  close (sv[1]);
+  struct pr_error cerr = { 0 };
+  struct iovec iov = { &cerr, sizeof cerr };
+  union { struct cmsghdr h; char buf[CMSG_SPACE (sizeof (int))]; } control;
+  struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf, .msg_controllen = sizeof control.buf };
+  ssize_t n;
+  do
+    n = recvmsg (sv[0], &m, MSG_CMSG_CLOEXEC);
+  while (n < 0 && errno == EINTR);
+  int e = errno;
+  close (sv[0]);
+  while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
+    ;
+  struct cmsghdr *h = n == (ssize_t) sizeof cerr ? CMSG_FIRSTHDR (&m) : NULL;
+  if (h && h->cmsg_level == SOL_SOCKET && h->cmsg_type == SCM_RIGHTS)
+    {
+      int tree;
+      memcpy (&tree, CMSG_DATA (h), sizeof (int));
+      return tree;
+    }
+  if (n == (ssize_t) sizeof cerr && cerr.errnum)
+    {
+      *err = cerr;
+      return -1;
+    }
+  return pr_fail (err, n < 0 ? e : EIO, "cloning from the host's mount namespace", source);
+}
+
+static void close_host_trees (void)
+{
+  for (size_t i = 0; i < n_host_trees; i++)
+    if (host_trees[i] >= 0)
+      close (host_trees[i]);
+  free (host_trees);
+  free (host_targets);
+  host_trees = host_targets = NULL;
+  n_host_trees = 0;
+}
+
+/* The host trees of a plan's binds with a propagation: 0, or -1 with ERR set (none left open). */
+static int open_host_trees (const struct json *plan, struct pr_error *err)
+{
+  const struct json *ops = json_get (plan, "ops");
+  size_t n = 0;
+  for (const struct json *op = ops ? ops->child : NULL; op; op = op->next)
+    n++;
+  host_trees = malloc ((n ? n : 1) * sizeof *host_trees);
+  host_targets = malloc ((n ? n : 1) * sizeof *host_targets);
+  if (!host_trees || !host_targets)
+    {
+      free (host_trees);
+      free (host_targets);
+      host_trees = host_targets = NULL;
+      return pr_fail (err, ENOMEM, "malloc", NULL);
+    }
+  n_host_trees = n;
+  size_t i = 0;
+  for (const struct json *op = ops ? ops->child : NULL; op; op = op->next, i++)
+    {
+      host_trees[i] = host_targets[i] = -1;
+      if (strcmp (json_str (op, "type", ""), "bind") || !json_str (op, "propagation", NULL))
+        continue;
+      if ((host_trees[i] = open_host_tree (json_str (op, "source", ""), json_str (op, "sub", NULL), err)) < 0)
+        {
+          close_host_trees ();
+          return -1;
+        }
+    }
+  return 0;
+}
+
+/* In the child: a host tree's bind, its propagation set (a slave of the host's peer group, or a
+ * peer of it), then moved onto the target. */
+static int bind_host_tree (int tree, const struct json *op, int targetfd, uint64_t attrs, struct pr_error *err)
+{
+  const char *source = json_str (op, "source", "");
+  if (json_bool (op, "readonly", false))
+    attrs |= MOUNT_ATTR_RDONLY;
+  if (attrs && pr_mount_setattr (tree, "", AT_EMPTY_PATH | AT_RECURSIVE, attrs, 0) < 0)
+    return pr_fail (err, errno, "mount_setattr", source);
+  if (pr_move_mount (tree, "", targetfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+    return pr_fail (err, errno, "move_mount", source);
+  /* Set once attached: the fd still names the mount. */
+  bool shared = strcmp (json_str (op, "propagation", ""), "rshared") == 0;
+  if (pr_mount_propagation (tree, "", AT_EMPTY_PATH | AT_RECURSIVE, shared ? MS_SHARED : MS_SLAVE) < 0)
+    return pr_fail (err, errno, shared ? "mount_setattr MS_SHARED" : "mount_setattr MS_SLAVE", source);
+  return 0;
+}
+
+/* After pivot_root: the rshared binds, onto the targets op_apply opened; nodev as the sweep
+ * (devices_nodev) would have made them, when the plan sweeps. */
+static int bind_shared_trees (const struct json *ops, bool nodev, struct pr_error *err)
+{
+  size_t i = 0;
+  for (const struct json *op = ops ? ops->child : NULL; op; op = op->next, i++)
+    if (i < n_host_trees && host_targets[i] >= 0
+        && bind_host_tree (host_trees[i], op, host_targets[i], nodev ? MOUNT_ATTR_NODEV : 0, err) < 0)
+      return -1;
+  return 0;
+}
+
 static int op_root (const struct json *op, const char *root, struct pr_error *err)
 {
   const char *type = json_str (op, "type", "");
@@ -131,7 +289,7 @@ static int op_root (const struct json *op, const char *root, struct pr_error *er
   return pr_fail (err, EINVAL, "unknown root operation", type);
 }
 
-static int op_apply (const struct json *op, int rootfd, struct pr_error *err)
+static int op_apply (const struct json *op, size_t index, int rootfd, struct pr_error *err)
 {
   const char *type = json_str (op, "type", ""), *target = json_str (op, "target", "");
   bool ro = json_bool (op, "readonly", false);
@@ -164,6 +322,16 @@ static int op_apply (const struct json *op, int rootfd, struct pr_error *err)
       cleanup_close int fd = pr_open_in_root (rootfd, target, file ? PR_TARGET_FILE : PR_TARGET_DIR, 0755, err);
       if (fd < 0)
         return -1;
+      if (index < n_host_trees && host_trees[index] >= 0)
+        {
+          if (strcmp (json_str (op, "propagation", ""), "rshared") == 0)
+            {
+              host_targets[index] = fd; /* bound after pivot_root (bind_shared_trees) */
+              fd = -1;
+              return 0;
+            }
+          return bind_host_tree (host_trees[index], op, fd, 0, err);
+        }
       return pr_bind (source, json_str (op, "sub", NULL), fd, ro, json_bool (op, "recursive", true), err);
     }
   cleanup_close int fd = pr_open_in_root (rootfd, target, PR_TARGET_DIR, 0755, err);
@@ -305,7 +473,8 @@ static int child_setup (const struct json *plan, const struct pr_seccomp *seccom
   /* Nothing the container mounts may propagate back to the pod, or further to the host. */
   if (mount (NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
     return pr_fail (err, errno, "mount MS_SLAVE", "/");
-  for (const struct json *op = ops ? ops->child : NULL; op; op = op->next)
+  size_t index = 0;
+  for (const struct json *op = ops ? ops->child : NULL; op; op = op->next, index++)
     {
       if (strcmp (json_str (op, "target", ""), "/") == 0)
         {
@@ -320,7 +489,7 @@ static int child_setup (const struct json *plan, const struct pr_seccomp *seccom
         }
       if (rootfd < 0)
         return pr_fail (err, EINVAL, "plan", "the first operation must mount the root");
-      if (op_apply (op, rootfd, err) < 0)
+      if (op_apply (op, index, rootfd, err) < 0)
         return -1;
     }
   if (rootfd < 0)
@@ -343,6 +512,8 @@ static int child_setup (const struct json *plan, const struct pr_seccomp *seccom
   if (null < 0)
     return pr_fail (err, errno, "open", "/dev/null");
   if (pr_pivot (rootfd, err) < 0)
+    return -1;
+  if (bind_shared_trees (ops, json_bool (plan, "nodev", true), err) < 0)
     return -1;
   if (ptysock >= 0)
     {
@@ -427,6 +598,8 @@ int container_spawn (const struct json *plan, struct container *c, int target_pi
       pr_fail (err, errno, "pipe2", NULL);
       goto fail;
     }
+  if (open_host_trees (plan, err) < 0)
+    goto fail;
   int pidfd = -1;
   /* A shared PID namespace is the pod init's, never the shim's own (pod-init.c). A shim that is
    * not PID 1 was made in the host's PID namespace (hostPID): that one is shared as it is. */
@@ -443,6 +616,8 @@ int container_spawn (const struct json *plan, struct container *c, int target_pi
   int clone_errno = errno;
   if (pid != 0 && target_pidfd >= 0)
     restore_pidns_for_children ();
+  if (pid != 0)
+    close_host_trees (); /* the child has its copies */
   if (pid < 0)
     {
       pr_fail (err, clone_errno, "clone3", NULL);
@@ -508,6 +683,7 @@ int container_spawn (const struct json *plan, struct container *c, int target_pi
   return 0;
 
 fail:
+  close_host_trees ();
   for (int i = 0; i < 2; i++)
     {
       if (out[i] >= 0) close (out[i]);

@@ -46,6 +46,7 @@ static int epfd = -1, listen_fd = -1, sig_fd = -1;
 static bool shutting_down;
 static const char *pod_dir;
 static struct json *shim_config;
+int host_mount_ns = -1;
 static char **remove_on_exit; /* folders to delete once every container is gone */
 
 enum tag { TAG_LISTEN = 1, TAG_SIGNAL, TAG_CLIENT, TAG_STDOUT, TAG_STDERR, TAG_PORT };
@@ -792,6 +793,10 @@ static int setup (struct pr_error *err)
   if (r == 0 && json_bool (config, "loopback", true))
     r = pr_link_up (1, err); /* lo is ifindex 1 in every new network namespace */
   shim_config = config;
+  host_mount_ns = (int) json_int (config, "hostMountNamespace", -1);
+  /* Inherited without CLOEXEC (dup2): a container that inherited it could enter the host's mounts. */
+  if (host_mount_ns >= 0 && fcntl (host_mount_ns, F_SETFD, FD_CLOEXEC) < 0 && r == 0)
+    r = pr_fail (err, errno, "fcntl FD_CLOEXEC", "the host's mount namespace");
   if (r == 0)
     r = ports_setup (config, epfd, TAG_PORT, err);
   if (r < 0)

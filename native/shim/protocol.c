@@ -25,7 +25,7 @@ static const struct jc_field op_fuse[] = {
 static const struct jc_field op_tmpfs[] = { { "options", JC_STRING, false, NULL }, { "readonly", JC_BOOL, true, NULL }, END };
 static const struct jc_field op_bind[] = {
   { "source", JC_STRING, false, NULL }, { "readonly", JC_BOOL, false, NULL }, { "sub", JC_STRING, true, NULL },
-  { "recursive", JC_BOOL, true, NULL }, { "file", JC_BOOL, true, NULL }, END,
+  { "recursive", JC_BOOL, true, NULL }, { "file", JC_BOOL, true, NULL }, { "propagation", JC_STRING, true, NULL }, END,
 };
 static const struct jc_field op_symlink[] = { { "link", JC_STRING, false, NULL }, END };
 static const struct jc_field op_mkdir[] = { { "mode", JC_UINT, false, NULL }, END };
@@ -141,6 +141,7 @@ static const struct jc_field config_fields[] = {
   { "ports", JC_OBJECTS, false, &port },
   { "sysctls", JC_OBJECTS, false, &sysctl },
   { "fsGroup", JC_NULLABLE, false, &fs_group },
+  { "hostMountNamespace", JC_INT, false, NULL },
   END,
 };
 static const struct jc_shape config_shape = { config_fields, NULL, NULL };

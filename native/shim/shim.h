@@ -10,6 +10,10 @@
 #define SHIM_PROTOCOL 1
 #define LOG_LINE_MAX 16384
 
+/* main.c: the host's mount namespace, kept from the sandbox's making (shim-config.json's
+ * hostMountNamespace, as root); -1 when there is none (rootless). */
+extern int host_mount_ns;
+
 struct log_stream
 {
   int fd;                 /* read end of the container's stdout or stderr pipe; -1 at EOF */

@@ -1,5 +1,6 @@
 // Fields podrun accepts but does not carry out yet (AppArmor profiles, until AppArmor support
-// lands; mount propagation other than None; seccomp profiles are applied, src/seccomp), said
+// lands; mount propagation other than None in a user namespace; seccomp profiles are applied,
+// src/seccomp), said
 // rather than silently dropped:
 // each becomes a warning line at apply (kubectl prints the API server's warnings as
 // `Warning: ...`) and a Warning event on the pod. What a kubelet would refuse is refused instead
@@ -16,11 +17,13 @@ function profiles(sc: SecurityContext | PodSecurityContext | undefined, at: stri
   if (apparmor?.type && apparmor.type !== 'Unconfined') out.push(`${at}.appArmorProfile: ${apparmor.type} is not applied: podrun does not load AppArmor profiles`);
 }
 
-/** Warnings for one pod, each naming the field, in the API server's order (spec, then containers). */
-export function notEnforced(pod: Pod): string[] {
+/** Warnings for one pod, each naming the field, in the API server's order (spec, then containers). `rootless`: podrun runs without root. */
+export function notEnforced(pod: Pod, rootless: boolean): string[] {
   const out: string[] = [];
   const spec = pod.spec;
   if (!spec) return out;
+  // Propagation from the host needs the host's mount namespace: not in a user namespace.
+  const noPropagation = rootless ? "a rootless pod's mounts are private (None)" : spec.hostUsers === false ? 'a pod in its own user namespace (hostUsers: false) has private mounts (None)' : undefined;
   profiles(spec.securityContext, 'spec.securityContext', out);
   const lists: [string, Container[]][] = [
     ['initContainers', spec.initContainers ?? []],
@@ -32,7 +35,7 @@ export function notEnforced(pod: Pod): string[] {
       const at = `spec.${list}[${i}]`;
       profiles(c.securityContext, `${at}.securityContext`, out);
       (c.volumeMounts ?? []).forEach((m, k) => {
-        if (m.mountPropagation && m.mountPropagation !== 'None') out.push(`${at}.volumeMounts[${k}].mountPropagation: ${m.mountPropagation} is not applied: the mount is private (None)`);
+        if (noPropagation && m.mountPropagation && m.mountPropagation !== 'None') out.push(`${at}.volumeMounts[${k}].mountPropagation: ${m.mountPropagation} is not applied: ${noPropagation}`);
       });
     });
   }

@@ -21,6 +21,8 @@ export interface ContainerContext {
   sandboxSharesPid: boolean;
   /** The sandbox is in the host's PID namespace (its namespace_options.pid NODE). */
   sandboxHostPid: boolean;
+  /** The runtime runs without root (in a user namespace). */
+  rootless: boolean;
   /** The container name a TARGET PID namespace joins, from its container id. */
   targetName(containerId: string): string;
 }
@@ -45,16 +47,14 @@ export function seccompOf(sp: SecurityProfile | null | undefined, legacy: string
   return { type: 'Unconfined' };
 }
 
-function mounts(config: ContainerConfig): RuntimeMount[] {
+function mounts(config: ContainerConfig, rootless: boolean): RuntimeMount[] {
   return config.mounts.map((m, i) => {
     const f = `config.mounts[${i}]`;
     if (!path.isAbsolute(m.container_path)) throw invalidField(`${f}.container_path`, `Invalid value: "${m.container_path}": must be an absolute path`);
     if (m.image?.image) throw invalidField(`${f}.image`, 'image volumes are not supported over CRI by podrun yet');
     if (!path.isAbsolute(m.host_path)) throw invalidField(`${f}.host_path`, `Invalid value: "${m.host_path}": must be an absolute path`);
-    // Private and host-to-container are what podrun's binds are: every pod's mount namespace is a
-    // slave of the host's, so mounts made on the host under a shared source reach the container.
-    // Bidirectional would need the container's mounts to flow back to the host: not done.
-    if (m.propagation === 'PROPAGATION_BIDIRECTIONAL') throw invalidField(`${f}.propagation`, `Unsupported value: "${m.propagation}": podrun's container mounts do not propagate back to the host`);
+    // Bidirectional needs the host's mount namespace, which a rootless runtime cannot enter.
+    if (m.propagation === 'PROPAGATION_BIDIRECTIONAL' && rootless) throw invalidField(`${f}.propagation`, `Unsupported value: "${m.propagation}": bidirectional propagation needs root (a rootless pod's mounts cannot reach the host's)`);
     let st: fs.Stats | undefined;
     try {
       st = fs.statSync(m.host_path);
@@ -160,7 +160,7 @@ export function runtimeContainerConfig(config: ContainerConfig, x: ContainerCont
     args: config.args,
     workingDir: config.working_dir,
     envs: config.envs,
-    mounts: mounts(config),
+    mounts: mounts(config, x.rootless),
     devices,
     stdin: config.stdin,
     tty: config.tty,

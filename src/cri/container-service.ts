@@ -63,6 +63,7 @@ export class ContainerService {
       logDirectory: sandbox.config.logDirectory,
       sandboxSharesPid: sandbox.config.pid === 'POD' || sandbox.config.pid === 'NODE',
       sandboxHostPid: sandbox.config.pid === 'NODE',
+      rootless: sandbox.shim.rootless,
       targetName: (id) => {
         const target = this.runtime.containerStatus(required(id, 'config.linux.security_context.namespace_options.target_id'));
         if (target.sandboxId !== sandbox.id) throw invalidField('config.linux.security_context.namespace_options.target_id', `container ${id} is not in pod sandbox ${sandbox.id}`);

@@ -520,7 +520,7 @@ export class Engine {
     const key = `${ns}/${o.metadata?.name ?? ''}`;
     // The objects of the same apply that it may refer to are stored by now (they go first).
     this.precheckPod(o, []);
-    const warnings = notEnforced(o);
+    const warnings = notEnforced(o, this.rootless);
     const existing = this.workers.get(key);
     const waiting = this.pending.get(key);
     if (waiting) {
@@ -733,7 +733,7 @@ export class Engine {
       // In a cluster the scheduler says this when it binds the pod; here creating is binding.
       this.events.record(pod, 'Normal', 'Scheduled', `Successfully assigned ${ns}/${name} to ${pod.spec!.nodeName}`, undefined, { component: 'default-scheduler' });
       for (const w of warnings) this.events.record(pod, 'Warning', 'UnsignedServiceAccountToken', w);
-      for (const w of notEnforced(pod)) this.events.record(pod, 'Warning', NOT_ENFORCED, w);
+      for (const w of notEnforced(pod, this.rootless)) this.events.record(pod, 'Warning', NOT_ENFORCED, w);
       if (volumes.size) writeStateFile(`${paths.dir}/volumes.json`, JSON.stringify([...volumes.values()]) + '\n');
       const state = newPodState(rfc3339());
       writePodState(paths.state, state);

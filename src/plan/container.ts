@@ -74,7 +74,9 @@ export function containerConfig(i: ContainerPlanInput): RuntimeContainerConfig {
     if (sub && (sub.startsWith('/') || sub.split('/').includes('..'))) {
       throw new PodrunError('Invalid', `${field}.volumeMounts[${k}].subPathExpr: Invalid value: "${sub}": must be a relative path without '..'`);
     }
-    mounts.push({ containerPath: m.mountPath, hostPath: ownUserns(i.idmap) ? podVolumeSource(paths, v) : v.source, subPath: sub || undefined, readonly: !!m.readOnly || v.forceReadOnly });
+    // As root, HostToContainer and Bidirectional are the host's live tree (runtime/container-config.ts); in a user namespace, private (not-enforced.ts says so).
+    const propagation = i.idmap ? undefined : m.mountPropagation === 'HostToContainer' ? 'PROPAGATION_HOST_TO_CONTAINER' : m.mountPropagation === 'Bidirectional' ? 'PROPAGATION_BIDIRECTIONAL' : undefined;
+    mounts.push({ containerPath: m.mountPath, hostPath: ownUserns(i.idmap) ? podVolumeSource(paths, v) : v.source, subPath: sub || undefined, readonly: !!m.readOnly || v.forceReadOnly, ...(propagation ? { propagation } : {}) });
   });
   // The termination message file, writable whatever the container's uid (made 0666 by the engine).
   mounts.push({ containerPath: c.terminationMessagePath || '/dev/termination-log', hostPath: paths.terminationLog(c.name, i.attempt), readonly: false, file: true });

@@ -18,8 +18,14 @@ export interface RuntimeMount {
   subPath?: string;
   /** One file, bound alone (not recursive): /etc/hosts, the termination log. */
   file?: boolean;
-  /** What a CRI client asked: how it is bound is the same (a pod's mounts are slaves of the host's), but it is reported back. */
-  propagation?: 'PROPAGATION_PRIVATE' | 'PROPAGATION_HOST_TO_CONTAINER';
+  /**
+   * How mounts under it travel. Private: bound from the pod's copy of the host's mounts. As root,
+   * HOST_TO_CONTAINER (rslave) and BIDIRECTIONAL (rshared) are cloned from the host's mount
+   * namespace when the container starts (the shim's host tree), so the host's later mounts under
+   * the source reach the container, and with BIDIRECTIONAL the container's reach the host.
+   * Rootless, HOST_TO_CONTAINER is the private bind (a pod's mounts are slaves of the host's).
+   */
+  propagation?: 'PROPAGATION_PRIVATE' | 'PROPAGATION_HOST_TO_CONTAINER' | 'PROPAGATION_BIDIRECTIONAL';
   /** hostPath is missing: made (a folder) by the runtime once the whole config is accepted, as containerd makes it. */
   createHostPath?: boolean;
 }

@@ -24,7 +24,7 @@ export type MountOp =
   /** Mounted by the shim (fuse-root.c) before the clone; the container's mount namespace inherits it. */
   | { type: 'fuse-overlayfs'; target: '/'; program: string; lower: string[]; upper: string; work: string }
   | { type: 'tmpfs'; target: string; options: string; readonly?: boolean }
-  | { type: 'bind'; target: string; source: string; sub?: string; readonly: boolean; recursive?: boolean; file?: boolean }
+  | { type: 'bind'; target: string; source: string; sub?: string; readonly: boolean; recursive?: boolean; file?: boolean; propagation?: 'rslave' | 'rshared' }
   | { type: 'symlink'; target: string; link: string }
   | { type: 'mkdir'; target: string; mode: number }
   | { type: 'proc'; target: string }
@@ -187,7 +187,14 @@ export function containerPlan(c: RuntimeContainerConfig, x: PlanContext): Contai
     if (!mounted.has(`/etc/${f}`)) ops.push({ type: 'bind', target: `/etc/${f}`, source: paths.etc(f), readonly: false, file: true, recursive: false });
   }
   for (const m of c.mounts) {
-    ops.push(m.file ? { type: 'bind', target: m.containerPath, source: m.hostPath, readonly: m.readonly, file: true, recursive: false } : { type: 'bind', target: m.containerPath, source: m.hostPath, sub: m.subPath || undefined, readonly: m.readonly });
+    // As root, a propagation other than private is the host's live tree (container-config.ts).
+    const propagation = idmap ? undefined : m.propagation === 'PROPAGATION_HOST_TO_CONTAINER' ? 'rslave' : m.propagation === 'PROPAGATION_BIDIRECTIONAL' ? 'rshared' : undefined;
+    if (m.propagation === 'PROPAGATION_BIDIRECTIONAL' && idmap) throw new PodrunError('Invalid', `mount at ${m.containerPath}: bidirectional propagation needs root: a rootless pod's mounts cannot reach the host's`);
+    ops.push(
+      m.file
+        ? { type: 'bind', target: m.containerPath, source: m.hostPath, readonly: m.readonly, file: true, recursive: false }
+        : { type: 'bind', target: m.containerPath, source: m.hostPath, sub: m.subPath || undefined, readonly: m.readonly, ...(propagation ? { propagation } : {}) },
+    );
   }
 
   return {

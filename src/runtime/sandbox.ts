@@ -103,7 +103,11 @@ export async function createSandbox(paths: PodPaths, spec: SandboxSpec): Promise
   const joined = spec.joinUserPidfd !== undefined;
   const flags = (spec.hostNetwork ? 0 : f.net) | (spec.hostIPC ? 0 : f.ipc) | f.uts | (spec.hostPID ? 0 : f.pid) | f.mount | (spec.idmap && !joined ? f.user : 0);
   const ports = (spec.ports ?? []).map((p, i) => ({ fd: 4 + i, protocol: p.protocol, ip: p.ip, port: p.port }));
-  writeStateFile(paths.shimConfig, JSON.stringify({ protocol: 1, loopback: !spec.hostNetwork, mounts: spec.tmpfs, ports, sysctls: spec.sysctls, fsGroup: spec.fsGroup }) + '\n');
+  // As root, the shim keeps the host's mount namespace: binds whose propagation follows the
+  // host's are cloned there when their container starts (shim/container.c, open_host_tree).
+  const hostMnt = spec.idmap ? undefined : fs.openSync('/proc/self/ns/mnt', 'r');
+  const config = { protocol: 1, loopback: !spec.hostNetwork, mounts: spec.tmpfs, ports, sysctls: spec.sysctls, fsGroup: spec.fsGroup, hostMountNamespace: hostMnt === undefined ? -1 : 4 + ports.length };
+  writeStateFile(paths.shimConfig, JSON.stringify(config) + '\n');
   const logFd = fs.openSync(paths.shimLog, 'a', 0o600);
   let h;
   try {
@@ -115,12 +119,13 @@ export async function createSandbox(paths: PodPaths, spec: SandboxSpec): Promise
       logFd,
       cloneFlags: flags,
       joinUserPidfd: spec.joinUserPidfd ?? -1,
-      keepFds: (spec.ports ?? []).map((p) => p.fd),
+      keepFds: [...(spec.ports ?? []).map((p) => p.fd), ...(hostMnt === undefined ? [] : [hostMnt])],
     });
   } catch (e) {
     throw toSystemError(e, 'the kernel refused new namespaces: check /proc/sys/user/max_user_namespaces');
   } finally {
     fs.closeSync(logFd);
+    if (hostMnt !== undefined) fs.closeSync(hostMnt);
   }
   const identity: ProcessIdentity = { pid: h.pid, startTime: processStartTime(h.pid) ?? '0' };
   const record: SandboxRecord = { ...identity, rootless: !!spec.idmap, idmap: spec.idmap, createdAt: new Date().toISOString(), ready: false };

@@ -28,20 +28,24 @@ export async function startCri(t: Test, env: NodeJS.ProcessEnv = {}, dir = tempD
   });
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  let client: Callable | undefined;
+  const clients: grpc.Client[] = [];
   t.teardown(async () => {
     if (child.exitCode === null && child.signalCode === null) {
+      // Sandboxes outlive podrun cri (as containerd's): a test that failed half-way must not leave its shims running.
+      const left = client ? (((await call(client, 'ListPodSandbox', {}).catch(() => ({ items: [] }))).items ?? []) as { id: string }[]) : [];
+      for (const s of left) await call(client!, 'RemovePodSandbox', { pod_sandbox_id: s.id }).catch(() => undefined);
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
     }
+    for (const c of clients) c.close();
   });
   if (!(await until(() => fs.existsSync(socket) || child.exitCode !== null, 30_000)) || child.exitCode !== null) throw new Error(`podrun cri did not listen: ${stderr}`);
   const v1 = loadRuntimeV1();
   const runtime = new v1.RuntimeService(`unix://${socket}`, grpc.credentials.createInsecure()) as unknown as Callable & grpc.Client;
+  client = runtime;
   const image = new v1.ImageService(`unix://${socket}`, grpc.credentials.createInsecure()) as unknown as Callable & grpc.Client;
-  t.teardown(() => {
-    (runtime as unknown as grpc.Client).close();
-    (image as unknown as grpc.Client).close();
-  });
+  clients.push(runtime, image);
   return { runtime, image, socket, child, dir };
 }
 

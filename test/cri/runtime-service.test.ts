@@ -244,7 +244,7 @@ t.test('bad input: the status codes a kubelet reads, naming the field', async (t
   t.match(await failure(r, 'CreateContainer', { pod_sandbox_id: sid, config: containerConfig('', ['true']) }), { code: grpc.status.INVALID_ARGUMENT, details: /^config\.metadata\.name: Required value/ }, 'an empty name');
   t.match(await failure(r, 'CreateContainer', { pod_sandbox_id: sid, config: containerConfig('a', ['true'], { image: { image: 'nothere:1' } }) }), { code: grpc.status.NOT_FOUND, details: /config\.image\.image: image "nothere:1" not found/ }, 'an image not pulled');
   t.match(await failure(r, 'CreateContainer', { pod_sandbox_id: sid, config: containerConfig('a', ['true'], { mounts: [{ container_path: 'relative', host_path: dir }] }) }), { code: grpc.status.INVALID_ARGUMENT, details: /config\.mounts\[0\]\.container_path/ }, 'a relative mount path');
-  t.match(await failure(r, 'CreateContainer', { pod_sandbox_id: sid, config: containerConfig('a', ['true'], { mounts: [{ container_path: '/data', host_path: dir, propagation: 'PROPAGATION_BIDIRECTIONAL' }] }) }), { code: grpc.status.INVALID_ARGUMENT, details: /config\.mounts\[0\]\.propagation/ }, 'bidirectional propagation');
+  if (rootless) t.match(await failure(r, 'CreateContainer', { pod_sandbox_id: sid, config: containerConfig('a', ['true'], { mounts: [{ container_path: '/data', host_path: dir, propagation: 'PROPAGATION_BIDIRECTIONAL' }] }) }), { code: grpc.status.INVALID_ARGUMENT, details: /config\.mounts\[0\]\.propagation: .*needs root/ }, 'bidirectional propagation, rootless');
   t.match(await failure(r, 'CreateContainer', { pod_sandbox_id: sid, config: containerConfig('a', ['true'], { devices: [{ container_path: '/dev/x', host_path: '/etc/passwd', permissions: 'rw' }] }) }), { code: grpc.status.INVALID_ARGUMENT, details: /config\.devices\[0\]\.host_path/ }, 'a device that is none');
   t.match(await failure(r, 'CreateContainer', { pod_sandbox_id: sid, config: containerConfig('a', ['true'], { linux: { security_context: { capabilities: { add_capabilities: ['CAP_NOPE'] } } } }) }), { code: grpc.status.INVALID_ARGUMENT, details: /capabilities/ }, 'an unknown capability');
   const missingDir = path.join(dir, 'made-on-create');
@@ -322,21 +322,37 @@ t.test('resources, stats, a rotated log, the event stream, the pod CIDR', async 
   await call(cri.runtime, 'RemovePodSandbox', { pod_sandbox_id: sid });
 });
 
-t.test('a host-to-container mount sees what the host mounts under it later', { skip: rootless ? 'mounting on the host needs root' : false }, async (t) => {
+t.test('mount propagation: host-to-container and bidirectional, from a source made shared after the sandbox', { skip: rootless ? 'mounting on the host needs root' : false }, async (t) => {
   const dir = await withImage(t);
   const cri = await startCri(t, {}, dir);
-  const shared = path.join(dir, 'shared');
-  fs.mkdirSync(path.join(shared, 'sub'), { recursive: true });
-  // As critest makes it: the source a mount point of its own, shared.
   const sh = (cmd: string) => spawnSync('sh', ['-c', cmd], { encoding: 'utf8' });
-  t.equal(sh(`mount --bind ${shared} ${shared} && mount --make-rshared ${shared}`).status, 0);
-  t.teardown(() => void sh(`umount -R ${shared}`));
   const { pod_sandbox_id: sid } = (await call(cri.runtime, 'RunPodSandbox', { config: sandboxConfig('prop', path.join(dir, 'logs')) })) as { pod_sandbox_id: string };
   t.teardown(() => call(cri.runtime, 'RemovePodSandbox', { pod_sandbox_id: sid }).catch(() => undefined));
-  const { container_id: cid } = (await call(cri.runtime, 'CreateContainer', { pod_sandbox_id: sid, config: containerConfig('c', ['exec sleep 1000'], { mounts: [{ container_path: '/mnt', host_path: shared, propagation: 'PROPAGATION_HOST_TO_CONTAINER' }] }) })) as { container_id: string };
-  await call(cri.runtime, 'StartContainer', { container_id: cid });
-  t.match(await statusOf(cri, cid), { mounts: [{ container_path: '/mnt', host_path: shared, propagation: 'PROPAGATION_HOST_TO_CONTAINER' }] }, 'ContainerStatus reports the propagation asked');
-  t.equal(sh(`mount -t tmpfs tmpfs ${shared}/sub && echo later > ${shared}/sub/f`).status, 0, 'a mount on the host after the start');
-  const out = (await call(cri.runtime, 'ExecSync', { container_id: cid, cmd: ['cat', '/mnt/sub/f'], timeout: 10 })) as { stdout: Buffer; exit_code: number };
-  t.equal(out.stdout.toString(), 'later\n', 'reaches the container');
+  // As critest does it: the source made a shared mount point of its own once the sandbox exists.
+  const shared = path.join(dir, 'shared');
+  fs.mkdirSync(path.join(shared, 'sub'), { recursive: true });
+  fs.mkdirSync(path.join(shared, 'back'), { recursive: true });
+  t.equal(sh(`mount --bind ${shared} ${shared} && mount --make-rshared ${shared}`).status, 0);
+  t.teardown(() => void sh(`umount -R ${shared}`));
+  const mount = (propagation: string) => ({ mounts: [{ container_path: '/mnt', host_path: shared, propagation }], linux: { security_context: { privileged: true } } });
+  const start = async (name: string, propagation: string) => {
+    const { container_id: cid } = (await call(cri.runtime, 'CreateContainer', { pod_sandbox_id: sid, config: containerConfig(name, ['exec sleep 1000'], mount(propagation)) })) as { container_id: string };
+    await call(cri.runtime, 'StartContainer', { container_id: cid });
+    return cid;
+  };
+  const slave = await start('slave', 'PROPAGATION_HOST_TO_CONTAINER');
+  const both = await start('both', 'PROPAGATION_BIDIRECTIONAL');
+  const priv = await start('private', 'PROPAGATION_PRIVATE');
+  t.match(await statusOf(cri, slave), { mounts: [{ container_path: '/mnt', host_path: shared, propagation: 'PROPAGATION_HOST_TO_CONTAINER' }] }, 'ContainerStatus reports the propagation asked');
+  t.equal(sh(`mount -t tmpfs tmpfs ${shared}/sub && echo later > ${shared}/sub/f`).status, 0, 'a mount on the host after the starts');
+  const cat = async (cid: string, file: string) => ((await call(cri.runtime, 'ExecSync', { container_id: cid, cmd: ['cat', file], timeout: 10 })) as { stdout: Buffer }).stdout.toString();
+  t.equal(await cat(slave, '/mnt/sub/f'), 'later\n', 'host-to-container: reaches the container');
+  t.equal(await cat(both, '/mnt/sub/f'), 'later\n', 'bidirectional: reaches the container too');
+  t.equal(await cat(priv, '/mnt/sub/f'), '', 'private: does not');
+  const made = (await call(cri.runtime, 'ExecSync', { container_id: both, cmd: ['sh', '-c', 'mount -t tmpfs tmpfs /mnt/back && echo from-container > /mnt/back/g'], timeout: 10 })) as { exit_code: number; stderr: Buffer };
+  t.equal(made.exit_code, 0, `a mount in the bidirectional container (${made.stderr.toString()})`);
+  t.equal(fs.readFileSync(path.join(shared, 'back', 'g'), 'utf8'), 'from-container\n', 'reaches the host');
+  t.equal(await cat(slave, '/mnt/back/g'), 'from-container\n', 'and, through the host, the host-to-container one');
+  await call(cri.runtime, 'RemovePodSandbox', { pod_sandbox_id: sid });
+  t.equal(sh(`umount ${shared}/back`).status, 0, "the container's mount stays the host's to remove, as on the kubelet");
 });
