@@ -29,23 +29,9 @@ static void child_connect (const struct pr_netconnect_req *req, int chan)
   else if (pr_netsocket (req, &s, &r.err) == 0)
     r.has_fd = 1;
 
-  struct iovec iov = { &r, sizeof r };
-  union { struct cmsghdr h; char buf[CMSG_SPACE (sizeof (int))]; } control;
-  __builtin_memset (&control, 0, sizeof control);
-  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
-  if (r.has_fd && r.err.errnum == 0)
-    {
-      msg.msg_control = control.buf;
-      msg.msg_controllen = sizeof control.buf;
-      struct cmsghdr *c = CMSG_FIRSTHDR (&msg);
-      c->cmsg_level = SOL_SOCKET;
-      c->cmsg_type = SCM_RIGHTS;
-      c->cmsg_len = CMSG_LEN (sizeof (int));
-      __builtin_memcpy (CMSG_DATA (c), &s, sizeof (int));
-    }
-  else
+  if (!(r.has_fd && r.err.errnum == 0))
     r.has_fd = 0;
-  sendmsg (chan, &msg, MSG_NOSIGNAL);
+  pr_send_with_fd (chan, &r, sizeof r, r.has_fd ? s : -1);
   _exit (0);
 }
 
@@ -111,17 +97,8 @@ int pr_connect_in_netns (const struct pr_netconnect_req *req, int *fd, struct pr
   close (pidfd);
 
   struct netconnect_report r = { 0, { 0 } };
-  union { struct cmsghdr h; char buf[CMSG_SPACE (sizeof (int))]; } control;
-  struct iovec iov = { &r, sizeof r };
-  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf, .msg_controllen = sizeof control.buf };
-  ssize_t n;
-  do
-    n = recvmsg (ours, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
-  while (n < 0 && errno == EINTR);
   int got = -1;
-  struct cmsghdr *c = n > 0 ? CMSG_FIRSTHDR (&msg) : NULL;
-  if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
-    __builtin_memcpy (&got, CMSG_DATA (c), sizeof (int));
+  ssize_t n = pr_recv_with_fd (ours, &r, sizeof r, MSG_DONTWAIT, &got);
   if (n != (ssize_t) sizeof r)
     {
       if (got >= 0)

@@ -330,16 +330,7 @@ static int open_container_pty (const struct pr_exec_req *req, int stdio[3], stru
   if (fchown (slave, req->id.uid, (gid_t) -1) < 0 && errno != EINVAL)
     return pr_fail (err, errno, "fchown", "pty");
   char byte = 0;
-  struct iovec iov = { &byte, 1 };
-  union { struct cmsghdr h; char buf[CMSG_SPACE (sizeof (int))]; } control;
-  __builtin_memset (&control, 0, sizeof control);
-  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf, .msg_controllen = sizeof control.buf };
-  struct cmsghdr *c = CMSG_FIRSTHDR (&msg);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN (sizeof (int));
-  __builtin_memcpy (CMSG_DATA (c), &master, sizeof (int));
-  if (sendmsg (req->pty_sock, &msg, MSG_NOSIGNAL) < 0)
+  if (pr_send_with_fd (req->pty_sock, &byte, 1, master) < 0)
     return pr_fail (err, errno, "sendmsg", "pty");
   close (master);
   stdio[0] = stdio[1] = stdio[2] = slave;

@@ -4,6 +4,7 @@
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -187,6 +188,45 @@ int pr_mount_setattr (int dirfd, const char *path, unsigned flags, uint64_t attr
 {
   struct mount_attr attr = { .attr_set = attr_set, .attr_clr = attr_clr };
   return (int) syscall (SYS_mount_setattr, dirfd, path, flags, &attr, sizeof attr);
+}
+
+ssize_t pr_send_with_fd (int sock, const void *data, size_t len, int fd)
+{
+  struct iovec iov = { (void *) data, len };
+  union { struct cmsghdr h; char buf[CMSG_SPACE (sizeof (int))]; } control;
+  __builtin_memset (&control, 0, sizeof control);
+  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+  if (fd >= 0)
+    {
+      msg.msg_control = control.buf;
+      msg.msg_controllen = sizeof control.buf;
+      struct cmsghdr *c = CMSG_FIRSTHDR (&msg);
+      c->cmsg_level = SOL_SOCKET;
+      c->cmsg_type = SCM_RIGHTS;
+      c->cmsg_len = CMSG_LEN (sizeof (int));
+      __builtin_memcpy (CMSG_DATA (c), &fd, sizeof (int));
+    }
+  ssize_t n;
+  do
+    n = sendmsg (sock, &msg, MSG_NOSIGNAL);
+  while (n < 0 && errno == EINTR);
+  return n;
+}
+
+ssize_t pr_recv_with_fd (int sock, void *data, size_t len, int flags, int *fd)
+{
+  struct iovec iov = { data, len };
+  union { struct cmsghdr h; char buf[CMSG_SPACE (sizeof (int))]; } control;
+  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf, .msg_controllen = sizeof control.buf };
+  ssize_t n;
+  do
+    n = recvmsg (sock, &msg, flags | MSG_CMSG_CLOEXEC);
+  while (n < 0 && errno == EINTR);
+  *fd = -1;
+  struct cmsghdr *c = n >= 0 ? CMSG_FIRSTHDR (&msg) : NULL;
+  if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+    __builtin_memcpy (fd, CMSG_DATA (c), sizeof (int));
+  return n;
 }
 
 int pr_mount_propagation (int dirfd, const char *path, unsigned flags, uint64_t propagation)

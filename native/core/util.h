@@ -42,6 +42,13 @@ static inline void pr_freep (void *p) { free (*(void **) p); }
 
 /* Writes the whole buffer, retrying on EINTR and short writes. */
 int pr_write_all (int fd, const void *buf, size_t len);
+
+/* One message of LEN bytes with FD passed as SCM_RIGHTS (none when FD < 0); sendmsg's result.
+ * Async-signal-safe: used between clone and exec. */
+ssize_t pr_send_with_fd (int sock, const void *data, size_t len, int fd);
+/* One message of at most LEN bytes (recvmsg FLAGS, EINTR retried); *FD the descriptor it carried
+ * (CLOEXEC), else -1. recvmsg's result. */
+ssize_t pr_recv_with_fd (int sock, void *data, size_t len, int flags, int *fd);
 /* Replaces path atomically: write a temporary file beside it, rename over the old one. */
 int pr_write_file_atomic (const char *path, const char *data, size_t len, mode_t mode, struct pr_error *err);
 /* Reads a whole small file into a malloc'd NUL-terminated buffer. */

@@ -142,41 +142,20 @@ static int open_host_tree (const char *source, const char *sub, struct pr_error 
           if (src >= 0 && (tree = pr_open_tree (src, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE)) < 0)
             pr_fail (&cerr, errno, "open_tree", source);
         }
-      struct iovec iov = { &cerr, sizeof cerr };
-      union { struct cmsghdr h; char buf[CMSG_SPACE (sizeof (int))]; } control;
-      struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
-      if (tree >= 0)
-        {
-          m.msg_control = control.buf;
-          m.msg_controllen = sizeof control.buf;
-          struct cmsghdr *h = CMSG_FIRSTHDR (&m);
-          h->cmsg_level = SOL_SOCKET;
-          h->cmsg_type = SCM_RIGHTS;
-          h->cmsg_len = CMSG_LEN (sizeof (int));
-          memcpy (CMSG_DATA (h), &tree, sizeof (int));
-        }
-      _exit (sendmsg (sv[1], &m, 0) < 0 ? 1 : 0);
+      _exit (pr_send_with_fd (sv[1], &cerr, sizeof cerr, tree) < 0 ? 1 : 0);
     }
   close (sv[1]);
   struct pr_error cerr = { 0 };
-  struct iovec iov = { &cerr, sizeof cerr };
-  union { struct cmsghdr h; char buf[CMSG_SPACE (sizeof (int))]; } control;
-  struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf, .msg_controllen = sizeof control.buf };
-  ssize_t n;
-  do
-    n = recvmsg (sv[0], &m, MSG_CMSG_CLOEXEC);
-  while (n < 0 && errno == EINTR);
+  int tree = -1;
+  ssize_t n = pr_recv_with_fd (sv[0], &cerr, sizeof cerr, 0, &tree);
   int e = errno;
   close (sv[0]);
   while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
     ;
-  struct cmsghdr *h = n == (ssize_t) sizeof cerr ? CMSG_FIRSTHDR (&m) : NULL;
-  if (h && h->cmsg_level == SOL_SOCKET && h->cmsg_type == SCM_RIGHTS)
-    {
-      int tree;
-      memcpy (&tree, CMSG_DATA (h), sizeof (int));
-      return tree;
-    }
+  if (tree >= 0 && n == (ssize_t) sizeof cerr)
+    return tree;
+  if (tree >= 0)
+    close (tree);
   if (n == (ssize_t) sizeof cerr && cerr.errnum)
     {
       *err = cerr;
@@ -404,16 +383,7 @@ static int open_tty (int ptysock, int *slave, struct pr_error *err)
   if (*slave < 0)
     return pr_fail (err, errno, "ioctl TIOCGPTPEER", "/dev/ptmx");
   char byte = 0;
-  struct iovec iov = { &byte, 1 };
-  union { struct cmsghdr h; char buf[CMSG_SPACE (sizeof (int))]; } control;
-  memset (&control, 0, sizeof control);
-  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf, .msg_controllen = sizeof control.buf };
-  struct cmsghdr *cm = CMSG_FIRSTHDR (&msg);
-  cm->cmsg_level = SOL_SOCKET;
-  cm->cmsg_type = SCM_RIGHTS;
-  cm->cmsg_len = CMSG_LEN (sizeof (int));
-  memcpy (CMSG_DATA (cm), &master, sizeof (int));
-  if (sendmsg (ptysock, &msg, MSG_NOSIGNAL) < 0)
+  if (pr_send_with_fd (ptysock, &byte, 1, master) < 0)
     return pr_fail (err, errno, "sendmsg", "tty");
   close (master);
   return 0;
