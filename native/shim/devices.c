@@ -194,8 +194,9 @@ int devices_mask_paths (int rootfd, const struct json *plan, struct pr_error *er
   const struct json *masked = json_get (plan, "maskedPaths"), *readonly = json_get (plan, "readonlyPaths");
   for (const struct json *p = masked ? masked->child : NULL; p; p = p->next)
     {
-      cleanup_close int fd = pr_openat2 (rootfd, p->string, O_PATH | O_CLOEXEC, 0,
-                                         RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS);
+      /* A symlink is followed, as runc's securejoin does, but never out of the root: what it
+       * names inside the container is what gets hidden, not nothing. */
+      cleanup_close int fd = pr_openat2 (rootfd, p->string, O_PATH | O_CLOEXEC, 0, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
       struct stat st;
       if (fd < 0 || fstat (fd, &st) < 0)
         continue; /* absent on this kernel: nothing to hide */
@@ -209,8 +210,7 @@ int devices_mask_paths (int rootfd, const struct json *plan, struct pr_error *er
     }
   for (const struct json *p = readonly ? readonly->child : NULL; p; p = p->next)
     {
-      cleanup_close int fd = pr_openat2 (rootfd, p->string, O_PATH | O_CLOEXEC, 0,
-                                         RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS);
+      cleanup_close int fd = pr_openat2 (rootfd, p->string, O_PATH | O_CLOEXEC, 0, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
       if (fd < 0)
         continue;
       char src[64];

@@ -209,6 +209,25 @@ t.test("a sandbox in the host's PID namespace (HostPID), as root: its leftovers 
   await call(cri.runtime, 'RemovePodSandbox', { pod_sandbox_id: sid });
 });
 
+t.test('masked and read-only paths that are symlinks: what they name inside the root is masked', async (t) => {
+  const dir = await withImage(t);
+  const cri = await startCri(t, {}, dir);
+  const data = path.join(dir, 'data-vol');
+  fs.mkdirSync(data);
+  fs.writeFileSync(path.join(data, 'secret'), 'hidden\n');
+  fs.writeFileSync(path.join(data, 'kept'), 'kept\n');
+  fs.symlinkSync('secret', path.join(data, 'link'));
+  fs.symlinkSync('/etc/../../../../data/kept', path.join(data, 'ro-link'));
+  const { pod_sandbox_id: sid } = (await call(cri.runtime, 'RunPodSandbox', { config: sandboxConfig('masks', path.join(dir, 'logs')) })) as { pod_sandbox_id: string };
+  const sc = { masked_paths: ['/data/link'], readonly_paths: ['/data/ro-link'] };
+  const { container_id: cid } = (await call(cri.runtime, 'CreateContainer', { pod_sandbox_id: sid, config: containerConfig('app', ['exec sleep 1000'], { mounts: [{ container_path: '/data', host_path: data }], linux: { security_context: sc } }) })) as { container_id: string };
+  await call(cri.runtime, 'StartContainer', { container_id: cid });
+  const run = async (cmd: string) => (await call(cri.runtime, 'ExecSync', { container_id: cid, cmd: ['sh', '-c', cmd], timeout: 10 })) as { stdout: Buffer; exit_code: number };
+  t.equal((await run('cat /data/secret')).stdout.toString(), '', 'the masked link names the file, which reads empty');
+  t.not((await run('echo x > /data/kept')).exit_code, 0, 'the read-only link, followed inside the root only, names /data/kept: read-only');
+  t.equal(fs.readFileSync(path.join(data, 'secret'), 'utf8'), 'hidden\n', 'the host file itself is untouched');
+});
+
 t.test('podrun system reset removes CRI sandboxes too, with podrun cri gone', async (t) => {
   const dir = await withImage(t);
   const cri = await startCri(t, {}, dir);
