@@ -97,11 +97,30 @@ function detect(root: string, rootless: boolean): Driver {
 }
 
 export class Cgroups {
-  private constructor(private readonly driver: Driver) {}
+  /** Pods whose cgroup goes under a parent the kubelet named (CRI's cgroup_parent), by uid. */
+  private readonly parents = new Map<string, string>();
+
+  private constructor(
+    private readonly driver: Driver,
+    private readonly rootless: boolean,
+  ) {}
 
   /** The driver this host allows this user; `available` false says why not in `reason`. */
   static detect(rootless = (process.getuid?.() ?? 0) !== 0, root = process.env.PODRUN_CGROUP_ROOT ?? '/sys/fs/cgroup'): Cgroups {
-    return new Cgroups(detect(root, rootless));
+    return new Cgroups(detect(root, rootless), rootless);
+  }
+
+  /**
+   * The pod's cgroup under `parent` (a path from the hierarchy's root, as the kubelet's cgroupfs
+   * driver names it: /kubepods/burstable/pod<uid>): `<parent>/podrun`, its containers below, as
+   * containerd puts a sandbox under its cgroup_parent. The parent is the kubelet's: made if
+   * missing, never removed. As root only (a rootless tree is delegated below another cgroup);
+   * false where it is not done.
+   */
+  placeUnder(uid: string, parent: string): boolean {
+    if (this.driver.kind === 'none' || this.rootless) return false;
+    this.parents.set(uid, `..${parent}/podrun`);
+    return true;
   }
 
   get available(): boolean {
@@ -136,6 +155,16 @@ export class Cgroups {
     return `pod${uid}`;
   }
 
+  /** A pod's cgroup relative to the podrun tree: its own folder there, or under the kubelet's parent (`..` first). */
+  podPath(uid: string): string {
+    return this.parents.get(uid) ?? Cgroups.podRel(uid);
+  }
+
+  /** A container's cgroup relative to the podrun tree (containerRel's rule, under podPath). */
+  containerPath(uid: string, name: string): string {
+    return `${this.podPath(uid)}/${Cgroups.containerRel(uid, name).slice(Cgroups.podRel(uid).length + 1)}`;
+  }
+
   /**
    * The folder of a container's cgroup: its name, a DNS label, which cannot be a cgroup file's
    * name (those have dots or underscores) but for v1's `tasks`: that one becomes `_tasks`.
@@ -165,7 +194,7 @@ export class Cgroups {
   /** The pod's cgroup with its values; the cgroup.procs files its shim is moved into. */
   ensurePod(uid: string, values: CgroupValues): string[] {
     if (this.driver.kind === 'none') return [];
-    const rel = Cgroups.podRel(uid);
+    const rel = this.podPath(uid);
     this.mkdirs(rel);
     this.apply(rel, values);
     if (this.driver.kind === 'v2') {
@@ -178,7 +207,7 @@ export class Cgroups {
   /** A container's cgroup with its values and devices (v1 only; 'all' for privileged). */
   ensureContainer(uid: string, name: string, values: CgroupValues, devices: DeviceRule[] | 'all'): PlanCgroup {
     if (this.driver.kind === 'none') return { procs: [], oomCounter: '' };
-    const rel = Cgroups.containerRel(uid, name);
+    const rel = this.containerPath(uid, name);
     this.mkdirs(rel);
     this.apply(rel, values);
     if (this.driver.kind === 'v1') {
@@ -197,15 +226,15 @@ export class Cgroups {
 
   /** A running container's new values (in-place resize): the pod's first when they grow, last when they shrink. */
   resize(uid: string, name: string, pod: CgroupValues, container: CgroupValues): void {
-    const podRel = Cgroups.podRel(uid);
+    const podRel = this.podPath(uid);
     if (this.driver.kind === 'none') return;
     // A container not started yet takes its values when it starts.
-    if (!fs.existsSync(this.dirs(Cgroups.containerRel(uid, name))[0]!)) return this.apply(podRel, pod);
+    if (!fs.existsSync(this.dirs(this.containerPath(uid, name))[0]!)) return this.apply(podRel, pod);
     try {
       this.apply(podRel, pod);
-      this.apply(Cgroups.containerRel(uid, name), container);
+      this.apply(this.containerPath(uid, name), container);
     } catch {
-      this.apply(Cgroups.containerRel(uid, name), container);
+      this.apply(this.containerPath(uid, name), container);
       this.apply(podRel, pod);
     }
   }
@@ -244,7 +273,7 @@ export class Cgroups {
 
   /** CPU time and working set of a pod's cgroup (`name` undefined) or of one of its containers. */
   usage(uid: string, name?: string): CgroupUsage | undefined {
-    const rel = name ? Cgroups.containerRel(uid, name) : Cgroups.podRel(uid);
+    const rel = name ? this.containerPath(uid, name) : this.podPath(uid);
     const d = this.driver;
     if (d.kind === 'none') return undefined;
     if (d.kind === 'v2') {
@@ -267,7 +296,7 @@ export class Cgroups {
    * may still be exiting when the shim is). Waits at most `timeoutMs`; what stays is named.
    */
   async remove(uid: string, timeoutMs = 5000): Promise<void> {
-    const rel = Cgroups.podRel(uid);
+    const rel = this.podPath(uid);
     const deadline = Date.now() + timeoutMs;
     for (const podDir of this.dirs(rel)) {
       let children: string[];
@@ -290,6 +319,7 @@ export class Cgroups {
         }
       }
     }
+    this.parents.delete(uid);
   }
 }
 

@@ -43,7 +43,27 @@ export function sandboxConfig(c: PodSandboxConfig | null | undefined, rootless: 
     pid: ns?.pid ?? 'POD',
     ipc: ns?.ipc ?? 'POD',
     sysctls: c.linux?.sysctls ?? {},
+    ...(c.linux?.cgroup_parent ? { cgroupParent: cgroupParent(c.linux.cgroup_parent, `${field}.linux.cgroup_parent`) } : {}),
   };
+}
+
+/**
+ * A cgroup_parent as a path from the hierarchy's root. The cgroupfs driver's form is one
+ * (/kubepods/burstable/pod<uid>); a systemd slice name (kubepods-burstable.slice) is expanded to
+ * its path as systemd nests slices (/kubepods.slice/kubepods-burstable.slice).
+ */
+export function cgroupParent(value: string, field: string): string {
+  let p = value;
+  if (!p.includes('/') && p.endsWith('.slice')) {
+    const parts = p.slice(0, -'.slice'.length).split('-');
+    if (parts.some((x) => !x)) throw invalidField(field, `Invalid value: "${value}": not a slice name`);
+    p = parts.map((_, i) => `/${parts.slice(0, i + 1).join('-')}.slice`).join('');
+  }
+  const parts = p.split('/').slice(1);
+  if (!p.startsWith('/') || parts.some((x) => !x || x === '.' || x === '..' || !/^[A-Za-z0-9_.:@-]+$/.test(x))) {
+    throw invalidField(field, `Invalid value: "${value}": a cgroup path from the root (/kubepods/pod<uid>) or a systemd slice name`);
+  }
+  return p;
 }
 
 function namespaceOptions(c: RuntimeSandboxConfig): Partial<NamespaceOption> {

@@ -215,11 +215,12 @@ export class Engine {
       podIPs: this.podIPs,
       idmap: (pod) => this.idmapOf(pod),
       removeCgroups: (uid) => this.cgroups().remove(uid),
+      placeCgroup: (uid, parent) => this.cgroups().placeUnder(uid, parent),
       containerCgroup: (uid, name, values, devices) => this.cgroups().ensureContainer(uid, name, values, devices),
       updateCgroup: (uid, name, values) => {
         const cg = this.cgroups();
         if (!cg.available) throw new PodrunError('Unsupported', `resources cannot change: ${cg.reason ?? 'no usable cgroups'}`);
-        cg.apply(Cgroups.containerRel(uid, name), values);
+        cg.apply(cg.containerPath(uid, name), values);
       },
       usage: (uid, name) => this.cgroups().usage(uid, name),
       rootfsDriver: (shim, image, scratch, rootless) => this.rootfsDriver(shim, image, scratch, rootless),

@@ -65,6 +65,8 @@ export interface RuntimeDeps {
   idmap(pod: Pod): IdMapPlan | null;
   /** The sandbox's cgroups gone (made by the sandbox code, by its pod uid). */
   removeCgroups(uid: string): Promise<void>;
+  /** The sandbox's cgroups to be made under the kubelet's cgroup_parent; false where they cannot be. */
+  placeCgroup(uid: string, parent: string): boolean;
   /** A container's cgroups under its sandbox's, made with these values and device rules. */
   containerCgroup(uid: string, name: string, values: CgroupValues, devices: DeviceRule[] | 'all'): PlanCgroup;
   /** New values for a container's cgroups; throws Unsupported where there are none. */
@@ -133,6 +135,7 @@ export class RuntimeService extends EventEmitter {
       }
       const live = this.entry(file, paths, record, sandboxPod(file.config).spec!.hostname!);
       this.live.set(file.id, live);
+      if (file.config.cgroupParent && !file.stopped) this.place(file.config);
       const addr = readAddress(paths.network);
       if (addr && !file.stopped) this.d.podIPs.set(file.config.uid, addr.ip);
       if (!file.stopped) await this.connect(live);
@@ -159,6 +162,15 @@ export class RuntimeService extends EventEmitter {
     if (!(await l.rt.connect()) && l.rt.alive()) this.d.log(`sandbox ${l.file.id}: the shim did not answer`);
   }
 
+  /** The sandbox's cgroups under the kubelet's cgroup_parent; said once where that cannot be (rootless, no cgroups). */
+  private place(config: RuntimeSandboxConfig): void {
+    if (this.d.placeCgroup(config.uid, config.cgroupParent!) || this.parentIgnored) return;
+    this.parentIgnored = true;
+    this.d.log(`cgroup_parent ${config.cgroupParent} is not used: this user has no cgroup tree of the host's to place sandboxes in; they go where podrun's own pods go`);
+  }
+
+  private parentIgnored = false;
+
   /** The kubelet's pod CIDR (UpdateRuntimeConfig): said once when it is not podrun's own pod network. */
   podCidrFromKubelet(cidr: string): void {
     if (cidr === this.d.podCidr || cidr === this.kubeletCidr) return;
@@ -172,6 +184,7 @@ export class RuntimeService extends EventEmitter {
 
   async runPodSandbox(config: RuntimeSandboxConfig): Promise<string> {
     const pod = sandboxPod(config);
+    if (config.cgroupParent) this.place(config);
     if (pod.spec!.hostPID && this.d.idmap(pod)) {
       throw new PodrunError('Invalid', "config.linux.security_context.namespace_options.pid: NODE needs root: a rootless sandbox cannot mount /proc of the host's PID namespace");
     }

@@ -33,6 +33,8 @@ export interface RuntimeSandboxConfig {
   pid: NamespaceMode;
   ipc: NamespaceMode;
   sysctls: Record<string, string>;
+  /** The kubelet's cgroup for the pod (cgroupfs form, from the hierarchy's root): the sandbox's cgroups go below it. */
+  cgroupParent?: string;
 }
 
 /** The pod podrun's sandbox code makes a sandbox from; `field` prefixes errors. */

@@ -228,6 +228,41 @@ t.test('masked and read-only paths that are symlinks: what they name inside the 
   t.equal(fs.readFileSync(path.join(data, 'secret'), 'utf8'), 'hidden\n', 'the host file itself is untouched');
 });
 
+t.test("cgroup_parent: the sandbox's cgroups under the kubelet's, and gone with it (the parent stays the kubelet's)", async (t) => {
+  const cgroups = Cgroups.detect();
+  if (rootless || !cgroups.available) return t.skip(rootless ? 'rootless: not used (said on the terminal)' : `no cgroups: ${cgroups.reason}`);
+  const dir = await withImage(t);
+  const cri = await startCri(t, {}, dir);
+  const parent = `/podrun-test-kubepods-${process.pid}/pod-cg`;
+  const controllers = ['memory', 'cpu', 'pids'] as const;
+  // The hierarchy's root: podrun's tree is one level below it.
+  const hostDir = (c: (typeof controllers)[number], rel: string) => path.join(path.dirname(path.dirname(cgroups.dir('x', c)!)), rel);
+  const hierarchies = path.dirname(path.dirname(path.dirname(cgroups.dir('x', 'memory')!)));
+  t.teardown(() => {
+    // The parent is made in every hierarchy podrun uses; as the kubelet would, the test removes it.
+    for (const h of fs.readdirSync(hierarchies)) {
+      for (const rel of [parent, path.dirname(parent)]) {
+        try {
+          fs.rmdirSync(path.join(hierarchies, h, rel));
+        } catch {
+          /* not made there, or reached already through another name (cpu,cpuacct) */
+        }
+      }
+    }
+  });
+  const { pod_sandbox_id: sid } = (await call(cri.runtime, 'RunPodSandbox', { config: sandboxConfig('cg', path.join(dir, 'logs'), { linux: { cgroup_parent: parent } }) })) as { pod_sandbox_id: string };
+  const { container_id: cid } = (await call(cri.runtime, 'CreateContainer', { pod_sandbox_id: sid, config: containerConfig('app', ['exec sleep 1000'], { linux: { resources: { memory_limit_in_bytes: 64 << 20 } } }) })) as { container_id: string };
+  await call(cri.runtime, 'StartContainer', { container_id: cid });
+  const info = JSON.parse(((await call(cri.runtime, 'ContainerStatus', { container_id: cid, verbose: true })) as { info: { info: string } }).info.info) as { pid: number };
+  const memoryLine = fs.readFileSync(`/proc/${info.pid}/cgroup`, 'utf8').split('\n').find((l) => /:memory:/.test(l)) ?? '';
+  t.equal(memoryLine.split(':')[2], `${parent}/podrun/app`, "the container's memory cgroup is under the parent");
+  t.equal(fs.readFileSync(path.join(hostDir('memory', `${parent}/podrun/app`), 'memory.limit_in_bytes'), 'utf8').trim(), String(64 << 20), 'with its limit');
+  await call(cri.runtime, 'RemovePodSandbox', { pod_sandbox_id: sid });
+  t.notOk(fs.existsSync(hostDir('memory', `${parent}/podrun`)), "the sandbox's cgroups are gone");
+  t.ok(fs.existsSync(hostDir('memory', parent)), "the parent is the kubelet's: left");
+  t.match(await failure(cri.runtime, 'RunPodSandbox', { config: sandboxConfig('cg-bad', path.join(dir, 'logs'), { linux: { cgroup_parent: '/a/../b' } }) }), { code: grpc.status.INVALID_ARGUMENT, details: /config\.linux\.cgroup_parent: Invalid value/ }, 'a parent with .. is refused');
+});
+
 t.test('podrun system reset removes CRI sandboxes too, with podrun cri gone', async (t) => {
   const dir = await withImage(t);
   const cri = await startCri(t, {}, dir);

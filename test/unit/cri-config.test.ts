@@ -3,7 +3,7 @@
 // name their field. Pure translation; the integration tests in test/cri drive the same over gRPC.
 import t from 'tap';
 import { cgroupValues, seccompOf } from '../../src/cri/container-config';
-import { sandboxConfig } from '../../src/cri/sandbox-service';
+import { cgroupParent, sandboxConfig } from '../../src/cri/sandbox-service';
 import { parseHeaders } from '../../src/cri/streaming/spdy';
 import { sandboxPod } from '../../src/runtime/sandbox-config';
 
@@ -68,4 +68,12 @@ t.test("the kubelet's OOM scores by QoS class", async (t) => {
   t.equal(oomScoreAdj(tiny, tiny.spec.containers[0]!, 16 * gib), 999, 'never as high as best effort');
   const huge = pod({ requests: { memory: '32Gi' } });
   t.equal(oomScoreAdj(huge, huge.spec.containers[0]!, 16 * gib), 3, 'never as low as guaranteed');
+});
+
+t.test("cgroup_parent: the cgroupfs path, or a systemd slice's", async (t) => {
+  t.equal(cgroupParent('/kubepods/burstable/pod1234', 'f'), '/kubepods/burstable/pod1234', 'cgroupfs: as given');
+  t.equal(cgroupParent('kubepods-burstable-pod1234.slice', 'f'), '/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod1234.slice', 'a slice: nested as systemd nests it');
+  for (const bad of ['kubepods/x', '/kubepods/../etc', '/a//b', '/a b', '-x.slice']) t.throws(() => cgroupParent(bad, 'config.linux.cgroup_parent'), /^config\.linux\.cgroup_parent: Invalid value/, `refused: ${bad}`);
+  t.equal(sandboxConfig({ ...base, linux: { cgroup_parent: '/kubepods/pod1', sysctls: {}, security_context: null } } as never, false).cgroupParent, '/kubepods/pod1', 'taken into the sandbox config');
+  t.equal(sandboxConfig(base, false).cgroupParent, undefined, 'none: none');
 });
