@@ -133,6 +133,7 @@ static void container_free (struct container *c)
   free (c->exit_path);
   free (c->log_path);
   free (c->oom_path);
+  free (c->procs_path);
   free (c);
 }
 
@@ -169,6 +170,22 @@ static void emit_exit_event (const struct container *c, int code, int sig, const
   jb_free (&b);
 }
 
+/* Every process still in a cgroup (its cgroup.procs), killed: a container's leftovers once its
+ * init is gone, where no PID namespace ends with it. */
+static void kill_cgroup (const char *procs)
+{
+  size_t len;
+  cleanup_free char *text = pr_read_file (procs, &len);
+  for (char *p = text, *end; p && *p; p = end)
+    {
+      long pid = strtol (p, &end, 10);
+      if (end == p)
+        break;
+      if (pid > 0)
+        kill ((pid_t) pid, SIGKILL);
+    }
+}
+
 static void container_exited (struct container *c, const siginfo_t *si)
 {
   int code = 0, sig = 0;
@@ -185,6 +202,8 @@ static void container_exited (struct container *c, const siginfo_t *si)
   log_stream_read (c, &c->err, true);
   pr_rfc3339_now (finished);
   c->running = false;
+  if (c->procs_path && c->procs_path[0])
+    kill_cgroup (c->procs_path);
   release_fuse_root (c);
   /* The kernel's OOM killer ended a process of this container's cgroup since it started: the
    * kubelet's OOMKilled (containerd reports it from the same memory cgroup event). */
@@ -258,6 +277,10 @@ static void handle_start (int fd, long long id, const struct json *plan)
   c->log_path = strdup (log_path);
   c->oom_path = strdup (json_str (json_get (plan, "cgroup"), "oomCounter", ""));
   c->oom_base = c->oom_path[0] ? pr_cgroup_oom_kills (c->oom_path) : 0;
+  /* Its own PID namespace ends with its init; a shared one does not: its cgroup says what is its. */
+  const struct json *procs = json_get (json_get (plan, "cgroup"), "procs");
+  bool shares_pidns = !json_bool (plan, "newPidns", true) || json_str (plan, "targetContainer", NULL);
+  c->procs_path = strdup (shares_pidns && procs && procs->child && procs->child->type == JSON_STRING ? procs->child->string : "");
   c->log_max_size = json_int (plan, "logMaxSize", 0);
   c->log_max_files = (long) json_int (plan, "logMaxFiles", 1);
   c->log_seq = 1;
@@ -883,7 +906,13 @@ int main (int argc, char **argv)
               struct signalfd_siginfo si;
               while (read (sig_fd, &si, sizeof si) == sizeof si)
                 if (si.ssi_signo == SIGCHLD)
-                  reap ();
+                  {
+                    reap ();
+                    /* In the host's PID namespace a dead process's children come back to us only
+                     * as it dies: while the pod ends, each exit may have handed us more to end. */
+                    if (shutting_down && getpid () != 1)
+                      kill_children ();
+                  }
                 /* A sender we can see by pid is inside the pod (a root container sharing our PID
                    namespace): only the engine, outside, may end the pod. The kernel drops such
                    signals to a namespace's init only while they are not blocked or caught, and

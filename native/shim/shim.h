@@ -46,6 +46,8 @@ struct container
   char *fuse_root;              /* a fuse-overlayfs root mounted for this container; unmounted at its exit */
   char *oom_path;               /* its memory cgroup's OOM counter file; "" without cgroups */
   long long oom_base;           /* that counter when the container started: a higher one at the exit is OOMKilled */
+  char *procs_path;             /* its cgroup.procs when it shares a PID namespace (the pod's, the host's, a target's):
+                                   what is left in its cgroup when its init dies is killed, as containerd's kill --all; "" otherwise */
 };
 
 /* devices.c: a container's /dev, nodev everywhere else, masked /proc paths (the plan's keys,
