@@ -7,15 +7,19 @@
 import type * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { SpdySession, SpdyStream } from './spdy';
-import type { StreamingBackend } from './server';
 import type { WsChannels } from './ws-channels';
+
+/** How a connection to a port in a sandbox is made (the runtime's PortForward). */
+export interface PortForwarder {
+  portForward(sandboxId: string, port: number): Promise<net.Socket>;
+}
 
 interface Pair {
   error?: SpdyStream;
   data?: SpdyStream;
 }
 
-export function servePortForward(session: SpdySession, sandboxId: string, allowed: number[], backend: Pick<StreamingBackend, 'portForward'>): void {
+export function servePortForward(session: SpdySession, sandboxId: string, allowed: number[], backend: PortForwarder): void {
   const pairs = new Map<string, Pair>();
   const sockets = new Set<net.Socket>();
   session.on('stream', (s: SpdyStream) => {
@@ -46,7 +50,7 @@ export function servePortForward(session: SpdySession, sandboxId: string, allowe
 }
 
 /** The WebSocket form: one connection for each of `ports`, and the WebSocket closed once all have ended. */
-export function serveWsPortForward(conn: WsChannels, sandboxId: string, ports: number[], backend: Pick<StreamingBackend, 'portForward'>): void {
+export function serveWsPortForward(conn: WsChannels, sandboxId: string, ports: number[], backend: PortForwarder): void {
   const sockets = new Set<net.Socket>();
   conn.once('close', () => {
     for (const so of sockets) so.destroy();
@@ -68,7 +72,7 @@ interface ForwardContext {
   port: number;
   /** The request's ports: when it named any, the only ones that may be reached. */
   allowed: number[];
-  backend: Pick<StreamingBackend, 'portForward'>;
+  backend: PortForwarder;
   /** Open connections, ended with the client's. */
   sockets: Set<net.Socket>;
 }

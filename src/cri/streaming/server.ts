@@ -8,17 +8,16 @@ import * as http from 'node:http';
 import type * as net from 'node:net';
 import type { ExecSession } from '../../types';
 import type { Duplex } from 'node:stream';
-import { servePortForward, serveWsPortForward } from './port-forward';
+import { servePortForward, serveWsPortForward, type PortForwarder } from './port-forward';
 import { awaitStreams, failureReport, REMOTE_COMMAND_PROTOCOLS, serveRemoteCommand, wantedStreams, type RemoteCommandProtocol, type StreamConnection, type StreamOptions } from './remote-command';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { SpdySession } from './spdy';
 import { codecOf, WsChannels } from './ws-channels';
 
 /** What the server needs of the runtime. */
-export interface StreamingBackend {
+export interface StreamingBackend extends PortForwarder {
   exec(containerId: string, cmd: string[], opts: { tty: boolean; stdin: boolean }): ExecSession;
   attach(containerId: string): Promise<ExecSession>;
-  portForward(sandboxId: string, port: number): Promise<net.Socket>;
 }
 
 export type StreamRequest =
