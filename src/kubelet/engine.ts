@@ -738,9 +738,6 @@ export class Engine {
       if (volumes.size) writeStateFile(`${paths.dir}/volumes.json`, JSON.stringify([...volumes.values()]) + '\n');
       const state = newPodState(rfc3339());
       writePodState(paths.state, state);
-      if (pod.spec!.hostPID && idmap) {
-        throw new PodrunError('Unsupported', "spec.hostPID: a rootless pod cannot join the host's PID namespace (its /proc cannot be mounted from a user namespace): run podrun as root", 'use shareProcessNamespace to share processes within the pod');
-      }
       net = await this.net.prepare(id, pod, idmap);
       const sandbox = await this.sandboxes.make(id, pod, paths, net, tmpfs, volumes);
       const w = new PodWorker(this.ctx, id, paths, pod, state, sandbox, volumes);

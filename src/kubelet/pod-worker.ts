@@ -524,6 +524,7 @@ export class PodWorker {
       });
       plan = await this.rt.create(config, {
         hostname: kernelHostname(this.pod),
+        hostPid: !!this.pod.spec!.hostPID,
         seccompDir: this.ctx.seccompDir,
         logs: this.ctx.logs,
         probe: this.ctx.rootfsDriver,

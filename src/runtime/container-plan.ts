@@ -139,6 +139,8 @@ export interface PlanContext {
   seccompDir?: string;
   /** Log rotation (the kubelet's containerLogMaxSize and containerLogMaxFiles). */
   logs: LogLimits;
+  /** The sandbox kept the host's PID namespace (hostPID). */
+  hostPid?: boolean;
 }
 
 export function containerPlan(c: RuntimeContainerConfig, x: PlanContext): ContainerPlan {
@@ -177,7 +179,11 @@ export function containerPlan(c: RuntimeContainerConfig, x: PlanContext): Contai
   // A pod in its own user namespace as root sees the layers through its idmapped views.
   const root = ops[0];
   if (ownUserns(idmap) && root.type === 'overlay') root.lower = root.lower.map((l) => podLayerPath(paths, l));
-  ops.push({ type: 'proc', target: '/proc' });
+  // In the host's PID namespace from a user namespace, a new proc cannot be mounted (its PID
+  // namespace belongs to the host's user namespace): the host's /proc is bound, as podman does
+  // for a rootless --pid=host; the masked and read-only paths below cover it as they cover a new one.
+  if (x.hostPid && idmap && c.sharePid && !c.targetContainer) ops.push({ type: 'bind', target: '/proc', source: '/proc', readonly: false });
+  else ops.push({ type: 'proc', target: '/proc' });
   ops.push({ type: 'dev', target: '/dev', nodes: c.devices.map((n: DeviceNode) => ({ source: n.source, target: n.target, readonly: n.readonly })), hostDevices: sc.privileged });
   ops.push({ type: 'bind', target: '/dev/shm', source: paths.shm, readonly: false });
   ops.push({ type: 'sysfs', target: '/sys', readonly: !sc.privileged });

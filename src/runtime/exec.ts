@@ -52,6 +52,24 @@ export function asIdentityOf(i: ExecIdentity) {
   };
 }
 
+/**
+ * The flags of the namespaces the container does not share with this process. One it shares (the
+ * host's PID namespace of a hostPID pod, the host's network) is not joined: joining it again from
+ * the pod's user namespace is refused (EPERM: it belongs to the host's), and changes nothing.
+ */
+function notShared(pid: number, flags: Record<'net' | 'ipc' | 'pid', number>): number {
+  let out = 0;
+  for (const [ns, flag] of Object.entries(flags)) {
+    try {
+      if (fs.statSync(`/proc/${pid}/ns/${ns}`).ino === fs.statSync(`/proc/self/ns/${ns}`).ino) continue;
+    } catch {
+      /* unreadable: joined, as before */
+    }
+    out |= flag;
+  }
+  return out;
+}
+
 export function execInContainer(t: ExecTarget, argv: string[], opts: { tty?: boolean; stdin?: boolean; rows?: number; cols?: number; signal?: AbortSignal }): ExecSession {
   opts.signal?.throwIfAborted();
   const pidfd = openContainerProcess(t);
@@ -63,7 +81,7 @@ export function execInContainer(t: ExecTarget, argv: string[], opts: { tty?: boo
   try {
     h = native.exec({
       pidfd,
-      nsFlags: f.mount | f.net | f.ipc | f.uts | f.pid | (t.rootless ? f.user : 0),
+      nsFlags: f.mount | f.uts | notShared(t.process.pid, { net: f.net, ipc: f.ipc, pid: f.pid }) | (t.rootless ? f.user : 0),
       ...asIdentityOf(t.identity),
       cwd: t.identity.cwd,
       argv,

@@ -185,9 +185,6 @@ export class RuntimeService extends EventEmitter {
   async runPodSandbox(config: RuntimeSandboxConfig): Promise<string> {
     const pod = sandboxPod(config);
     if (config.cgroupParent) this.place(config);
-    if (pod.spec!.hostPID && this.d.idmap(pod)) {
-      throw new PodrunError('Invalid', "config.linux.security_context.namespace_options.pid: NODE needs root: a rootless sandbox cannot mount /proc of the host's PID namespace");
-    }
     for (const l of this.live.values()) {
       const c = l.file.config;
       if (c.name === config.name && c.namespace === config.namespace && c.uid === config.uid && c.attempt === config.attempt) {
@@ -322,6 +319,7 @@ export class RuntimeService extends EventEmitter {
     const image = config.image;
     const plan = await l.rt.create(config, {
       hostname: l.hostname,
+      hostPid: l.file.config.pid === 'NODE',
       seccompDir: this.d.seccompDir,
       // A log file the kubelet names is rotated by the kubelet (rename, then ReopenContainerLog), not by the shim.
       logs: config.logPath ? { maxSize: 0, maxFiles: 1 } : this.d.logs,

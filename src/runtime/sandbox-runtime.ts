@@ -37,6 +37,8 @@ export interface CreateContext {
   copyLayers(image: ImageRecord, dest: string): void;
   /** The container's cgroups, made for it when its config brings none (made last: a refused config leaves none). */
   cgroup?(): PlanCgroup;
+  /** The sandbox kept the host's PID namespace. */
+  hostPid: boolean;
 }
 
 /** How long a process SIGKILL was sent to may take to be recorded as exited. */
@@ -161,7 +163,7 @@ export class SandboxRuntime extends EventEmitter {
    */
   async create(config: RuntimeContainerConfig, x: CreateContext): Promise<ContainerPlan> {
     const driver = await this.rootfsDriver(config.image, x.probe);
-    const plan = containerPlan(config, { paths: this.paths, idmap: this.record.idmap, hostname: x.hostname, rootfsDriver: driver, seccompDir: x.seccompDir, logs: x.logs });
+    const plan = containerPlan(config, { paths: this.paths, idmap: this.record.idmap, hostname: x.hostname, rootfsDriver: driver, seccompDir: x.seccompDir, logs: x.logs, hostPid: x.hostPid });
     config.mounts.forEach((m, i) => {
       if (!m.createHostPath) return;
       try {
