@@ -160,9 +160,9 @@ export class Cgroups {
     return this.parents.get(uid) ?? Cgroups.podRel(uid);
   }
 
-  /** A container's cgroup relative to the podrun tree (containerRel's rule, under podPath). */
+  /** A container's cgroup relative to the podrun tree: its folder under podPath. */
   containerPath(uid: string, name: string): string {
-    return `${this.podPath(uid)}/${Cgroups.containerRel(uid, name).slice(Cgroups.podRel(uid).length + 1)}`;
+    return `${this.podPath(uid)}/${containerDir(name)}`;
   }
 
   /**
@@ -170,7 +170,7 @@ export class Cgroups {
    * name (those have dots or underscores) but for v1's `tasks`: that one becomes `_tasks`.
    */
   static containerRel(uid: string, name: string): string {
-    return `${Cgroups.podRel(uid)}/${name === 'tasks' ? '_tasks' : name}`;
+    return `${Cgroups.podRel(uid)}/${containerDir(name)}`;
   }
 
   private mkdirs(rel: string): void {
@@ -321,6 +321,11 @@ export class Cgroups {
     }
     this.parents.delete(uid);
   }
+}
+
+/** A container's folder in its pod's cgroup: its name, but v1's `tasks` file name, which becomes `_tasks`. */
+function containerDir(name: string): string {
+  return name === 'tasks' ? '_tasks' : name;
 }
 
 /** Hands cpu, memory and pids down from a v2 cgroup to its children (already there: nothing to do). */

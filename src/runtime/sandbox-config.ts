@@ -40,8 +40,8 @@ export interface RuntimeSandboxConfig {
 /** The pod podrun's sandbox code makes a sandbox from; `field` prefixes errors. */
 export function sandboxPod(c: RuntimeSandboxConfig, field = 'config'): Pod {
   const ns = `${field}.linux.security_context.namespace_options`;
-  for (const [k, mode] of [['network', c.network], ['ipc', c.ipc], ['pid', c.pid === 'CONTAINER' ? 'POD' : c.pid]] as const) {
-    if (mode !== 'POD' && mode !== 'NODE') throw new PodrunError('Invalid', `${ns}.${k}: Unsupported value: "${mode}": supported values: "POD", "NODE"`);
+  for (const [k, mode, allowed] of [['network', c.network, ['POD', 'NODE']], ['ipc', c.ipc, ['POD', 'NODE']], ['pid', c.pid, ['POD', 'CONTAINER', 'NODE']]] as const) {
+    if (!(allowed as readonly string[]).includes(mode)) throw new PodrunError('Invalid', `${ns}.${k}: Unsupported value: "${mode}": supported values: ${allowed.map((a) => `"${a}"`).join(', ')}`);
   }
   const dns = c.dns && (c.dns.servers.length || c.dns.searches.length || c.dns.options.length) ? c.dns : undefined;
   // No hostname asked: the sandbox's name, cut to what the kernel takes (a kubelet always sends one).
